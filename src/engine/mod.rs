@@ -1,0 +1,319 @@
+//! The deterministic, sans-IO CodeDeploy engine.
+//!
+//! Inputs are operations and "now" (virtual milliseconds); outputs are replies and
+//! the records each step touched (`take_changes`), which the store commits in one
+//! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
+
+pub mod archive;
+pub mod clock;
+pub mod error;
+pub mod operations;
+mod ops;
+pub mod records;
+pub mod rng;
+pub mod validate;
+pub mod world;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+pub use archive::{Archive, DeploymentQuery, DeploymentRow, MemArchive};
+pub use error::{ApiError, ApiResult};
+pub use records::*;
+
+use crate::model::ids::{Arns, DEFAULT_ACCOUNT, DEFAULT_REGION};
+use crate::model::time::Millis;
+use world::{Fleet, Host};
+
+/// Settings fixed for the life of an engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Reject a second deployment to a busy group (as AWS does) instead of queueing it.
+    pub strict: bool,
+    pub region: String,
+    pub account: String,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            strict: false,
+            region: DEFAULT_REGION.into(),
+            account: DEFAULT_ACCOUNT.into(),
+        }
+    }
+}
+
+/// A deployment still running, with its targets, kept in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Active {
+    pub rec: DeploymentRecord,
+    pub targets: Vec<TargetRecord>,
+}
+
+/// A scheduled wake-up. Ordered by time, then deployment creation order, then
+/// target index: a total order that survives a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timer {
+    pub due: Millis,
+    pub seq: u64,
+    pub index: u32,
+}
+
+/// Timer index used for deployment-level wake-ups (start, deadline).
+pub(crate) const DEPLOYMENT_TIMER: u32 = u32::MAX;
+
+#[derive(Debug, Default)]
+pub(crate) struct Dirty {
+    pub meta: bool,
+    pub apps: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
+    pub configs: BTreeSet<String>,
+    pub instances: BTreeSet<String>,
+    pub hosts: BTreeSet<String>,
+    pub alarms: BTreeSet<String>,
+    pub deployments: BTreeSet<String>,
+    pub targets: BTreeSet<(String, u32)>,
+}
+
+pub struct Engine {
+    pub(crate) opts: EngineOptions,
+    pub(crate) meta: Meta,
+    /// Applications by name.
+    pub(crate) apps: BTreeMap<String, ApplicationRecord>,
+    /// Deployment groups by ID.
+    pub(crate) groups: BTreeMap<String, GroupRecord>,
+    /// Custom deployment configs by name.
+    pub(crate) configs: BTreeMap<String, ConfigRecord>,
+    /// On-premises instances by name.
+    pub(crate) instances: BTreeMap<String, InstanceRecord>,
+    /// Simulated EC2 instances from the fleet, by ID.
+    pub(crate) fleet_hosts: BTreeMap<String, Host>,
+    /// Dynamic host state, by host ID (EC2 ID or on-premises name).
+    pub(crate) hosts: BTreeMap<String, HostRecord>,
+    pub(crate) alarms: BTreeMap<String, AlarmRecord>,
+    /// Deployments not finished, by ID.
+    pub(crate) active: BTreeMap<String, Active>,
+    /// Deployment ID by creation sequence, for timers.
+    pub(crate) by_seq: BTreeMap<u64, String>,
+    pub(crate) timers: BinaryHeap<Reverse<Timer>>,
+    pub(crate) dirty: Dirty,
+    /// Changes already materialised this step (finished deployments, deletions, events).
+    pub(crate) out: Vec<Change>,
+}
+
+impl Engine {
+    /// A fresh engine over `fleet`, starting at virtual time `now`.
+    pub fn new(opts: EngineOptions, seed: u64, fleet: Fleet, now: Millis) -> Engine {
+        let meta = Meta {
+            seed,
+            next_seq: 1,
+            next_event_seq: 1,
+            next_id: 1,
+            now,
+            fleet,
+        };
+        let mut engine = Engine::empty(opts, meta);
+        engine.dirty.meta = true;
+        engine.sync_fleet();
+        engine
+    }
+
+    /// Rebuilds an engine from what the store loaded. A snapshot without meta
+    /// (a new state file) starts fresh with `seed`, `fleet` and `now`.
+    pub fn restore(opts: EngineOptions, snapshot: Snapshot, seed: u64, fleet: Option<Fleet>, now: Millis) -> Engine {
+        let Some(mut meta) = snapshot.meta else {
+            return Engine::new(opts, seed, fleet.unwrap_or_else(Fleet::sample), now);
+        };
+        if let Some(fleet) = fleet {
+            meta.fleet = fleet;
+        }
+        let mut engine = Engine::empty(opts, meta);
+        for a in snapshot.applications {
+            engine.apps.insert(a.name().to_string(), a);
+        }
+        for g in snapshot.groups {
+            engine.groups.insert(g.id().to_string(), g);
+        }
+        for c in snapshot.configs {
+            let name = c.info.deployment_config_name.clone().unwrap_or_default();
+            engine.configs.insert(name, c);
+        }
+        for i in snapshot.instances {
+            let name = i.info.instance_name.clone().unwrap_or_default();
+            engine.instances.insert(name, i);
+        }
+        for h in snapshot.hosts {
+            engine.hosts.insert(h.id.clone(), h);
+        }
+        for a in snapshot.alarms {
+            engine.alarms.insert(a.name.clone(), a);
+        }
+        for (rec, mut targets) in snapshot.active {
+            targets.sort_by_key(|t| t.index);
+            engine.insert_active(Active { rec, targets });
+        }
+        engine.sync_fleet();
+        engine
+    }
+
+    fn empty(opts: EngineOptions, meta: Meta) -> Engine {
+        Engine {
+            opts,
+            meta,
+            apps: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            configs: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            fleet_hosts: BTreeMap::new(),
+            hosts: BTreeMap::new(),
+            alarms: BTreeMap::new(),
+            active: BTreeMap::new(),
+            by_seq: BTreeMap::new(),
+            timers: BinaryHeap::new(),
+            dirty: Dirty::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Resolves the fleet's hosts and makes sure its alarms exist.
+    fn sync_fleet(&mut self) {
+        self.fleet_hosts = self
+            .meta
+            .fleet
+            .hosts()
+            .into_iter()
+            .map(|h| (h.id.clone(), h))
+            .collect();
+        for spec in self.meta.fleet.alarms.clone() {
+            if !self.alarms.contains_key(&spec.name) {
+                let state = world::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
+                self.put_alarm(AlarmRecord { name: spec.name, state });
+            }
+        }
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.meta.seed
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.meta.fleet
+    }
+
+    /// The virtual time the engine has advanced to.
+    pub fn now(&self) -> Millis {
+        self.meta.now
+    }
+
+    pub(crate) fn arns(&self) -> Arns<'_> {
+        Arns {
+            region: &self.opts.region,
+            account: &self.opts.account,
+        }
+    }
+
+    /// The earliest pending wake-up, for the runtime's timer.
+    pub fn next_due(&self) -> Option<Millis> {
+        self.timers.peek().map(|Reverse(t)| t.due)
+    }
+
+    /// True while any deployment is unfinished.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    pub(crate) fn insert_active(&mut self, active: Active) {
+        let seq = active.rec.seq;
+        let id = active.rec.id().to_string();
+        if let Some(run) = &active.rec.run {
+            for due in [run.start_due, run.deadline].into_iter().flatten() {
+                self.timers.push(Reverse(Timer { due, seq, index: DEPLOYMENT_TIMER }));
+            }
+        }
+        for t in &active.targets {
+            if let Some(due) = t.run.due {
+                self.timers.push(Reverse(Timer { due, seq, index: t.index }));
+            }
+        }
+        self.by_seq.insert(seq, id.clone());
+        self.active.insert(id, active);
+    }
+
+    pub(crate) fn schedule(&mut self, due: Millis, seq: u64, index: u32) {
+        self.timers.push(Reverse(Timer { due, seq, index }));
+    }
+
+    /// Everything the steps since the last call touched, ready to commit.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        let mut changes = std::mem::take(&mut self.out);
+        let dirty = std::mem::take(&mut self.dirty);
+        for name in dirty.apps {
+            if let Some(a) = self.apps.get(&name) {
+                changes.push(Change::Application(a.clone()));
+            }
+        }
+        for id in dirty.groups {
+            if let Some(g) = self.groups.get(&id) {
+                changes.push(Change::Group(g.clone()));
+            }
+        }
+        for name in dirty.configs {
+            if let Some(c) = self.configs.get(&name) {
+                changes.push(Change::Config(c.clone()));
+            }
+        }
+        for name in dirty.instances {
+            if let Some(i) = self.instances.get(&name) {
+                changes.push(Change::Instance(i.clone()));
+            }
+        }
+        for id in dirty.hosts {
+            if let Some(h) = self.hosts.get(&id) {
+                changes.push(Change::Host(h.clone()));
+            }
+        }
+        for name in dirty.alarms {
+            if let Some(a) = self.alarms.get(&name) {
+                changes.push(Change::Alarm(a.clone()));
+            }
+        }
+        for id in dirty.deployments {
+            if let Some(a) = self.active.get(&id) {
+                changes.push(Change::Deployment(a.rec.clone()));
+            }
+        }
+        for (id, index) in dirty.targets {
+            if let Some(t) = self.active.get(&id).and_then(|a| a.targets.get(index as usize)) {
+                changes.push(Change::Target(t.clone()));
+            }
+        }
+        if dirty.meta || !changes.is_empty() {
+            changes.push(Change::Meta(self.meta.clone()));
+        }
+        changes
+    }
+
+    pub(crate) fn put_alarm(&mut self, alarm: AlarmRecord) {
+        self.dirty.alarms.insert(alarm.name.clone());
+        self.alarms.insert(alarm.name.clone(), alarm);
+    }
+
+    /// A fresh deterministic 64-bit value (advances the ID counter).
+    pub(crate) fn next_bits(&mut self, label: &str) -> u64 {
+        let n = self.meta.next_id;
+        self.meta.next_id += 1;
+        self.dirty.meta = true;
+        rng::draw(self.meta.seed, &[label, &n.to_string()])
+    }
+
+    pub(crate) fn new_uuid(&mut self, label: &str) -> String {
+        let hi = self.next_bits(label);
+        let lo = rng::mix(hi ^ 0x5eed);
+        crate::model::ids::uuid_from(hi, lo)
+    }
+}

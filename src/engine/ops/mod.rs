@@ -1,0 +1,3 @@
+//! One method per CodeDeploy operation, grouped by resource.
+
+mod stubs;

@@ -1,0 +1,281 @@
+//! What the engine persists: one record type per stored resource, built from the
+//! wire model plus the engine's own bookkeeping. The store saves them as JSON
+//! with a few key columns; it never looks inside.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::world::Fleet;
+use crate::model::time::Millis;
+use crate::model::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationRecord {
+    pub info: ApplicationInfo,
+    pub tags: Vec<Tag>,
+}
+
+impl ApplicationRecord {
+    pub fn id(&self) -> &str {
+        self.info.application_id.as_deref().unwrap_or_default()
+    }
+    pub fn name(&self) -> &str {
+        self.info.application_name.as_deref().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub application_id: String,
+    pub info: DeploymentGroupInfo,
+    pub tags: Vec<Tag>,
+    /// The deployment currently running in this group, if any (at most one).
+    pub active: Option<String>,
+    /// Deployments waiting `Queued`, in start order.
+    pub queue: Vec<String>,
+}
+
+impl GroupRecord {
+    pub fn id(&self) -> &str {
+        self.info.deployment_group_id.as_deref().unwrap_or_default()
+    }
+    pub fn name(&self) -> &str {
+        self.info.deployment_group_name.as_deref().unwrap_or_default()
+    }
+}
+
+/// A custom deployment configuration (the predefined ones are built in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigRecord {
+    pub info: DeploymentConfigInfo,
+}
+
+/// A registered (or deregistered) on-premises instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    pub info: InstanceInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionRecord {
+    pub application_id: String,
+    /// Canonical form of the location: the identity of the revision.
+    pub key: String,
+    pub location: RevisionLocation,
+    pub info: GenericRevisionInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    pub info: DeploymentInfo,
+    /// Creation order; breaks ties deterministically and orders listings.
+    pub seq: u64,
+    pub application_id: String,
+    pub group_id: String,
+    /// Scheduling state; `None` once the deployment has finished.
+    pub run: Option<RunState>,
+}
+
+impl DeploymentRecord {
+    pub fn id(&self) -> &str {
+        self.info.deployment_id.as_deref().unwrap_or_default()
+    }
+    pub fn status(&self) -> DeploymentStatus {
+        self.info
+            .status
+            .clone()
+            .unwrap_or(DeploymentStatus::Created)
+    }
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self.status(),
+            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
+        )
+    }
+    pub fn create_time(&self) -> Millis {
+        self.info.create_time.map(|t| t.0).unwrap_or_default()
+    }
+}
+
+/// How an active deployment is being driven.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// When a `Created` deployment is due to start (or be queued).
+    pub start_due: Option<Millis>,
+    /// Minimum healthy hosts M and how many may be down at once U = N - M.
+    pub min_healthy: i64,
+    pub max_down: i64,
+    /// Target indexes not yet started, in the order they will start.
+    pub pending: Vec<u32>,
+    /// A stop in progress: events already running finish, nothing new starts.
+    pub stop: Option<StopRequest>,
+    /// The in-place deployment fails with TIMEOUT if still running then.
+    pub deadline: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StopRequest {
+    pub code: ErrorCode,
+    pub message: String,
+    pub rollback: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    pub deployment_id: String,
+    pub target_id: String,
+    /// Position in the deployment's target list.
+    pub index: u32,
+    pub target: DeploymentTarget,
+    pub run: TargetRun,
+}
+
+/// Per-target progress: which event runs and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TargetRun {
+    /// The simulated host this target deploys to (EC2 instance ID or on-premises name).
+    pub host: String,
+    /// Index of the running (or next) lifecycle event.
+    pub event: u32,
+    /// When the running event ends; `None` when nothing runs.
+    pub due: Option<Millis>,
+    /// The fault this host will show during this deployment, fixed at start.
+    pub fault: Option<Fault>,
+}
+
+/// A simulated failure of one lifecycle event on one host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    pub event: String,
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The script exits non-zero: ScriptFailed.
+    Fail,
+    /// The script runs past its timeout: ScriptTimedOut.
+    Timeout,
+    /// The script is not in the bundle: ScriptMissing.
+    Missing,
+    /// The host never answers: the event does not start within 5 minutes.
+    Unresponsive,
+}
+
+/// Dynamic state of a simulated host (EC2 instance or on-premises instance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HostRecord {
+    pub id: String,
+    /// Health and installed revision per deployment group ID.
+    pub groups: BTreeMap<String, HostGroupState>,
+    /// A one-shot fault set from the dashboard: the next event this host runs fails.
+    pub next_fault: Option<FaultKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HostGroupState {
+    /// False after the host's last deployment in the group failed.
+    pub healthy: bool,
+    /// Key of the revision last installed successfully, if any.
+    pub revision: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    /// Polling the alarm fails (`ignorePollAlarmFailure` decides what happens).
+    PollFailure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmRecord {
+    pub name: String,
+    pub state: AlarmState,
+}
+
+/// One line of the event log: a state change or a trigger notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub seq: u64,
+    pub time: Timestamp,
+    pub deployment_id: Option<String>,
+    pub target_id: Option<String>,
+    pub kind: EventKind,
+    /// A one-line description for people.
+    pub text: String,
+    pub notification: Option<Notification>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Deployment,
+    Target,
+    Notification,
+    World,
+}
+
+/// An SNS trigger notification, with AWS's payload shape in `message`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub trigger_name: String,
+    pub target_arn: String,
+    pub event: TriggerEventType,
+    pub subject: String,
+    /// The JSON document SNS would deliver.
+    pub message: serde_json::Value,
+}
+
+/// Engine-wide scalars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub seed: u64,
+    /// Next deployment sequence number (also feeds ID generation).
+    pub next_seq: u64,
+    pub next_event_seq: u64,
+    /// Counter feeding other generated identifiers.
+    pub next_id: u64,
+    /// The virtual time the engine last advanced to.
+    pub now: Millis,
+    pub fleet: Fleet,
+}
+
+/// Everything the engine keeps in memory, as loaded from the store at start.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub meta: Option<Meta>,
+    pub applications: Vec<ApplicationRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub configs: Vec<ConfigRecord>,
+    pub instances: Vec<InstanceRecord>,
+    pub hosts: Vec<HostRecord>,
+    pub alarms: Vec<AlarmRecord>,
+    /// Deployments not yet finished, with their targets.
+    pub active: Vec<(DeploymentRecord, Vec<TargetRecord>)>,
+}
+
+/// One record the engine touched during a step. The store applies a step's
+/// changes in order, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Meta(Meta),
+    Application(ApplicationRecord),
+    /// Removes the application with its groups, deployments, targets and revisions.
+    ApplicationDeleted { application_id: String },
+    Group(GroupRecord),
+    /// Removes the group; its past deployments stay readable.
+    GroupDeleted { group_id: String },
+    Config(ConfigRecord),
+    ConfigDeleted { name: String },
+    Instance(InstanceRecord),
+    Revision(RevisionRecord),
+    Deployment(DeploymentRecord),
+    Target(TargetRecord),
+    Host(HostRecord),
+    Alarm(AlarmRecord),
+    Event(EventRecord),
+}

@@ -1,0 +1,1 @@
+//! Input validation (reference §14), as pure functions.

@@ -1,0 +1,4 @@
+//! codedeck: a terminal dashboard with a faithful local AWS CodeDeploy engine.
+
+pub mod engine;
+pub mod model;
