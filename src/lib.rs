@@ -2,3 +2,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod store;
+pub mod runtime;
+pub mod api;
+pub mod cli;

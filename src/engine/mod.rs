@@ -6,6 +6,11 @@
 
 pub mod archive;
 pub mod clock;
+pub mod configs;
+mod deploy;
+pub mod lifecycle;
+mod notify;
+pub mod selection;
 pub mod error;
 pub mod operations;
 mod ops;

@@ -312,3 +312,21 @@ mod tests {
         assert!((4000..=6000).contains(&d1));
     }
 }
+
+/// Applies `codedeck:fail`, `codedeck:timeout`, `codedeck:missing` and
+/// `codedeck:state` tags over a behaviour, for scripts that only speak the API.
+pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviour {
+    if let Some(v) = tags.get("codedeck:fail") {
+        b.fail = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:timeout") {
+        b.timeout = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:missing") {
+        b.missing = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:state") {
+        b.state = Some(v.clone());
+    }
+    b
+}

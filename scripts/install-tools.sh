@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the tools codedeck's tests use when they are missing: the AWS CLI
+# (from PyPI) for the seed's command-line flows. Safe to run again.
+set -euo pipefail
+
+have_aws() {
+  command -v aws >/dev/null 2>&1 && aws --version >/dev/null 2>&1 && return 0
+  python3 -m awscli --version >/dev/null 2>&1
+}
+
+if ! have_aws; then
+  echo "installing the AWS CLI (awscli from PyPI)..." >&2
+  python3 -m pip install --quiet --disable-pip-version-check awscli
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+have_aws || { echo "error: the AWS CLI could not be installed" >&2; exit 1; }

@@ -1,0 +1,167 @@
+//! Deployment configurations: the 17 predefined ones and the minimum-healthy-hosts
+//! arithmetic of reference §8.1.
+
+use crate::model::*;
+
+/// 2014-10-06, the API version date: the creation time reported for predefined configs.
+const PREDEFINED_CREATE_TIME: Timestamp = Timestamp(1_412_553_600_000);
+
+/// `(name, platform, rule)` for every predefined configuration, in AWS's order.
+/// OneAtATime's ID `...0001` is documented; the others' IDs are not, so codedeck
+/// numbers them in this order (UNCONFIRMED, reference §16 item 6).
+const PREDEFINED: [(&str, &str); 17] = [
+    ("CodeDeployDefault.OneAtATime", "Server"),
+    ("CodeDeployDefault.HalfAtATime", "Server"),
+    ("CodeDeployDefault.AllAtOnce", "Server"),
+    ("CodeDeployDefault.LambdaCanary10Percent5Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaCanary10Percent10Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaCanary10Percent15Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaCanary10Percent30Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", "Lambda"),
+    ("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", "Lambda"),
+    ("CodeDeployDefault.LambdaAllAtOnce", "Lambda"),
+    ("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "ECS"),
+    ("CodeDeployDefault.ECSLinear10PercentEvery3Minutes", "ECS"),
+    ("CodeDeployDefault.ECSCanary10Percent5Minutes", "ECS"),
+    ("CodeDeployDefault.ECSCanary10Percent15Minutes", "ECS"),
+    ("CodeDeployDefault.ECSAllAtOnce", "ECS"),
+];
+
+pub const DEFAULT_SERVER_CONFIG: &str = "CodeDeployDefault.OneAtATime";
+pub const PREDEFINED_PREFIX: &str = "CodeDeployDefault.";
+
+/// The `type` GetDeploymentConfig reports for OneAtATime (outside the enum).
+pub const MOST_CONCURRENCY: &str = "MOST_CONCURRENCY";
+
+pub fn predefined_names() -> impl Iterator<Item = &'static str> {
+    PREDEFINED.iter().map(|(n, _)| *n)
+}
+
+pub fn is_predefined(name: &str) -> bool {
+    PREDEFINED.iter().any(|(n, _)| *n == name)
+}
+
+/// The predefined configuration called `name`, as GetDeploymentConfig returns it.
+pub fn predefined(name: &str) -> Option<DeploymentConfigInfo> {
+    let pos = PREDEFINED.iter().position(|(n, _)| *n == name)?;
+    let (name, platform) = PREDEFINED[pos];
+    let short = name.trim_start_matches(PREDEFINED_PREFIX);
+    let mut info = DeploymentConfigInfo {
+        deployment_config_id: Some(format!("00000000-0000-0000-0000-{:012}", pos + 1)),
+        deployment_config_name: Some(name.to_string()),
+        create_time: Some(PREDEFINED_CREATE_TIME),
+        compute_platform: Some(ComputePlatform::parse(platform)),
+        ..Default::default()
+    };
+    if platform == "Server" {
+        let (kind, value) = match short {
+            "OneAtATime" => (MinimumHealthyHostsType::UnknownValue(MOST_CONCURRENCY.into()), 1),
+            "HalfAtATime" => (MinimumHealthyHostsType::FleetPercent, 50),
+            _ => (MinimumHealthyHostsType::HostCount, 0),
+        };
+        info.minimum_healthy_hosts = Some(MinimumHealthyHosts {
+            r#type: Some(kind),
+            value: Some(value),
+        });
+    } else {
+        info.traffic_routing_config = Some(traffic_routing(short));
+    }
+    Some(info)
+}
+
+/// Parses the canary/linear numbers out of a predefined Lambda/ECS name.
+fn traffic_routing(short: &str) -> TrafficRoutingConfig {
+    let digits = |s: &str| -> Vec<i32> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    };
+    let nums = digits(short);
+    if short.contains("Canary") {
+        TrafficRoutingConfig {
+            r#type: Some(TrafficRoutingType::TimeBasedCanary),
+            time_based_canary: Some(TimeBasedCanary {
+                canary_percentage: nums.first().copied(),
+                canary_interval: nums.get(1).copied(),
+            }),
+            ..Default::default()
+        }
+    } else if short.contains("Linear") {
+        TrafficRoutingConfig {
+            r#type: Some(TrafficRoutingType::TimeBasedLinear),
+            time_based_linear: Some(TimeBasedLinear {
+                linear_percentage: nums.first().copied(),
+                linear_interval: nums.get(1).copied(),
+            }),
+            ..Default::default()
+        }
+    } else {
+        TrafficRoutingConfig {
+            r#type: Some(TrafficRoutingType::AllAtOnce),
+            ..Default::default()
+        }
+    }
+}
+
+/// Minimum healthy hosts M and the most that may be down at once U = N - M,
+/// for a deployment to `n` instances (reference §8.1).
+pub fn health_limits(mhh: Option<&MinimumHealthyHosts>, n: i64) -> (i64, i64) {
+    let value = mhh.and_then(|m| m.value).unwrap_or(1) as i64;
+    let min = match mhh.and_then(|m| m.r#type.as_ref()) {
+        Some(MinimumHealthyHostsType::HostCount) => value,
+        // Fractional instances round up, converted at the start of the deployment.
+        Some(MinimumHealthyHostsType::FleetPercent) => (n * value + 99) / 100,
+        // MOST_CONCURRENCY (OneAtATime): all but one stay healthy.
+        _ => (n - 1).max(0),
+    };
+    (min, n - min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(name: &str, n: i64) -> (i64, i64) {
+        let info = predefined(name).unwrap();
+        health_limits(info.minimum_healthy_hosts.as_ref(), n)
+    }
+
+    #[test]
+    fn seventeen_predefined_configs() {
+        assert_eq!(predefined_names().count(), 17);
+        let one = predefined("CodeDeployDefault.OneAtATime").unwrap();
+        assert_eq!(
+            one.deployment_config_id.as_deref(),
+            Some("00000000-0000-0000-0000-000000000001")
+        );
+        let json = serde_json::to_value(&one).unwrap();
+        assert_eq!(json["minimumHealthyHosts"]["type"], "MOST_CONCURRENCY");
+        assert_eq!(json["minimumHealthyHosts"]["value"], 1);
+        let canary = predefined("CodeDeployDefault.LambdaCanary10Percent30Minutes").unwrap();
+        let c = canary.traffic_routing_config.unwrap().time_based_canary.unwrap();
+        assert_eq!((c.canary_percentage, c.canary_interval), (Some(10), Some(30)));
+        let lin = predefined("CodeDeployDefault.ECSLinear10PercentEvery1Minutes").unwrap();
+        let l = lin.traffic_routing_config.unwrap().time_based_linear.unwrap();
+        assert_eq!((l.linear_percentage, l.linear_interval), (Some(10), Some(1)));
+        let all = predefined("CodeDeployDefault.ECSAllAtOnce").unwrap();
+        assert_eq!(all.compute_platform, Some(ComputePlatform::Ecs));
+    }
+
+    #[test]
+    fn documented_batching_examples() {
+        assert_eq!(limits("CodeDeployDefault.OneAtATime", 10), (9, 1));
+        assert_eq!(limits("CodeDeployDefault.HalfAtATime", 9), (5, 4));
+        assert_eq!(limits("CodeDeployDefault.AllAtOnce", 10), (0, 10));
+        let host6 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::HostCount), value: Some(6) };
+        assert_eq!(health_limits(Some(&host6), 9), (6, 3));
+        let pct40 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(40) };
+        assert_eq!(health_limits(Some(&pct40), 9), (4, 5));
+        let pct95 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(95) };
+        assert_eq!(health_limits(Some(&pct95), 10), (10, 0));
+        let pct85 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(85) };
+        assert_eq!(health_limits(Some(&pct85), 10), (9, 1));
+    }
+}

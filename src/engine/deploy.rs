@@ -1,0 +1,823 @@
+//! Running deployments: the state machine Created -> Queued -> InProgress ->
+//! Succeeded | Failed | Stopped, Server in-place batching under minimum healthy
+//! hosts (reference §8), stop, alarms and automatic rollback (§11).
+
+use std::cmp::Reverse;
+
+use super::archive::Archive;
+use super::configs;
+use super::lifecycle::{self, IGNORABLE};
+use super::records::*;
+use super::selection::{self, Candidate};
+use super::{rng, Active, Engine, DEPLOYMENT_TIMER};
+use crate::model::ids;
+use crate::model::time::Millis;
+use crate::model::*;
+
+/// Everything needed to create a deployment, from the API or from the engine itself.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewDeployment {
+    pub group_id: String,
+    pub revision: RevisionLocation,
+    pub config_name: String,
+    pub description: Option<String>,
+    pub creator: Option<DeploymentCreator>,
+    pub ignore_application_stop_failures: bool,
+    pub update_outdated_instances_only: bool,
+    pub auto_rollback: Option<AutoRollbackConfiguration>,
+    pub file_exists_behavior: Option<FileExistsBehavior>,
+    pub override_alarms: Option<AlarmConfiguration>,
+    pub target_instances: Option<TargetInstances>,
+    pub rollback_of: Option<String>,
+}
+
+/// Counts of a deployment's targets by status.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    pending: i64,
+    in_progress: i64,
+    succeeded: i64,
+    failed: i64,
+    skipped: i64,
+    ready: i64,
+}
+
+fn target_status(t: &TargetRecord) -> TargetStatus {
+    t.target
+        .instance_target
+        .as_ref()
+        .and_then(|i| i.status.clone())
+        .unwrap_or(TargetStatus::Pending)
+}
+
+fn tally(targets: &[TargetRecord]) -> Tally {
+    let mut t = Tally::default();
+    for target in targets {
+        match target_status(target) {
+            TargetStatus::Pending | TargetStatus::Unknown => t.pending += 1,
+            TargetStatus::InProgress => t.in_progress += 1,
+            TargetStatus::Succeeded => t.succeeded += 1,
+            TargetStatus::Failed => t.failed += 1,
+            TargetStatus::Skipped => t.skipped += 1,
+            TargetStatus::Ready => t.ready += 1,
+            TargetStatus::UnknownValue(_) => {}
+        }
+    }
+    t
+}
+
+fn overview(t: Tally) -> DeploymentOverview {
+    DeploymentOverview {
+        pending: Some(t.pending),
+        in_progress: Some(t.in_progress),
+        succeeded: Some(t.succeeded),
+        failed: Some(t.failed),
+        skipped: Some(t.skipped),
+        ready: Some(t.ready),
+    }
+}
+
+/// The key that identifies a revision: its location without volatile members.
+pub(crate) fn revision_key(rev: &RevisionLocation) -> String {
+    let mut r = rev.clone();
+    if let Some(c) = r.app_spec_content.as_mut() {
+        if c.sha256.is_some() {
+            c.content = None;
+        }
+    }
+    serde_json::to_string(&r).unwrap_or_default()
+}
+
+impl Engine {
+    /// Processes every timer due at or before `now`, each at its own due time.
+    pub fn advance(&mut self, now: Millis, ar: &dyn Archive) {
+        while let Some(Reverse(timer)) = self.timers.peek().copied() {
+            if timer.due > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(id) = self.by_seq.get(&timer.seq).cloned() else { continue };
+            if timer.index == DEPLOYMENT_TIMER {
+                self.fire_deployment(&id, timer.due, ar);
+            } else {
+                self.fire_target(&id, timer.index, timer.due, ar);
+            }
+        }
+        if now > self.meta.now {
+            self.meta.now = now;
+            self.dirty.meta = true;
+        }
+    }
+
+    pub(crate) fn touch(&mut self, id: &str) {
+        self.dirty.deployments.insert(id.to_string());
+    }
+
+    fn touch_target(&mut self, id: &str, index: u32) {
+        self.dirty.targets.insert((id.to_string(), index));
+        self.touch(id);
+    }
+
+    /// Creates a deployment in `Created`; it starts (or queues) at `at`.
+    pub(crate) fn insert_deployment(&mut self, at: Millis, nd: NewDeployment) -> String {
+        let id = loop {
+            let candidate = ids::deployment_id(self.next_bits("deployment"));
+            if !self.active.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        let seq = self.meta.next_seq;
+        self.meta.next_seq += 1;
+        let Some(group) = self.groups.get(&nd.group_id) else { return id };
+        let info = DeploymentInfo {
+            application_name: group.info.application_name.clone(),
+            deployment_group_name: group.info.deployment_group_name.clone(),
+            deployment_config_name: Some(nd.config_name.clone()),
+            deployment_id: Some(id.clone()),
+            previous_revision: group.info.target_revision.clone(),
+            revision: Some(nd.revision.clone()),
+            status: Some(DeploymentStatus::Created),
+            create_time: Some(Timestamp(at)),
+            deployment_overview: Some(overview(Tally::default())),
+            description: nd.description.clone(),
+            creator: Some(nd.creator.clone().unwrap_or(DeploymentCreator::User)),
+            ignore_application_stop_failures: Some(nd.ignore_application_stop_failures),
+            auto_rollback_configuration: nd
+                .auto_rollback
+                .clone()
+                .or_else(|| group.info.auto_rollback_configuration.clone()),
+            update_outdated_instances_only: Some(nd.update_outdated_instances_only),
+            rollback_info: nd.rollback_of.as_ref().map(|orig| RollbackInfo {
+                rollback_deployment_id: None,
+                rollback_triggering_deployment_id: Some(orig.clone()),
+                rollback_message: Some(format!(
+                    "Automatic rollback of deployment {orig}: redeploying the last successful revision."
+                )),
+            }),
+            deployment_style: Some(group.info.deployment_style.clone().unwrap_or(DeploymentStyle {
+                deployment_type: Some(DeploymentType::InPlace),
+                deployment_option: Some(DeploymentOption::WithoutTrafficControl),
+            })),
+            target_instances: nd.target_instances.clone(),
+            instance_termination_wait_time_started: Some(false),
+            blue_green_deployment_configuration: group.info.blue_green_deployment_configuration.clone(),
+            load_balancer_info: group.info.load_balancer_info.clone(),
+            file_exists_behavior: Some(nd.file_exists_behavior.clone().unwrap_or(FileExistsBehavior::Disallow)),
+            deployment_status_messages: Some(vec![]),
+            compute_platform: group.info.compute_platform.clone(),
+            override_alarm_configuration: nd.override_alarms.clone(),
+            ..Default::default()
+        };
+        let record = DeploymentRecord {
+            info,
+            seq,
+            application_id: group.application_id.clone(),
+            group_id: nd.group_id.clone(),
+            run: Some(RunState {
+                start_due: Some(at),
+                min_healthy: 0,
+                max_down: 0,
+                pending: vec![],
+                stop: None,
+                deadline: None,
+            }),
+        };
+        let group_name = group.name().to_string();
+        if let Some(group) = self.groups.get_mut(&nd.group_id) {
+            group.info.last_attempted_deployment = Some(LastDeploymentInfo {
+                deployment_id: Some(id.clone()),
+                status: Some(DeploymentStatus::Created),
+                end_time: None,
+                create_time: Some(Timestamp(at)),
+            });
+            self.dirty.groups.insert(nd.group_id.clone());
+        }
+        self.insert_active(Active { rec: record, targets: vec![] });
+        self.touch(&id);
+        self.log(at, Some(&id), None, EventKind::Deployment, format!("{id} created in {group_name}"));
+        id
+    }
+
+    fn fire_deployment(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(active) = self.active.get_mut(id) else { return };
+        let Some(run) = active.rec.run.as_mut() else { return };
+        if run.start_due == Some(at) {
+            run.start_due = None;
+            self.touch(id);
+            self.begin(id, at, ar);
+        } else if run.deadline == Some(at) && active.rec.status() == DeploymentStatus::InProgress {
+            self.time_out(id, at, ar);
+        }
+    }
+
+    /// A `Created` deployment starts if its group is free, else waits `Queued`.
+    fn begin(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(active) = self.active.get(id) else { return };
+        let group_id = active.rec.group_id.clone();
+        let busy = self
+            .groups
+            .get(&group_id)
+            .and_then(|g| g.active.clone())
+            .is_some_and(|other| other != id);
+        if busy {
+            self.set_status(id, DeploymentStatus::Queued);
+            if let Some(group) = self.groups.get_mut(&group_id) {
+                group.queue.push(id.to_string());
+                self.dirty.groups.insert(group_id);
+            }
+            self.log(at, Some(id), None, EventKind::Deployment, format!("{id} queued behind the active deployment"));
+            return;
+        }
+        self.start(id, at, ar);
+    }
+
+    fn set_status(&mut self, id: &str, status: DeploymentStatus) {
+        if let Some(a) = self.active.get_mut(id) {
+            a.rec.info.status = Some(status);
+        }
+        self.touch(id);
+    }
+
+    fn start(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(active) = self.active.get(id) else { return };
+        let group_id = active.rec.group_id.clone();
+        let Some(group) = self.groups.get(&group_id).cloned() else {
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::DeploymentGroupMissing, "The deployment group was deleted before the deployment started.".into())), ar);
+        };
+        if !self.apps.values().any(|a| a.id() == group.application_id) {
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::ApplicationMissing, "The application was deleted before the deployment started.".into())), ar);
+        }
+        if let Some(g) = self.groups.get_mut(&group_id) {
+            g.active = Some(id.to_string());
+            g.queue.retain(|q| q != id);
+            self.dirty.groups.insert(group_id.clone());
+        }
+        if let Some(a) = self.active.get_mut(id) {
+            a.rec.info.status = Some(DeploymentStatus::InProgress);
+            a.rec.info.start_time = Some(Timestamp(at));
+        }
+        self.touch(id);
+        self.log(at, Some(id), None, EventKind::Deployment, format!("{id} started"));
+        self.trigger_deployment(at, id, TriggerEventType::DeploymentStart);
+        self.start_in_place(id, &group, at, ar);
+    }
+
+    /// Resolves the targets, checks the health constraints, and starts the first batch.
+    fn start_in_place(&mut self, id: &str, group: &GroupRecord, at: Millis, ar: &dyn Archive) {
+        let Some(active) = self.active.get(id) else { return };
+        let info = active.rec.info.clone();
+        let seq = active.rec.seq;
+        let rev_key = info.revision.as_ref().map(revision_key).unwrap_or_default();
+        let mut candidates = selection::resolve(&group.info, &self.fleet_hosts, &self.instances);
+        let current = group.info.target_revision.as_ref().map(revision_key);
+        selection::order(&mut candidates, &self.hosts, group.id(), current.as_deref());
+        if candidates.is_empty() {
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::NoInstances, "The deployment failed because no instances were found for your deployment group. Check your deployment group settings to make sure the tags for your Amazon EC2 instances or Auto Scaling groups correctly identify the instances you want to deploy to, and then try again.".into())), ar);
+        }
+        if candidates.len() > 1000 {
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} instances; a deployment can target at most 1000.", candidates.len()))), ar);
+        }
+        let outdated_only = info.update_outdated_instances_only == Some(true);
+        let up_to_date = |c: &Candidate| -> bool {
+            outdated_only
+                && self
+                    .hosts
+                    .get(&c.id)
+                    .and_then(|h| h.groups.get(group.id()))
+                    .is_some_and(|s| s.healthy && s.revision.as_deref() == Some(rev_key.as_str()))
+        };
+        let skip: Vec<bool> = candidates.iter().map(up_to_date).collect();
+        let n = skip.iter().filter(|s| !**s).count() as i64;
+        let config = self.config_info(info.deployment_config_name.as_deref().unwrap_or(configs::DEFAULT_SERVER_CONFIG));
+        let (min_healthy, max_down) = configs::health_limits(config.as_ref().and_then(|c| c.minimum_healthy_hosts.as_ref()), n);
+        let events: &[&str] = if lifecycle::uses_load_balancer(info.deployment_style.as_ref(), info.load_balancer_info.as_ref()) {
+            &lifecycle::SERVER_IN_PLACE_LB
+        } else {
+            &lifecycle::SERVER_IN_PLACE
+        };
+        let targets: Vec<TargetRecord> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.new_target(id, i as u32, c, events, skip[i], at))
+            .collect();
+        let pending: Vec<u32> = (0..targets.len() as u32).filter(|i| !skip[*i as usize]).collect();
+        if let Some(a) = self.active.get_mut(id) {
+            for t in &targets {
+                self.dirty.targets.insert((id.to_string(), t.index));
+            }
+            a.targets = targets;
+            a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
+            if let Some(run) = a.rec.run.as_mut() {
+                run.min_healthy = min_healthy;
+                run.max_down = max_down;
+                run.pending = pending;
+                run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
+            }
+        }
+        self.schedule(at + lifecycle::IN_PLACE_DEADLINE_MILLIS, seq, DEPLOYMENT_TIMER);
+        self.log(at, Some(id), None, EventKind::Deployment, format!(
+            "{id}: {n} instance(s), minimum healthy {min_healthy}, at most {max_down} down at once"
+        ));
+        if n > 0 && max_down <= 0 {
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraintsInvalid, format!(
+                "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of instances ({n}) in the deployment group: no instance could be taken offline."
+            ))), ar);
+        }
+        if self.check_alarms(id, at, ar) {
+            return;
+        }
+        self.pump(id, at, ar);
+    }
+
+    fn new_target(&self, id: &str, index: u32, c: &Candidate, events: &[&str], skipped: bool, at: Millis) -> TargetRecord {
+        let arn = if c.on_premises {
+            self.arns().on_premises_instance(&c.id)
+        } else {
+            self.arns().ec2_instance(&c.id)
+        };
+        let status = if skipped { LifecycleEventStatus::Skipped } else { LifecycleEventStatus::Pending };
+        let lifecycle_events = events
+            .iter()
+            .map(|e| LifecycleEvent {
+                lifecycle_event_name: Some(e.to_string()),
+                status: Some(status.clone()),
+                ..Default::default()
+            })
+            .collect();
+        TargetRecord {
+            deployment_id: id.to_string(),
+            target_id: c.id.clone(),
+            index,
+            target: DeploymentTarget {
+                deployment_target_type: Some(DeploymentTargetType::InstanceTarget),
+                instance_target: Some(InstanceTarget {
+                    deployment_id: Some(id.to_string()),
+                    target_id: Some(c.id.clone()),
+                    target_arn: Some(arn),
+                    status: Some(if skipped { TargetStatus::Skipped } else { TargetStatus::Pending }),
+                    last_updated_at: Some(Timestamp(at)),
+                    lifecycle_events: Some(lifecycle_events),
+                    instance_label: None,
+                }),
+                ..Default::default()
+            },
+            run: TargetRun {
+                host: c.id.clone(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// A deployment configuration by name, predefined or custom.
+    pub(crate) fn config_info(&self, name: &str) -> Option<DeploymentConfigInfo> {
+        configs::predefined(name).or_else(|| self.configs.get(name).map(|c| c.info.clone()))
+    }
+
+    /// Starts as many instances as the health constraints allow, and ends the
+    /// deployment once nothing more can happen.
+    fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        loop {
+            let Some(active) = self.active.get(id) else { return };
+            let Some(run) = active.rec.run.as_ref() else { return };
+            let t = tally(&active.targets);
+            if let Some(stop) = run.stop.clone() {
+                if t.in_progress == 0 {
+                    self.finish(id, at, DeploymentStatus::Stopped, Some((stop.code, stop.message)), ar);
+                }
+                return;
+            }
+            let waiting = !run.pending.is_empty();
+            if waiting && t.failed >= run.max_down && t.in_progress == 0 {
+                return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar);
+            }
+            if !waiting && t.in_progress == 0 {
+                let ok = t.succeeded >= run.min_healthy && (t.succeeded >= 1 || t.failed == 0 && t.succeeded == 0 && t.skipped > 0);
+                return if ok {
+                    self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
+                } else {
+                    self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar)
+                };
+            }
+            if waiting && t.in_progress + t.failed < run.max_down {
+                let index = self.active.get_mut(id).and_then(|a| a.rec.run.as_mut()).map(|r| r.pending.remove(0));
+                if let Some(index) = index {
+                    self.start_target(id, index, at);
+                }
+                continue;
+            }
+            return;
+        }
+    }
+
+    fn start_target(&mut self, id: &str, index: u32, at: Millis) {
+        let Some(active) = self.active.get(id) else { return };
+        let Some(target) = active.targets.get(index as usize) else { return };
+        let host_id = target.run.host.clone();
+        let events = event_names(target);
+        let fault = self.take_fault(&host_id, &events);
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+            t.run.fault = fault;
+            t.run.event = 0;
+            if let Some(inst) = t.target.instance_target.as_mut() {
+                inst.status = Some(TargetStatus::InProgress);
+                inst.last_updated_at = Some(Timestamp(at));
+            }
+        }
+        self.touch_target(id, index);
+        self.refresh_overview(id);
+        self.log(at, Some(id), Some(&host_id), EventKind::Target, format!("{host_id}: deployment started"));
+        self.trigger_instance(at, id, index, TriggerEventType::InstanceStart);
+        self.begin_event(id, index, 0, at);
+    }
+
+    /// The fault a host shows in this deployment: a one-shot fault from the
+    /// dashboard first, else the fleet file, else `codedeck:` tags.
+    fn take_fault(&mut self, host_id: &str, events: &[String]) -> Option<Fault> {
+        if let Some(kind) = self.hosts.get_mut(host_id).and_then(|h| h.next_fault.take()) {
+            self.dirty.hosts.insert(host_id.to_string());
+            return events.first().map(|e| Fault { event: e.clone(), kind });
+        }
+        let (event, kind) = self.behaviour(host_id).fault()?;
+        if kind == FaultKind::Unresponsive {
+            return events.first().map(|e| Fault { event: e.clone(), kind });
+        }
+        events.contains(&event).then_some(Fault { event, kind })
+    }
+
+    /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.
+    pub(crate) fn behaviour(&self, host_id: &str) -> super::world::Behaviour {
+        let defaults = &self.meta.fleet.defaults;
+        if let Some(host) = self.fleet_hosts.get(host_id) {
+            return super::world::tag_faults(&host.tags, host.behaviour.over(defaults));
+        }
+        let tags = self
+            .instances
+            .get(host_id)
+            .map(|i| i.info.tags.iter().flatten().filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default()))).collect())
+            .unwrap_or_default();
+        super::world::tag_faults(&tags, defaults.clone())
+    }
+
+    fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {
+        let Some(active) = self.active.get(id) else { return };
+        let seq = active.rec.seq;
+        let Some(target) = active.targets.get(index as usize) else { return };
+        let names = event_names(target);
+        let Some(name) = names.get(event as usize).cloned() else { return };
+        let fault = target.run.fault.clone().filter(|f| f.event == name);
+        let host = target.run.host.clone();
+        let duration = match fault.as_ref().map(|f| f.kind) {
+            Some(FaultKind::Unresponsive) => lifecycle::START_TIMEOUT_MILLIS,
+            Some(FaultKind::Timeout) => lifecycle::SCRIPT_TIMEOUT_SECS * 1000,
+            _ => {
+                let bits = rng::draw(self.meta.seed, &[id, &host, &name]);
+                self.behaviour(&host).duration_millis(&name, bits)
+            }
+        };
+        let unresponsive = fault.as_ref().is_some_and(|f| f.kind == FaultKind::Unresponsive);
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+            t.run.event = event;
+            t.run.due = Some(at + duration);
+            if let Some(ev) = lifecycle_event_mut(t, event) {
+                if !unresponsive {
+                    ev.status = Some(LifecycleEventStatus::InProgress);
+                    ev.start_time = Some(Timestamp(at));
+                }
+            }
+            if let Some(inst) = t.target.instance_target.as_mut() {
+                inst.last_updated_at = Some(Timestamp(at));
+            }
+        }
+        self.touch_target(id, index);
+        self.schedule(at + duration, seq, index);
+    }
+
+    fn fire_target(&mut self, id: &str, index: u32, at: Millis, ar: &dyn Archive) {
+        let Some(target) = self.active.get(id).and_then(|a| a.targets.get(index as usize)) else { return };
+        if target.run.due != Some(at) {
+            return;
+        }
+        let names = event_names(target);
+        let event = target.run.event;
+        let name = names.get(event as usize).cloned().unwrap_or_default();
+        let failure = target.run.fault.clone().filter(|f| f.event == name).map(|f| f.kind);
+        let host = target.run.host.clone();
+        let ignore = self.active.get(id).and_then(|a| a.rec.info.ignore_application_stop_failures) == Some(true)
+            && IGNORABLE.contains(&name.as_str());
+        let stopping = self.active.get(id).and_then(|a| a.rec.run.as_ref()).is_some_and(|r| r.stop.is_some());
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+            t.run.due = None;
+            if let Some(ev) = lifecycle_event_mut(t, event) {
+                ev.end_time = Some(Timestamp(at));
+                match failure {
+                    Some(kind) => {
+                        ev.status = Some(LifecycleEventStatus::Failed);
+                        ev.diagnostics = Some(lifecycle::failure(&name, kind, &host));
+                    }
+                    None => {
+                        ev.status = Some(LifecycleEventStatus::Succeeded);
+                        ev.diagnostics = Some(lifecycle::success());
+                    }
+                }
+            }
+        }
+        self.touch_target(id, index);
+        if failure.is_some() {
+            self.log(at, Some(id), Some(&host), EventKind::Target, format!("{host}: {name} failed"));
+        }
+        let next = event + 1;
+        if failure.is_some() && !ignore {
+            self.end_target(id, index, TargetStatus::Failed, at, ar);
+        } else if next as usize >= names.len() {
+            self.end_target(id, index, TargetStatus::Succeeded, at, ar);
+        } else if stopping {
+            self.end_target(id, index, TargetStatus::Failed, at, ar);
+        } else {
+            self.begin_event(id, index, next, at);
+        }
+    }
+
+    /// Ends one instance: remaining events Skipped, host health recorded, triggers sent.
+    fn end_target(&mut self, id: &str, index: u32, status: TargetStatus, at: Millis, ar: &dyn Archive) {
+        let Some(active) = self.active.get_mut(id) else { return };
+        let group_id = active.rec.group_id.clone();
+        let rev_key = active.rec.info.revision.as_ref().map(revision_key);
+        let Some(t) = active.targets.get_mut(index as usize) else { return };
+        t.run.due = None;
+        let host = t.run.host.clone();
+        if let Some(inst) = t.target.instance_target.as_mut() {
+            inst.status = Some(status.clone());
+            inst.last_updated_at = Some(Timestamp(at));
+            for ev in inst.lifecycle_events.iter_mut().flatten() {
+                if matches!(ev.status, Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)) {
+                    ev.status = Some(LifecycleEventStatus::Skipped);
+                }
+            }
+        }
+        self.touch_target(id, index);
+        self.refresh_overview(id);
+        let record = self.hosts.entry(host.clone()).or_insert_with(|| HostRecord { id: host.clone(), ..Default::default() });
+        let state = record.groups.entry(group_id).or_default();
+        if status == TargetStatus::Succeeded {
+            state.healthy = true;
+            state.revision = rev_key;
+        } else {
+            state.healthy = false;
+        }
+        self.dirty.hosts.insert(host.clone());
+        let (word, event) = if status == TargetStatus::Succeeded {
+            ("succeeded", TriggerEventType::InstanceSuccess)
+        } else {
+            ("failed", TriggerEventType::InstanceFailure)
+        };
+        self.log(at, Some(id), Some(&host), EventKind::Target, format!("{host}: deployment {word}"));
+        self.trigger_instance(at, id, index, event);
+        self.pump(id, at, ar);
+    }
+
+    pub(crate) fn refresh_overview(&mut self, id: &str) {
+        if let Some(a) = self.active.get_mut(id) {
+            a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
+        }
+        self.touch(id);
+    }
+
+    /// The 8-hour limit passed: running events fail, the deployment fails with TIMEOUT.
+    fn time_out(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        if let Some(a) = self.active.get_mut(id) {
+            for t in a.targets.iter_mut().filter(|t| target_status(t) == TargetStatus::InProgress) {
+                t.run.due = None;
+                let event = t.run.event;
+                if let Some(ev) = lifecycle_event_mut(t, event) {
+                    ev.status = Some(LifecycleEventStatus::Failed);
+                    ev.end_time = Some(Timestamp(at));
+                    ev.diagnostics = Some(Diagnostics {
+                        error_code: Some(LifecycleErrorCode::UnknownError),
+                        message: Some("The deployment timed out while this lifecycle event was running.".into()),
+                        script_name: Some(String::new()),
+                        log_tail: Some(String::new()),
+                    });
+                }
+                if let Some(inst) = t.target.instance_target.as_mut() {
+                    inst.status = Some(TargetStatus::Failed);
+                }
+            }
+        }
+        self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::Timeout, "The deployment timed out: an in-place deployment may run for at most 8 hours.".into())), ar);
+    }
+
+    /// Ends a deployment: final statuses, group bookkeeping, triggers, rollback,
+    /// then the next queued deployment of the group starts.
+    pub(crate) fn finish(&mut self, id: &str, at: Millis, status: DeploymentStatus, error: Option<(ErrorCode, String)>, ar: &dyn Archive) {
+        let Some(mut active) = self.active.remove(id) else { return };
+        self.by_seq.remove(&active.rec.seq);
+        let run = active.rec.run.take();
+        for t in active.targets.iter_mut() {
+            t.run.due = None;
+            if let Some(inst) = t.target.instance_target.as_mut() {
+                if matches!(inst.status, Some(TargetStatus::Pending) | Some(TargetStatus::InProgress) | None) {
+                    inst.status = Some(TargetStatus::Skipped);
+                    inst.last_updated_at = Some(Timestamp(at));
+                }
+                for ev in inst.lifecycle_events.iter_mut().flatten() {
+                    if matches!(ev.status, Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)) {
+                        ev.status = Some(LifecycleEventStatus::Skipped);
+                    }
+                }
+            }
+        }
+        let info = &mut active.rec.info;
+        info.status = Some(status.clone());
+        info.complete_time = Some(Timestamp(at));
+        info.deployment_overview = Some(overview(tally(&active.targets)));
+        info.error_information = error.clone().map(|(code, message)| ErrorInformation { code: Some(code), message: Some(message) });
+        let group_id = active.rec.group_id.clone();
+        self.update_group_after(&group_id, &active.rec, at);
+        let word = status.as_str().to_lowercase();
+        self.log(at, Some(id), None, EventKind::Deployment, match &error {
+            Some((code, _)) => format!("{id} {word} ({code})"),
+            None => format!("{id} {word}"),
+        });
+        let trigger = match status {
+            DeploymentStatus::Succeeded => TriggerEventType::DeploymentSuccess,
+            DeploymentStatus::Stopped => TriggerEventType::DeploymentStop,
+            _ => TriggerEventType::DeploymentFailure,
+        };
+        // Triggers read the deployment from `active`; put it back for the call.
+        self.active.insert(id.to_string(), active);
+        self.trigger_deployment(at, id, trigger);
+        let rollback = self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at);
+        let Some(active) = self.active.remove(id) else { return };
+        self.dirty.deployments.remove(id);
+        self.dirty.targets.retain(|(d, _)| d != id);
+        self.out.push(Change::Deployment(active.rec));
+        for t in active.targets {
+            self.out.push(Change::Target(t));
+        }
+        match rollback {
+            Some(rb) => self.begin(&rb, at, ar),
+            None => self.start_next_queued(&group_id, at, ar),
+        }
+    }
+
+    fn update_group_after(&mut self, group_id: &str, rec: &DeploymentRecord, at: Millis) {
+        let Some(group) = self.groups.get_mut(group_id) else { return };
+        if group.active.as_deref() == Some(rec.id()) {
+            group.active = None;
+        }
+        group.queue.retain(|q| q != rec.id());
+        let last = LastDeploymentInfo {
+            deployment_id: Some(rec.id().to_string()),
+            status: rec.info.status.clone(),
+            end_time: Some(Timestamp(at)),
+            create_time: rec.info.create_time,
+        };
+        if rec.info.status == Some(DeploymentStatus::Succeeded) {
+            group.info.last_successful_deployment = Some(last.clone());
+            group.info.target_revision = rec.info.revision.clone();
+        }
+        group.info.last_attempted_deployment = Some(last);
+        self.dirty.groups.insert(group_id.to_string());
+    }
+
+    fn start_next_queued(&mut self, group_id: &str, at: Millis, ar: &dyn Archive) {
+        let next = self.groups.get(group_id).and_then(|g| g.queue.first().cloned());
+        if let Some(next) = next {
+            self.start(&next, at, ar);
+        }
+    }
+
+    /// Decides on automatic rollback for a finished deployment and creates the
+    /// rollback deployment; returns its ID.
+    fn rollback_after(&mut self, id: &str, status: &DeploymentStatus, stop: Option<&StopRequest>, at: Millis) -> Option<String> {
+        let active = self.active.get(id)?;
+        if active.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback) {
+            return None;
+        }
+        let wanted = match status {
+            DeploymentStatus::Failed => rollback_enabled_for(active.rec.info.auto_rollback_configuration.as_ref(), AutoRollbackEvent::DeploymentFailure),
+            DeploymentStatus::Stopped => stop.is_some_and(|s| s.rollback),
+            _ => false,
+        };
+        if !wanted {
+            return None;
+        }
+        let group_id = active.rec.group_id.clone();
+        let info = active.rec.info.clone();
+        let last_good = self.groups.get(&group_id).and_then(|g| g.info.target_revision.clone());
+        let Some(revision) = last_good else {
+            let group_name = info.deployment_group_name.clone().unwrap_or_default();
+            self.set_rollback_info(id, None, format!(
+                "Automatic rollback was not performed: deployment group '{group_name}' has no earlier successful revision to roll back to."
+            ));
+            return None;
+        };
+        let rb = self.insert_deployment(at, NewDeployment {
+            group_id,
+            revision,
+            config_name: info.deployment_config_name.clone().unwrap_or_else(|| configs::DEFAULT_SERVER_CONFIG.into()),
+            creator: Some(DeploymentCreator::CodeDeployRollback),
+            ignore_application_stop_failures: info.ignore_application_stop_failures == Some(true),
+            file_exists_behavior: info.file_exists_behavior.clone(),
+            rollback_of: Some(id.to_string()),
+            ..Default::default()
+        });
+        // It starts now, ahead of anything queued; its own start timer is moot.
+        if let Some(run) = self.active.get_mut(&rb).and_then(|a| a.rec.run.as_mut()) {
+            run.start_due = None;
+        }
+        self.set_rollback_info(id, Some(rb.clone()), format!("Rolled back: deployment {rb} redeploys the last successful revision."));
+        self.trigger_deployment(at, id, TriggerEventType::DeploymentRollback);
+        self.log(at, Some(id), None, EventKind::Deployment, format!("{id} rolled back by {rb}"));
+        Some(rb)
+    }
+
+    fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {
+        if let Some(a) = self.active.get_mut(id) {
+            let info = a.rec.info.rollback_info.get_or_insert_with(RollbackInfo::default);
+            info.rollback_deployment_id = rollback_id;
+            info.rollback_message = Some(message);
+        }
+    }
+
+    /// Requests a stop. Returns true when the deployment ended at once.
+    pub(crate) fn request_stop(&mut self, id: &str, at: Millis, stop: StopRequest, ar: &dyn Archive) -> bool {
+        let Some(active) = self.active.get_mut(id) else { return true };
+        let status = active.rec.status();
+        let Some(run) = active.rec.run.as_mut() else { return true };
+        if run.stop.is_some() {
+            return false;
+        }
+        run.pending.clear();
+        run.start_due = None;
+        if matches!(status, DeploymentStatus::Created | DeploymentStatus::Queued) {
+            let mut stop = stop;
+            stop.rollback = false;
+            run.stop = Some(stop.clone());
+            self.finish(id, at, DeploymentStatus::Stopped, Some((stop.code, stop.message)), ar);
+            return true;
+        }
+        run.stop = Some(stop);
+        self.touch(id);
+        self.pump(id, at, ar);
+        !self.active.contains_key(id)
+    }
+
+    /// Stops the deployment if an alarm it watches fires. Returns true if stopped.
+    pub(crate) fn check_alarms(&mut self, id: &str, at: Millis, ar: &dyn Archive) -> bool {
+        let Some(active) = self.active.get(id) else { return false };
+        if active.rec.status() != DeploymentStatus::InProgress {
+            return false;
+        }
+        let config = active
+            .rec
+            .info
+            .override_alarm_configuration
+            .clone()
+            .or_else(|| self.groups.get(&active.rec.group_id).and_then(|g| g.info.alarm_configuration.clone()));
+        let Some(config) = config.filter(|c| c.enabled == Some(true)) else { return false };
+        let ignore_poll = config.ignore_poll_alarm_failure == Some(true);
+        let mut reason = None;
+        for alarm in config.alarms.iter().flatten() {
+            let name = alarm.name.clone().unwrap_or_default();
+            match self.alarms.get(&name).map(|a| a.state) {
+                Some(AlarmState::Alarm) => {
+                    reason = Some(format!("The deployment was stopped because CloudWatch alarm '{name}' is in the ALARM state."));
+                    break;
+                }
+                Some(AlarmState::PollFailure) if !ignore_poll => {
+                    reason = Some(format!("The deployment was stopped because the state of CloudWatch alarm '{name}' could not be read."));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(message) = reason else { return false };
+        let rollback = rollback_enabled_for(active.rec.info.auto_rollback_configuration.as_ref(), AutoRollbackEvent::DeploymentStopOnAlarm);
+        self.request_stop(id, at, StopRequest { code: ErrorCode::AlarmActive, message, rollback }, ar);
+        true
+    }
+}
+
+/// Whether an auto-rollback configuration asks for rollback on `event`.
+pub(crate) fn rollback_enabled_for(config: Option<&AutoRollbackConfiguration>, event: AutoRollbackEvent) -> bool {
+    config.is_some_and(|c| c.enabled == Some(true) && c.events.iter().flatten().any(|e| *e == event))
+}
+
+pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
+    t.target
+        .instance_target
+        .as_ref()
+        .and_then(|i| i.lifecycle_events.as_ref())
+        .map(|evs| evs.iter().filter_map(|e| e.lifecycle_event_name.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
+    t.target
+        .instance_target
+        .as_mut()?
+        .lifecycle_events
+        .as_mut()?
+        .get_mut(index as usize)
+}

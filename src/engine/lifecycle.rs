@@ -1,0 +1,195 @@
+//! Lifecycle events: their order per deployment kind (reference §7), who runs
+//! them, and the diagnostics a simulated run reports.
+
+use super::records::FaultKind;
+use crate::model::*;
+
+/// EC2/on-premises in-place without a load balancer (7 events).
+pub const SERVER_IN_PLACE: [&str; 7] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+];
+
+/// EC2/on-premises in-place behind a load balancer (13 events).
+pub const SERVER_IN_PLACE_LB: [&str; 13] = [
+    "BeforeBlockTraffic",
+    "BlockTraffic",
+    "AfterBlockTraffic",
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// Hooks whose failure `ignoreApplicationStopFailures` lets an instance survive:
+/// they run scripts from the previous revision, which may be broken for good.
+pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
+
+/// Events run by the agent or the service rather than appspec scripts.
+pub fn is_reserved(event: &str) -> bool {
+    matches!(event, "DownloadBundle" | "Install" | "BlockTraffic" | "AllowTraffic")
+}
+
+/// The seconds after which a hook script is killed (reference §5).
+pub const SCRIPT_TIMEOUT_SECS: i64 = 3600;
+/// A lifecycle event that has not started after this long fails (reference §8.3).
+pub const START_TIMEOUT_MILLIS: i64 = 5 * 60 * 1000;
+/// An in-place deployment still running after 8 hours fails with TIMEOUT.
+pub const IN_PLACE_DEADLINE_MILLIS: i64 = 8 * 3600 * 1000;
+/// The API returns at most the last 4 KB of a script log.
+pub const LOG_TAIL_MAX: usize = 4096;
+
+/// True when the group's style routes traffic through a load balancer.
+pub fn uses_load_balancer(style: Option<&DeploymentStyle>, lb: Option<&LoadBalancerInfo>) -> bool {
+    let with_control = style
+        .and_then(|s| s.deployment_option.as_ref())
+        .is_some_and(|o| *o == DeploymentOption::WithTrafficControl);
+    let has_lb = lb.is_some_and(|lb| {
+        lb.elb_info_list.as_ref().is_some_and(|l| !l.is_empty())
+            || lb.target_group_info_list.as_ref().is_some_and(|l| !l.is_empty())
+    });
+    with_control && has_lb
+}
+
+/// The appspec script a simulated hook runs, e.g. `scripts/validate_service.sh`.
+pub fn script_name(event: &str) -> String {
+    let mut snake = String::new();
+    for (i, c) in event.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    format!("scripts/{snake}.sh")
+}
+
+pub fn success() -> Diagnostics {
+    Diagnostics {
+        error_code: Some(LifecycleErrorCode::Success),
+        script_name: Some(String::new()),
+        message: Some("Succeeded".into()),
+        log_tail: Some(String::new()),
+    }
+}
+
+/// What a failed simulated run reports.
+pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
+    if is_reserved(event) || kind == FaultKind::Unresponsive {
+        return reserved_failure(event, kind, host);
+    }
+    let script = script_name(event);
+    let (code, message, tail) = match kind {
+        FaultKind::Timeout => (
+            LifecycleErrorCode::ScriptTimedOut,
+            format!("Script at specified location: {script} failed to complete in {SCRIPT_TIMEOUT_SECS} seconds"),
+            format!("[stdout]{event}: waiting for the service on {host} to settle...\n[stdout]still waiting...\n"),
+        ),
+        FaultKind::Missing => (
+            LifecycleErrorCode::ScriptMissing,
+            format!("Script does not exist at specified location: /opt/codedeploy-agent/deployment-root/deployment-archive/{script}"),
+            String::new(),
+        ),
+        _ => (
+            LifecycleErrorCode::ScriptFailed,
+            format!("Script at specified location: {script} failed with exit code 1"),
+            format!(
+                "[stdout]{event}: running checks on {host}\n[stderr]curl: (7) Failed to connect to localhost port 80: Connection refused\n[stderr]{event} failed: service did not answer\n"
+            ),
+        ),
+    };
+    Diagnostics {
+        error_code: Some(code),
+        script_name: Some(script),
+        message: Some(message),
+        log_tail: Some(truncate_tail(tail)),
+    }
+}
+
+fn reserved_failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
+    let message = match (event, kind) {
+        (_, FaultKind::Unresponsive) => format!(
+            "The lifecycle event did not start within 5 minutes: host {host} did not answer (is the CodeDeploy agent running?)"
+        ),
+        ("DownloadBundle", _) => "The deployment failed because the revision bundle could not be downloaded to the instance.".to_string(),
+        ("Install", _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
+        ("BlockTraffic", _) => format!("Instance {host} could not be deregistered from the load balancer."),
+        _ => format!("Instance {host} could not be registered with the load balancer."),
+    };
+    Diagnostics {
+        error_code: Some(LifecycleErrorCode::UnknownError),
+        script_name: Some(String::new()),
+        message: Some(message),
+        log_tail: Some(String::new()),
+    }
+}
+
+/// Keeps the newest part of a log, at most `LOG_TAIL_MAX` bytes, on a char boundary.
+pub fn truncate_tail(tail: String) -> String {
+    if tail.len() <= LOG_TAIL_MAX {
+        return tail;
+    }
+    let mut start = tail.len() - LOG_TAIL_MAX;
+    while !tail.is_char_boundary(start) {
+        start += 1;
+    }
+    tail[start..].to_string()
+}
+
+/// A short explanation of a lifecycle event, for people learning the lifecycle.
+pub fn explain(event: &str) -> &'static str {
+    match event {
+        "BeforeBlockTraffic" => "Runs before the instance is taken out of the load balancer, using the scripts of the last successful revision.",
+        "BlockTraffic" => "CodeDeploy deregisters the instance from the load balancer so it stops receiving traffic. No scripts run here.",
+        "AfterBlockTraffic" => "Runs once the instance no longer receives traffic, with the last successful revision's scripts.",
+        "ApplicationStop" => "Stops the running application with the previous revision's scripts. Skipped silently on a first install.",
+        "DownloadBundle" => "The agent copies the revision bundle to the instance and unpacks it. No scripts run here.",
+        "BeforeInstall" => "Runs before files are copied: decrypt files, back up the current version, prepare directories.",
+        "Install" => "The agent copies the files named in the appspec's files section into place. No scripts run here.",
+        "AfterInstall" => "Runs after the files are in place: configure the application, change permissions.",
+        "ApplicationStart" => "Starts the services stopped during ApplicationStop.",
+        "ValidateService" => "The last hook of an install: check that the new version works before traffic returns.",
+        "BeforeAllowTraffic" => "Runs before the instance goes back behind the load balancer (Lambda/ECS: before traffic shifts).",
+        "AllowTraffic" => "CodeDeploy registers the instance with the load balancer again (Lambda/ECS: shifts traffic). No scripts run here.",
+        "AfterAllowTraffic" => "Runs after the instance serves traffic again (Lambda/ECS: after all traffic has moved).",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_names_and_tail_limit() {
+        assert_eq!(script_name("ValidateService"), "scripts/validate_service.sh");
+        let long = "é".repeat(5000);
+        let t = truncate_tail(long);
+        assert!(t.len() <= LOG_TAIL_MAX);
+    }
+
+    #[test]
+    fn load_balancer_needs_style_and_targets() {
+        let style = DeploymentStyle {
+            deployment_option: Some(DeploymentOption::WithTrafficControl),
+            deployment_type: Some(DeploymentType::InPlace),
+        };
+        let lb = LoadBalancerInfo {
+            target_group_info_list: Some(vec![TargetGroupInfo { name: Some("tg".into()) }]),
+            ..Default::default()
+        };
+        assert!(uses_load_balancer(Some(&style), Some(&lb)));
+        assert!(!uses_load_balancer(None, Some(&lb)));
+        assert!(!uses_load_balancer(Some(&style), None));
+    }
+}
