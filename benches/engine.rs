@@ -19,48 +19,88 @@ const T0: Millis = 1_700_000_000_000;
 fn fleet(n: usize, tag: impl Fn(usize) -> String) -> Fleet {
     let mut s = String::from("[defaults]\njitter = 0.5\n");
     for i in 0..n {
-        s.push_str(&format!("[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"{}\" }}\n", i + 1, tag(i)));
+        s.push_str(&format!(
+            "[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"{}\" }}\n",
+            i + 1,
+            tag(i)
+        ));
     }
     Fleet::parse(&s).expect("bench fleet")
 }
 
 fn group(e: &mut Engine, ar: &dyn Archive, name: &str, tag: &str, config: &str) {
-    e.create_deployment_group(T0, ar, CreateDeploymentGroupInput {
-        application_name: Some("bench".into()),
-        deployment_group_name: Some(name.into()),
-        service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
-        deployment_config_name: Some(config.into()),
-        ec2_tag_filters: Some(vec![EC2TagFilter { key: Some("Name".into()), value: Some(tag.into()), r#type: Some(EC2TagFilterType::KeyAndValue) }]),
-        ..Default::default()
-    })
+    e.create_deployment_group(
+        T0,
+        ar,
+        CreateDeploymentGroupInput {
+            application_name: Some("bench".into()),
+            deployment_group_name: Some(name.into()),
+            service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
+            deployment_config_name: Some(config.into()),
+            ec2_tag_filters: Some(vec![EC2TagFilter {
+                key: Some("Name".into()),
+                value: Some(tag.into()),
+                r#type: Some(EC2TagFilterType::KeyAndValue),
+            }]),
+            ..Default::default()
+        },
+    )
     .expect("group");
 }
 
 fn deploy(e: &mut Engine, ar: &dyn Archive, group: &str) {
-    e.create_deployment(T0, ar, CreateDeploymentInput {
-        application_name: Some("bench".into()),
-        deployment_group_name: Some(group.into()),
-        revision: Some(RevisionLocation {
-            revision_type: Some(RevisionLocationType::S3),
-            s3_location: Some(S3Location { bucket: Some("b".into()), key: Some("app.zip".into()), bundle_type: Some(BundleType::Zip), ..Default::default() }),
+    e.create_deployment(
+        T0,
+        ar,
+        CreateDeploymentInput {
+            application_name: Some("bench".into()),
+            deployment_group_name: Some(group.into()),
+            revision: Some(RevisionLocation {
+                revision_type: Some(RevisionLocationType::S3),
+                s3_location: Some(S3Location {
+                    bucket: Some("b".into()),
+                    key: Some("app.zip".into()),
+                    bundle_type: Some(BundleType::Zip),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
             ..Default::default()
-        }),
-        ..Default::default()
-    })
+        },
+    )
     .expect("deployment");
 }
 
 fn app(e: &mut Engine, ar: &dyn Archive) {
-    e.create_application(T0, ar, CreateApplicationInput { application_name: Some("bench".into()), ..Default::default() }).expect("app");
+    e.create_application(
+        T0,
+        ar,
+        CreateApplicationInput {
+            application_name: Some("bench".into()),
+            ..Default::default()
+        },
+    )
+    .expect("app");
 }
 
 /// 1,000 groups of one instance each, each with a deployment in flight.
 fn account_limits() -> (Engine, MemArchive) {
     let ar = MemArchive::default();
-    let mut e = Engine::new(EngineOptions::default(), 1, fleet(1000, |i| format!("h{i}")), T0);
+    let mut e = Engine::new(
+        EngineOptions::default(),
+        1,
+        fleet(1000, |i| format!("h{i}")),
+        T0,
+    );
     app(&mut e, &ar);
     for i in 0..1000 {
-        group(&mut e, &ar, &format!("g{i}"), &format!("h{i}"), "CodeDeployDefault.AllAtOnce");
+        group(
+            &mut e,
+            &ar,
+            &format!("g{i}"),
+            &format!("h{i}"),
+            "CodeDeployDefault.AllAtOnce",
+        );
         deploy(&mut e, &ar, &format!("g{i}"));
     }
     e.take_changes();
@@ -83,7 +123,7 @@ fn step_at_account_limits(c: &mut Criterion) {
                     e.advance(due, &ar);
                     let changes = e.take_changes();
                     total += start.elapsed();
-                    criterion::black_box(changes);
+                    std::hint::black_box(changes);
                     done += 1;
                 }
             }
@@ -97,7 +137,12 @@ fn all_at_once_1000(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let ar = MemArchive::default();
-                let mut e = Engine::new(EngineOptions::default(), 1, fleet(1000, |_| "web".into()), T0);
+                let mut e = Engine::new(
+                    EngineOptions::default(),
+                    1,
+                    fleet(1000, |_| "web".into()),
+                    T0,
+                );
                 app(&mut e, &ar);
                 group(&mut e, &ar, "web", "web", "CodeDeployDefault.AllAtOnce");
                 e.take_changes();

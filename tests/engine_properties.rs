@@ -9,8 +9,22 @@ use codedeck::store::Store;
 use proptest::prelude::*;
 
 const T0: Millis = 1_700_000_000_000;
-const EVENTS: [&str; 7] = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"];
-const CONFIGS: [&str; 5] = ["CodeDeployDefault.OneAtATime", "CodeDeployDefault.HalfAtATime", "CodeDeployDefault.AllAtOnce", "Count2", "Pct60"];
+const EVENTS: [&str; 7] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+];
+const CONFIGS: [&str; 5] = [
+    "CodeDeployDefault.OneAtATime",
+    "CodeDeployDefault.HalfAtATime",
+    "CodeDeployDefault.AllAtOnce",
+    "Count2",
+    "Pct60",
+];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -41,7 +55,10 @@ fn fleet(faults: &[(u8, u8)]) -> String {
             3 if i > 0 => "state = \"stopped\"".to_string(),
             _ => String::new(),
         };
-        s.push_str(&format!("[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"web\" }}\n{fault}\n", i + 1));
+        s.push_str(&format!(
+            "[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"web\" }}\n{fault}\n",
+            i + 1
+        ));
     }
     s
 }
@@ -58,7 +75,11 @@ impl World {
         let mut store = Store::in_memory().unwrap();
         let mut engine = Engine::new(EngineOptions::default(), 7, fleet, T0);
         store.commit(&engine.take_changes()).unwrap();
-        World { engine, store, now: T0 }
+        World {
+            engine,
+            store,
+            now: T0,
+        }
     }
 
     fn call<T>(&mut self, f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> T) -> T {
@@ -88,24 +109,70 @@ impl World {
 
     fn setup(&mut self) {
         self.call(|e, now, ar| {
-            e.create_application(now, ar, CreateApplicationInput { application_name: Some("a".into()), ..Default::default() }).unwrap();
-            for (name, mhh) in [("Count2", (MinimumHealthyHostsType::HostCount, 2)), ("Pct60", (MinimumHealthyHostsType::FleetPercent, 60))] {
-                e.create_deployment_config(now, ar, CreateDeploymentConfigInput {
-                    deployment_config_name: Some(name.into()),
-                    minimum_healthy_hosts: Some(MinimumHealthyHosts { r#type: Some(mhh.0), value: Some(mhh.1) }),
-                    ..Default::default()
-                }).unwrap();
-            }
-            for (g, events) in [("g0", vec![AutoRollbackEvent::DeploymentFailure, AutoRollbackEvent::DeploymentStopOnAlarm]), ("g1", vec![AutoRollbackEvent::DeploymentStopOnRequest])] {
-                e.create_deployment_group(now, ar, CreateDeploymentGroupInput {
+            e.create_application(
+                now,
+                ar,
+                CreateApplicationInput {
                     application_name: Some("a".into()),
-                    deployment_group_name: Some(g.into()),
-                    service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
-                    ec2_tag_filters: Some(vec![EC2TagFilter { key: Some("Name".into()), value: Some("web".into()), r#type: Some(EC2TagFilterType::KeyAndValue) }]),
-                    auto_rollback_configuration: Some(AutoRollbackConfiguration { enabled: Some(true), events: Some(events) }),
-                    alarm_configuration: Some(AlarmConfiguration { enabled: Some(true), ignore_poll_alarm_failure: Some(false), alarms: Some(vec![Alarm { name: Some("Errors".into()) }]) }),
                     ..Default::default()
-                }).unwrap();
+                },
+            )
+            .unwrap();
+            for (name, mhh) in [
+                ("Count2", (MinimumHealthyHostsType::HostCount, 2)),
+                ("Pct60", (MinimumHealthyHostsType::FleetPercent, 60)),
+            ] {
+                e.create_deployment_config(
+                    now,
+                    ar,
+                    CreateDeploymentConfigInput {
+                        deployment_config_name: Some(name.into()),
+                        minimum_healthy_hosts: Some(MinimumHealthyHosts {
+                            r#type: Some(mhh.0),
+                            value: Some(mhh.1),
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            }
+            for (g, events) in [
+                (
+                    "g0",
+                    vec![
+                        AutoRollbackEvent::DeploymentFailure,
+                        AutoRollbackEvent::DeploymentStopOnAlarm,
+                    ],
+                ),
+                ("g1", vec![AutoRollbackEvent::DeploymentStopOnRequest]),
+            ] {
+                e.create_deployment_group(
+                    now,
+                    ar,
+                    CreateDeploymentGroupInput {
+                        application_name: Some("a".into()),
+                        deployment_group_name: Some(g.into()),
+                        service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
+                        ec2_tag_filters: Some(vec![EC2TagFilter {
+                            key: Some("Name".into()),
+                            value: Some("web".into()),
+                            r#type: Some(EC2TagFilterType::KeyAndValue),
+                        }]),
+                        auto_rollback_configuration: Some(AutoRollbackConfiguration {
+                            enabled: Some(true),
+                            events: Some(events),
+                        }),
+                        alarm_configuration: Some(AlarmConfiguration {
+                            enabled: Some(true),
+                            ignore_poll_alarm_failure: Some(false),
+                            alarms: Some(vec![Alarm {
+                                name: Some("Errors".into()),
+                            }]),
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
             }
         });
     }
@@ -114,31 +181,64 @@ impl World {
         match op.clone() {
             Op::Deploy { group, rev, config } => {
                 self.call(|e, now, ar| {
-                    let _ = e.create_deployment(now, ar, CreateDeploymentInput {
-                        application_name: Some("a".into()),
-                        deployment_group_name: Some(format!("g{group}")),
-                        revision: Some(RevisionLocation {
-                            revision_type: Some(RevisionLocationType::S3),
-                            s3_location: Some(S3Location { bucket: Some("b".into()), key: Some(format!("v{rev}.zip")), bundle_type: Some(BundleType::Zip), ..Default::default() }),
+                    let _ = e.create_deployment(
+                        now,
+                        ar,
+                        CreateDeploymentInput {
+                            application_name: Some("a".into()),
+                            deployment_group_name: Some(format!("g{group}")),
+                            revision: Some(RevisionLocation {
+                                revision_type: Some(RevisionLocationType::S3),
+                                s3_location: Some(S3Location {
+                                    bucket: Some("b".into()),
+                                    key: Some(format!("v{rev}.zip")),
+                                    bundle_type: Some(BundleType::Zip),
+                                    ..Default::default()
+                                }),
+                                ..Default::default()
+                            }),
+                            deployment_config_name: CONFIGS
+                                .get(config as usize)
+                                .map(|c| c.to_string()),
                             ..Default::default()
-                        }),
-                        deployment_config_name: CONFIGS.get(config as usize).map(|c| c.to_string()),
-                        ..Default::default()
-                    });
+                        },
+                    );
                 });
             }
             Op::Stop { group, rollback } => {
-                let active: Vec<String> = self.engine.active_deployments().into_iter()
+                let active: Vec<String> = self
+                    .engine
+                    .active_deployments()
+                    .into_iter()
                     .filter(|d| d.deployment_group_name.as_deref() == Some(&format!("g{group}")))
                     .filter_map(|d| d.deployment_id)
                     .collect();
                 if let Some(id) = active.first().cloned() {
                     self.call(|e, now, ar| {
-                        let _ = e.stop_deployment(now, ar, StopDeploymentInput { deployment_id: Some(id), auto_rollback_enabled: rollback });
+                        let _ = e.stop_deployment(
+                            now,
+                            ar,
+                            StopDeploymentInput {
+                                deployment_id: Some(id),
+                                auto_rollback_enabled: rollback,
+                            },
+                        );
                     });
                 }
             }
-            Op::Alarm(on) => self.call(|e, now, ar| e.set_alarm(now, ar, "Errors", if on { AlarmState::Alarm } else { AlarmState::Ok }).unwrap()),
+            Op::Alarm(on) => self.call(|e, now, ar| {
+                e.set_alarm(
+                    now,
+                    ar,
+                    "Errors",
+                    if on {
+                        AlarmState::Alarm
+                    } else {
+                        AlarmState::Ok
+                    },
+                )
+                .unwrap()
+            }),
             Op::Break(host) => {
                 let ids = self.engine.host_ids();
                 if let Some(h) = ids.get(host as usize % ids.len().max(1)).cloned() {
@@ -162,7 +262,13 @@ impl World {
 
     /// Everything observable: every deployment and target, and the event log.
     fn history(&self) -> Vec<String> {
-        let rows = self.store.deployments(&DeploymentQuery { limit: usize::MAX, ..Default::default() }).unwrap();
+        let rows = self
+            .store
+            .deployments(&DeploymentQuery {
+                limit: usize::MAX,
+                ..Default::default()
+            })
+            .unwrap();
         let mut out = Vec::new();
         for row in rows {
             let d = self.store.deployment(&row.id).unwrap().unwrap();
@@ -179,38 +285,77 @@ impl World {
 }
 
 fn check_invariants(store: &Store) {
-    let rows = store.deployments(&DeploymentQuery { limit: usize::MAX, ..Default::default() }).unwrap();
+    let rows = store
+        .deployments(&DeploymentQuery {
+            limit: usize::MAX,
+            ..Default::default()
+        })
+        .unwrap();
     let mut active_groups = std::collections::BTreeSet::new();
     let mut records = std::collections::BTreeMap::new();
     for row in rows {
         let d = store.deployment(&row.id).unwrap().unwrap();
         let status = d.status();
-        if matches!(status, DeploymentStatus::InProgress | DeploymentStatus::Ready | DeploymentStatus::Baking) {
-            assert!(active_groups.insert(d.group_id.clone()), "two active deployments in group {}", d.group_id);
+        if matches!(
+            status,
+            DeploymentStatus::InProgress | DeploymentStatus::Ready | DeploymentStatus::Baking
+        ) {
+            assert!(
+                active_groups.insert(d.group_id.clone()),
+                "two active deployments in group {}",
+                d.group_id
+            );
         }
         let o = d.info.deployment_overview.clone().unwrap_or_default();
         if let Some(run) = &d.run {
             let down = o.in_progress.unwrap_or(0) + o.failed.unwrap_or(0);
-            assert!(down <= run.max_down.max(0), "{}: {down} down but at most {} allowed (min healthy {})", row.id, run.max_down, run.min_healthy);
+            assert!(
+                down <= run.max_down.max(0),
+                "{}: {down} down but at most {} allowed (min healthy {})",
+                row.id,
+                run.max_down,
+                run.min_healthy
+            );
         }
         if d.is_finished() {
             assert!(d.run.is_none());
             for t in store.targets(&row.id).unwrap() {
                 let s = t.target.instance_target.and_then(|i| i.status).unwrap();
-                assert!(matches!(s, TargetStatus::Succeeded | TargetStatus::Failed | TargetStatus::Skipped), "{}: finished with a {s} target", row.id);
+                assert!(
+                    matches!(
+                        s,
+                        TargetStatus::Succeeded | TargetStatus::Failed | TargetStatus::Skipped
+                    ),
+                    "{}: finished with a {s} target",
+                    row.id
+                );
             }
         }
         records.insert(row.id.clone(), d);
     }
     for (id, d) in &records {
-        let Some(rb) = &d.info.rollback_info else { continue };
+        let Some(rb) = &d.info.rollback_info else {
+            continue;
+        };
         if let Some(child) = &rb.rollback_deployment_id {
             let c = &records[child];
-            assert_eq!(c.info.rollback_info.as_ref().and_then(|r| r.rollback_triggering_deployment_id.as_deref()), Some(id.as_str()));
+            assert_eq!(
+                c.info
+                    .rollback_info
+                    .as_ref()
+                    .and_then(|r| r.rollback_triggering_deployment_id.as_deref()),
+                Some(id.as_str())
+            );
         }
         if let Some(parent) = &rb.rollback_triggering_deployment_id {
             let p = &records[parent];
-            assert_eq!(p.info.rollback_info.as_ref().and_then(|r| r.rollback_deployment_id.as_deref()), Some(id.as_str()));
+            assert_eq!(
+                p.info
+                    .rollback_info
+                    .as_ref()
+                    .and_then(|r| r.rollback_deployment_id.as_deref()),
+                Some(id.as_str())
+            );
         }
     }
 }

@@ -18,20 +18,35 @@ fn seed_flow_reaches_succeeded_with_every_event_in_order() {
     let d = sim.deploy("my-app", "prod", "app.zip", |_| {}).unwrap();
     assert!(codedeck::model::ids::is_deployment_id(&d), "{d}");
     let created = sim.engine.active_deployments();
-    assert_eq!(created[0].status, Some(DeploymentStatus::Created), "visible as Created until the engine next advances");
+    assert_eq!(
+        created[0].status,
+        Some(DeploymentStatus::Created),
+        "visible as Created until the engine next advances"
+    );
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
     assert_eq!(info.creator, Some(DeploymentCreator::User));
-    assert_eq!(info.deployment_config_name.as_deref(), Some("CodeDeployDefault.OneAtATime"));
+    assert_eq!(
+        info.deployment_config_name.as_deref(),
+        Some("CodeDeployDefault.OneAtATime")
+    );
     let o = info.deployment_overview.unwrap();
-    assert_eq!((o.succeeded, o.failed, o.pending, o.in_progress), (Some(3), Some(0), Some(0), Some(0)));
+    assert_eq!(
+        (o.succeeded, o.failed, o.pending, o.in_progress),
+        (Some(3), Some(0), Some(0), Some(0))
+    );
     assert!(info.start_time.unwrap() <= info.complete_time.unwrap());
     let targets = sim.targets(&d);
     assert_eq!(targets.len(), 3);
     for t in &targets {
         assert_eq!(t.status, Some(TargetStatus::Succeeded));
-        assert_eq!(event_names(t), codedeck::engine::lifecycle::SERVER_IN_PLACE.map(String::from).to_vec());
+        assert_eq!(
+            event_names(t),
+            codedeck::engine::lifecycle::SERVER_IN_PLACE
+                .map(String::from)
+                .to_vec()
+        );
         let mut last = 0;
         for e in t.lifecycle_events.iter().flatten() {
             assert_eq!(e.status, Some(LifecycleEventStatus::Succeeded));
@@ -42,13 +57,34 @@ fn seed_flow_reaches_succeeded_with_every_event_in_order() {
             assert_eq!(diag.error_code, Some(LifecycleErrorCode::Success));
             assert_eq!(diag.message.as_deref(), Some("Succeeded"));
         }
-        assert!(t.target_arn.as_deref().unwrap().starts_with("arn:aws:ec2:us-east-1:000000000000:instance/i-"));
+        assert!(t
+            .target_arn
+            .as_deref()
+            .unwrap()
+            .starts_with("arn:aws:ec2:us-east-1:000000000000:instance/i-"));
     }
     // The group remembers the success and targets the revision.
-    let g = sim.call(|e, now, ar| e.get_deployment_group(now, ar, GetDeploymentGroupInput {
-        application_name: Some("my-app".into()), deployment_group_name: Some("prod".into()),
-    })).unwrap().deployment_group_info.unwrap();
-    assert_eq!(g.last_successful_deployment.unwrap().deployment_id.as_deref(), Some(d.as_str()));
+    let g = sim
+        .call(|e, now, ar| {
+            e.get_deployment_group(
+                now,
+                ar,
+                GetDeploymentGroupInput {
+                    application_name: Some("my-app".into()),
+                    deployment_group_name: Some("prod".into()),
+                },
+            )
+        })
+        .unwrap()
+        .deployment_group_info
+        .unwrap();
+    assert_eq!(
+        g.last_successful_deployment
+            .unwrap()
+            .deployment_id
+            .as_deref(),
+        Some(d.as_str())
+    );
     assert_eq!(g.target_revision, Some(s3("app.zip")));
 }
 
@@ -57,7 +93,12 @@ fn max_in_flight(sim: &mut Sim, d: &str) -> i64 {
     let mut most = 0;
     let d = d.to_string();
     sim.run_with(|s| {
-        if let Some(a) = s.engine.active_deployments().into_iter().find(|i| i.deployment_id.as_deref() == Some(&d)) {
+        if let Some(a) = s
+            .engine
+            .active_deployments()
+            .into_iter()
+            .find(|i| i.deployment_id.as_deref() == Some(&d))
+        {
             let o = a.deployment_overview.unwrap_or_default();
             most = most.max(o.in_progress.unwrap_or(0) + o.failed.unwrap_or(0));
         }
@@ -85,11 +126,21 @@ fn one_at_a_time_half_at_a_time_and_all_at_once_batch_sizes() {
 fn custom_host_count_config_limits_concurrency() {
     let mut sim = Sim::new(&web_fleet(9, |_| String::new()));
     sim.app("a", "Server");
-    sim.call(|e, now, ar| e.create_deployment_config(now, ar, CreateDeploymentConfigInput {
-        deployment_config_name: Some("Six".into()),
-        minimum_healthy_hosts: Some(MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::HostCount), value: Some(6) }),
-        ..Default::default()
-    })).unwrap();
+    sim.call(|e, now, ar| {
+        e.create_deployment_config(
+            now,
+            ar,
+            CreateDeploymentConfigInput {
+                deployment_config_name: Some("Six".into()),
+                minimum_healthy_hosts: Some(MinimumHealthyHosts {
+                    r#type: Some(MinimumHealthyHostsType::HostCount),
+                    value: Some(6),
+                }),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
     sim.web_group("a", "g", Some("Six"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     assert_eq!(max_in_flight(&mut sim, &d), 3);
@@ -100,20 +151,38 @@ fn custom_host_count_config_limits_concurrency() {
 fn minimum_at_or_above_fleet_fails_before_touching_any_host() {
     let mut sim = Sim::new(&web_fleet(10, |_| String::new()));
     sim.app("a", "Server");
-    sim.call(|e, now, ar| e.create_deployment_config(now, ar, CreateDeploymentConfigInput {
-        deployment_config_name: Some("NinetyFive".into()),
-        minimum_healthy_hosts: Some(MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(95) }),
-        ..Default::default()
-    })).unwrap();
+    sim.call(|e, now, ar| {
+        e.create_deployment_config(
+            now,
+            ar,
+            CreateDeploymentConfigInput {
+                deployment_config_name: Some("NinetyFive".into()),
+                minimum_healthy_hosts: Some(MinimumHealthyHosts {
+                    r#type: Some(MinimumHealthyHostsType::FleetPercent),
+                    value: Some(95),
+                }),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
     sim.web_group("a", "g", Some("NinetyFive"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(info.error_information.unwrap().code, Some(ErrorCode::HealthConstraintsInvalid));
+    assert_eq!(
+        info.error_information.unwrap().code,
+        Some(ErrorCode::HealthConstraintsInvalid)
+    );
     let targets = sim.targets(&d);
-    assert!(targets.iter().all(|t| t.status == Some(TargetStatus::Skipped)));
-    assert!(targets.iter().flat_map(|t| t.lifecycle_events.iter().flatten()).all(|e| e.start_time.is_none()));
+    assert!(targets
+        .iter()
+        .all(|t| t.status == Some(TargetStatus::Skipped)));
+    assert!(targets
+        .iter()
+        .flat_map(|t| t.lifecycle_events.iter().flatten())
+        .all(|e| e.start_time.is_none()));
 }
 
 #[test]
@@ -123,37 +192,80 @@ fn half_at_a_time_on_one_host_is_invalid() {
     sim.web_group("a", "g", Some("CodeDeployDefault.HalfAtATime"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    assert_eq!(sim.info(&d).error_information.unwrap().code, Some(ErrorCode::HealthConstraintsInvalid));
+    assert_eq!(
+        sim.info(&d).error_information.unwrap().code,
+        Some(ErrorCode::HealthConstraintsInvalid)
+    );
 }
 
 #[test]
 fn one_at_a_time_fails_on_first_failure_but_tolerates_the_last() {
     // Host 1 (first in order) fails: the rest are skipped.
-    let mut sim = Sim::new(&web_fleet(3, |i| if i == 0 { "fail = \"AfterInstall\"".into() } else { String::new() }));
+    let mut sim = Sim::new(&web_fleet(3, |i| {
+        if i == 0 {
+            "fail = \"AfterInstall\"".into()
+        } else {
+            String::new()
+        }
+    }));
     sim.app("a", "Server");
     sim.web_group("a", "g", None);
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(info.error_information.as_ref().unwrap().code, Some(ErrorCode::HealthConstraints));
+    assert_eq!(
+        info.error_information.as_ref().unwrap().code,
+        Some(ErrorCode::HealthConstraints)
+    );
     assert_eq!(statuses(&sim.targets(&d)), ["Failed", "Skipped", "Skipped"]);
     let failed = &sim.targets(&d)[0];
-    let ev: Vec<_> = failed.lifecycle_events.iter().flatten().map(|e| e.status.clone().unwrap().to_string()).collect();
-    assert_eq!(ev, ["Succeeded", "Succeeded", "Succeeded", "Succeeded", "Failed", "Skipped", "Skipped"]);
-    let diag = failed.lifecycle_events.as_ref().unwrap()[4].diagnostics.clone().unwrap();
+    let ev: Vec<_> = failed
+        .lifecycle_events
+        .iter()
+        .flatten()
+        .map(|e| e.status.clone().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ev,
+        [
+            "Succeeded",
+            "Succeeded",
+            "Succeeded",
+            "Succeeded",
+            "Failed",
+            "Skipped",
+            "Skipped"
+        ]
+    );
+    let diag = failed.lifecycle_events.as_ref().unwrap()[4]
+        .diagnostics
+        .clone()
+        .unwrap();
     assert_eq!(diag.error_code, Some(LifecycleErrorCode::ScriptFailed));
-    assert_eq!(diag.script_name.as_deref(), Some("scripts/after_install.sh"));
+    assert_eq!(
+        diag.script_name.as_deref(),
+        Some("scripts/after_install.sh")
+    );
     assert!(diag.log_tail.unwrap().contains("[stderr]"));
 
     // The last host failing still lets OneAtATime succeed.
-    let mut sim = Sim::new(&web_fleet(3, |i| if i == 2 { "fail = \"ValidateService\"".into() } else { String::new() }));
+    let mut sim = Sim::new(&web_fleet(3, |i| {
+        if i == 2 {
+            "fail = \"ValidateService\"".into()
+        } else {
+            String::new()
+        }
+    }));
     sim.app("a", "Server");
     sim.web_group("a", "g", None);
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
-    assert_eq!(statuses(&sim.targets(&d)), ["Succeeded", "Succeeded", "Failed"]);
+    assert_eq!(
+        statuses(&sim.targets(&d)),
+        ["Succeeded", "Succeeded", "Failed"]
+    );
 }
 
 #[test]
@@ -163,9 +275,18 @@ fn all_at_once_needs_one_success() {
     sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    assert_eq!(sim.info(&d).error_information.unwrap().code, Some(ErrorCode::HealthConstraints));
+    assert_eq!(
+        sim.info(&d).error_information.unwrap().code,
+        Some(ErrorCode::HealthConstraints)
+    );
 
-    let mut sim = Sim::new(&web_fleet(3, |i| if i > 0 { "fail = \"Install\"".into() } else { String::new() }));
+    let mut sim = Sim::new(&web_fleet(3, |i| {
+        if i > 0 {
+            "fail = \"Install\"".into()
+        } else {
+            String::new()
+        }
+    }));
     sim.app("a", "Server");
     sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
@@ -182,31 +303,49 @@ fn previously_failed_hosts_go_first() {
     sim.run();
     assert_eq!(sim.status(&d1), DeploymentStatus::Succeeded);
     // Host 3 fails its next event (the dashboard's "break host").
-    sim.call(|e, now, _| e.break_host(now, &id(3), FaultKind::Fail)).unwrap();
+    sim.call(|e, now, _| e.break_host(now, &id(3), FaultKind::Fail))
+        .unwrap();
     let d2 = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
     sim.run();
-    assert_eq!(statuses(&sim.targets(&d2)), ["Succeeded", "Succeeded", "Failed"]);
+    assert_eq!(
+        statuses(&sim.targets(&d2)),
+        ["Succeeded", "Succeeded", "Failed"]
+    );
     let d3 = sim.deploy("a", "g", "v3.zip", |_| {}).unwrap();
     sim.run();
-    let order: Vec<String> = sim.targets(&d3).iter().map(|t| t.target_id.clone().unwrap()).collect();
+    let order: Vec<String> = sim
+        .targets(&d3)
+        .iter()
+        .map(|t| t.target_id.clone().unwrap())
+        .collect();
     assert_eq!(order[0], id(3), "the unhealthy host is deployed first");
     assert_eq!(sim.status(&d3), DeploymentStatus::Succeeded);
 }
 
 #[test]
 fn ignore_application_stop_failures() {
-    for (ignore, expected) in [(false, DeploymentStatus::Failed), (true, DeploymentStatus::Succeeded)] {
+    for (ignore, expected) in [
+        (false, DeploymentStatus::Failed),
+        (true, DeploymentStatus::Succeeded),
+    ] {
         let mut sim = Sim::new(&web_fleet(2, |_| "fail = \"ApplicationStop\"".into()));
         sim.app("a", "Server");
         sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
-        let d = sim.deploy("a", "g", "v1.zip", |i| i.ignore_application_stop_failures = Some(ignore)).unwrap();
+        let d = sim
+            .deploy("a", "g", "v1.zip", |i| {
+                i.ignore_application_stop_failures = Some(ignore)
+            })
+            .unwrap();
         sim.run();
         assert_eq!(sim.status(&d), expected, "ignore = {ignore}");
         if ignore {
             let t = &sim.targets(&d)[0];
             let first = &t.lifecycle_events.as_ref().unwrap()[0];
             assert_eq!(first.status, Some(LifecycleEventStatus::Failed));
-            assert_eq!(t.lifecycle_events.as_ref().unwrap()[1].status, Some(LifecycleEventStatus::Succeeded));
+            assert_eq!(
+                t.lifecycle_events.as_ref().unwrap()[1].status,
+                Some(LifecycleEventStatus::Succeeded)
+            );
         }
     }
 }
@@ -219,7 +358,11 @@ fn update_outdated_instances_only_skips_current_hosts() {
     let d1 = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     assert_eq!(sim.status(&d1), DeploymentStatus::Succeeded);
-    let d2 = sim.deploy("a", "g", "v1.zip", |i| i.update_outdated_instances_only = Some(true)).unwrap();
+    let d2 = sim
+        .deploy("a", "g", "v1.zip", |i| {
+            i.update_outdated_instances_only = Some(true)
+        })
+        .unwrap();
     sim.run();
     assert_eq!(sim.status(&d2), DeploymentStatus::Succeeded);
     assert_eq!(statuses(&sim.targets(&d2)), ["Skipped", "Skipped"]);
@@ -229,10 +372,16 @@ fn update_outdated_instances_only_skips_current_hosts() {
 fn no_instances_fails() {
     let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
     sim.app("a", "Server");
-    sim.group("a", "g", |g| g.ec2_tag_filters = Some(vec![tag_filter("Name", "nothing")])).unwrap();
+    sim.group("a", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag_filter("Name", "nothing")])
+    })
+    .unwrap();
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    assert_eq!(sim.info(&d).error_information.unwrap().code, Some(ErrorCode::NoInstances));
+    assert_eq!(
+        sim.info(&d).error_information.unwrap().code,
+        Some(ErrorCode::NoInstances)
+    );
 }
 
 #[test]
@@ -246,7 +395,9 @@ fn load_balancer_adds_block_and_allow_traffic() {
             deployment_option: Some(DeploymentOption::WithTrafficControl),
         });
         g.load_balancer_info = Some(LoadBalancerInfo {
-            target_group_info_list: Some(vec![TargetGroupInfo { name: Some("web-tg".into()) }]),
+            target_group_info_list: Some(vec![TargetGroupInfo {
+                name: Some("web-tg".into()),
+            }]),
             ..Default::default()
         });
     })
@@ -255,7 +406,12 @@ fn load_balancer_adds_block_and_allow_traffic() {
     sim.run();
     assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
     let t = &sim.targets(&d)[0];
-    assert_eq!(event_names(t), codedeck::engine::lifecycle::SERVER_IN_PLACE_LB.map(String::from).to_vec());
+    assert_eq!(
+        event_names(t),
+        codedeck::engine::lifecycle::SERVER_IN_PLACE_LB
+            .map(String::from)
+            .to_vec()
+    );
 }
 
 #[test]
@@ -272,9 +428,18 @@ fn second_deployment_queues_or_is_rejected_in_strict_mode() {
     sim.run();
     let (i1, i2) = (sim.info(&d1), sim.info(&d2));
     assert_eq!(i2.status, Some(DeploymentStatus::Succeeded));
-    assert!(i2.start_time.unwrap() >= i1.complete_time.unwrap(), "queued deployment starts after the first ends");
+    assert!(
+        i2.start_time.unwrap() >= i1.complete_time.unwrap(),
+        "queued deployment starts after the first ends"
+    );
 
-    let mut strict = Sim::with_options(&web_fleet(2, |_| String::new()), EngineOptions { strict: true, ..Default::default() });
+    let mut strict = Sim::with_options(
+        &web_fleet(2, |_| String::new()),
+        EngineOptions {
+            strict: true,
+            ..Default::default()
+        },
+    );
     strict.app("a", "Server");
     strict.web_group("a", "g", None);
     let d1 = strict.deploy("a", "g", "v1.zip", |_| {}).unwrap();
@@ -288,11 +453,16 @@ fn rollback_group(sim: &mut Sim, events: &[AutoRollbackEvent]) {
     let events = events.to_vec();
     sim.group("a", "g", |g| {
         g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
-        g.auto_rollback_configuration = Some(AutoRollbackConfiguration { enabled: Some(!events.is_empty()), events: Some(events) });
+        g.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+            enabled: Some(!events.is_empty()),
+            events: Some(events),
+        });
         g.alarm_configuration = Some(AlarmConfiguration {
             enabled: Some(true),
             ignore_poll_alarm_failure: Some(false),
-            alarms: Some(vec![Alarm { name: Some("HighErrors".into()) }]),
+            alarms: Some(vec![Alarm {
+                name: Some("HighErrors".into()),
+            }]),
         });
         g.trigger_configurations = Some(vec![TriggerConfig {
             trigger_name: Some("ops".into()),
@@ -312,26 +482,72 @@ fn stop_without_and_with_rollback() {
     // Stop without rollback.
     let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
     sim.tick(3_000);
-    let out = sim.call(|e, now, ar| e.stop_deployment(now, ar, StopDeploymentInput { deployment_id: Some(d.clone()), auto_rollback_enabled: Some(false) })).unwrap();
+    let out = sim
+        .call(|e, now, ar| {
+            e.stop_deployment(
+                now,
+                ar,
+                StopDeploymentInput {
+                    deployment_id: Some(d.clone()),
+                    auto_rollback_enabled: Some(false),
+                },
+            )
+        })
+        .unwrap();
     assert_eq!(out.status, Some(StopStatus::Pending));
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
-    assert_eq!(info.error_information.unwrap().code, Some(ErrorCode::ManualStop));
+    assert_eq!(
+        info.error_information.unwrap().code,
+        Some(ErrorCode::ManualStop)
+    );
     assert!(info.rollback_info.is_none());
-    let again = sim.call(|e, now, ar| e.stop_deployment(now, ar, StopDeploymentInput { deployment_id: Some(d.clone()), auto_rollback_enabled: None })).unwrap_err();
+    let again = sim
+        .call(|e, now, ar| {
+            e.stop_deployment(
+                now,
+                ar,
+                StopDeploymentInput {
+                    deployment_id: Some(d.clone()),
+                    auto_rollback_enabled: None,
+                },
+            )
+        })
+        .unwrap_err();
     assert_eq!(again.exception, Exception::DeploymentAlreadyCompleted);
     // Stop with rollback: a new deployment redeploys v1.
     let d = sim.deploy("a", "g", "v3.zip", |_| {}).unwrap();
     sim.tick(3_000);
-    sim.call(|e, now, ar| e.stop_deployment(now, ar, StopDeploymentInput { deployment_id: Some(d.clone()), auto_rollback_enabled: Some(true) })).unwrap();
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(d.clone()),
+                auto_rollback_enabled: Some(true),
+            },
+        )
+    })
+    .unwrap();
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
-    let rb = info.rollback_info.unwrap().rollback_deployment_id.expect("rollback deployment");
+    let rb = info
+        .rollback_info
+        .unwrap()
+        .rollback_deployment_id
+        .expect("rollback deployment");
     let rinfo = sim.info(&rb);
     assert_eq!(rinfo.creator, Some(DeploymentCreator::CodeDeployRollback));
-    assert_eq!(rinfo.rollback_info.unwrap().rollback_triggering_deployment_id.as_deref(), Some(d.as_str()));
+    assert_eq!(
+        rinfo
+            .rollback_info
+            .unwrap()
+            .rollback_triggering_deployment_id
+            .as_deref(),
+        Some(d.as_str())
+    );
     assert_eq!(rinfo.revision, Some(s3("v1.zip")));
     assert_eq!(rinfo.status, Some(DeploymentStatus::Succeeded));
     assert_ne!(good, rb);
@@ -340,7 +556,13 @@ fn stop_without_and_with_rollback() {
 #[test]
 fn failure_rolls_back_automatically_or_explains_why_not() {
     // No earlier revision: no rollback, and a message saying why.
-    let fleet = web_fleet(2, |i| if i == 0 { "fail = \"ValidateService\"".into() } else { String::new() });
+    let fleet = web_fleet(2, |i| {
+        if i == 0 {
+            "fail = \"ValidateService\"".into()
+        } else {
+            String::new()
+        }
+    });
     let mut sim = Sim::new(&fleet);
     rollback_group(&mut sim, &[AutoRollbackEvent::DeploymentFailure]);
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
@@ -349,21 +571,28 @@ fn failure_rolls_back_automatically_or_explains_why_not() {
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
     let rb = info.rollback_info.unwrap();
     assert!(rb.rollback_deployment_id.is_none());
-    assert!(rb.rollback_message.unwrap().contains("no earlier successful revision"));
+    assert!(rb
+        .rollback_message
+        .unwrap()
+        .contains("no earlier successful revision"));
 
     // With an earlier success the failed deployment is rolled back.
     let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
     rollback_group(&mut sim, &[AutoRollbackEvent::DeploymentFailure]);
     sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail)).unwrap();
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail))
+        .unwrap();
     let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
     let rb = info.rollback_info.unwrap().rollback_deployment_id.unwrap();
     assert_eq!(sim.status(&rb), DeploymentStatus::Succeeded);
-    assert!(sim.log_lines().iter().any(|l| l.contains("DeploymentRollback")));
+    assert!(sim
+        .log_lines()
+        .iter()
+        .any(|l| l.contains("DeploymentRollback")));
 }
 
 #[test]
@@ -374,12 +603,20 @@ fn alarm_stops_the_deployment_and_rolls_back_when_configured() {
     sim.run();
     let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
     sim.tick(2_000);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "HighErrors", AlarmState::Alarm)).unwrap();
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "HighErrors", AlarmState::Alarm))
+        .unwrap();
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
-    assert_eq!(info.error_information.unwrap().code, Some(ErrorCode::AlarmActive));
-    let rb = info.rollback_info.unwrap().rollback_deployment_id.expect("rolled back");
+    assert_eq!(
+        info.error_information.unwrap().code,
+        Some(ErrorCode::AlarmActive)
+    );
+    let rb = info
+        .rollback_info
+        .unwrap()
+        .rollback_deployment_id
+        .expect("rolled back");
     // The alarm is still on, so the rollback itself is stopped by it too.
     assert_eq!(sim.status(&rb), DeploymentStatus::Stopped);
 }
@@ -393,25 +630,34 @@ fn disabled_alarms_and_ignored_poll_failures_do_not_stop() {
         g.alarm_configuration = Some(AlarmConfiguration {
             enabled: Some(true),
             ignore_poll_alarm_failure: Some(true),
-            alarms: Some(vec![Alarm { name: Some("Flaky".into()) }]),
+            alarms: Some(vec![Alarm {
+                name: Some("Flaky".into()),
+            }]),
         });
     })
     .unwrap();
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Flaky", AlarmState::PollFailure)).unwrap();
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "Flaky", AlarmState::PollFailure))
+        .unwrap();
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
     // Without ignorePollAlarmFailure the same failure stops it.
-    let d = sim.deploy("a", "g", "v2.zip", |i| {
-        i.override_alarm_configuration = Some(AlarmConfiguration {
-            enabled: Some(true),
-            ignore_poll_alarm_failure: Some(false),
-            alarms: Some(vec![Alarm { name: Some("Flaky".into()) }]),
+    let d = sim
+        .deploy("a", "g", "v2.zip", |i| {
+            i.override_alarm_configuration = Some(AlarmConfiguration {
+                enabled: Some(true),
+                ignore_poll_alarm_failure: Some(false),
+                alarms: Some(vec![Alarm {
+                    name: Some("Flaky".into()),
+                }]),
+            })
         })
-    })
-    .unwrap();
+        .unwrap();
     sim.run();
-    assert_eq!(sim.info(&d).error_information.unwrap().code, Some(ErrorCode::AlarmActive));
+    assert_eq!(
+        sim.info(&d).error_information.unwrap().code,
+        Some(ErrorCode::AlarmActive)
+    );
 }
 
 #[test]
@@ -420,9 +666,22 @@ fn triggers_send_notifications_with_the_aws_payload() {
     rollback_group(&mut sim, &[]);
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    let notes: Vec<_> = sim.ar.events.iter().filter_map(|e| e.notification.clone()).collect();
+    let notes: Vec<_> = sim
+        .ar
+        .events
+        .iter()
+        .filter_map(|e| e.notification.clone())
+        .collect();
     let kinds: Vec<String> = notes.iter().map(|n| n.event.to_string()).collect();
-    assert_eq!(kinds, ["DeploymentStart", "InstanceStart", "InstanceSuccess", "DeploymentSuccess"]);
+    assert_eq!(
+        kinds,
+        [
+            "DeploymentStart",
+            "InstanceStart",
+            "InstanceSuccess",
+            "DeploymentSuccess"
+        ]
+    );
     let success = notes.last().unwrap();
     let m = &success.message;
     assert_eq!(m["eventTriggerName"], "ops");
@@ -441,21 +700,46 @@ fn on_premises_instances_with_fault_tags() {
     let mut sim = Sim::new("");
     sim.app("a", "Server");
     for (name, fail) in [("onprem-1", None), ("onprem-2", Some("BeforeInstall"))] {
-        sim.call(|e, now, ar| e.register_on_premises_instance(now, ar, RegisterOnPremisesInstanceInput {
-            instance_name: Some(name.into()),
-            iam_user_arn: Some(format!("arn:aws:iam::000000000000:user/{name}")),
-            ..Default::default()
-        })).unwrap();
-        let mut tags = vec![Tag { key: Some("role".into()), value: Some("db".into()) }];
+        sim.call(|e, now, ar| {
+            e.register_on_premises_instance(
+                now,
+                ar,
+                RegisterOnPremisesInstanceInput {
+                    instance_name: Some(name.into()),
+                    iam_user_arn: Some(format!("arn:aws:iam::000000000000:user/{name}")),
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+        let mut tags = vec![Tag {
+            key: Some("role".into()),
+            value: Some("db".into()),
+        }];
         if let Some(ev) = fail {
-            tags.push(Tag { key: Some("codedeck:fail".into()), value: Some(ev.into()) });
+            tags.push(Tag {
+                key: Some("codedeck:fail".into()),
+                value: Some(ev.into()),
+            });
         }
-        sim.call(|e, now, ar| e.add_tags_to_on_premises_instances(now, ar, AddTagsToOnPremisesInstancesInput {
-            tags: Some(tags), instance_names: Some(vec![name.into()]),
-        })).unwrap();
+        sim.call(|e, now, ar| {
+            e.add_tags_to_on_premises_instances(
+                now,
+                ar,
+                AddTagsToOnPremisesInstancesInput {
+                    tags: Some(tags),
+                    instance_names: Some(vec![name.into()]),
+                },
+            )
+        })
+        .unwrap();
     }
     sim.group("a", "g", |g| {
-        g.on_premises_instance_tag_filters = Some(vec![TagFilter { key: Some("role".into()), value: Some("db".into()), r#type: Some(TagFilterType::KeyAndValue) }]);
+        g.on_premises_instance_tag_filters = Some(vec![TagFilter {
+            key: Some("role".into()),
+            value: Some("db".into()),
+            r#type: Some(TagFilterType::KeyAndValue),
+        }]);
         g.deployment_config_name = Some("CodeDeployDefault.AllAtOnce".into());
     })
     .unwrap();
@@ -464,10 +748,28 @@ fn on_premises_instances_with_fault_tags() {
     assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
     let targets = sim.targets(&d);
     assert_eq!(statuses(&targets), ["Succeeded", "Failed"]);
-    assert_eq!(targets[1].target_arn.as_deref(), Some("arn:aws:codedeploy:us-east-1:000000000000:instance/onprem-2"));
-    let failed = targets[1].lifecycle_events.iter().flatten().find(|e| e.status == Some(LifecycleEventStatus::Failed)).unwrap();
-    assert_eq!(failed.lifecycle_event_name.as_deref(), Some("BeforeInstall"));
-    assert!(!failed.diagnostics.as_ref().unwrap().log_tail.as_deref().unwrap().is_empty());
+    assert_eq!(
+        targets[1].target_arn.as_deref(),
+        Some("arn:aws:codedeploy:us-east-1:000000000000:instance/onprem-2")
+    );
+    let failed = targets[1]
+        .lifecycle_events
+        .iter()
+        .flatten()
+        .find(|e| e.status == Some(LifecycleEventStatus::Failed))
+        .unwrap();
+    assert_eq!(
+        failed.lifecycle_event_name.as_deref(),
+        Some("BeforeInstall")
+    );
+    assert!(!failed
+        .diagnostics
+        .as_ref()
+        .unwrap()
+        .log_tail
+        .as_deref()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -489,23 +791,42 @@ capacity = 2
     let mut sim = Sim::new(fleet);
     sim.app("a", "Server");
     sim.group("a", "g", |g| {
-        g.ec2_tag_set = Some(EC2TagSet { ec2_tag_set_list: Some(vec![vec![tag_filter("Name", "web")], vec![tag_filter("env", "prod")]]) });
+        g.ec2_tag_set = Some(EC2TagSet {
+            ec2_tag_set_list: Some(vec![
+                vec![tag_filter("Name", "web")],
+                vec![tag_filter("env", "prod")],
+            ]),
+        });
         g.auto_scaling_groups = Some(vec!["asg".into()]);
         g.deployment_config_name = Some("CodeDeployDefault.AllAtOnce".into());
     })
     .unwrap();
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
-    let ids: Vec<String> = sim.targets(&d).iter().map(|t| t.target_id.clone().unwrap()).collect();
+    let ids: Vec<String> = sim
+        .targets(&d)
+        .iter()
+        .map(|t| t.target_id.clone().unwrap())
+        .collect();
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(ids.contains(&"i-00000000000000001".to_string()));
-    let missing = sim.group("a", "h", |g| g.auto_scaling_groups = Some(vec!["nope".into()])).unwrap_err();
+    let missing = sim
+        .group("a", "h", |g| {
+            g.auto_scaling_groups = Some(vec!["nope".into()])
+        })
+        .unwrap_err();
     assert_eq!(missing.exception, Exception::InvalidAutoScalingGroup);
 }
 
 #[test]
 fn unresponsive_host_fails_after_five_minutes() {
-    let mut sim = Sim::new(&web_fleet(2, |i| if i == 0 { "state = \"stopped\"".into() } else { String::new() }));
+    let mut sim = Sim::new(&web_fleet(2, |i| {
+        if i == 0 {
+            "state = \"stopped\"".into()
+        } else {
+            String::new()
+        }
+    }));
     sim.app("a", "Server");
     sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
@@ -514,14 +835,27 @@ fn unresponsive_host_fails_after_five_minutes() {
     assert_eq!(t.status, Some(TargetStatus::Failed));
     let first = &t.lifecycle_events.as_ref().unwrap()[0];
     assert!(first.start_time.is_none());
-    assert!(first.diagnostics.as_ref().unwrap().message.as_deref().unwrap().contains("did not start within 5 minutes"));
+    assert!(first
+        .diagnostics
+        .as_ref()
+        .unwrap()
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("did not start within 5 minutes"));
     assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
 }
 
 #[test]
 fn same_inputs_same_history() {
     let run = || {
-        let mut sim = Sim::new(&web_fleet(4, |i| if i == 1 { "fail = \"Install\"".into() } else { String::new() }));
+        let mut sim = Sim::new(&web_fleet(4, |i| {
+            if i == 1 {
+                "fail = \"Install\"".into()
+            } else {
+                String::new()
+            }
+        }));
         sim.app("a", "Server");
         sim.web_group("a", "g", Some("CodeDeployDefault.HalfAtATime"));
         sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
@@ -530,4 +864,44 @@ fn same_inputs_same_history() {
         sim.history
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn lambda_deployments_are_accepted_but_not_simulated_yet() {
+    let mut sim = Sim::new("");
+    sim.app("fn", "Lambda");
+    sim.group("fn", "prod", |g| {
+        g.deployment_config_name = Some("CodeDeployDefault.LambdaAllAtOnce".into())
+    })
+    .unwrap();
+    let d = sim
+        .deploy("fn", "prod", "unused", |i| {
+            i.revision = Some(RevisionLocation {
+                revision_type: Some(RevisionLocationType::AppSpecContent),
+                app_spec_content: Some(AppSpecContent {
+                    content: Some("version: 0.0".into()),
+                    sha256: None,
+                }),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert!(info
+        .error_information
+        .unwrap()
+        .message
+        .unwrap()
+        .contains("does not simulate Lambda"));
+    assert!(
+        info.revision
+            .unwrap()
+            .app_spec_content
+            .unwrap()
+            .content
+            .is_none(),
+        "GetDeployment never returns appSpecContent.content"
+    );
 }

@@ -123,7 +123,7 @@ impl Archive for MemArchive {
             .filter(|d| q.created_to.is_none_or(|t| d.create_time() <= t))
             .filter(|d| q.before_seq.is_none_or(|s| d.seq < s))
             .collect();
-        rows.sort_by(|a, b| b.seq.cmp(&a.seq));
+        rows.sort_by_key(|d| std::cmp::Reverse(d.seq));
         Ok(rows
             .into_iter()
             .take(q.limit)

@@ -17,10 +17,22 @@ const PREDEFINED: [(&str, &str); 17] = [
     ("CodeDeployDefault.LambdaCanary10Percent10Minutes", "Lambda"),
     ("CodeDeployDefault.LambdaCanary10Percent15Minutes", "Lambda"),
     ("CodeDeployDefault.LambdaCanary10Percent30Minutes", "Lambda"),
-    ("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", "Lambda"),
-    ("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes", "Lambda"),
-    ("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", "Lambda"),
-    ("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", "Lambda"),
+    (
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+        "Lambda",
+    ),
+    (
+        "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+        "Lambda",
+    ),
+    (
+        "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+        "Lambda",
+    ),
+    (
+        "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+        "Lambda",
+    ),
     ("CodeDeployDefault.LambdaAllAtOnce", "Lambda"),
     ("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "ECS"),
     ("CodeDeployDefault.ECSLinear10PercentEvery3Minutes", "ECS"),
@@ -57,7 +69,10 @@ pub fn predefined(name: &str) -> Option<DeploymentConfigInfo> {
     };
     if platform == "Server" {
         let (kind, value) = match short {
-            "OneAtATime" => (MinimumHealthyHostsType::UnknownValue(MOST_CONCURRENCY.into()), 1),
+            "OneAtATime" => (
+                MinimumHealthyHostsType::UnknownValue(MOST_CONCURRENCY.into()),
+                1,
+            ),
             "HalfAtATime" => (MinimumHealthyHostsType::FleetPercent, 50),
             _ => (MinimumHealthyHostsType::HostCount, 0),
         };
@@ -141,11 +156,25 @@ mod tests {
         assert_eq!(json["minimumHealthyHosts"]["type"], "MOST_CONCURRENCY");
         assert_eq!(json["minimumHealthyHosts"]["value"], 1);
         let canary = predefined("CodeDeployDefault.LambdaCanary10Percent30Minutes").unwrap();
-        let c = canary.traffic_routing_config.unwrap().time_based_canary.unwrap();
-        assert_eq!((c.canary_percentage, c.canary_interval), (Some(10), Some(30)));
+        let c = canary
+            .traffic_routing_config
+            .unwrap()
+            .time_based_canary
+            .unwrap();
+        assert_eq!(
+            (c.canary_percentage, c.canary_interval),
+            (Some(10), Some(30))
+        );
         let lin = predefined("CodeDeployDefault.ECSLinear10PercentEvery1Minutes").unwrap();
-        let l = lin.traffic_routing_config.unwrap().time_based_linear.unwrap();
-        assert_eq!((l.linear_percentage, l.linear_interval), (Some(10), Some(1)));
+        let l = lin
+            .traffic_routing_config
+            .unwrap()
+            .time_based_linear
+            .unwrap();
+        assert_eq!(
+            (l.linear_percentage, l.linear_interval),
+            (Some(10), Some(1))
+        );
         let all = predefined("CodeDeployDefault.ECSAllAtOnce").unwrap();
         assert_eq!(all.compute_platform, Some(ComputePlatform::Ecs));
     }
@@ -155,13 +184,25 @@ mod tests {
         assert_eq!(limits("CodeDeployDefault.OneAtATime", 10), (9, 1));
         assert_eq!(limits("CodeDeployDefault.HalfAtATime", 9), (5, 4));
         assert_eq!(limits("CodeDeployDefault.AllAtOnce", 10), (0, 10));
-        let host6 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::HostCount), value: Some(6) };
+        let host6 = MinimumHealthyHosts {
+            r#type: Some(MinimumHealthyHostsType::HostCount),
+            value: Some(6),
+        };
         assert_eq!(health_limits(Some(&host6), 9), (6, 3));
-        let pct40 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(40) };
+        let pct40 = MinimumHealthyHosts {
+            r#type: Some(MinimumHealthyHostsType::FleetPercent),
+            value: Some(40),
+        };
         assert_eq!(health_limits(Some(&pct40), 9), (4, 5));
-        let pct95 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(95) };
+        let pct95 = MinimumHealthyHosts {
+            r#type: Some(MinimumHealthyHostsType::FleetPercent),
+            value: Some(95),
+        };
         assert_eq!(health_limits(Some(&pct95), 10), (10, 0));
-        let pct85 = MinimumHealthyHosts { r#type: Some(MinimumHealthyHostsType::FleetPercent), value: Some(85) };
+        let pct85 = MinimumHealthyHosts {
+            r#type: Some(MinimumHealthyHostsType::FleetPercent),
+            value: Some(85),
+        };
         assert_eq!(health_limits(Some(&pct85), 10), (9, 1));
     }
 }

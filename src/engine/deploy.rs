@@ -96,7 +96,9 @@ impl Engine {
                 break;
             }
             self.timers.pop();
-            let Some(id) = self.by_seq.get(&timer.seq).cloned() else { continue };
+            let Some(id) = self.by_seq.get(&timer.seq).cloned() else {
+                continue;
+            };
             if timer.index == DEPLOYMENT_TIMER {
                 self.fire_deployment(&id, timer.due, ar);
             } else {
@@ -128,7 +130,9 @@ impl Engine {
         };
         let seq = self.meta.next_seq;
         self.meta.next_seq += 1;
-        let Some(group) = self.groups.get(&nd.group_id) else { return id };
+        let Some(group) = self.groups.get(&nd.group_id) else {
+            return id;
+        };
         let info = DeploymentInfo {
             application_name: group.info.application_name.clone(),
             deployment_group_name: group.info.deployment_group_name.clone(),
@@ -192,15 +196,28 @@ impl Engine {
             });
             self.dirty.groups.insert(nd.group_id.clone());
         }
-        self.insert_active(Active { rec: record, targets: vec![] });
+        self.insert_active(Active {
+            rec: record,
+            targets: vec![],
+        });
         self.touch(&id);
-        self.log(at, Some(&id), None, EventKind::Deployment, format!("{id} created in {group_name}"));
+        self.log(
+            at,
+            Some(&id),
+            None,
+            EventKind::Deployment,
+            format!("{id} created in {group_name}"),
+        );
         id
     }
 
     fn fire_deployment(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
-        let Some(active) = self.active.get_mut(id) else { return };
-        let Some(run) = active.rec.run.as_mut() else { return };
+        let Some(active) = self.active.get_mut(id) else {
+            return;
+        };
+        let Some(run) = active.rec.run.as_mut() else {
+            return;
+        };
         if run.start_due == Some(at) {
             run.start_due = None;
             self.touch(id);
@@ -212,7 +229,9 @@ impl Engine {
 
     /// A `Created` deployment starts if its group is free, else waits `Queued`.
     fn begin(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
-        let Some(active) = self.active.get(id) else { return };
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
         let group_id = active.rec.group_id.clone();
         let busy = self
             .groups
@@ -225,7 +244,13 @@ impl Engine {
                 group.queue.push(id.to_string());
                 self.dirty.groups.insert(group_id);
             }
-            self.log(at, Some(id), None, EventKind::Deployment, format!("{id} queued behind the active deployment"));
+            self.log(
+                at,
+                Some(id),
+                None,
+                EventKind::Deployment,
+                format!("{id} queued behind the active deployment"),
+            );
             return;
         }
         self.start(id, at, ar);
@@ -239,13 +264,33 @@ impl Engine {
     }
 
     fn start(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
-        let Some(active) = self.active.get(id) else { return };
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
         let group_id = active.rec.group_id.clone();
         let Some(group) = self.groups.get(&group_id).cloned() else {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::DeploymentGroupMissing, "The deployment group was deleted before the deployment started.".into())), ar);
+            return self.finish(
+                id,
+                at,
+                DeploymentStatus::Failed,
+                Some((
+                    ErrorCode::DeploymentGroupMissing,
+                    "The deployment group was deleted before the deployment started.".into(),
+                )),
+                ar,
+            );
         };
         if !self.apps.values().any(|a| a.id() == group.application_id) {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::ApplicationMissing, "The application was deleted before the deployment started.".into())), ar);
+            return self.finish(
+                id,
+                at,
+                DeploymentStatus::Failed,
+                Some((
+                    ErrorCode::ApplicationMissing,
+                    "The application was deleted before the deployment started.".into(),
+                )),
+                ar,
+            );
         }
         if let Some(g) = self.groups.get_mut(&group_id) {
             g.active = Some(id.to_string());
@@ -257,14 +302,32 @@ impl Engine {
             a.rec.info.start_time = Some(Timestamp(at));
         }
         self.touch(id);
-        self.log(at, Some(id), None, EventKind::Deployment, format!("{id} started"));
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            format!("{id} started"),
+        );
         self.trigger_deployment(at, id, TriggerEventType::DeploymentStart);
+        if let Some(kind) = unsimulated(&group.info) {
+            let message = format!("codedeck does not simulate {kind} deployments yet; the deployment was accepted but cannot run.");
+            return self.finish(
+                id,
+                at,
+                DeploymentStatus::Failed,
+                Some((ErrorCode::InternalError, message)),
+                ar,
+            );
+        }
         self.start_in_place(id, &group, at, ar);
     }
 
     /// Resolves the targets, checks the health constraints, and starts the first batch.
     fn start_in_place(&mut self, id: &str, group: &GroupRecord, at: Millis, ar: &dyn Archive) {
-        let Some(active) = self.active.get(id) else { return };
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
         let info = active.rec.info.clone();
         let seq = active.rec.seq;
         let rev_key = info.revision.as_ref().map(revision_key).unwrap_or_default();
@@ -288,9 +351,21 @@ impl Engine {
         };
         let skip: Vec<bool> = candidates.iter().map(up_to_date).collect();
         let n = skip.iter().filter(|s| !**s).count() as i64;
-        let config = self.config_info(info.deployment_config_name.as_deref().unwrap_or(configs::DEFAULT_SERVER_CONFIG));
-        let (min_healthy, max_down) = configs::health_limits(config.as_ref().and_then(|c| c.minimum_healthy_hosts.as_ref()), n);
-        let events: &[&str] = if lifecycle::uses_load_balancer(info.deployment_style.as_ref(), info.load_balancer_info.as_ref()) {
+        let config = self.config_info(
+            info.deployment_config_name
+                .as_deref()
+                .unwrap_or(configs::DEFAULT_SERVER_CONFIG),
+        );
+        let (min_healthy, max_down) = configs::health_limits(
+            config
+                .as_ref()
+                .and_then(|c| c.minimum_healthy_hosts.as_ref()),
+            n,
+        );
+        let events: &[&str] = if lifecycle::uses_load_balancer(
+            info.deployment_style.as_ref(),
+            info.load_balancer_info.as_ref(),
+        ) {
             &lifecycle::SERVER_IN_PLACE_LB
         } else {
             &lifecycle::SERVER_IN_PLACE
@@ -300,7 +375,9 @@ impl Engine {
             .enumerate()
             .map(|(i, c)| self.new_target(id, i as u32, c, events, skip[i], at))
             .collect();
-        let pending: Vec<u32> = (0..targets.len() as u32).filter(|i| !skip[*i as usize]).collect();
+        let pending: Vec<u32> = (0..targets.len() as u32)
+            .filter(|i| !skip[*i as usize])
+            .collect();
         if let Some(a) = self.active.get_mut(id) {
             for t in &targets {
                 self.dirty.targets.insert((id.to_string(), t.index));
@@ -314,10 +391,20 @@ impl Engine {
                 run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
             }
         }
-        self.schedule(at + lifecycle::IN_PLACE_DEADLINE_MILLIS, seq, DEPLOYMENT_TIMER);
-        self.log(at, Some(id), None, EventKind::Deployment, format!(
+        self.schedule(
+            at + lifecycle::IN_PLACE_DEADLINE_MILLIS,
+            seq,
+            DEPLOYMENT_TIMER,
+        );
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            format!(
             "{id}: {n} instance(s), minimum healthy {min_healthy}, at most {max_down} down at once"
-        ));
+        ),
+        );
         if n > 0 && max_down <= 0 {
             return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraintsInvalid, format!(
                 "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of instances ({n}) in the deployment group: no instance could be taken offline."
@@ -329,13 +416,25 @@ impl Engine {
         self.pump(id, at, ar);
     }
 
-    fn new_target(&self, id: &str, index: u32, c: &Candidate, events: &[&str], skipped: bool, at: Millis) -> TargetRecord {
+    fn new_target(
+        &self,
+        id: &str,
+        index: u32,
+        c: &Candidate,
+        events: &[&str],
+        skipped: bool,
+        at: Millis,
+    ) -> TargetRecord {
         let arn = if c.on_premises {
             self.arns().on_premises_instance(&c.id)
         } else {
             self.arns().ec2_instance(&c.id)
         };
-        let status = if skipped { LifecycleEventStatus::Skipped } else { LifecycleEventStatus::Pending };
+        let status = if skipped {
+            LifecycleEventStatus::Skipped
+        } else {
+            LifecycleEventStatus::Pending
+        };
         let lifecycle_events = events
             .iter()
             .map(|e| LifecycleEvent {
@@ -354,7 +453,11 @@ impl Engine {
                     deployment_id: Some(id.to_string()),
                     target_id: Some(c.id.clone()),
                     target_arn: Some(arn),
-                    status: Some(if skipped { TargetStatus::Skipped } else { TargetStatus::Pending }),
+                    status: Some(if skipped {
+                        TargetStatus::Skipped
+                    } else {
+                        TargetStatus::Pending
+                    }),
                     last_updated_at: Some(Timestamp(at)),
                     lifecycle_events: Some(lifecycle_events),
                     instance_label: None,
@@ -377,12 +480,22 @@ impl Engine {
     /// deployment once nothing more can happen.
     fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
         loop {
-            let Some(active) = self.active.get(id) else { return };
-            let Some(run) = active.rec.run.as_ref() else { return };
+            let Some(active) = self.active.get(id) else {
+                return;
+            };
+            let Some(run) = active.rec.run.as_ref() else {
+                return;
+            };
             let t = tally(&active.targets);
             if let Some(stop) = run.stop.clone() {
                 if t.in_progress == 0 {
-                    self.finish(id, at, DeploymentStatus::Stopped, Some((stop.code, stop.message)), ar);
+                    self.finish(
+                        id,
+                        at,
+                        DeploymentStatus::Stopped,
+                        Some((stop.code, stop.message)),
+                        ar,
+                    );
                 }
                 return;
             }
@@ -391,7 +504,8 @@ impl Engine {
                 return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar);
             }
             if !waiting && t.in_progress == 0 {
-                let ok = t.succeeded >= run.min_healthy && (t.succeeded >= 1 || t.failed == 0 && t.succeeded == 0 && t.skipped > 0);
+                let ok = t.succeeded >= run.min_healthy
+                    && (t.succeeded >= 1 || t.failed == 0 && t.succeeded == 0 && t.skipped > 0);
                 return if ok {
                     self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
                 } else {
@@ -399,7 +513,11 @@ impl Engine {
                 };
             }
             if waiting && t.in_progress + t.failed < run.max_down {
-                let index = self.active.get_mut(id).and_then(|a| a.rec.run.as_mut()).map(|r| r.pending.remove(0));
+                let index = self
+                    .active
+                    .get_mut(id)
+                    .and_then(|a| a.rec.run.as_mut())
+                    .map(|r| r.pending.remove(0));
                 if let Some(index) = index {
                     self.start_target(id, index, at);
                 }
@@ -410,12 +528,20 @@ impl Engine {
     }
 
     fn start_target(&mut self, id: &str, index: u32, at: Millis) {
-        let Some(active) = self.active.get(id) else { return };
-        let Some(target) = active.targets.get(index as usize) else { return };
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
+        let Some(target) = active.targets.get(index as usize) else {
+            return;
+        };
         let host_id = target.run.host.clone();
         let events = event_names(target);
         let fault = self.take_fault(&host_id, &events);
-        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+        if let Some(t) = self
+            .active
+            .get_mut(id)
+            .and_then(|a| a.targets.get_mut(index as usize))
+        {
             t.run.fault = fault;
             t.run.event = 0;
             if let Some(inst) = t.target.instance_target.as_mut() {
@@ -425,7 +551,13 @@ impl Engine {
         }
         self.touch_target(id, index);
         self.refresh_overview(id);
-        self.log(at, Some(id), Some(&host_id), EventKind::Target, format!("{host_id}: deployment started"));
+        self.log(
+            at,
+            Some(id),
+            Some(&host_id),
+            EventKind::Target,
+            format!("{host_id}: deployment started"),
+        );
         self.trigger_instance(at, id, index, TriggerEventType::InstanceStart);
         self.begin_event(id, index, 0, at);
     }
@@ -433,13 +565,23 @@ impl Engine {
     /// The fault a host shows in this deployment: a one-shot fault from the
     /// dashboard first, else the fleet file, else `codedeck:` tags.
     fn take_fault(&mut self, host_id: &str, events: &[String]) -> Option<Fault> {
-        if let Some(kind) = self.hosts.get_mut(host_id).and_then(|h| h.next_fault.take()) {
+        if let Some(kind) = self
+            .hosts
+            .get_mut(host_id)
+            .and_then(|h| h.next_fault.take())
+        {
             self.dirty.hosts.insert(host_id.to_string());
-            return events.first().map(|e| Fault { event: e.clone(), kind });
+            return events.first().map(|e| Fault {
+                event: e.clone(),
+                kind,
+            });
         }
         let (event, kind) = self.behaviour(host_id).fault()?;
         if kind == FaultKind::Unresponsive {
-            return events.first().map(|e| Fault { event: e.clone(), kind });
+            return events.first().map(|e| Fault {
+                event: e.clone(),
+                kind,
+            });
         }
         events.contains(&event).then_some(Fault { event, kind })
     }
@@ -453,17 +595,30 @@ impl Engine {
         let tags = self
             .instances
             .get(host_id)
-            .map(|i| i.info.tags.iter().flatten().filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default()))).collect())
+            .map(|i| {
+                i.info
+                    .tags
+                    .iter()
+                    .flatten()
+                    .filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default())))
+                    .collect()
+            })
             .unwrap_or_default();
         super::world::tag_faults(&tags, defaults.clone())
     }
 
     fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {
-        let Some(active) = self.active.get(id) else { return };
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
         let seq = active.rec.seq;
-        let Some(target) = active.targets.get(index as usize) else { return };
+        let Some(target) = active.targets.get(index as usize) else {
+            return;
+        };
         let names = event_names(target);
-        let Some(name) = names.get(event as usize).cloned() else { return };
+        let Some(name) = names.get(event as usize).cloned() else {
+            return;
+        };
         let fault = target.run.fault.clone().filter(|f| f.event == name);
         let host = target.run.host.clone();
         let duration = match fault.as_ref().map(|f| f.kind) {
@@ -474,8 +629,14 @@ impl Engine {
                 self.behaviour(&host).duration_millis(&name, bits)
             }
         };
-        let unresponsive = fault.as_ref().is_some_and(|f| f.kind == FaultKind::Unresponsive);
-        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+        let unresponsive = fault
+            .as_ref()
+            .is_some_and(|f| f.kind == FaultKind::Unresponsive);
+        if let Some(t) = self
+            .active
+            .get_mut(id)
+            .and_then(|a| a.targets.get_mut(index as usize))
+        {
             t.run.event = event;
             t.run.due = Some(at + duration);
             if let Some(ev) = lifecycle_event_mut(t, event) {
@@ -493,19 +654,42 @@ impl Engine {
     }
 
     fn fire_target(&mut self, id: &str, index: u32, at: Millis, ar: &dyn Archive) {
-        let Some(target) = self.active.get(id).and_then(|a| a.targets.get(index as usize)) else { return };
+        let Some(target) = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.get(index as usize))
+        else {
+            return;
+        };
         if target.run.due != Some(at) {
             return;
         }
         let names = event_names(target);
         let event = target.run.event;
         let name = names.get(event as usize).cloned().unwrap_or_default();
-        let failure = target.run.fault.clone().filter(|f| f.event == name).map(|f| f.kind);
+        let failure = target
+            .run
+            .fault
+            .clone()
+            .filter(|f| f.event == name)
+            .map(|f| f.kind);
         let host = target.run.host.clone();
-        let ignore = self.active.get(id).and_then(|a| a.rec.info.ignore_application_stop_failures) == Some(true)
+        let ignore = self
+            .active
+            .get(id)
+            .and_then(|a| a.rec.info.ignore_application_stop_failures)
+            == Some(true)
             && IGNORABLE.contains(&name.as_str());
-        let stopping = self.active.get(id).and_then(|a| a.rec.run.as_ref()).is_some_and(|r| r.stop.is_some());
-        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(index as usize)) {
+        let stopping = self
+            .active
+            .get(id)
+            .and_then(|a| a.rec.run.as_ref())
+            .is_some_and(|r| r.stop.is_some());
+        if let Some(t) = self
+            .active
+            .get_mut(id)
+            .and_then(|a| a.targets.get_mut(index as usize))
+        {
             t.run.due = None;
             if let Some(ev) = lifecycle_event_mut(t, event) {
                 ev.end_time = Some(Timestamp(at));
@@ -523,7 +707,13 @@ impl Engine {
         }
         self.touch_target(id, index);
         if failure.is_some() {
-            self.log(at, Some(id), Some(&host), EventKind::Target, format!("{host}: {name} failed"));
+            self.log(
+                at,
+                Some(id),
+                Some(&host),
+                EventKind::Target,
+                format!("{host}: {name} failed"),
+            );
         }
         let next = event + 1;
         if failure.is_some() && !ignore {
@@ -538,25 +728,45 @@ impl Engine {
     }
 
     /// Ends one instance: remaining events Skipped, host health recorded, triggers sent.
-    fn end_target(&mut self, id: &str, index: u32, status: TargetStatus, at: Millis, ar: &dyn Archive) {
-        let Some(active) = self.active.get_mut(id) else { return };
+    fn end_target(
+        &mut self,
+        id: &str,
+        index: u32,
+        status: TargetStatus,
+        at: Millis,
+        ar: &dyn Archive,
+    ) {
+        let Some(active) = self.active.get_mut(id) else {
+            return;
+        };
         let group_id = active.rec.group_id.clone();
         let rev_key = active.rec.info.revision.as_ref().map(revision_key);
-        let Some(t) = active.targets.get_mut(index as usize) else { return };
+        let Some(t) = active.targets.get_mut(index as usize) else {
+            return;
+        };
         t.run.due = None;
         let host = t.run.host.clone();
         if let Some(inst) = t.target.instance_target.as_mut() {
             inst.status = Some(status.clone());
             inst.last_updated_at = Some(Timestamp(at));
             for ev in inst.lifecycle_events.iter_mut().flatten() {
-                if matches!(ev.status, Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)) {
+                if matches!(
+                    ev.status,
+                    Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)
+                ) {
                     ev.status = Some(LifecycleEventStatus::Skipped);
                 }
             }
         }
         self.touch_target(id, index);
         self.refresh_overview(id);
-        let record = self.hosts.entry(host.clone()).or_insert_with(|| HostRecord { id: host.clone(), ..Default::default() });
+        let record = self
+            .hosts
+            .entry(host.clone())
+            .or_insert_with(|| HostRecord {
+                id: host.clone(),
+                ..Default::default()
+            });
         let state = record.groups.entry(group_id).or_default();
         if status == TargetStatus::Succeeded {
             state.healthy = true;
@@ -570,7 +780,13 @@ impl Engine {
         } else {
             ("failed", TriggerEventType::InstanceFailure)
         };
-        self.log(at, Some(id), Some(&host), EventKind::Target, format!("{host}: deployment {word}"));
+        self.log(
+            at,
+            Some(id),
+            Some(&host),
+            EventKind::Target,
+            format!("{host}: deployment {word}"),
+        );
         self.trigger_instance(at, id, index, event);
         self.pump(id, at, ar);
     }
@@ -585,7 +801,11 @@ impl Engine {
     /// The 8-hour limit passed: running events fail, the deployment fails with TIMEOUT.
     fn time_out(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
         if let Some(a) = self.active.get_mut(id) {
-            for t in a.targets.iter_mut().filter(|t| target_status(t) == TargetStatus::InProgress) {
+            for t in a
+                .targets
+                .iter_mut()
+                .filter(|t| target_status(t) == TargetStatus::InProgress)
+            {
                 t.run.due = None;
                 let event = t.run.event;
                 if let Some(ev) = lifecycle_event_mut(t, event) {
@@ -593,7 +813,10 @@ impl Engine {
                     ev.end_time = Some(Timestamp(at));
                     ev.diagnostics = Some(Diagnostics {
                         error_code: Some(LifecycleErrorCode::UnknownError),
-                        message: Some("The deployment timed out while this lifecycle event was running.".into()),
+                        message: Some(
+                            "The deployment timed out while this lifecycle event was running."
+                                .into(),
+                        ),
                         script_name: Some(String::new()),
                         log_tail: Some(String::new()),
                     });
@@ -603,24 +826,50 @@ impl Engine {
                 }
             }
         }
-        self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::Timeout, "The deployment timed out: an in-place deployment may run for at most 8 hours.".into())), ar);
+        self.finish(
+            id,
+            at,
+            DeploymentStatus::Failed,
+            Some((
+                ErrorCode::Timeout,
+                "The deployment timed out: an in-place deployment may run for at most 8 hours."
+                    .into(),
+            )),
+            ar,
+        );
     }
 
     /// Ends a deployment: final statuses, group bookkeeping, triggers, rollback,
     /// then the next queued deployment of the group starts.
-    pub(crate) fn finish(&mut self, id: &str, at: Millis, status: DeploymentStatus, error: Option<(ErrorCode, String)>, ar: &dyn Archive) {
-        let Some(mut active) = self.active.remove(id) else { return };
+    pub(crate) fn finish(
+        &mut self,
+        id: &str,
+        at: Millis,
+        status: DeploymentStatus,
+        error: Option<(ErrorCode, String)>,
+        ar: &dyn Archive,
+    ) {
+        let Some(mut active) = self.active.remove(id) else {
+            return;
+        };
         self.by_seq.remove(&active.rec.seq);
         let run = active.rec.run.take();
         for t in active.targets.iter_mut() {
             t.run.due = None;
             if let Some(inst) = t.target.instance_target.as_mut() {
-                if matches!(inst.status, Some(TargetStatus::Pending) | Some(TargetStatus::InProgress) | None) {
+                if matches!(
+                    inst.status,
+                    Some(TargetStatus::Pending) | Some(TargetStatus::InProgress) | None
+                ) {
                     inst.status = Some(TargetStatus::Skipped);
                     inst.last_updated_at = Some(Timestamp(at));
                 }
                 for ev in inst.lifecycle_events.iter_mut().flatten() {
-                    if matches!(ev.status, Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)) {
+                    if matches!(
+                        ev.status,
+                        Some(LifecycleEventStatus::Pending)
+                            | Some(LifecycleEventStatus::InProgress)
+                    ) {
                         ev.status = Some(LifecycleEventStatus::Skipped);
                     }
                 }
@@ -630,14 +879,23 @@ impl Engine {
         info.status = Some(status.clone());
         info.complete_time = Some(Timestamp(at));
         info.deployment_overview = Some(overview(tally(&active.targets)));
-        info.error_information = error.clone().map(|(code, message)| ErrorInformation { code: Some(code), message: Some(message) });
+        info.error_information = error.clone().map(|(code, message)| ErrorInformation {
+            code: Some(code),
+            message: Some(message),
+        });
         let group_id = active.rec.group_id.clone();
         self.update_group_after(&group_id, &active.rec, at);
         let word = status.as_str().to_lowercase();
-        self.log(at, Some(id), None, EventKind::Deployment, match &error {
-            Some((code, _)) => format!("{id} {word} ({code})"),
-            None => format!("{id} {word}"),
-        });
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            match &error {
+                Some((code, _)) => format!("{id} {word} ({code})"),
+                None => format!("{id} {word}"),
+            },
+        );
         let trigger = match status {
             DeploymentStatus::Succeeded => TriggerEventType::DeploymentSuccess,
             DeploymentStatus::Stopped => TriggerEventType::DeploymentStop,
@@ -646,8 +904,11 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        let rollback = self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at);
-        let Some(active) = self.active.remove(id) else { return };
+        let rollback =
+            self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at);
+        let Some(active) = self.active.remove(id) else {
+            return;
+        };
         self.dirty.deployments.remove(id);
         self.dirty.targets.retain(|(d, _)| d != id);
         self.out.push(Change::Deployment(active.rec));
@@ -661,7 +922,9 @@ impl Engine {
     }
 
     fn update_group_after(&mut self, group_id: &str, rec: &DeploymentRecord, at: Millis) {
-        let Some(group) = self.groups.get_mut(group_id) else { return };
+        let Some(group) = self.groups.get_mut(group_id) else {
+            return;
+        };
         if group.active.as_deref() == Some(rec.id()) {
             group.active = None;
         }
@@ -681,7 +944,10 @@ impl Engine {
     }
 
     fn start_next_queued(&mut self, group_id: &str, at: Millis, ar: &dyn Archive) {
-        let next = self.groups.get(group_id).and_then(|g| g.queue.first().cloned());
+        let next = self
+            .groups
+            .get(group_id)
+            .and_then(|g| g.queue.first().cloned());
         if let Some(next) = next {
             self.start(&next, at, ar);
         }
@@ -689,13 +955,22 @@ impl Engine {
 
     /// Decides on automatic rollback for a finished deployment and creates the
     /// rollback deployment; returns its ID.
-    fn rollback_after(&mut self, id: &str, status: &DeploymentStatus, stop: Option<&StopRequest>, at: Millis) -> Option<String> {
+    fn rollback_after(
+        &mut self,
+        id: &str,
+        status: &DeploymentStatus,
+        stop: Option<&StopRequest>,
+        at: Millis,
+    ) -> Option<String> {
         let active = self.active.get(id)?;
         if active.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback) {
             return None;
         }
         let wanted = match status {
-            DeploymentStatus::Failed => rollback_enabled_for(active.rec.info.auto_rollback_configuration.as_ref(), AutoRollbackEvent::DeploymentFailure),
+            DeploymentStatus::Failed => rollback_enabled_for(
+                active.rec.info.auto_rollback_configuration.as_ref(),
+                AutoRollbackEvent::DeploymentFailure,
+            ),
             DeploymentStatus::Stopped => stop.is_some_and(|s| s.rollback),
             _ => false,
         };
@@ -704,7 +979,10 @@ impl Engine {
         }
         let group_id = active.rec.group_id.clone();
         let info = active.rec.info.clone();
-        let last_good = self.groups.get(&group_id).and_then(|g| g.info.target_revision.clone());
+        let last_good = self
+            .groups
+            .get(&group_id)
+            .and_then(|g| g.info.target_revision.clone());
         let Some(revision) = last_good else {
             let group_name = info.deployment_group_name.clone().unwrap_or_default();
             self.set_rollback_info(id, None, format!(
@@ -712,39 +990,70 @@ impl Engine {
             ));
             return None;
         };
-        let rb = self.insert_deployment(at, NewDeployment {
-            group_id,
-            revision,
-            config_name: info.deployment_config_name.clone().unwrap_or_else(|| configs::DEFAULT_SERVER_CONFIG.into()),
-            creator: Some(DeploymentCreator::CodeDeployRollback),
-            ignore_application_stop_failures: info.ignore_application_stop_failures == Some(true),
-            file_exists_behavior: info.file_exists_behavior.clone(),
-            rollback_of: Some(id.to_string()),
-            ..Default::default()
-        });
+        let rb = self.insert_deployment(
+            at,
+            NewDeployment {
+                group_id,
+                revision,
+                config_name: info
+                    .deployment_config_name
+                    .clone()
+                    .unwrap_or_else(|| configs::DEFAULT_SERVER_CONFIG.into()),
+                creator: Some(DeploymentCreator::CodeDeployRollback),
+                ignore_application_stop_failures: info.ignore_application_stop_failures
+                    == Some(true),
+                file_exists_behavior: info.file_exists_behavior.clone(),
+                rollback_of: Some(id.to_string()),
+                ..Default::default()
+            },
+        );
         // It starts now, ahead of anything queued; its own start timer is moot.
         if let Some(run) = self.active.get_mut(&rb).and_then(|a| a.rec.run.as_mut()) {
             run.start_due = None;
         }
-        self.set_rollback_info(id, Some(rb.clone()), format!("Rolled back: deployment {rb} redeploys the last successful revision."));
+        self.set_rollback_info(
+            id,
+            Some(rb.clone()),
+            format!("Rolled back: deployment {rb} redeploys the last successful revision."),
+        );
         self.trigger_deployment(at, id, TriggerEventType::DeploymentRollback);
-        self.log(at, Some(id), None, EventKind::Deployment, format!("{id} rolled back by {rb}"));
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            format!("{id} rolled back by {rb}"),
+        );
         Some(rb)
     }
 
     fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {
         if let Some(a) = self.active.get_mut(id) {
-            let info = a.rec.info.rollback_info.get_or_insert_with(RollbackInfo::default);
+            let info = a
+                .rec
+                .info
+                .rollback_info
+                .get_or_insert_with(RollbackInfo::default);
             info.rollback_deployment_id = rollback_id;
             info.rollback_message = Some(message);
         }
     }
 
     /// Requests a stop. Returns true when the deployment ended at once.
-    pub(crate) fn request_stop(&mut self, id: &str, at: Millis, stop: StopRequest, ar: &dyn Archive) -> bool {
-        let Some(active) = self.active.get_mut(id) else { return true };
+    pub(crate) fn request_stop(
+        &mut self,
+        id: &str,
+        at: Millis,
+        stop: StopRequest,
+        ar: &dyn Archive,
+    ) -> bool {
+        let Some(active) = self.active.get_mut(id) else {
+            return true;
+        };
         let status = active.rec.status();
-        let Some(run) = active.rec.run.as_mut() else { return true };
+        let Some(run) = active.rec.run.as_mut() else {
+            return true;
+        };
         if run.stop.is_some() {
             return false;
         }
@@ -754,7 +1063,13 @@ impl Engine {
             let mut stop = stop;
             stop.rollback = false;
             run.stop = Some(stop.clone());
-            self.finish(id, at, DeploymentStatus::Stopped, Some((stop.code, stop.message)), ar);
+            self.finish(
+                id,
+                at,
+                DeploymentStatus::Stopped,
+                Some((stop.code, stop.message)),
+                ar,
+            );
             return true;
         }
         run.stop = Some(stop);
@@ -765,7 +1080,9 @@ impl Engine {
 
     /// Stops the deployment if an alarm it watches fires. Returns true if stopped.
     pub(crate) fn check_alarms(&mut self, id: &str, at: Millis, ar: &dyn Archive) -> bool {
-        let Some(active) = self.active.get(id) else { return false };
+        let Some(active) = self.active.get(id) else {
+            return false;
+        };
         if active.rec.status() != DeploymentStatus::InProgress {
             return false;
         }
@@ -774,8 +1091,14 @@ impl Engine {
             .info
             .override_alarm_configuration
             .clone()
-            .or_else(|| self.groups.get(&active.rec.group_id).and_then(|g| g.info.alarm_configuration.clone()));
-        let Some(config) = config.filter(|c| c.enabled == Some(true)) else { return false };
+            .or_else(|| {
+                self.groups
+                    .get(&active.rec.group_id)
+                    .and_then(|g| g.info.alarm_configuration.clone())
+            });
+        let Some(config) = config.filter(|c| c.enabled == Some(true)) else {
+            return false;
+        };
         let ignore_poll = config.ignore_poll_alarm_failure == Some(true);
         let mut reason = None;
         for alarm in config.alarms.iter().flatten() {
@@ -793,15 +1116,48 @@ impl Engine {
             }
         }
         let Some(message) = reason else { return false };
-        let rollback = rollback_enabled_for(active.rec.info.auto_rollback_configuration.as_ref(), AutoRollbackEvent::DeploymentStopOnAlarm);
-        self.request_stop(id, at, StopRequest { code: ErrorCode::AlarmActive, message, rollback }, ar);
+        let rollback = rollback_enabled_for(
+            active.rec.info.auto_rollback_configuration.as_ref(),
+            AutoRollbackEvent::DeploymentStopOnAlarm,
+        );
+        self.request_stop(
+            id,
+            at,
+            StopRequest {
+                code: ErrorCode::AlarmActive,
+                message,
+                rollback,
+            },
+            ar,
+        );
         true
     }
 }
 
+/// The kind of deployment the engine cannot run yet, if the group needs one.
+fn unsimulated(group: &DeploymentGroupInfo) -> Option<&'static str> {
+    match group.compute_platform {
+        Some(ComputePlatform::Lambda) => Some("Lambda"),
+        Some(ComputePlatform::Ecs) => Some("ECS"),
+        _ if group
+            .deployment_style
+            .as_ref()
+            .and_then(|s| s.deployment_type.as_ref())
+            == Some(&DeploymentType::BlueGreen) =>
+        {
+            Some("EC2 blue/green")
+        }
+        _ => None,
+    }
+}
+
 /// Whether an auto-rollback configuration asks for rollback on `event`.
-pub(crate) fn rollback_enabled_for(config: Option<&AutoRollbackConfiguration>, event: AutoRollbackEvent) -> bool {
-    config.is_some_and(|c| c.enabled == Some(true) && c.events.iter().flatten().any(|e| *e == event))
+pub(crate) fn rollback_enabled_for(
+    config: Option<&AutoRollbackConfiguration>,
+    event: AutoRollbackEvent,
+) -> bool {
+    config
+        .is_some_and(|c| c.enabled == Some(true) && c.events.iter().flatten().any(|e| *e == event))
 }
 
 pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
@@ -809,7 +1165,11 @@ pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
         .instance_target
         .as_ref()
         .and_then(|i| i.lifecycle_events.as_ref())
-        .map(|evs| evs.iter().filter_map(|e| e.lifecycle_event_name.clone()).collect())
+        .map(|evs| {
+            evs.iter()
+                .filter_map(|e| e.lifecycle_event_name.clone())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

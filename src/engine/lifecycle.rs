@@ -38,7 +38,10 @@ pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "Afte
 
 /// Events run by the agent or the service rather than appspec scripts.
 pub fn is_reserved(event: &str) -> bool {
-    matches!(event, "DownloadBundle" | "Install" | "BlockTraffic" | "AllowTraffic")
+    matches!(
+        event,
+        "DownloadBundle" | "Install" | "BlockTraffic" | "AllowTraffic"
+    )
 }
 
 /// The seconds after which a hook script is killed (reference §5).
@@ -57,7 +60,10 @@ pub fn uses_load_balancer(style: Option<&DeploymentStyle>, lb: Option<&LoadBalan
         .is_some_and(|o| *o == DeploymentOption::WithTrafficControl);
     let has_lb = lb.is_some_and(|lb| {
         lb.elb_info_list.as_ref().is_some_and(|l| !l.is_empty())
-            || lb.target_group_info_list.as_ref().is_some_and(|l| !l.is_empty())
+            || lb
+                .target_group_info_list
+                .as_ref()
+                .is_some_and(|l| !l.is_empty())
     });
     with_control && has_lb
 }
@@ -172,7 +178,10 @@ mod tests {
 
     #[test]
     fn script_names_and_tail_limit() {
-        assert_eq!(script_name("ValidateService"), "scripts/validate_service.sh");
+        assert_eq!(
+            script_name("ValidateService"),
+            "scripts/validate_service.sh"
+        );
         let long = "é".repeat(5000);
         let t = truncate_tail(long);
         assert!(t.len() <= LOG_TAIL_MAX);
@@ -185,7 +194,9 @@ mod tests {
             deployment_type: Some(DeploymentType::InPlace),
         };
         let lb = LoadBalancerInfo {
-            target_group_info_list: Some(vec![TargetGroupInfo { name: Some("tg".into()) }]),
+            target_group_info_list: Some(vec![TargetGroupInfo {
+                name: Some("tg".into()),
+            }]),
             ..Default::default()
         };
         assert!(uses_load_balancer(Some(&style), Some(&lb)));

@@ -8,14 +8,14 @@ pub mod archive;
 pub mod clock;
 pub mod configs;
 mod deploy;
+pub mod error;
 pub mod lifecycle;
 mod notify;
-pub mod selection;
-pub mod error;
 pub mod operations;
 mod ops;
 pub mod records;
 pub mod rng;
+pub mod selection;
 pub mod validate;
 pub mod world;
 
@@ -126,7 +126,13 @@ impl Engine {
 
     /// Rebuilds an engine from what the store loaded. A snapshot without meta
     /// (a new state file) starts fresh with `seed`, `fleet` and `now`.
-    pub fn restore(opts: EngineOptions, snapshot: Snapshot, seed: u64, fleet: Option<Fleet>, now: Millis) -> Engine {
+    pub fn restore(
+        opts: EngineOptions,
+        snapshot: Snapshot,
+        seed: u64,
+        fleet: Option<Fleet>,
+        now: Millis,
+    ) -> Engine {
         let Some(mut meta) = snapshot.meta else {
             return Engine::new(opts, seed, fleet.unwrap_or_else(Fleet::sample), now);
         };
@@ -192,8 +198,12 @@ impl Engine {
             .collect();
         for spec in self.meta.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {
-                let state = world::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
-                self.put_alarm(AlarmRecord { name: spec.name, state });
+                let state =
+                    world::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
+                self.put_alarm(AlarmRecord {
+                    name: spec.name,
+                    state,
+                });
             }
         }
     }
@@ -237,12 +247,20 @@ impl Engine {
         let id = active.rec.id().to_string();
         if let Some(run) = &active.rec.run {
             for due in [run.start_due, run.deadline].into_iter().flatten() {
-                self.timers.push(Reverse(Timer { due, seq, index: DEPLOYMENT_TIMER }));
+                self.timers.push(Reverse(Timer {
+                    due,
+                    seq,
+                    index: DEPLOYMENT_TIMER,
+                }));
             }
         }
         for t in &active.targets {
             if let Some(due) = t.run.due {
-                self.timers.push(Reverse(Timer { due, seq, index: t.index }));
+                self.timers.push(Reverse(Timer {
+                    due,
+                    seq,
+                    index: t.index,
+                }));
             }
         }
         self.by_seq.insert(seq, id.clone());
@@ -293,7 +311,11 @@ impl Engine {
             }
         }
         for (id, index) in dirty.targets {
-            if let Some(t) = self.active.get(&id).and_then(|a| a.targets.get(index as usize)) {
+            if let Some(t) = self
+                .active
+                .get(&id)
+                .and_then(|a| a.targets.get(index as usize))
+            {
                 changes.push(Change::Target(t.clone()));
             }
         }

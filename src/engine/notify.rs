@@ -9,7 +9,14 @@ use crate::model::time::Millis;
 use crate::model::*;
 
 impl Engine {
-    pub(crate) fn log(&mut self, at: Millis, deployment: Option<&str>, target: Option<&str>, kind: EventKind, text: String) {
+    pub(crate) fn log(
+        &mut self,
+        at: Millis,
+        deployment: Option<&str>,
+        target: Option<&str>,
+        kind: EventKind,
+        text: String,
+    ) {
         self.push_event(EventRecord {
             seq: 0,
             time: Timestamp(at),
@@ -29,8 +36,15 @@ impl Engine {
     }
 
     /// Sends `event` to every trigger of the deployment's group that listens for it.
-    pub(crate) fn trigger_deployment(&mut self, at: Millis, deployment_id: &str, event: TriggerEventType) {
-        let Some(active) = self.active.get(deployment_id) else { return };
+    pub(crate) fn trigger_deployment(
+        &mut self,
+        at: Millis,
+        deployment_id: &str,
+        event: TriggerEventType,
+    ) {
+        let Some(active) = self.active.get(deployment_id) else {
+            return;
+        };
         let info = &active.rec.info;
         let payload = self.deployment_payload(info);
         let subject = format!(
@@ -40,13 +54,33 @@ impl Engine {
             self.opts.region,
             info.application_name.as_deref().unwrap_or_default()
         );
-        self.send(at, &active.rec.group_id.clone(), deployment_id, None, event, subject, payload);
+        self.send(
+            at,
+            &active.rec.group_id.clone(),
+            deployment_id,
+            None,
+            event,
+            subject,
+            payload,
+        );
     }
 
-    pub(crate) fn trigger_instance(&mut self, at: Millis, deployment_id: &str, index: u32, event: TriggerEventType) {
-        let Some(active) = self.active.get(deployment_id) else { return };
-        let Some(target) = active.targets.get(index as usize) else { return };
-        let Some(inst) = target.target.instance_target.as_ref() else { return };
+    pub(crate) fn trigger_instance(
+        &mut self,
+        at: Millis,
+        deployment_id: &str,
+        index: u32,
+        event: TriggerEventType,
+    ) {
+        let Some(active) = self.active.get(deployment_id) else {
+            return;
+        };
+        let Some(target) = active.targets.get(index as usize) else {
+            return;
+        };
+        let Some(inst) = target.target.instance_target.as_ref() else {
+            return;
+        };
         let events: Vec<Value> = inst
             .lifecycle_events
             .iter()
@@ -60,7 +94,11 @@ impl Engine {
                 })
             })
             .collect();
-        let status = inst.status.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+        let status = inst
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
         let payload = json!({
             "region": self.opts.region,
             "accountId": self.opts.account,
@@ -80,12 +118,31 @@ impl Engine {
         );
         let group = active.rec.group_id.clone();
         let target_id = target.target_id.clone();
-        self.send(at, &group, deployment_id, Some(&target_id), event, subject, payload);
+        self.send(
+            at,
+            &group,
+            deployment_id,
+            Some(&target_id),
+            event,
+            subject,
+            payload,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn send(&mut self, at: Millis, group_id: &str, deployment_id: &str, target: Option<&str>, event: TriggerEventType, subject: String, payload: Value) {
-        let Some(group) = self.groups.get(group_id) else { return };
+    fn send(
+        &mut self,
+        at: Millis,
+        group_id: &str,
+        deployment_id: &str,
+        target: Option<&str>,
+        event: TriggerEventType,
+        subject: String,
+        payload: Value,
+    ) {
+        let Some(group) = self.groups.get(group_id) else {
+            return;
+        };
         let triggers: Vec<TriggerConfig> = group
             .info
             .trigger_configurations
@@ -98,7 +155,12 @@ impl Engine {
             let name = trigger.trigger_name.clone().unwrap_or_default();
             let mut message = payload.clone();
             message["eventTriggerName"] = Value::String(name.clone());
-            let text = format!("{} notification {} sent to {}", event, name, trigger.trigger_target_arn.as_deref().unwrap_or_default());
+            let text = format!(
+                "{} notification {} sent to {}",
+                event,
+                name,
+                trigger.trigger_target_arn.as_deref().unwrap_or_default()
+            );
             self.push_event(EventRecord {
                 seq: 0,
                 time: Timestamp(at),

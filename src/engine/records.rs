@@ -41,7 +41,10 @@ impl GroupRecord {
         self.info.deployment_group_id.as_deref().unwrap_or_default()
     }
     pub fn name(&self) -> &str {
-        self.info.deployment_group_name.as_deref().unwrap_or_default()
+        self.info
+            .deployment_group_name
+            .as_deref()
+            .unwrap_or_default()
     }
 }
 
@@ -260,17 +263,26 @@ pub struct Snapshot {
 
 /// One record the engine touched during a step. The store applies a step's
 /// changes in order, in one transaction.
+// Changes live only for one step; boxing the large records would cost an
+// allocation each for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Meta(Meta),
     Application(ApplicationRecord),
     /// Removes the application with its groups, deployments, targets and revisions.
-    ApplicationDeleted { application_id: String },
+    ApplicationDeleted {
+        application_id: String,
+    },
     Group(GroupRecord),
     /// Removes the group; its past deployments stay readable.
-    GroupDeleted { group_id: String },
+    GroupDeleted {
+        group_id: String,
+    },
     Config(ConfigRecord),
-    ConfigDeleted { name: String },
+    ConfigDeleted {
+        name: String,
+    },
     Instance(InstanceRecord),
     Revision(RevisionRecord),
     Deployment(DeploymentRecord),

@@ -35,25 +35,42 @@ pub fn any_matches(tags: &BTreeMap<String, String>, filters: &[Filter]) -> bool 
 
 pub fn ec2_filters(list: &[EC2TagFilter]) -> Vec<Filter<'_>> {
     list.iter()
-        .map(|f| (f.key.as_deref(), f.value.as_deref(), f.r#type.as_ref().map(|t| t.as_str())))
+        .map(|f| {
+            (
+                f.key.as_deref(),
+                f.value.as_deref(),
+                f.r#type.as_ref().map(|t| t.as_str()),
+            )
+        })
         .collect()
 }
 
 pub fn onprem_filters(list: &[TagFilter]) -> Vec<Filter<'_>> {
     list.iter()
-        .map(|f| (f.key.as_deref(), f.value.as_deref(), f.r#type.as_ref().map(|t| t.as_str())))
+        .map(|f| {
+            (
+                f.key.as_deref(),
+                f.value.as_deref(),
+                f.r#type.as_ref().map(|t| t.as_str()),
+            )
+        })
         .collect()
 }
 
 /// Whether tags match a filter list or a tag set (AND of ORs). Neither given: no match.
-fn matches_selector(tags: &BTreeMap<String, String>, list: Option<Vec<Filter>>, set: Option<Vec<Vec<Filter>>>) -> bool {
+fn matches_selector(
+    tags: &BTreeMap<String, String>,
+    list: Option<Vec<Filter>>,
+    set: Option<Vec<Vec<Filter>>>,
+) -> bool {
     if let Some(list) = list.filter(|l| !l.is_empty()) {
         return any_matches(tags, &list);
     }
     match set {
-        Some(groups) if groups.iter().any(|g| !g.is_empty()) => {
-            groups.iter().filter(|g| !g.is_empty()).all(|g| any_matches(tags, g))
-        }
+        Some(groups) if groups.iter().any(|g| !g.is_empty()) => groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .all(|g| any_matches(tags, g)),
         _ => false,
     }
 }
@@ -89,10 +106,20 @@ pub fn resolve(
         let by_tags = matches_selector(&host.tags, ec2_list.clone(), ec2_set.clone());
         let by_asg = host.asg.as_deref().is_some_and(|a| asgs.contains(&a));
         if by_tags || by_asg {
-            out.insert(host.id.clone(), Candidate { id: host.id.clone(), on_premises: false, tags: host.tags.clone() });
+            out.insert(
+                host.id.clone(),
+                Candidate {
+                    id: host.id.clone(),
+                    on_premises: false,
+                    tags: host.tags.clone(),
+                },
+            );
         }
     }
-    let op_list = group.on_premises_instance_tag_filters.as_deref().map(onprem_filters);
+    let op_list = group
+        .on_premises_instance_tag_filters
+        .as_deref()
+        .map(onprem_filters);
     let op_set = group
         .on_premises_tag_set
         .as_ref()
@@ -110,7 +137,14 @@ pub fn resolve(
             .filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default())))
             .collect();
         if matches_selector(&tags, op_list.clone(), op_set.clone()) {
-            out.insert(name.clone(), Candidate { id: name.clone(), on_premises: true, tags });
+            out.insert(
+                name.clone(),
+                Candidate {
+                    id: name.clone(),
+                    on_premises: true,
+                    tags,
+                },
+            );
         }
     }
     out.into_values().collect()
@@ -118,7 +152,12 @@ pub fn resolve(
 
 /// Deployment order: instances whose last deployment failed, then never
 /// installed, then on an old revision, then already current; ties by ID.
-pub fn order(candidates: &mut [Candidate], hosts: &BTreeMap<String, HostRecord>, group_id: &str, current: Option<&str>) {
+pub fn order(
+    candidates: &mut [Candidate],
+    hosts: &BTreeMap<String, HostRecord>,
+    group_id: &str,
+    current: Option<&str>,
+) {
     let rank = |c: &Candidate| -> u8 {
         match hosts.get(&c.id).and_then(|h| h.groups.get(group_id)) {
             Some(s) if !s.healthy => 0,
@@ -138,14 +177,23 @@ mod tests {
     use super::*;
 
     fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn filter_types() {
         let t = tags(&[("Name", "web"), ("env", "prod")]);
-        assert!(tag_matches(&t, (Some("Name"), Some("web"), Some("KEY_AND_VALUE"))));
-        assert!(!tag_matches(&t, (Some("Name"), Some("api"), Some("KEY_AND_VALUE"))));
+        assert!(tag_matches(
+            &t,
+            (Some("Name"), Some("web"), Some("KEY_AND_VALUE"))
+        ));
+        assert!(!tag_matches(
+            &t,
+            (Some("Name"), Some("api"), Some("KEY_AND_VALUE"))
+        ));
         assert!(tag_matches(&t, (Some("env"), None, Some("KEY_ONLY"))));
         assert!(tag_matches(&t, (None, Some("prod"), Some("VALUE_ONLY"))));
         assert!(!tag_matches(&t, (None, Some("dev"), Some("VALUE_ONLY"))));
@@ -159,8 +207,16 @@ mod tests {
         let prod = (Some("env"), Some("prod"), Some("KEY_AND_VALUE"));
         let dev = (Some("env"), Some("dev"), Some("KEY_AND_VALUE"));
         assert!(matches_selector(&t, Some(vec![api, web]), None));
-        assert!(matches_selector(&t, None, Some(vec![vec![api, web], vec![prod]])));
-        assert!(!matches_selector(&t, None, Some(vec![vec![web], vec![dev]])));
+        assert!(matches_selector(
+            &t,
+            None,
+            Some(vec![vec![api, web], vec![prod]])
+        ));
+        assert!(!matches_selector(
+            &t,
+            None,
+            Some(vec![vec![web], vec![dev]])
+        ));
         assert!(!matches_selector(&t, None, None));
     }
 }

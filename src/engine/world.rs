@@ -126,7 +126,13 @@ impl Fleet {
     fn validate(&self) -> Result<(), FleetError> {
         let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
         let check = |b: &Behaviour, owner: &str| -> Result<(), FleetError> {
-            for event in b.durations.keys().chain(b.fail.iter()).chain(b.timeout.iter()).chain(b.missing.iter()) {
+            for event in b
+                .durations
+                .keys()
+                .chain(b.fail.iter())
+                .chain(b.timeout.iter())
+                .chain(b.missing.iter())
+            {
                 if !known.contains(&event.as_str()) {
                     return Err(FleetError::Invalid(format!(
                         "{owner}: unknown lifecycle event {event:?} (expected one of {})",
@@ -135,10 +141,14 @@ impl Fleet {
                 }
             }
             if let Some(d) = b.durations.values().find(|d| !d.is_finite() || **d < 0.0) {
-                return Err(FleetError::Invalid(format!("{owner}: duration {d} must be >= 0")));
+                return Err(FleetError::Invalid(format!(
+                    "{owner}: duration {d} must be >= 0"
+                )));
             }
             if let Some(j) = b.jitter.filter(|j| !(0.0..=0.9).contains(j)) {
-                return Err(FleetError::Invalid(format!("{owner}: jitter {j} must be within 0.0..=0.9")));
+                return Err(FleetError::Invalid(format!(
+                    "{owner}: jitter {j} must be within 0.0..=0.9"
+                )));
             }
             match b.state.as_deref() {
                 None | Some("running") | Some("stopped") => Ok(()),
@@ -151,7 +161,10 @@ impl Fleet {
         let mut ids = std::collections::BTreeSet::new();
         for host in self.hosts() {
             if !ids.insert(host.id.clone()) {
-                return Err(FleetError::Invalid(format!("instance {} is declared twice", host.id)));
+                return Err(FleetError::Invalid(format!(
+                    "instance {} is declared twice",
+                    host.id
+                )));
             }
         }
         for spec in &self.instances {
@@ -185,7 +198,10 @@ impl Fleet {
                     id: spec.id.clone().unwrap_or_else(|| derived_id(&spec.label())),
                     tags,
                     asg: None,
-                    availability_zone: spec.availability_zone.clone().unwrap_or_else(|| "us-east-1a".into()),
+                    availability_zone: spec
+                        .availability_zone
+                        .clone()
+                        .unwrap_or_else(|| "us-east-1a".into()),
                     behaviour: spec.behaviour.clone(),
                 }
             })
@@ -279,6 +295,24 @@ impl Behaviour {
     }
 }
 
+/// Applies `codedeck:fail`, `codedeck:timeout`, `codedeck:missing` and
+/// `codedeck:state` tags over a behaviour, for scripts that only speak the API.
+pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviour {
+    if let Some(v) = tags.get("codedeck:fail") {
+        b.fail = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:timeout") {
+        b.timeout = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:missing") {
+        b.missing = Some(v.clone());
+    }
+    if let Some(v) = tags.get("codedeck:state") {
+        b.state = Some(v.clone());
+    }
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,10 +331,14 @@ mod tests {
     #[test]
     fn bad_fleets_get_clear_errors() {
         let e = Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"Nope\"\n").unwrap_err();
-        assert!(e.to_string().contains("unknown lifecycle event \"Nope\""), "{e}");
+        assert!(
+            e.to_string().contains("unknown lifecycle event \"Nope\""),
+            "{e}"
+        );
         let e = Fleet::parse("[[instance]]\nnam = \"a\"\n").unwrap_err();
         assert!(e.to_string().contains("not valid TOML"), "{e}");
-        let e = Fleet::parse("[[instance]]\nname = \"a\"\n[[instance]]\nname = \"a\"\n").unwrap_err();
+        let e =
+            Fleet::parse("[[instance]]\nname = \"a\"\n[[instance]]\nname = \"a\"\n").unwrap_err();
         assert!(e.to_string().contains("declared twice"), "{e}");
     }
 
@@ -311,22 +349,4 @@ mod tests {
         assert_eq!(d1, b.duration_millis("Install", 7));
         assert!((4000..=6000).contains(&d1));
     }
-}
-
-/// Applies `codedeck:fail`, `codedeck:timeout`, `codedeck:missing` and
-/// `codedeck:state` tags over a behaviour, for scripts that only speak the API.
-pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviour {
-    if let Some(v) = tags.get("codedeck:fail") {
-        b.fail = Some(v.clone());
-    }
-    if let Some(v) = tags.get("codedeck:timeout") {
-        b.timeout = Some(v.clone());
-    }
-    if let Some(v) = tags.get("codedeck:missing") {
-        b.missing = Some(v.clone());
-    }
-    if let Some(v) = tags.get("codedeck:state") {
-        b.state = Some(v.clone());
-    }
-    b
 }

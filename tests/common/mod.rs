@@ -26,7 +26,12 @@ impl Sim {
     pub fn with_options(fleet: &str, opts: EngineOptions) -> Sim {
         let fleet = Fleet::parse(fleet).expect("test fleet parses");
         let engine = Engine::new(opts, 42, fleet, T0);
-        let mut sim = Sim { engine, ar: MemArchive::default(), now: T0, history: vec![] };
+        let mut sim = Sim {
+            engine,
+            ar: MemArchive::default(),
+            now: T0,
+            history: vec![],
+        };
         sim.flush();
         sim
     }
@@ -38,7 +43,10 @@ impl Sim {
     }
 
     /// Runs one operation at the current virtual time, as the runtime does.
-    pub fn call<T>(&mut self, f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>) -> ApiResult<T> {
+    pub fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         self.engine.advance(self.now, &self.ar);
         let out = f(&mut self.engine, self.now, &self.ar);
         self.flush();
@@ -56,7 +64,9 @@ impl Sim {
     /// calling `each` after every step.
     pub fn run_with(&mut self, mut each: impl FnMut(&Sim)) {
         for _ in 0..1_000_000 {
-            let Some(due) = self.engine.next_due() else { return };
+            let Some(due) = self.engine.next_due() else {
+                return;
+            };
             self.now = self.now.max(due);
             self.engine.advance(self.now, &self.ar);
             self.flush();
@@ -71,16 +81,25 @@ impl Sim {
 
     pub fn app(&mut self, name: &str, platform: &str) {
         self.call(|e, now, ar| {
-            e.create_application(now, ar, CreateApplicationInput {
-                application_name: Some(name.into()),
-                compute_platform: Some(ComputePlatform::parse(platform)),
-                tags: None,
-            })
+            e.create_application(
+                now,
+                ar,
+                CreateApplicationInput {
+                    application_name: Some(name.into()),
+                    compute_platform: Some(ComputePlatform::parse(platform)),
+                    tags: None,
+                },
+            )
         })
         .expect("create application");
     }
 
-    pub fn group(&mut self, app: &str, name: &str, tweak: impl FnOnce(&mut CreateDeploymentGroupInput)) -> ApiResult<String> {
+    pub fn group(
+        &mut self,
+        app: &str,
+        name: &str,
+        tweak: impl FnOnce(&mut CreateDeploymentGroupInput),
+    ) -> ApiResult<String> {
         let mut input = CreateDeploymentGroupInput {
             application_name: Some(app.into()),
             deployment_group_name: Some(name.into()),
@@ -88,7 +107,8 @@ impl Sim {
             ..Default::default()
         };
         tweak(&mut input);
-        self.call(|e, now, ar| e.create_deployment_group(now, ar, input)).map(|o| o.deployment_group_id.unwrap_or_default())
+        self.call(|e, now, ar| e.create_deployment_group(now, ar, input))
+            .map(|o| o.deployment_group_id.unwrap_or_default())
     }
 
     pub fn web_group(&mut self, app: &str, name: &str, config: Option<&str>) -> String {
@@ -99,7 +119,13 @@ impl Sim {
         .expect("create group")
     }
 
-    pub fn deploy(&mut self, app: &str, group: &str, key: &str, tweak: impl FnOnce(&mut CreateDeploymentInput)) -> ApiResult<String> {
+    pub fn deploy(
+        &mut self,
+        app: &str,
+        group: &str,
+        key: &str,
+        tweak: impl FnOnce(&mut CreateDeploymentInput),
+    ) -> ApiResult<String> {
         let mut input = CreateDeploymentInput {
             application_name: Some(app.into()),
             deployment_group_name: Some(group.into()),
@@ -107,14 +133,23 @@ impl Sim {
             ..Default::default()
         };
         tweak(&mut input);
-        self.call(|e, now, ar| e.create_deployment(now, ar, input)).map(|o| o.deployment_id.unwrap_or_default())
+        self.call(|e, now, ar| e.create_deployment(now, ar, input))
+            .map(|o| o.deployment_id.unwrap_or_default())
     }
 
     pub fn info(&mut self, id: &str) -> DeploymentInfo {
-        self.call(|e, now, ar| e.get_deployment(now, ar, GetDeploymentInput { deployment_id: Some(id.into()) }))
-            .expect("get deployment")
-            .deployment_info
-            .expect("deployment info")
+        self.call(|e, now, ar| {
+            e.get_deployment(
+                now,
+                ar,
+                GetDeploymentInput {
+                    deployment_id: Some(id.into()),
+                },
+            )
+        })
+        .expect("get deployment")
+        .deployment_info
+        .expect("deployment info")
     }
 
     pub fn status(&mut self, id: &str) -> DeploymentStatus {
@@ -123,17 +158,35 @@ impl Sim {
 
     pub fn targets(&mut self, id: &str) -> Vec<InstanceTarget> {
         let ids = self
-            .call(|e, now, ar| e.list_deployment_targets(now, ar, ListDeploymentTargetsInput { deployment_id: Some(id.into()), ..Default::default() }))
+            .call(|e, now, ar| {
+                e.list_deployment_targets(
+                    now,
+                    ar,
+                    ListDeploymentTargetsInput {
+                        deployment_id: Some(id.into()),
+                        ..Default::default()
+                    },
+                )
+            })
             .expect("list targets")
             .target_ids
             .unwrap_or_default();
         ids.iter()
             .map(|t| {
-                self.call(|e, now, ar| e.get_deployment_target(now, ar, GetDeploymentTargetInput { deployment_id: Some(id.into()), target_id: Some(t.clone()) }))
-                    .expect("get target")
-                    .deployment_target
-                    .and_then(|d| d.instance_target)
-                    .expect("instance target")
+                self.call(|e, now, ar| {
+                    e.get_deployment_target(
+                        now,
+                        ar,
+                        GetDeploymentTargetInput {
+                            deployment_id: Some(id.into()),
+                            target_id: Some(t.clone()),
+                        },
+                    )
+                })
+                .expect("get target")
+                .deployment_target
+                .and_then(|d| d.instance_target)
+                .expect("instance target")
             })
             .collect()
     }
@@ -145,7 +198,11 @@ impl Sim {
 }
 
 pub fn tag_filter(key: &str, value: &str) -> EC2TagFilter {
-    EC2TagFilter { key: Some(key.into()), value: Some(value.into()), r#type: Some(EC2TagFilterType::KeyAndValue) }
+    EC2TagFilter {
+        key: Some(key.into()),
+        value: Some(value.into()),
+        r#type: Some(EC2TagFilterType::KeyAndValue),
+    }
 }
 
 pub fn s3(key: &str) -> RevisionLocation {
@@ -162,18 +219,29 @@ pub fn s3(key: &str) -> RevisionLocation {
 }
 
 pub fn statuses(targets: &[InstanceTarget]) -> Vec<String> {
-    targets.iter().map(|t| t.status.as_ref().map(|s| s.to_string()).unwrap_or_default()).collect()
+    targets
+        .iter()
+        .map(|t| t.status.as_ref().map(|s| s.to_string()).unwrap_or_default())
+        .collect()
 }
 
 pub fn event_names(t: &InstanceTarget) -> Vec<String> {
-    t.lifecycle_events.iter().flatten().filter_map(|e| e.lifecycle_event_name.clone()).collect()
+    t.lifecycle_events
+        .iter()
+        .flatten()
+        .filter_map(|e| e.lifecycle_event_name.clone())
+        .collect()
 }
 
 /// A fleet of `n` hosts tagged Name=web, with extra TOML per host index.
 pub fn web_fleet(n: usize, extra: impl Fn(usize) -> String) -> String {
     let mut s = String::from("[defaults]\njitter = 0.0\n");
     for i in 0..n {
-        s.push_str(&format!("[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"web\" }}\n{}\n", i + 1, extra(i)));
+        s.push_str(&format!(
+            "[[instance]]\nid = \"i-{:017x}\"\ntags = {{ Name = \"web\" }}\n{}\n",
+            i + 1,
+            extra(i)
+        ));
     }
     s
 }

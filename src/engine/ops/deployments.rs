@@ -13,7 +13,10 @@ use crate::model::*;
 
 /// The wire form of a deployment: AppSpec content is never returned (only its sha256).
 fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
-    for rev in [info.revision.as_mut(), info.previous_revision.as_mut()].into_iter().flatten() {
+    for rev in [info.revision.as_mut(), info.previous_revision.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         if let Some(c) = rev.app_spec_content.as_mut() {
             c.content = None;
         }
@@ -23,55 +26,117 @@ fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
 
 impl Engine {
     /// A deployment, active or archived, by validated ID.
-    pub(crate) fn deployment_record(&self, ar: &dyn Archive, id: Option<&str>) -> ApiResult<DeploymentRecord> {
+    pub(crate) fn deployment_record(
+        &self,
+        ar: &dyn Archive,
+        id: Option<&str>,
+    ) -> ApiResult<DeploymentRecord> {
         let id = validate::deployment_id(id)?;
         if let Some(a) = self.active.get(id) {
             return Ok(a.rec.clone());
         }
         match ar.deployment(id)? {
             Some(d) => Ok(d),
-            None => err(Exception::DeploymentDoesNotExist, format!("Deployment {id} does not exist.")),
+            None => err(
+                Exception::DeploymentDoesNotExist,
+                format!("Deployment {id} does not exist."),
+            ),
         }
     }
 
     /// Records that a revision was used by a deployment (registering it if new).
-    fn use_revision(&mut self, ar: &dyn Archive, app_id: &str, rev: &RevisionLocation, now: Millis) -> ApiResult<()> {
+    fn use_revision(
+        &mut self,
+        ar: &dyn Archive,
+        app_id: &str,
+        rev: &RevisionLocation,
+        now: Millis,
+    ) -> ApiResult<()> {
         let key = revision_key(rev);
-        let mut record = ar.revision(app_id, &key)?.unwrap_or_else(|| RevisionRecord {
-            application_id: app_id.to_string(),
-            key: key.clone(),
-            location: rev.clone(),
-            info: GenericRevisionInfo { register_time: Some(Timestamp(now)), ..Default::default() },
-        });
+        let mut record = ar
+            .revision(app_id, &key)?
+            .unwrap_or_else(|| RevisionRecord {
+                application_id: app_id.to_string(),
+                key: key.clone(),
+                location: rev.clone(),
+                info: GenericRevisionInfo {
+                    register_time: Some(Timestamp(now)),
+                    ..Default::default()
+                },
+            });
         record.info.first_used_time.get_or_insert(Timestamp(now));
         record.info.last_used_time = Some(Timestamp(now));
         self.out.push(Change::Revision(record));
         Ok(())
     }
 
-    pub fn create_deployment(&mut self, now: Millis, ar: &dyn Archive, input: CreateDeploymentInput) -> ApiResult<CreateDeploymentOutput> {
+    pub fn create_deployment(
+        &mut self,
+        now: Millis,
+        ar: &dyn Archive,
+        input: CreateDeploymentInput,
+    ) -> ApiResult<CreateDeploymentOutput> {
         let app = self.app_named(input.application_name.as_deref())?;
         let (app_name, app_id) = (app.name().to_string(), app.id().to_string());
-        let platform = app.info.compute_platform.clone().unwrap_or(ComputePlatform::Server);
-        if input.deployment_group_name.as_deref().is_none_or(str::is_empty) {
-            return err(Exception::DeploymentGroupNameRequired, "The deployment group name was not specified.");
+        let platform = app
+            .info
+            .compute_platform
+            .clone()
+            .unwrap_or(ComputePlatform::Server);
+        if input
+            .deployment_group_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            return err(
+                Exception::DeploymentGroupNameRequired,
+                "The deployment group name was not specified.",
+            );
         }
-        let group = self.group_named(Some(&app_name), input.deployment_group_name.as_deref())?.clone();
+        let group = self
+            .group_named(Some(&app_name), input.deployment_group_name.as_deref())?
+            .clone();
         // With no revision, fall back to the group's target revision (UNCONFIRMED, reference §2.1).
-        let Some(revision) = input.revision.clone().or_else(|| group.info.target_revision.clone()) else {
-            return err(Exception::RevisionRequired, "The revision was not specified.");
+        let Some(revision) = input
+            .revision
+            .clone()
+            .or_else(|| group.info.target_revision.clone())
+        else {
+            return err(
+                Exception::RevisionRequired,
+                "The revision was not specified.",
+            );
         };
         validate::revision(&revision, &platform)?;
         validate::create_deployment_flags(&input, &platform)?;
         let config_name = match input.deployment_config_name.as_deref() {
             Some(n) => validate::deployment_config_name(Some(n))?.to_string(),
-            None => group.info.deployment_config_name.clone().unwrap_or_else(|| super::groups::default_config(&platform).to_string()),
+            None => group
+                .info
+                .deployment_config_name
+                .clone()
+                .unwrap_or_else(|| super::groups::default_config(&platform).to_string()),
         };
         let config = self.config_named(&config_name)?;
-        if config.compute_platform.as_ref().unwrap_or(&ComputePlatform::Server) != &platform {
-            return err(Exception::InvalidDeploymentConfigName, format!("Deployment configuration {config_name} is not a {platform} configuration."));
+        if config
+            .compute_platform
+            .as_ref()
+            .unwrap_or(&ComputePlatform::Server)
+            != &platform
+        {
+            return err(
+                Exception::InvalidDeploymentConfigName,
+                format!(
+                    "Deployment configuration {config_name} is not a {platform} configuration."
+                ),
+            );
         }
-        let blue_green = group.info.deployment_style.as_ref().and_then(|s| s.deployment_type.as_ref()) == Some(&DeploymentType::BlueGreen);
+        let blue_green = group
+            .info
+            .deployment_style
+            .as_ref()
+            .and_then(|s| s.deployment_type.as_ref())
+            == Some(&DeploymentType::BlueGreen);
         if input.target_instances.is_some() {
             let discover = group
                 .info
@@ -87,47 +152,87 @@ impl Engine {
         if let Some(alarms) = &input.override_alarm_configuration {
             validate::alarm_configuration(alarms)?;
         }
-        let busy = group.active.clone().or_else(|| group.queue.first().cloned()).or_else(|| {
-            self.active
-                .values()
-                .find(|a| a.rec.group_id == group.id() && a.rec.status() == DeploymentStatus::Created)
-                .map(|a| a.rec.id().to_string())
-        });
+        let busy = group
+            .active
+            .clone()
+            .or_else(|| group.queue.first().cloned())
+            .or_else(|| {
+                self.active
+                    .values()
+                    .find(|a| {
+                        a.rec.group_id == group.id() && a.rec.status() == DeploymentStatus::Created
+                    })
+                    .map(|a| a.rec.id().to_string())
+            });
         if let (true, Some(other)) = (self.opts.strict, busy) {
-            return err(Exception::DeploymentLimitExceeded, format!("The Deployment Group '{}' already has an active Deployment '{other}'", group.name()));
+            return err(
+                Exception::DeploymentLimitExceeded,
+                format!(
+                    "The Deployment Group '{}' already has an active Deployment '{other}'",
+                    group.name()
+                ),
+            );
         }
         self.use_revision(ar, &app_id, &revision, now)?;
-        for alarm in input.override_alarm_configuration.iter().flat_map(|c| c.alarms.iter().flatten()) {
+        for alarm in input
+            .override_alarm_configuration
+            .iter()
+            .flat_map(|c| c.alarms.iter().flatten())
+        {
             if let Some(name) = alarm.name.clone().filter(|n| !self.alarms.contains_key(n)) {
-                self.put_alarm(AlarmRecord { name, state: AlarmState::Ok });
+                self.put_alarm(AlarmRecord {
+                    name,
+                    state: AlarmState::Ok,
+                });
             }
         }
-        let id = self.insert_deployment(now, NewDeployment {
-            group_id: group.id().to_string(),
-            revision,
-            config_name,
-            description: input.description,
-            creator: Some(DeploymentCreator::User),
-            ignore_application_stop_failures: input.ignore_application_stop_failures == Some(true),
-            update_outdated_instances_only: input.update_outdated_instances_only == Some(true),
-            auto_rollback: input.auto_rollback_configuration,
-            file_exists_behavior: input.file_exists_behavior,
-            override_alarms: input.override_alarm_configuration,
-            target_instances: input.target_instances,
-            rollback_of: None,
-        });
-        Ok(CreateDeploymentOutput { deployment_id: Some(id) })
+        let id = self.insert_deployment(
+            now,
+            NewDeployment {
+                group_id: group.id().to_string(),
+                revision,
+                config_name,
+                description: input.description,
+                creator: Some(DeploymentCreator::User),
+                ignore_application_stop_failures: input.ignore_application_stop_failures
+                    == Some(true),
+                update_outdated_instances_only: input.update_outdated_instances_only == Some(true),
+                auto_rollback: input.auto_rollback_configuration,
+                file_exists_behavior: input.file_exists_behavior,
+                override_alarms: input.override_alarm_configuration,
+                target_instances: input.target_instances,
+                rollback_of: None,
+            },
+        );
+        Ok(CreateDeploymentOutput {
+            deployment_id: Some(id),
+        })
     }
 
-    pub fn get_deployment(&mut self, _now: Millis, ar: &dyn Archive, input: GetDeploymentInput) -> ApiResult<GetDeploymentOutput> {
+    pub fn get_deployment(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: GetDeploymentInput,
+    ) -> ApiResult<GetDeploymentOutput> {
         let rec = self.deployment_record(ar, input.deployment_id.as_deref())?;
-        Ok(GetDeploymentOutput { deployment_info: Some(wire_info(rec.info)) })
+        Ok(GetDeploymentOutput {
+            deployment_info: Some(wire_info(rec.info)),
+        })
     }
 
-    pub fn batch_get_deployments(&mut self, _now: Millis, ar: &dyn Archive, input: BatchGetDeploymentsInput) -> ApiResult<BatchGetDeploymentsOutput> {
+    pub fn batch_get_deployments(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: BatchGetDeploymentsInput,
+    ) -> ApiResult<BatchGetDeploymentsOutput> {
         let ids = input.deployment_ids.unwrap_or_default();
         if ids.is_empty() {
-            return err(Exception::DeploymentIdRequired, "At least one deployment ID must be specified.");
+            return err(
+                Exception::DeploymentIdRequired,
+                "At least one deployment ID must be specified.",
+            );
         }
         batch_limit(ids.len(), 25, "deployment IDs")?;
         let mut infos = Vec::new();
@@ -138,14 +243,34 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        Ok(BatchGetDeploymentsOutput { deployments_info: Some(infos) })
+        Ok(BatchGetDeploymentsOutput {
+            deployments_info: Some(infos),
+        })
     }
 
-    pub fn list_deployments(&mut self, _now: Millis, ar: &dyn Archive, input: ListDeploymentsInput) -> ApiResult<ListDeploymentsOutput> {
-        let group_id = match (input.application_name.as_deref(), input.deployment_group_name.as_deref()) {
+    pub fn list_deployments(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: ListDeploymentsInput,
+    ) -> ApiResult<ListDeploymentsOutput> {
+        let group_id = match (
+            input.application_name.as_deref(),
+            input.deployment_group_name.as_deref(),
+        ) {
             (None, None) => None,
-            (Some(_), None) => return err(Exception::DeploymentGroupNameRequired, "deploymentGroupName is required when applicationName is given."),
-            (None, Some(_)) => return err(Exception::ApplicationNameRequired, "applicationName is required when deploymentGroupName is given."),
+            (Some(_), None) => {
+                return err(
+                    Exception::DeploymentGroupNameRequired,
+                    "deploymentGroupName is required when applicationName is given.",
+                )
+            }
+            (None, Some(_)) => {
+                return err(
+                    Exception::ApplicationNameRequired,
+                    "applicationName is required when deploymentGroupName is given.",
+                )
+            }
             (app, group) => Some(self.group_named(app, group)?.id().to_string()),
         };
         let statuses = input.include_only_statuses.unwrap_or_default();
@@ -172,28 +297,65 @@ impl Engine {
         })?;
         let more = rows.len() > PAGE_SIZE;
         let page: Vec<_> = rows.into_iter().take(PAGE_SIZE).collect();
-        let next = if more { page.last().map(|r| encode_token(&format!("seq:{}", r.seq))) } else { None };
-        Ok(ListDeploymentsOutput { deployments: Some(page.into_iter().map(|r| r.id).collect()), next_token: next })
+        let next = if more {
+            page.last().map(|r| encode_token(&format!("seq:{}", r.seq)))
+        } else {
+            None
+        };
+        Ok(ListDeploymentsOutput {
+            deployments: Some(page.into_iter().map(|r| r.id).collect()),
+            next_token: next,
+        })
     }
 
-    pub fn stop_deployment(&mut self, now: Millis, ar: &dyn Archive, input: StopDeploymentInput) -> ApiResult<StopDeploymentOutput> {
+    pub fn stop_deployment(
+        &mut self,
+        now: Millis,
+        ar: &dyn Archive,
+        input: StopDeploymentInput,
+    ) -> ApiResult<StopDeploymentOutput> {
         let rec = self.deployment_record(ar, input.deployment_id.as_deref())?;
         let id = rec.id().to_string();
         if rec.is_finished() {
-            return err(Exception::DeploymentAlreadyCompleted, format!("Deployment {id} has already completed."));
+            return err(
+                Exception::DeploymentAlreadyCompleted,
+                format!("Deployment {id} has already completed."),
+            );
         }
         if rec.run.as_ref().is_some_and(|r| r.stop.is_some()) {
-            return Ok(StopDeploymentOutput { status: Some(StopStatus::Pending), status_message: Some("A stop is already in progress.".into()) });
+            return Ok(StopDeploymentOutput {
+                status: Some(StopStatus::Pending),
+                status_message: Some("A stop is already in progress.".into()),
+            });
         }
         // Absent flag: the DEPLOYMENT_STOP_ON_REQUEST setting decides (precedence UNCONFIRMED).
-        let rollback = input
-            .auto_rollback_enabled
-            .unwrap_or_else(|| rollback_enabled_for(rec.info.auto_rollback_configuration.as_ref(), AutoRollbackEvent::DeploymentStopOnRequest));
-        let stop = StopRequest { code: ErrorCode::ManualStop, message: "The deployment was stopped by a user request.".into(), rollback };
-        self.log(now, Some(&id), None, EventKind::Deployment, format!("{id}: stop requested{}", if rollback { " with rollback" } else { "" }));
+        let rollback = input.auto_rollback_enabled.unwrap_or_else(|| {
+            rollback_enabled_for(
+                rec.info.auto_rollback_configuration.as_ref(),
+                AutoRollbackEvent::DeploymentStopOnRequest,
+            )
+        });
+        let stop = StopRequest {
+            code: ErrorCode::ManualStop,
+            message: "The deployment was stopped by a user request.".into(),
+            rollback,
+        };
+        self.log(
+            now,
+            Some(&id),
+            None,
+            EventKind::Deployment,
+            format!(
+                "{id}: stop requested{}",
+                if rollback { " with rollback" } else { "" }
+            ),
+        );
         let ended = self.request_stop(&id, now, stop, ar);
         Ok(if ended {
-            StopDeploymentOutput { status: Some(StopStatus::Succeeded), status_message: Some("The deployment is stopped.".into()) }
+            StopDeploymentOutput {
+                status: Some(StopStatus::Succeeded),
+                status_message: Some("The deployment is stopped.".into()),
+            }
         } else {
             StopDeploymentOutput {
                 status: Some(StopStatus::Pending),
@@ -203,12 +365,24 @@ impl Engine {
     }
 
     /// The checks ContinueDeployment and SkipWaitTimeForInstanceTermination share.
-    fn waiting_deployment(&self, ar: &dyn Archive, id: Option<&str>) -> ApiResult<DeploymentRecord> {
+    fn waiting_deployment(
+        &self,
+        ar: &dyn Archive,
+        id: Option<&str>,
+    ) -> ApiResult<DeploymentRecord> {
         let rec = self.deployment_record(ar, id)?;
         if rec.is_finished() {
-            return err(Exception::DeploymentAlreadyCompleted, format!("Deployment {} has already completed.", rec.id()));
+            return err(
+                Exception::DeploymentAlreadyCompleted,
+                format!("Deployment {} has already completed.", rec.id()),
+            );
         }
-        let blue_green = rec.info.deployment_style.as_ref().and_then(|s| s.deployment_type.as_ref()) == Some(&DeploymentType::BlueGreen);
+        let blue_green = rec
+            .info
+            .deployment_style
+            .as_ref()
+            .and_then(|s| s.deployment_type.as_ref())
+            == Some(&DeploymentType::BlueGreen);
         if !blue_green {
             return err(Exception::UnsupportedActionForDeploymentType, format!(
                 "Deployment {} is an in-place deployment; only blue/green deployments wait to continue.", rec.id()
@@ -217,25 +391,63 @@ impl Engine {
         Ok(rec)
     }
 
-    pub fn continue_deployment(&mut self, _now: Millis, ar: &dyn Archive, input: ContinueDeploymentInput) -> ApiResult<()> {
-        if let Some(t) = input.deployment_wait_type.as_ref().filter(|t| !t.is_known()) {
-            return err(Exception::InvalidDeploymentWaitType, format!("'{t}' is not a deployment wait type (READY_WAIT or TERMINATION_WAIT)."));
+    pub fn continue_deployment(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: ContinueDeploymentInput,
+    ) -> ApiResult<()> {
+        if let Some(t) = input
+            .deployment_wait_type
+            .as_ref()
+            .filter(|t| !t.is_known())
+        {
+            return err(
+                Exception::InvalidDeploymentWaitType,
+                format!("'{t}' is not a deployment wait type (READY_WAIT or TERMINATION_WAIT)."),
+            );
         }
         let rec = self.waiting_deployment(ar, input.deployment_id.as_deref())?;
-        err(Exception::DeploymentIsNotInReadyState, format!("Deployment {} is not waiting for ContinueDeployment.", rec.id()))
+        err(
+            Exception::DeploymentIsNotInReadyState,
+            format!(
+                "Deployment {} is not waiting for ContinueDeployment.",
+                rec.id()
+            ),
+        )
     }
 
-    pub fn skip_wait_time_for_instance_termination(&mut self, _now: Millis, ar: &dyn Archive, input: SkipWaitTimeForInstanceTerminationInput) -> ApiResult<()> {
+    pub fn skip_wait_time_for_instance_termination(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: SkipWaitTimeForInstanceTerminationInput,
+    ) -> ApiResult<()> {
         let rec = self.waiting_deployment(ar, input.deployment_id.as_deref())?;
-        if matches!(rec.status(), DeploymentStatus::Created | DeploymentStatus::Queued) {
-            return err(Exception::DeploymentNotStarted, format!("Deployment {} has not started.", rec.id()));
+        if matches!(
+            rec.status(),
+            DeploymentStatus::Created | DeploymentStatus::Queued
+        ) {
+            return err(
+                Exception::DeploymentNotStarted,
+                format!("Deployment {} has not started.", rec.id()),
+            );
         }
         Ok(())
     }
 
-    pub fn put_lifecycle_event_hook_execution_status(&mut self, _now: Millis, ar: &dyn Archive, input: PutLifecycleEventHookExecutionStatusInput) -> ApiResult<PutLifecycleEventHookExecutionStatusOutput> {
+    pub fn put_lifecycle_event_hook_execution_status(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: PutLifecycleEventHookExecutionStatusInput,
+    ) -> ApiResult<PutLifecycleEventHookExecutionStatusOutput> {
         let rec = self.deployment_record(ar, input.deployment_id.as_deref())?;
-        let platform = rec.info.compute_platform.clone().unwrap_or(ComputePlatform::Server);
+        let platform = rec
+            .info
+            .compute_platform
+            .clone()
+            .unwrap_or(ComputePlatform::Server);
         if platform == ComputePlatform::Server {
             return err(Exception::UnsupportedActionForDeploymentType, format!(
                 "Deployment {} is an EC2/on-premises deployment; hook execution status applies to Lambda and ECS deployments.", rec.id()
@@ -244,11 +456,22 @@ impl Engine {
         match input.status {
             Some(LifecycleEventStatus::Succeeded) | Some(LifecycleEventStatus::Failed) => {}
             other => {
-                let shown = other.map(|s| s.to_string()).unwrap_or_else(|| "(none)".into());
-                return err(Exception::InvalidLifecycleEventHookExecutionStatus, format!("Status {shown} is not valid: use Succeeded or Failed."));
+                let shown = other
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "(none)".into());
+                return err(
+                    Exception::InvalidLifecycleEventHookExecutionStatus,
+                    format!("Status {shown} is not valid: use Succeeded or Failed."),
+                );
             }
         }
         let hook = input.lifecycle_event_hook_execution_id.unwrap_or_default();
-        err(Exception::InvalidLifecycleEventHookExecutionId, format!("No lifecycle event hook execution {hook} is waiting in deployment {}.", rec.id()))
+        err(
+            Exception::InvalidLifecycleEventHookExecutionId,
+            format!(
+                "No lifecycle event hook execution {hook} is waiting in deployment {}.",
+                rec.id()
+            ),
+        )
     }
 }

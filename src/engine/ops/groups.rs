@@ -6,7 +6,7 @@ use crate::engine::archive::Archive;
 use crate::engine::error::{err, ApiResult};
 use crate::engine::records::*;
 use crate::engine::validate::{self, GroupMembers};
-use crate::engine::{Engine, configs};
+use crate::engine::{configs, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
 
@@ -15,13 +15,24 @@ const GROUP_LIMIT: usize = 1000;
 
 impl Engine {
     /// The group `group` of application `app`, names validated.
-    pub(crate) fn group_named(&self, app: Option<&str>, group: Option<&str>) -> ApiResult<&GroupRecord> {
+    pub(crate) fn group_named(
+        &self,
+        app: Option<&str>,
+        group: Option<&str>,
+    ) -> ApiResult<&GroupRecord> {
         let app = self.app_named(app)?;
         let name = validate::deployment_group_name(group)?;
         let app_id = app.id();
-        match self.groups.values().find(|g| g.application_id == app_id && g.name() == name) {
+        match self
+            .groups
+            .values()
+            .find(|g| g.application_id == app_id && g.name() == name)
+        {
             Some(g) => Ok(g),
-            None => err(Exception::DeploymentGroupDoesNotExist, format!("No Deployment Group found for name: {name}")),
+            None => err(
+                Exception::DeploymentGroupDoesNotExist,
+                format!("No Deployment Group found for name: {name}"),
+            ),
         }
     }
 
@@ -50,9 +61,19 @@ impl Engine {
     }
 
     /// Resolves ASG names against the simulated world.
-    fn auto_scaling_groups(&mut self, names: &[String], group_name: &str) -> ApiResult<Vec<AutoScalingGroup>> {
+    fn auto_scaling_groups(
+        &mut self,
+        names: &[String],
+        group_name: &str,
+    ) -> ApiResult<Vec<AutoScalingGroup>> {
         validate::auto_scaling_group_names(names)?;
-        let known: Vec<String> = self.meta.fleet.auto_scaling_groups.iter().map(|a| a.name.clone()).collect();
+        let known: Vec<String> = self
+            .meta
+            .fleet
+            .auto_scaling_groups
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
         let mut out = Vec::new();
         for name in names {
             if !known.contains(name) {
@@ -64,7 +85,9 @@ impl Engine {
             let hook_id = self.new_uuid("asg-hook");
             out.push(AutoScalingGroup {
                 name: Some(name.clone()),
-                hook: Some(format!("CodeDeploy-managed-automatic-launch-deployment-hook-{group_name}-{hook_id}")),
+                hook: Some(format!(
+                    "CodeDeploy-managed-automatic-launch-deployment-hook-{group_name}-{hook_id}"
+                )),
                 termination_hook: None,
             });
         }
@@ -75,47 +98,90 @@ impl Engine {
     fn ensure_alarms(&mut self, config: Option<&AlarmConfiguration>) {
         for alarm in config.and_then(|c| c.alarms.clone()).unwrap_or_default() {
             if let Some(name) = alarm.name.filter(|n| !self.alarms.contains_key(n)) {
-                self.put_alarm(AlarmRecord { name, state: AlarmState::Ok });
+                self.put_alarm(AlarmRecord {
+                    name,
+                    state: AlarmState::Ok,
+                });
             }
         }
     }
 
-    fn check_ecs_mapping(&self, services: Option<&Vec<ECSService>>, except_group: Option<&str>) -> ApiResult<()> {
+    fn check_ecs_mapping(
+        &self,
+        services: Option<&Vec<ECSService>>,
+        except_group: Option<&str>,
+    ) -> ApiResult<()> {
         for svc in services.into_iter().flatten() {
             let taken = self.groups.values().find(|g| {
                 Some(g.id()) != except_group
-                    && g.info.ecs_services.iter().flatten().any(|s| s.cluster_name == svc.cluster_name && s.service_name == svc.service_name)
+                    && g.info.ecs_services.iter().flatten().any(|s| {
+                        s.cluster_name == svc.cluster_name && s.service_name == svc.service_name
+                    })
             });
             if let Some(g) = taken {
-                return err(Exception::ECSServiceMappingLimitExceeded, format!(
-                    "ECS service {}:{} is already used by deployment group {}.",
-                    svc.cluster_name.as_deref().unwrap_or_default(),
-                    svc.service_name.as_deref().unwrap_or_default(),
-                    g.name()
-                ));
+                return err(
+                    Exception::ECSServiceMappingLimitExceeded,
+                    format!(
+                        "ECS service {}:{} is already used by deployment group {}.",
+                        svc.cluster_name.as_deref().unwrap_or_default(),
+                        svc.service_name.as_deref().unwrap_or_default(),
+                        g.name()
+                    ),
+                );
             }
         }
         Ok(())
     }
 
-    pub fn create_deployment_group(&mut self, _now: Millis, _ar: &dyn Archive, input: CreateDeploymentGroupInput) -> ApiResult<CreateDeploymentGroupOutput> {
+    pub fn create_deployment_group(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: CreateDeploymentGroupInput,
+    ) -> ApiResult<CreateDeploymentGroupOutput> {
         let app = self.app_named(input.application_name.as_deref())?;
         let (app_name, app_id) = (app.name().to_string(), app.id().to_string());
-        let name = validate::deployment_group_name(input.deployment_group_name.as_deref())?.to_string();
-        if self.groups.values().any(|g| g.application_id == app_id && g.name() == name) {
-            return err(Exception::DeploymentGroupAlreadyExists, format!("A deployment group named {name} already exists for application {app_name}."));
+        let name =
+            validate::deployment_group_name(input.deployment_group_name.as_deref())?.to_string();
+        if self
+            .groups
+            .values()
+            .any(|g| g.application_id == app_id && g.name() == name)
+        {
+            return err(
+                Exception::DeploymentGroupAlreadyExists,
+                format!(
+                    "A deployment group named {name} already exists for application {app_name}."
+                ),
+            );
         }
-        if self.groups.values().filter(|g| g.application_id == app_id).count() >= GROUP_LIMIT {
-            return err(Exception::DeploymentGroupLimitExceeded, format!("An application may have at most {GROUP_LIMIT} deployment groups."));
+        if self
+            .groups
+            .values()
+            .filter(|g| g.application_id == app_id)
+            .count()
+            >= GROUP_LIMIT
+        {
+            return err(
+                Exception::DeploymentGroupLimitExceeded,
+                format!("An application may have at most {GROUP_LIMIT} deployment groups."),
+            );
         }
         validate::service_role_arn(input.service_role_arn.as_deref(), true)?;
         let platform = self.platform_of(&app_name);
-        validate::deployment_group_members(&GroupMembers::from(&input), &platform, self.opts.strict)?;
+        validate::deployment_group_members(
+            &GroupMembers::from(&input),
+            &platform,
+            self.opts.strict,
+        )?;
         let config = self.group_config(input.deployment_config_name.as_deref(), &platform)?;
         self.check_ecs_mapping(input.ecs_services.as_ref(), None)?;
         let tags = input.tags.clone().unwrap_or_default();
         validate::tags_to_add(&tags)?;
-        let asgs = self.auto_scaling_groups(input.auto_scaling_groups.as_deref().unwrap_or_default(), &name)?;
+        let asgs = self.auto_scaling_groups(
+            input.auto_scaling_groups.as_deref().unwrap_or_default(),
+            &name,
+        )?;
         self.ensure_alarms(input.alarm_configuration.as_ref());
         let id = self.new_uuid("group");
         let info = DeploymentGroupInfo {
@@ -124,7 +190,9 @@ impl Engine {
             deployment_group_name: Some(name),
             deployment_config_name: Some(config),
             ec2_tag_filters: Some(input.ec2_tag_filters.unwrap_or_default()),
-            on_premises_instance_tag_filters: Some(input.on_premises_instance_tag_filters.unwrap_or_default()),
+            on_premises_instance_tag_filters: Some(
+                input.on_premises_instance_tag_filters.unwrap_or_default(),
+            ),
             auto_scaling_groups: Some(asgs),
             service_role_arn: input.service_role_arn,
             target_revision: None,
@@ -135,8 +203,16 @@ impl Engine {
                 alarms: Some(vec![]),
             })),
             auto_rollback_configuration: input.auto_rollback_configuration,
-            deployment_style: Some(input.deployment_style.unwrap_or_else(|| default_style(&platform))),
-            outdated_instances_strategy: Some(input.outdated_instances_strategy.unwrap_or(OutdatedInstancesStrategy::Update)),
+            deployment_style: Some(
+                input
+                    .deployment_style
+                    .unwrap_or_else(|| default_style(&platform)),
+            ),
+            outdated_instances_strategy: Some(
+                input
+                    .outdated_instances_strategy
+                    .unwrap_or(OutdatedInstancesStrategy::Update),
+            ),
             blue_green_deployment_configuration: input.blue_green_deployment_configuration,
             load_balancer_info: input.load_balancer_info,
             last_successful_deployment: None,
@@ -147,21 +223,53 @@ impl Engine {
             ecs_services: input.ecs_services,
             termination_hook_enabled: Some(input.termination_hook_enabled.unwrap_or(false)),
         };
-        self.groups.insert(id.clone(), GroupRecord { application_id: app_id, info, tags, active: None, queue: vec![] });
+        self.groups.insert(
+            id.clone(),
+            GroupRecord {
+                application_id: app_id,
+                info,
+                tags,
+                active: None,
+                queue: vec![],
+            },
+        );
         self.dirty.groups.insert(id.clone());
-        Ok(CreateDeploymentGroupOutput { deployment_group_id: Some(id) })
+        Ok(CreateDeploymentGroupOutput {
+            deployment_group_id: Some(id),
+        })
     }
 
-    pub fn get_deployment_group(&mut self, _now: Millis, _ar: &dyn Archive, input: GetDeploymentGroupInput) -> ApiResult<GetDeploymentGroupOutput> {
-        let g = self.group_named(input.application_name.as_deref(), input.deployment_group_name.as_deref())?;
-        Ok(GetDeploymentGroupOutput { deployment_group_info: Some(g.info.clone()) })
+    pub fn get_deployment_group(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: GetDeploymentGroupInput,
+    ) -> ApiResult<GetDeploymentGroupOutput> {
+        let g = self.group_named(
+            input.application_name.as_deref(),
+            input.deployment_group_name.as_deref(),
+        )?;
+        Ok(GetDeploymentGroupOutput {
+            deployment_group_info: Some(g.info.clone()),
+        })
     }
 
-    pub fn batch_get_deployment_groups(&mut self, _now: Millis, _ar: &dyn Archive, input: BatchGetDeploymentGroupsInput) -> ApiResult<BatchGetDeploymentGroupsOutput> {
-        let app = self.app_named(input.application_name.as_deref())?.name().to_string();
+    pub fn batch_get_deployment_groups(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: BatchGetDeploymentGroupsInput,
+    ) -> ApiResult<BatchGetDeploymentGroupsOutput> {
+        let app = self
+            .app_named(input.application_name.as_deref())?
+            .name()
+            .to_string();
         let names = input.deployment_group_names.unwrap_or_default();
         if names.is_empty() {
-            return err(Exception::DeploymentGroupNameRequired, "The deployment group names were not specified.");
+            return err(
+                Exception::DeploymentGroupNameRequired,
+                "The deployment group names were not specified.",
+            );
         }
         // The model's BatchLimitExceededException documentation says 100 (UNCONFIRMED).
         batch_limit(names.len(), 100, "deployment group names")?;
@@ -174,26 +282,54 @@ impl Engine {
                 Err(_) => missing.push(name.clone()),
             }
         }
-        let error_message = (!missing.is_empty()).then(|| format!("Deployment groups not found for application {app}: {}", missing.join(", ")));
-        Ok(BatchGetDeploymentGroupsOutput { deployment_groups_info: Some(infos), error_message })
+        let error_message = (!missing.is_empty()).then(|| {
+            format!(
+                "Deployment groups not found for application {app}: {}",
+                missing.join(", ")
+            )
+        });
+        Ok(BatchGetDeploymentGroupsOutput {
+            deployment_groups_info: Some(infos),
+            error_message,
+        })
     }
 
-    pub fn update_deployment_group(&mut self, _now: Millis, _ar: &dyn Archive, input: UpdateDeploymentGroupInput) -> ApiResult<UpdateDeploymentGroupOutput> {
-        let group = self.group_named(input.application_name.as_deref(), input.current_deployment_group_name.as_deref())?.clone();
+    pub fn update_deployment_group(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: UpdateDeploymentGroupInput,
+    ) -> ApiResult<UpdateDeploymentGroupOutput> {
+        let group = self
+            .group_named(
+                input.application_name.as_deref(),
+                input.current_deployment_group_name.as_deref(),
+            )?
+            .clone();
         let app_name = group.info.application_name.clone().unwrap_or_default();
         let platform = self.platform_of(&app_name);
-        validate::deployment_group_members(&GroupMembers::from(&input), &platform, self.opts.strict)?;
+        validate::deployment_group_members(
+            &GroupMembers::from(&input),
+            &platform,
+            self.opts.strict,
+        )?;
         validate::service_role_arn(input.service_role_arn.as_deref(), false)?;
         let mut info = group.info.clone();
         if let Some(new_name) = input.new_deployment_group_name.as_deref() {
             let new_name = validate::deployment_group_name(Some(new_name))?;
-            if new_name != group.name() && self.groups.values().any(|g| g.application_id == group.application_id && g.name() == new_name) {
+            if new_name != group.name()
+                && self
+                    .groups
+                    .values()
+                    .any(|g| g.application_id == group.application_id && g.name() == new_name)
+            {
                 return err(Exception::DeploymentGroupAlreadyExists, format!("A deployment group named {new_name} already exists for application {app_name}."));
             }
             info.deployment_group_name = Some(new_name.to_string());
         }
         if input.deployment_config_name.is_some() {
-            info.deployment_config_name = Some(self.group_config(input.deployment_config_name.as_deref(), &platform)?);
+            info.deployment_config_name =
+                Some(self.group_config(input.deployment_config_name.as_deref(), &platform)?);
         }
         self.check_ecs_mapping(input.ecs_services.as_ref(), Some(group.id()))?;
         let group_name = info.deployment_group_name.clone().unwrap_or_default();
@@ -203,9 +339,22 @@ impl Engine {
         macro_rules! replace {
             ($($field:ident),*) => { $( if input.$field.is_some() { info.$field = input.$field.clone(); } )* };
         }
-        replace!(ec2_tag_filters, on_premises_instance_tag_filters, service_role_arn, trigger_configurations, alarm_configuration,
-            auto_rollback_configuration, outdated_instances_strategy, deployment_style, blue_green_deployment_configuration,
-            load_balancer_info, ec2_tag_set, ecs_services, on_premises_tag_set, termination_hook_enabled);
+        replace!(
+            ec2_tag_filters,
+            on_premises_instance_tag_filters,
+            service_role_arn,
+            trigger_configurations,
+            alarm_configuration,
+            auto_rollback_configuration,
+            outdated_instances_strategy,
+            deployment_style,
+            blue_green_deployment_configuration,
+            load_balancer_info,
+            ec2_tag_set,
+            ecs_services,
+            on_premises_tag_set,
+            termination_hook_enabled
+        );
         let merged = CreateDeploymentGroupInput {
             application_name: info.application_name.clone(),
             deployment_group_name: info.deployment_group_name.clone(),
@@ -219,37 +368,81 @@ impl Engine {
             ecs_services: info.ecs_services.clone(),
             ..Default::default()
         };
-        validate::deployment_group_members(&GroupMembers::from(&merged), &platform, self.opts.strict)?;
+        validate::deployment_group_members(
+            &GroupMembers::from(&merged),
+            &platform,
+            self.opts.strict,
+        )?;
         self.ensure_alarms(info.alarm_configuration.as_ref());
         let id = group.id().to_string();
         if let Some(g) = self.groups.get_mut(&id) {
             g.info = info;
         }
         self.dirty.groups.insert(id);
-        Ok(UpdateDeploymentGroupOutput { hooks_not_cleaned_up: Some(vec![]) })
+        Ok(UpdateDeploymentGroupOutput {
+            hooks_not_cleaned_up: Some(vec![]),
+        })
     }
 
-    pub fn delete_deployment_group(&mut self, now: Millis, ar: &dyn Archive, input: DeleteDeploymentGroupInput) -> ApiResult<DeleteDeploymentGroupOutput> {
+    pub fn delete_deployment_group(
+        &mut self,
+        now: Millis,
+        ar: &dyn Archive,
+        input: DeleteDeploymentGroupInput,
+    ) -> ApiResult<DeleteDeploymentGroupOutput> {
         let app = validate::application_name(input.application_name.as_deref())?;
         let name = validate::deployment_group_name(input.deployment_group_name.as_deref())?;
-        let found = self.group_named(Some(app), Some(name)).ok().map(|g| g.id().to_string());
+        let found = self
+            .group_named(Some(app), Some(name))
+            .ok()
+            .map(|g| g.id().to_string());
         if let Some(id) = found {
-            let running: Vec<String> = self.active.values().filter(|a| a.rec.group_id == id).map(|a| a.rec.id().to_string()).collect();
+            let running: Vec<String> = self
+                .active
+                .values()
+                .filter(|a| a.rec.group_id == id)
+                .map(|a| a.rec.id().to_string())
+                .collect();
             for d in running {
-                self.finish(&d, now, DeploymentStatus::Stopped, Some((ErrorCode::DeploymentGroupMissing, "The deployment group was deleted.".into())), ar);
+                self.finish(
+                    &d,
+                    now,
+                    DeploymentStatus::Stopped,
+                    Some((
+                        ErrorCode::DeploymentGroupMissing,
+                        "The deployment group was deleted.".into(),
+                    )),
+                    ar,
+                );
             }
             self.groups.remove(&id);
             self.out.push(Change::GroupDeleted { group_id: id });
         }
-        Ok(DeleteDeploymentGroupOutput { hooks_not_cleaned_up: Some(vec![]) })
+        Ok(DeleteDeploymentGroupOutput {
+            hooks_not_cleaned_up: Some(vec![]),
+        })
     }
 
-    pub fn list_deployment_groups(&mut self, _now: Millis, _ar: &dyn Archive, input: ListDeploymentGroupsInput) -> ApiResult<ListDeploymentGroupsOutput> {
+    pub fn list_deployment_groups(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: ListDeploymentGroupsInput,
+    ) -> ApiResult<ListDeploymentGroupsOutput> {
         let app = self.app_named(input.application_name.as_deref())?;
         let (name, app_id) = (app.name().to_string(), app.id().to_string());
-        let names = self.groups.values().filter(|g| g.application_id == app_id).map(|g| g.name().to_string()).collect();
+        let names = self
+            .groups
+            .values()
+            .filter(|g| g.application_id == app_id)
+            .map(|g| g.name().to_string())
+            .collect();
         let (page, next) = page_names(names, input.next_token.as_deref())?;
-        Ok(ListDeploymentGroupsOutput { application_name: Some(name), deployment_groups: Some(page), next_token: next })
+        Ok(ListDeploymentGroupsOutput {
+            application_name: Some(name),
+            deployment_groups: Some(page),
+            next_token: next,
+        })
     }
 }
 
@@ -265,7 +458,15 @@ pub(crate) fn default_config(platform: &ComputePlatform) -> &'static str {
 fn default_style(platform: &ComputePlatform) -> DeploymentStyle {
     let server = *platform == ComputePlatform::Server;
     DeploymentStyle {
-        deployment_type: Some(if server { DeploymentType::InPlace } else { DeploymentType::BlueGreen }),
-        deployment_option: Some(if server { DeploymentOption::WithoutTrafficControl } else { DeploymentOption::WithTrafficControl }),
+        deployment_type: Some(if server {
+            DeploymentType::InPlace
+        } else {
+            DeploymentType::BlueGreen
+        }),
+        deployment_option: Some(if server {
+            DeploymentOption::WithoutTrafficControl
+        } else {
+            DeploymentOption::WithTrafficControl
+        }),
     }
 }

@@ -28,15 +28,30 @@ fn valid_arn(arn: &str, service: &str, resource: &str) -> bool {
 
 impl Engine {
     fn registered(&self, name: &str) -> ApiResult<&InstanceRecord> {
-        match self.instances.get(name).filter(|i| i.info.deregister_time.is_none()) {
+        match self
+            .instances
+            .get(name)
+            .filter(|i| i.info.deregister_time.is_none())
+        {
             Some(i) => Ok(i),
-            None => err(Exception::InstanceNotRegistered, format!("On-premises instance {name} is not registered.")),
+            None => err(
+                Exception::InstanceNotRegistered,
+                format!("On-premises instance {name} is not registered."),
+            ),
         }
     }
 
-    pub fn register_on_premises_instance(&mut self, now: Millis, _ar: &dyn Archive, input: RegisterOnPremisesInstanceInput) -> ApiResult<()> {
+    pub fn register_on_premises_instance(
+        &mut self,
+        now: Millis,
+        _ar: &dyn Archive,
+        input: RegisterOnPremisesInstanceInput,
+    ) -> ApiResult<()> {
         let name = validate::instance_name(input.instance_name.as_deref())?.to_string();
-        let (session, user) = (input.iam_session_arn.filter(|a| !a.is_empty()), input.iam_user_arn.filter(|a| !a.is_empty()));
+        let (session, user) = (
+            input.iam_session_arn.filter(|a| !a.is_empty()),
+            input.iam_user_arn.filter(|a| !a.is_empty()),
+        );
         match (&session, &user) {
             (None, None) => return err(Exception::IamArnRequired, "Either iamSessionArn or iamUserArn is required."),
             (Some(_), Some(_)) => return err(Exception::MultipleIamArnsProvided, "Give iamSessionArn or iamUserArn, not both."),
@@ -49,14 +64,33 @@ impl Engine {
             _ => {}
         }
         if self.registered(&name).is_ok() {
-            return err(Exception::InstanceNameAlreadyRegistered, format!("On-premises instance {name} is already registered."));
+            return err(
+                Exception::InstanceNameAlreadyRegistered,
+                format!("On-premises instance {name} is already registered."),
+            );
         }
-        for other in self.instances.values().filter(|i| i.info.deregister_time.is_none()) {
+        for other in self
+            .instances
+            .values()
+            .filter(|i| i.info.deregister_time.is_none())
+        {
             if session.is_some() && other.info.iam_session_arn == session {
-                return err(Exception::IamSessionArnAlreadyRegistered, format!("IAM session ARN is already registered to {}.", other.info.instance_name.as_deref().unwrap_or_default()));
+                return err(
+                    Exception::IamSessionArnAlreadyRegistered,
+                    format!(
+                        "IAM session ARN is already registered to {}.",
+                        other.info.instance_name.as_deref().unwrap_or_default()
+                    ),
+                );
             }
             if user.is_some() && other.info.iam_user_arn == user {
-                return err(Exception::IamUserArnAlreadyRegistered, format!("IAM user ARN is already registered to {}.", other.info.instance_name.as_deref().unwrap_or_default()));
+                return err(
+                    Exception::IamUserArnAlreadyRegistered,
+                    format!(
+                        "IAM user ARN is already registered to {}.",
+                        other.info.instance_name.as_deref().unwrap_or_default()
+                    ),
+                );
             }
         }
         let info = InstanceInfo {
@@ -73,27 +107,54 @@ impl Engine {
         Ok(())
     }
 
-    pub fn deregister_on_premises_instance(&mut self, now: Millis, _ar: &dyn Archive, input: DeregisterOnPremisesInstanceInput) -> ApiResult<()> {
+    pub fn deregister_on_premises_instance(
+        &mut self,
+        now: Millis,
+        _ar: &dyn Archive,
+        input: DeregisterOnPremisesInstanceInput,
+    ) -> ApiResult<()> {
         let name = validate::instance_name(input.instance_name.as_deref())?.to_string();
-        if let Some(rec) = self.instances.get_mut(&name).filter(|i| i.info.deregister_time.is_none()) {
+        if let Some(rec) = self
+            .instances
+            .get_mut(&name)
+            .filter(|i| i.info.deregister_time.is_none())
+        {
             rec.info.deregister_time = Some(Timestamp(now));
             self.dirty.instances.insert(name);
         }
         Ok(())
     }
 
-    pub fn get_on_premises_instance(&mut self, _now: Millis, _ar: &dyn Archive, input: GetOnPremisesInstanceInput) -> ApiResult<GetOnPremisesInstanceOutput> {
+    pub fn get_on_premises_instance(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: GetOnPremisesInstanceInput,
+    ) -> ApiResult<GetOnPremisesInstanceOutput> {
         let name = validate::instance_name(input.instance_name.as_deref())?;
         match self.instances.get(name) {
-            Some(i) => Ok(GetOnPremisesInstanceOutput { instance_info: Some(i.info.clone()) }),
-            None => err(Exception::InstanceNotRegistered, format!("On-premises instance {name} is not registered.")),
+            Some(i) => Ok(GetOnPremisesInstanceOutput {
+                instance_info: Some(i.info.clone()),
+            }),
+            None => err(
+                Exception::InstanceNotRegistered,
+                format!("On-premises instance {name} is not registered."),
+            ),
         }
     }
 
-    pub fn batch_get_on_premises_instances(&mut self, _now: Millis, _ar: &dyn Archive, input: BatchGetOnPremisesInstancesInput) -> ApiResult<BatchGetOnPremisesInstancesOutput> {
+    pub fn batch_get_on_premises_instances(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: BatchGetOnPremisesInstancesInput,
+    ) -> ApiResult<BatchGetOnPremisesInstancesOutput> {
         let names = input.instance_names.unwrap_or_default();
         if names.is_empty() {
-            return err(Exception::InstanceNameRequired, "At least one instance name must be specified.");
+            return err(
+                Exception::InstanceNameRequired,
+                "At least one instance name must be specified.",
+            );
         }
         batch_limit(names.len(), 25, "instance names")?;
         let mut infos = Vec::new();
@@ -103,15 +164,26 @@ impl Engine {
                 infos.push(i.info.clone());
             }
         }
-        Ok(BatchGetOnPremisesInstancesOutput { instance_infos: Some(infos) })
+        Ok(BatchGetOnPremisesInstancesOutput {
+            instance_infos: Some(infos),
+        })
     }
 
-    pub fn list_on_premises_instances(&mut self, _now: Millis, _ar: &dyn Archive, input: ListOnPremisesInstancesInput) -> ApiResult<ListOnPremisesInstancesOutput> {
+    pub fn list_on_premises_instances(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: ListOnPremisesInstancesInput,
+    ) -> ApiResult<ListOnPremisesInstancesOutput> {
         if let Some(s) = input.registration_status.as_ref().filter(|s| !s.is_known()) {
-            return err(Exception::InvalidRegistrationStatus, format!("'{s}' is not a registration status (Registered or Deregistered)."));
+            return err(
+                Exception::InvalidRegistrationStatus,
+                format!("'{s}' is not a registration status (Registered or Deregistered)."),
+            );
         }
         let filters = input.tag_filters.unwrap_or_default();
-        validate::tag_filters(&filters).map_err(|e| crate::engine::ApiError::new(Exception::InvalidTagFilter, e.message))?;
+        validate::tag_filters(&filters)
+            .map_err(|e| crate::engine::ApiError::new(Exception::InvalidTagFilter, e.message))?;
         let filters = onprem_filters(&filters);
         let names = self
             .instances
@@ -123,39 +195,72 @@ impl Engine {
             })
             .filter(|i| {
                 filters.is_empty() || {
-                    let tags = i.info.tags.iter().flatten().filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default()))).collect();
+                    let tags = i
+                        .info
+                        .tags
+                        .iter()
+                        .flatten()
+                        .filter_map(|t| Some((t.key.clone()?, t.value.clone().unwrap_or_default())))
+                        .collect();
                     any_matches(&tags, &filters)
                 }
             })
             .filter_map(|i| i.info.instance_name.clone())
             .collect();
         let (page, next) = page_names(names, input.next_token.as_deref())?;
-        Ok(ListOnPremisesInstancesOutput { instance_names: Some(page), next_token: next })
+        Ok(ListOnPremisesInstancesOutput {
+            instance_names: Some(page),
+            next_token: next,
+        })
     }
 
     /// Validates the tags and instance names of the two tagging calls.
-    fn tagging_input(&self, tags: Option<&Vec<Tag>>, names: Option<&Vec<String>>) -> ApiResult<(Vec<Tag>, Vec<String>)> {
+    fn tagging_input(
+        &self,
+        tags: Option<&Vec<Tag>>,
+        names: Option<&Vec<String>>,
+    ) -> ApiResult<(Vec<Tag>, Vec<String>)> {
         let tags = tags.cloned().unwrap_or_default();
         if tags.is_empty() {
-            return err(Exception::TagRequired, "At least one tag must be specified.");
+            return err(
+                Exception::TagRequired,
+                "At least one tag must be specified.",
+            );
         }
         for t in &tags {
             if t.key.as_deref().is_none_or(str::is_empty) || t.value.is_none() {
-                return err(Exception::InvalidTag, "Each tag needs both a Key and a Value.");
+                return err(
+                    Exception::InvalidTag,
+                    "Each tag needs both a Key and a Value.",
+                );
             }
-            if t.key.as_deref().is_some_and(|k| k.len() > 128) || t.value.as_deref().is_some_and(|v| v.len() > 256) {
-                return err(Exception::InvalidTag, "Tag keys are at most 128 characters and values at most 256.");
+            if t.key.as_deref().is_some_and(|k| k.len() > 128)
+                || t.value.as_deref().is_some_and(|v| v.len() > 256)
+            {
+                return err(
+                    Exception::InvalidTag,
+                    "Tag keys are at most 128 characters and values at most 256.",
+                );
             }
         }
         if tags.len() > TAGS_PER_INSTANCE {
-            return err(Exception::TagLimitExceeded, format!("An on-premises instance may have at most {TAGS_PER_INSTANCE} tags."));
+            return err(
+                Exception::TagLimitExceeded,
+                format!("An on-premises instance may have at most {TAGS_PER_INSTANCE} tags."),
+            );
         }
         let names = names.cloned().unwrap_or_default();
         if names.is_empty() {
-            return err(Exception::InstanceNameRequired, "At least one instance name must be specified.");
+            return err(
+                Exception::InstanceNameRequired,
+                "At least one instance name must be specified.",
+            );
         }
         if names.len() > INSTANCES_PER_CALL {
-            return err(Exception::InstanceLimitExceeded, format!("At most {INSTANCES_PER_CALL} instances may be tagged in one call."));
+            return err(
+                Exception::InstanceLimitExceeded,
+                format!("At most {INSTANCES_PER_CALL} instances may be tagged in one call."),
+            );
         }
         for name in &names {
             validate::instance_name(Some(name))?;
@@ -164,17 +269,33 @@ impl Engine {
         Ok((tags, names))
     }
 
-    pub fn add_tags_to_on_premises_instances(&mut self, _now: Millis, _ar: &dyn Archive, input: AddTagsToOnPremisesInstancesInput) -> ApiResult<()> {
-        let (tags, names) = self.tagging_input(input.tags.as_ref(), input.instance_names.as_ref())?;
+    pub fn add_tags_to_on_premises_instances(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: AddTagsToOnPremisesInstancesInput,
+    ) -> ApiResult<()> {
+        let (tags, names) =
+            self.tagging_input(input.tags.as_ref(), input.instance_names.as_ref())?;
         for name in &names {
-            let existing = self.instances.get(name).and_then(|i| i.info.tags.clone()).unwrap_or_default();
+            let existing = self
+                .instances
+                .get(name)
+                .and_then(|i| i.info.tags.clone())
+                .unwrap_or_default();
             let mut merged = existing;
             for t in &tags {
                 merged.retain(|e| e.key != t.key);
                 merged.push(t.clone());
             }
             if merged.len() > TAGS_PER_INSTANCE {
-                return err(Exception::TagLimitExceeded, format!("Instance {name} would have {} tags; the limit is {TAGS_PER_INSTANCE}.", merged.len()));
+                return err(
+                    Exception::TagLimitExceeded,
+                    format!(
+                        "Instance {name} would have {} tags; the limit is {TAGS_PER_INSTANCE}.",
+                        merged.len()
+                    ),
+                );
             }
         }
         for name in names {
@@ -190,8 +311,14 @@ impl Engine {
         Ok(())
     }
 
-    pub fn remove_tags_from_on_premises_instances(&mut self, _now: Millis, _ar: &dyn Archive, input: RemoveTagsFromOnPremisesInstancesInput) -> ApiResult<()> {
-        let (tags, names) = self.tagging_input(input.tags.as_ref(), input.instance_names.as_ref())?;
+    pub fn remove_tags_from_on_premises_instances(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: RemoveTagsFromOnPremisesInstancesInput,
+    ) -> ApiResult<()> {
+        let (tags, names) =
+            self.tagging_input(input.tags.as_ref(), input.instance_names.as_ref())?;
         for name in names {
             if let Some(rec) = self.instances.get_mut(&name) {
                 if let Some(list) = rec.info.tags.as_mut() {

@@ -30,8 +30,15 @@ pub(crate) fn encode_token(cursor: &str) -> String {
 
 pub(crate) fn decode_token(token: Option<&str>) -> ApiResult<Option<String>> {
     let Some(token) = token else { return Ok(None) };
-    let bad = || err(Exception::InvalidNextToken, format!("The next token '{token}' is not valid."));
-    let Some(hex) = token.strip_prefix(TOKEN_PREFIX) else { return bad() };
+    let bad = || {
+        err(
+            Exception::InvalidNextToken,
+            format!("The next token '{token}' is not valid."),
+        )
+    };
+    let Some(hex) = token.strip_prefix(TOKEN_PREFIX) else {
+        return bad();
+    };
     if hex.len() % 2 != 0 || hex.is_empty() {
         return bad();
     }
@@ -47,7 +54,10 @@ pub(crate) fn decode_token(token: Option<&str>) -> ApiResult<Option<String>> {
 
 /// Keyset pagination over names in ascending order: items after the cursor,
 /// so additions never cause duplicates or gaps.
-pub(crate) fn page_names(mut names: Vec<String>, token: Option<&str>) -> ApiResult<(Vec<String>, Option<String>)> {
+pub(crate) fn page_names(
+    mut names: Vec<String>,
+    token: Option<&str>,
+) -> ApiResult<(Vec<String>, Option<String>)> {
     names.sort();
     names.dedup();
     let after = decode_token(token)?;
@@ -63,7 +73,10 @@ pub(crate) fn page_names(mut names: Vec<String>, token: Option<&str>) -> ApiResu
 }
 
 /// Offset pagination for lists whose order is fixed once created (targets).
-pub(crate) fn page_offset<T: Clone>(items: &[T], token: Option<&str>) -> ApiResult<(Vec<T>, Option<String>)> {
+pub(crate) fn page_offset<T: Clone>(
+    items: &[T],
+    token: Option<&str>,
+) -> ApiResult<(Vec<T>, Option<String>)> {
     let start = match decode_token(token)? {
         Some(s) => match s.strip_prefix("at:").and_then(|n| n.parse::<usize>().ok()) {
             Some(n) if n <= items.len() => n,
@@ -79,7 +92,10 @@ pub(crate) fn page_offset<T: Clone>(items: &[T], token: Option<&str>) -> ApiResu
 /// Checks a batch does not exceed `limit` items.
 pub(crate) fn batch_limit(len: usize, limit: usize, what: &str) -> ApiResult<()> {
     if len > limit {
-        return err(Exception::BatchLimitExceeded, format!("The maximum number of {what} in one call is {limit}; {len} were given."));
+        return err(
+            Exception::BatchLimitExceeded,
+            format!("The maximum number of {what} in one call is {limit}; {len} were given."),
+        );
     }
     Ok(())
 }

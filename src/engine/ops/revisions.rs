@@ -13,7 +13,14 @@ use crate::model::*;
 impl Engine {
     fn app_and_platform(&self, name: Option<&str>) -> ApiResult<(String, String, ComputePlatform)> {
         let app = self.app_named(name)?;
-        Ok((app.name().to_string(), app.id().to_string(), app.info.compute_platform.clone().unwrap_or(ComputePlatform::Server)))
+        Ok((
+            app.name().to_string(),
+            app.id().to_string(),
+            app.info
+                .compute_platform
+                .clone()
+                .unwrap_or(ComputePlatform::Server),
+        ))
     }
 
     /// The groups whose target revision is this one.
@@ -29,26 +36,47 @@ impl Engine {
     fn revision_info(&self, rec: RevisionRecord) -> RevisionInfo {
         let mut info = rec.info;
         info.deployment_groups = Some(self.target_of(&rec.application_id, &rec.key));
-        RevisionInfo { revision_location: Some(rec.location), generic_revision_info: Some(info) }
+        RevisionInfo {
+            revision_location: Some(rec.location),
+            generic_revision_info: Some(info),
+        }
     }
 
-    fn checked_revision(rev: Option<&RevisionLocation>, platform: &ComputePlatform) -> ApiResult<RevisionLocation> {
-        let Some(rev) = rev else { return err(Exception::RevisionRequired, "The revision was not specified.") };
+    fn checked_revision(
+        rev: Option<&RevisionLocation>,
+        platform: &ComputePlatform,
+    ) -> ApiResult<RevisionLocation> {
+        let Some(rev) = rev else {
+            return err(
+                Exception::RevisionRequired,
+                "The revision was not specified.",
+            );
+        };
         validate::revision(rev, platform)?;
         Ok(rev.clone())
     }
 
-    pub fn register_application_revision(&mut self, now: Millis, ar: &dyn Archive, input: RegisterApplicationRevisionInput) -> ApiResult<()> {
+    pub fn register_application_revision(
+        &mut self,
+        now: Millis,
+        ar: &dyn Archive,
+        input: RegisterApplicationRevisionInput,
+    ) -> ApiResult<()> {
         let (_, app_id, platform) = self.app_and_platform(input.application_name.as_deref())?;
         validate::description(input.description.as_deref())?;
         let rev = Self::checked_revision(input.revision.as_ref(), &platform)?;
         let key = revision_key(&rev);
-        let mut record = ar.revision(&app_id, &key)?.unwrap_or_else(|| RevisionRecord {
-            application_id: app_id.clone(),
-            key,
-            location: rev.clone(),
-            info: GenericRevisionInfo { register_time: Some(Timestamp(now)), ..Default::default() },
-        });
+        let mut record = ar
+            .revision(&app_id, &key)?
+            .unwrap_or_else(|| RevisionRecord {
+                application_id: app_id.clone(),
+                key,
+                location: rev.clone(),
+                info: GenericRevisionInfo {
+                    register_time: Some(Timestamp(now)),
+                    ..Default::default()
+                },
+            });
         if input.description.is_some() {
             record.info.description = input.description;
         }
@@ -57,23 +85,43 @@ impl Engine {
         Ok(())
     }
 
-    pub fn get_application_revision(&mut self, _now: Millis, ar: &dyn Archive, input: GetApplicationRevisionInput) -> ApiResult<GetApplicationRevisionOutput> {
+    pub fn get_application_revision(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: GetApplicationRevisionInput,
+    ) -> ApiResult<GetApplicationRevisionOutput> {
         let (name, app_id, platform) = self.app_and_platform(input.application_name.as_deref())?;
         let rev = Self::checked_revision(input.revision.as_ref(), &platform)?;
         match ar.revision(&app_id, &revision_key(&rev))? {
             Some(rec) => {
                 let info = self.revision_info(rec);
-                Ok(GetApplicationRevisionOutput { application_name: Some(name), revision: info.revision_location, revision_info: info.generic_revision_info })
+                Ok(GetApplicationRevisionOutput {
+                    application_name: Some(name),
+                    revision: info.revision_location,
+                    revision_info: info.generic_revision_info,
+                })
             }
-            None => err(Exception::RevisionDoesNotExist, format!("No revision found for application {name} at that location.")),
+            None => err(
+                Exception::RevisionDoesNotExist,
+                format!("No revision found for application {name} at that location."),
+            ),
         }
     }
 
-    pub fn batch_get_application_revisions(&mut self, _now: Millis, ar: &dyn Archive, input: BatchGetApplicationRevisionsInput) -> ApiResult<BatchGetApplicationRevisionsOutput> {
+    pub fn batch_get_application_revisions(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: BatchGetApplicationRevisionsInput,
+    ) -> ApiResult<BatchGetApplicationRevisionsOutput> {
         let (name, app_id, platform) = self.app_and_platform(input.application_name.as_deref())?;
         let revs = input.revisions.unwrap_or_default();
         if revs.is_empty() {
-            return err(Exception::RevisionRequired, "At least one revision must be specified.");
+            return err(
+                Exception::RevisionRequired,
+                "At least one revision must be specified.",
+            );
         }
         batch_limit(revs.len(), 25, "revisions")?;
         let mut found = Vec::new();
@@ -85,34 +133,66 @@ impl Engine {
                 None => missing += 1,
             }
         }
-        let error_message = (missing > 0).then(|| format!("{missing} of the requested revisions were not found for application {name}."));
-        Ok(BatchGetApplicationRevisionsOutput { application_name: Some(name), error_message, revisions: Some(found) })
+        let error_message = (missing > 0).then(|| {
+            format!("{missing} of the requested revisions were not found for application {name}.")
+        });
+        Ok(BatchGetApplicationRevisionsOutput {
+            application_name: Some(name),
+            error_message,
+            revisions: Some(found),
+        })
     }
 
-    pub fn list_application_revisions(&mut self, _now: Millis, ar: &dyn Archive, input: ListApplicationRevisionsInput) -> ApiResult<ListApplicationRevisionsOutput> {
+    pub fn list_application_revisions(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: ListApplicationRevisionsInput,
+    ) -> ApiResult<ListApplicationRevisionsOutput> {
         let (_, app_id, _) = self.app_and_platform(input.application_name.as_deref())?;
         if let Some(s) = input.sort_by.as_ref().filter(|s| !s.is_known()) {
-            return err(Exception::InvalidSortBy, format!("'{s}' is not a sort column (registerTime, firstUsedTime, lastUsedTime)."));
+            return err(
+                Exception::InvalidSortBy,
+                format!("'{s}' is not a sort column (registerTime, firstUsedTime, lastUsedTime)."),
+            );
         }
         if let Some(s) = input.sort_order.as_ref().filter(|s| !s.is_known()) {
-            return err(Exception::InvalidSortOrder, format!("'{s}' is not a sort order (ascending, descending)."));
+            return err(
+                Exception::InvalidSortOrder,
+                format!("'{s}' is not a sort order (ascending, descending)."),
+            );
         }
         if let Some(d) = input.deployed.as_ref().filter(|d| !d.is_known()) {
-            return err(Exception::InvalidDeployedStateFilter, format!("'{d}' is not a deployed filter (include, exclude, ignore)."));
+            return err(
+                Exception::InvalidDeployedStateFilter,
+                format!("'{d}' is not a deployed filter (include, exclude, ignore)."),
+            );
         }
         if input.s3_bucket.as_deref() == Some("") {
-            return err(Exception::InvalidBucketNameFilter, "The bucket name filter is empty.");
+            return err(
+                Exception::InvalidBucketNameFilter,
+                "The bucket name filter is empty.",
+            );
         }
         if input.s3_key_prefix.is_some() && input.s3_bucket.is_none() {
-            return err(Exception::BucketNameFilterRequired, "s3KeyPrefix needs s3Bucket.");
+            return err(
+                Exception::BucketNameFilterRequired,
+                "s3KeyPrefix needs s3Bucket.",
+            );
         }
         let mut revs: Vec<RevisionRecord> = ar
             .revisions(&app_id)?
             .into_iter()
             .filter(|r| {
                 let s3 = r.location.s3_location.as_ref();
-                input.s3_bucket.as_ref().is_none_or(|b| s3.and_then(|l| l.bucket.as_ref()) == Some(b))
-                    && input.s3_key_prefix.as_ref().is_none_or(|p| s3.and_then(|l| l.key.as_ref()).is_some_and(|k| k.starts_with(p.as_str())))
+                input
+                    .s3_bucket
+                    .as_ref()
+                    .is_none_or(|b| s3.and_then(|l| l.bucket.as_ref()) == Some(b))
+                    && input.s3_key_prefix.as_ref().is_none_or(|p| {
+                        s3.and_then(|l| l.key.as_ref())
+                            .is_some_and(|k| k.starts_with(p.as_str()))
+                    })
             })
             .filter(|r| {
                 let deployed = !self.target_of(&app_id, &r.key).is_empty();
@@ -138,6 +218,9 @@ impl Engine {
         }
         let locations: Vec<RevisionLocation> = revs.into_iter().map(|r| r.location).collect();
         let (page, next) = page_offset(&locations, input.next_token.as_deref())?;
-        Ok(ListApplicationRevisionsOutput { revisions: Some(page), next_token: next })
+        Ok(ListApplicationRevisionsOutput {
+            revisions: Some(page),
+            next_token: next,
+        })
     }
 }

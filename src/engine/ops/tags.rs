@@ -19,11 +19,18 @@ impl Engine {
             return err(Exception::ResourceArnRequired, "ResourceArn is required.");
         };
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || !parts[1].starts_with("aws") || parts[5].is_empty() {
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || !parts[1].starts_with("aws")
+            || parts[5].is_empty()
+        {
             return err(Exception::InvalidArn, format!("{arn} is not a valid ARN."));
         }
         if parts[2] != "codedeploy" {
-            return err(Exception::ArnNotSupported, format!("{arn} is not a CodeDeploy resource."));
+            return err(
+                Exception::ArnNotSupported,
+                format!("{arn} is not a CodeDeploy resource."),
+            );
         }
         let resource = parts[5];
         if let Some(name) = resource.strip_prefix("application:") {
@@ -32,7 +39,10 @@ impl Engine {
         }
         if let Some(rest) = resource.strip_prefix("deploymentgroup:") {
             let Some((app, group)) = rest.split_once('/') else {
-                return err(Exception::InvalidArn, format!("{arn} does not name application/group."));
+                return err(
+                    Exception::InvalidArn,
+                    format!("{arn} does not name application/group."),
+                );
             };
             let g = self.group_named(Some(app), Some(group))?;
             return Ok(Taggable::Group(g.id().to_string()));
@@ -40,7 +50,10 @@ impl Engine {
         if let Some(name) = resource.strip_prefix("deploymentconfig:") {
             self.config_named(name)?;
         }
-        err(Exception::ArnNotSupported, format!("Tags are supported on applications and deployment groups, not {arn}."))
+        err(
+            Exception::ArnNotSupported,
+            format!("Tags are supported on applications and deployment groups, not {arn}."),
+        )
     }
 
     fn tags_mut(&mut self, target: &Taggable) -> Option<&mut Vec<Tag>> {
@@ -56,11 +69,19 @@ impl Engine {
         }
     }
 
-    pub fn tag_resource(&mut self, _now: Millis, _ar: &dyn Archive, input: TagResourceInput) -> ApiResult<TagResourceOutput> {
+    pub fn tag_resource(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: TagResourceInput,
+    ) -> ApiResult<TagResourceOutput> {
         let target = self.resolve_arn(input.resource_arn.as_deref())?;
         let tags = input.tags.unwrap_or_default();
         if tags.is_empty() {
-            return err(Exception::TagRequired, "At least one tag must be specified.");
+            return err(
+                Exception::TagRequired,
+                "At least one tag must be specified.",
+            );
         }
         validate::tags_to_add(&tags)?;
         if let Some(list) = self.tags_mut(&target) {
@@ -72,11 +93,19 @@ impl Engine {
         Ok(TagResourceOutput {})
     }
 
-    pub fn untag_resource(&mut self, _now: Millis, _ar: &dyn Archive, input: UntagResourceInput) -> ApiResult<UntagResourceOutput> {
+    pub fn untag_resource(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: UntagResourceInput,
+    ) -> ApiResult<UntagResourceOutput> {
         let target = self.resolve_arn(input.resource_arn.as_deref())?;
         let keys = input.tag_keys.unwrap_or_default();
         if keys.is_empty() {
-            return err(Exception::TagRequired, "At least one tag key must be specified.");
+            return err(
+                Exception::TagRequired,
+                "At least one tag key must be specified.",
+            );
         }
         if let Some(list) = self.tags_mut(&target) {
             list.retain(|t| !t.key.as_ref().is_some_and(|k| keys.contains(k)));
@@ -84,11 +113,19 @@ impl Engine {
         Ok(UntagResourceOutput {})
     }
 
-    pub fn list_tags_for_resource(&mut self, _now: Millis, _ar: &dyn Archive, input: ListTagsForResourceInput) -> ApiResult<ListTagsForResourceOutput> {
+    pub fn list_tags_for_resource(
+        &mut self,
+        _now: Millis,
+        _ar: &dyn Archive,
+        input: ListTagsForResourceInput,
+    ) -> ApiResult<ListTagsForResourceOutput> {
         let tags = match self.resolve_arn(input.resource_arn.as_deref())? {
             Taggable::Application(name) => self.apps.get(&name).map(|a| a.tags.clone()),
             Taggable::Group(id) => self.groups.get(&id).map(|g| g.tags.clone()),
         };
-        Ok(ListTagsForResourceOutput { tags: Some(tags.unwrap_or_default()), next_token: None })
+        Ok(ListTagsForResourceOutput {
+            tags: Some(tags.unwrap_or_default()),
+            next_token: None,
+        })
     }
 }

@@ -11,14 +11,23 @@ use crate::model::*;
 
 fn status_of(t: &TargetRecord) -> Option<TargetStatus> {
     let tt = &t.target;
-    tt.instance_target.as_ref().and_then(|i| i.status.clone())
+    tt.instance_target
+        .as_ref()
+        .and_then(|i| i.status.clone())
         .or_else(|| tt.lambda_target.as_ref().and_then(|l| l.status.clone()))
         .or_else(|| tt.ecs_target.as_ref().and_then(|e| e.status.clone()))
-        .or_else(|| tt.cloud_formation_target.as_ref().and_then(|c| c.status.clone()))
+        .or_else(|| {
+            tt.cloud_formation_target
+                .as_ref()
+                .and_then(|c| c.status.clone())
+        })
 }
 
 fn label_of(t: &TargetRecord) -> Option<TargetLabel> {
-    t.target.instance_target.as_ref().and_then(|i| i.instance_label.clone())
+    t.target
+        .instance_target
+        .as_ref()
+        .and_then(|i| i.instance_label.clone())
 }
 
 fn summary(t: &TargetRecord) -> Option<InstanceSummary> {
@@ -29,16 +38,29 @@ fn summary(t: &TargetRecord) -> Option<InstanceSummary> {
         status: i.status.as_ref().map(|s| InstanceStatus::parse(s.as_str())),
         last_updated_at: i.last_updated_at,
         lifecycle_events: i.lifecycle_events.clone(),
-        instance_type: i.instance_label.as_ref().map(|l| InstanceType::parse(l.as_str())),
+        instance_type: i
+            .instance_label
+            .as_ref()
+            .map(|l| InstanceType::parse(l.as_str())),
     })
 }
 
 impl Engine {
     /// A started deployment's targets, from memory or the archive.
-    fn started_targets(&self, ar: &dyn Archive, id: Option<&str>) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
+    fn started_targets(
+        &self,
+        ar: &dyn Archive,
+        id: Option<&str>,
+    ) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
         let rec = self.deployment_record(ar, id)?;
-        if matches!(rec.status(), DeploymentStatus::Created | DeploymentStatus::Queued) {
-            return err(Exception::DeploymentNotStarted, format!("Deployment {} has not started.", rec.id()));
+        if matches!(
+            rec.status(),
+            DeploymentStatus::Created | DeploymentStatus::Queued
+        ) {
+            return err(
+                Exception::DeploymentNotStarted,
+                format!("Deployment {} has not started.", rec.id()),
+            );
         }
         let targets = match self.active.get(rec.id()) {
             Some(a) => a.targets.clone(),
@@ -47,117 +69,257 @@ impl Engine {
         Ok((rec, targets))
     }
 
-    pub fn list_deployment_targets(&mut self, _now: Millis, ar: &dyn Archive, input: ListDeploymentTargetsInput) -> ApiResult<ListDeploymentTargetsOutput> {
+    pub fn list_deployment_targets(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: ListDeploymentTargetsInput,
+    ) -> ApiResult<ListDeploymentTargetsOutput> {
         let filters = validate::target_filters(&input.target_filters.clone().unwrap_or_default())?;
         let (_, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
         let ids: Vec<String> = targets
             .iter()
-            .filter(|t| filters.statuses.is_empty() || status_of(t).is_some_and(|s| filters.statuses.contains(&s)))
-            .filter(|t| filters.labels.is_empty() || label_of(t).is_some_and(|l| filters.labels.contains(&l)))
+            .filter(|t| {
+                filters.statuses.is_empty()
+                    || status_of(t).is_some_and(|s| filters.statuses.contains(&s))
+            })
+            .filter(|t| {
+                filters.labels.is_empty()
+                    || label_of(t).is_some_and(|l| filters.labels.contains(&l))
+            })
             .map(|t| t.target_id.clone())
             .collect();
         let (page, next) = page_offset(&ids, input.next_token.as_deref())?;
-        Ok(ListDeploymentTargetsOutput { target_ids: Some(page), next_token: next })
+        Ok(ListDeploymentTargetsOutput {
+            target_ids: Some(page),
+            next_token: next,
+        })
     }
 
-    fn one_target(&self, ar: &dyn Archive, deployment: Option<&str>, target: Option<&str>) -> ApiResult<TargetRecord> {
+    fn one_target(
+        &self,
+        ar: &dyn Archive,
+        deployment: Option<&str>,
+        target: Option<&str>,
+    ) -> ApiResult<TargetRecord> {
         let Some(target_id) = target.filter(|t| !t.is_empty()) else {
-            return err(Exception::DeploymentTargetIdRequired, "A deployment target ID must be specified.");
+            return err(
+                Exception::DeploymentTargetIdRequired,
+                "A deployment target ID must be specified.",
+            );
         };
         let (rec, targets) = self.started_targets(ar, deployment)?;
         match targets.into_iter().find(|t| t.target_id == target_id) {
             Some(t) => Ok(t),
-            None => err(Exception::DeploymentTargetDoesNotExist, format!("Target {target_id} is not part of deployment {}.", rec.id())),
+            None => err(
+                Exception::DeploymentTargetDoesNotExist,
+                format!("Target {target_id} is not part of deployment {}.", rec.id()),
+            ),
         }
     }
 
-    pub fn get_deployment_target(&mut self, _now: Millis, ar: &dyn Archive, input: GetDeploymentTargetInput) -> ApiResult<GetDeploymentTargetOutput> {
-        let t = self.one_target(ar, input.deployment_id.as_deref(), input.target_id.as_deref())?;
-        Ok(GetDeploymentTargetOutput { deployment_target: Some(t.target) })
+    pub fn get_deployment_target(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: GetDeploymentTargetInput,
+    ) -> ApiResult<GetDeploymentTargetOutput> {
+        let t = self.one_target(
+            ar,
+            input.deployment_id.as_deref(),
+            input.target_id.as_deref(),
+        )?;
+        Ok(GetDeploymentTargetOutput {
+            deployment_target: Some(t.target),
+        })
     }
 
-    pub fn batch_get_deployment_targets(&mut self, _now: Millis, ar: &dyn Archive, input: BatchGetDeploymentTargetsInput) -> ApiResult<BatchGetDeploymentTargetsOutput> {
+    pub fn batch_get_deployment_targets(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: BatchGetDeploymentTargetsInput,
+    ) -> ApiResult<BatchGetDeploymentTargetsOutput> {
         let ids = input.target_ids.unwrap_or_default();
         if ids.is_empty() {
-            return err(Exception::DeploymentTargetIdRequired, "At least one deployment target ID must be specified.");
+            return err(
+                Exception::DeploymentTargetIdRequired,
+                "At least one deployment target ID must be specified.",
+            );
         }
         let (rec, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
-        let platform = rec.info.compute_platform.clone().unwrap_or(ComputePlatform::Server);
-        let limit = if platform == ComputePlatform::Server { 25 } else { 1 };
+        let platform = rec
+            .info
+            .compute_platform
+            .clone()
+            .unwrap_or(ComputePlatform::Server);
+        let limit = if platform == ComputePlatform::Server {
+            25
+        } else {
+            1
+        };
         if ids.len() > limit {
-            return err(Exception::DeploymentTargetListSizeExceeded, format!("At most {limit} target IDs may be requested for a {platform} deployment."));
+            return err(
+                Exception::DeploymentTargetListSizeExceeded,
+                format!("At most {limit} target IDs may be requested for a {platform} deployment."),
+            );
         }
         let mut out = Vec::new();
         for id in &ids {
             match targets.iter().find(|t| &t.target_id == id) {
                 Some(t) => out.push(t.target.clone()),
-                None => return err(Exception::DeploymentTargetDoesNotExist, format!("Target {id} is not part of deployment {}.", rec.id())),
+                None => {
+                    return err(
+                        Exception::DeploymentTargetDoesNotExist,
+                        format!("Target {id} is not part of deployment {}.", rec.id()),
+                    )
+                }
             }
         }
-        Ok(BatchGetDeploymentTargetsOutput { deployment_targets: Some(out) })
+        Ok(BatchGetDeploymentTargetsOutput {
+            deployment_targets: Some(out),
+        })
     }
 
-    fn instance_deployment(&self, ar: &dyn Archive, id: Option<&str>) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
+    fn instance_deployment(
+        &self,
+        ar: &dyn Archive,
+        id: Option<&str>,
+    ) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
         let (rec, targets) = self.started_targets(ar, id)?;
-        let platform = rec.info.compute_platform.clone().unwrap_or(ComputePlatform::Server);
+        let platform = rec
+            .info
+            .compute_platform
+            .clone()
+            .unwrap_or(ComputePlatform::Server);
         if !matches!(platform, ComputePlatform::Server | ComputePlatform::Lambda) {
             return err(Exception::InvalidComputePlatform, format!("Deployment {} is an {platform} deployment: use the deployment target operations.", rec.id()));
         }
         Ok((rec, targets))
     }
 
-    pub fn list_deployment_instances(&mut self, _now: Millis, ar: &dyn Archive, input: ListDeploymentInstancesInput) -> ApiResult<ListDeploymentInstancesOutput> {
+    pub fn list_deployment_instances(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: ListDeploymentInstancesInput,
+    ) -> ApiResult<ListDeploymentInstancesOutput> {
         let statuses = input.instance_status_filter.unwrap_or_default();
         if let Some(bad) = statuses.iter().find(|s| !s.is_known()) {
-            return err(Exception::InvalidInstanceStatus, format!("'{bad}' is not an instance status."));
+            return err(
+                Exception::InvalidInstanceStatus,
+                format!("'{bad}' is not an instance status."),
+            );
         }
         let types = input.instance_type_filter.unwrap_or_default();
         if let Some(bad) = types.iter().find(|t| !t.is_known()) {
-            return err(Exception::InvalidInstanceType, format!("'{bad}' is not an instance type (Blue or Green)."));
+            return err(
+                Exception::InvalidInstanceType,
+                format!("'{bad}' is not an instance type (Blue or Green)."),
+            );
         }
         let (rec, targets) = self.instance_deployment(ar, input.deployment_id.as_deref())?;
-        let blue_green = rec.info.deployment_style.as_ref().and_then(|s| s.deployment_type.as_ref()) == Some(&DeploymentType::BlueGreen);
+        let blue_green = rec
+            .info
+            .deployment_style
+            .as_ref()
+            .and_then(|s| s.deployment_type.as_ref())
+            == Some(&DeploymentType::BlueGreen);
         if !types.is_empty() && !blue_green {
-            return err(Exception::InvalidDeploymentInstanceType, "An instance type filter applies only to blue/green deployments.");
+            return err(
+                Exception::InvalidDeploymentInstanceType,
+                "An instance type filter applies only to blue/green deployments.",
+            );
         }
         let ids: Vec<String> = targets
             .iter()
             .filter_map(summary)
-            .filter(|s| statuses.is_empty() || s.status.as_ref().is_some_and(|st| statuses.contains(st)))
-            .filter(|s| types.is_empty() || s.instance_type.as_ref().is_some_and(|t| types.contains(t)))
-            .filter_map(|s| s.instance_id.map(|arn| arn.rsplit('/').next().unwrap_or_default().to_string()))
+            .filter(|s| {
+                statuses.is_empty() || s.status.as_ref().is_some_and(|st| statuses.contains(st))
+            })
+            .filter(|s| {
+                types.is_empty() || s.instance_type.as_ref().is_some_and(|t| types.contains(t))
+            })
+            .filter_map(|s| {
+                s.instance_id
+                    .map(|arn| arn.rsplit('/').next().unwrap_or_default().to_string())
+            })
             .collect();
         let (page, next) = page_offset(&ids, input.next_token.as_deref())?;
-        Ok(ListDeploymentInstancesOutput { instances_list: Some(page), next_token: next })
+        Ok(ListDeploymentInstancesOutput {
+            instances_list: Some(page),
+            next_token: next,
+        })
     }
 
-    pub fn get_deployment_instance(&mut self, _now: Millis, ar: &dyn Archive, input: GetDeploymentInstanceInput) -> ApiResult<GetDeploymentInstanceOutput> {
+    pub fn get_deployment_instance(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: GetDeploymentInstanceInput,
+    ) -> ApiResult<GetDeploymentInstanceOutput> {
         let Some(instance) = input.instance_id.filter(|i| !i.is_empty()) else {
-            return err(Exception::InstanceIdRequired, "An instance ID must be specified.");
+            return err(
+                Exception::InstanceIdRequired,
+                "An instance ID must be specified.",
+            );
         };
         let (rec, targets) = self.instance_deployment(ar, input.deployment_id.as_deref())?;
-        match targets.iter().find(|t| t.target_id == instance).and_then(summary) {
-            Some(s) => Ok(GetDeploymentInstanceOutput { instance_summary: Some(s) }),
-            None => err(Exception::InstanceDoesNotExist, format!("Instance {instance} is not part of deployment {}.", rec.id())),
+        match targets
+            .iter()
+            .find(|t| t.target_id == instance)
+            .and_then(summary)
+        {
+            Some(s) => Ok(GetDeploymentInstanceOutput {
+                instance_summary: Some(s),
+            }),
+            None => err(
+                Exception::InstanceDoesNotExist,
+                format!(
+                    "Instance {instance} is not part of deployment {}.",
+                    rec.id()
+                ),
+            ),
         }
     }
 
-    pub fn batch_get_deployment_instances(&mut self, _now: Millis, ar: &dyn Archive, input: BatchGetDeploymentInstancesInput) -> ApiResult<BatchGetDeploymentInstancesOutput> {
+    pub fn batch_get_deployment_instances(
+        &mut self,
+        _now: Millis,
+        ar: &dyn Archive,
+        input: BatchGetDeploymentInstancesInput,
+    ) -> ApiResult<BatchGetDeploymentInstancesOutput> {
         let ids = input.instance_ids.unwrap_or_default();
         if ids.is_empty() {
-            return err(Exception::InstanceIdRequired, "At least one instance ID must be specified.");
+            return err(
+                Exception::InstanceIdRequired,
+                "At least one instance ID must be specified.",
+            );
         }
         batch_limit(ids.len(), 25, "instance IDs")?;
         let (rec, targets) = self.instance_deployment(ar, input.deployment_id.as_deref())?;
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for id in &ids {
-            match targets.iter().find(|t| &t.target_id == id).and_then(summary) {
+            match targets
+                .iter()
+                .find(|t| &t.target_id == id)
+                .and_then(summary)
+            {
                 Some(s) => found.push(s),
                 None => missing.push(id.clone()),
             }
         }
-        let error_message = (!missing.is_empty()).then(|| format!("Instances not part of deployment {}: {}", rec.id(), missing.join(", ")));
-        Ok(BatchGetDeploymentInstancesOutput { instances_summary: Some(found), error_message })
+        let error_message = (!missing.is_empty()).then(|| {
+            format!(
+                "Instances not part of deployment {}: {}",
+                rec.id(),
+                missing.join(", ")
+            )
+        });
+        Ok(BatchGetDeploymentInstancesOutput {
+            instances_summary: Some(found),
+            error_message,
+        })
     }
 }

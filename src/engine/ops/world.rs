@@ -11,12 +11,30 @@ use crate::model::*;
 impl Engine {
     /// Sets an alarm's state (creating the alarm if needed); deployments that
     /// watch it stop at once when it fires.
-    pub fn set_alarm(&mut self, now: Millis, ar: &dyn Archive, name: &str, state: AlarmState) -> ApiResult<()> {
+    pub fn set_alarm(
+        &mut self,
+        now: Millis,
+        ar: &dyn Archive,
+        name: &str,
+        state: AlarmState,
+    ) -> ApiResult<()> {
         if name.is_empty() || name.len() > 255 {
-            return err(Exception::InvalidAlarmConfig, "An alarm name is 1 to 255 characters.");
+            return err(
+                Exception::InvalidAlarmConfig,
+                "An alarm name is 1 to 255 characters.",
+            );
         }
-        self.put_alarm(AlarmRecord { name: name.to_string(), state });
-        self.log(now, None, None, EventKind::World, format!("alarm {name} is now {state:?}"));
+        self.put_alarm(AlarmRecord {
+            name: name.to_string(),
+            state,
+        });
+        self.log(
+            now,
+            None,
+            None,
+            EventKind::World,
+            format!("alarm {name} is now {state:?}"),
+        );
         let watching: Vec<String> = self.active.keys().cloned().collect();
         for id in watching {
             self.check_alarms(&id, now, ar);
@@ -32,26 +50,53 @@ impl Engine {
     /// is running now, or else in its next one.
     pub fn break_host(&mut self, now: Millis, host: &str, kind: FaultKind) -> ApiResult<()> {
         if !self.fleet_hosts.contains_key(host) && !self.instances.contains_key(host) {
-            return err(Exception::InstanceDoesNotExist, format!("No simulated host named {host}."));
+            return err(
+                Exception::InstanceDoesNotExist,
+                format!("No simulated host named {host}."),
+            );
         }
         let running = self.active.iter_mut().find_map(|(id, a)| {
-            let t = a.targets.iter_mut().find(|t| t.run.host == host && t.run.due.is_some())?;
+            let t = a
+                .targets
+                .iter_mut()
+                .find(|t| t.run.host == host && t.run.due.is_some())?;
             Some((id.clone(), t))
         });
         if let Some((id, t)) = running {
             let names = crate::engine::deploy::event_names(t);
             if let Some(next) = names.get(t.run.event as usize + 1) {
-                t.run.fault = Some(Fault { event: next.clone(), kind });
+                t.run.fault = Some(Fault {
+                    event: next.clone(),
+                    kind,
+                });
                 let index = t.index;
                 self.dirty.targets.insert((id.clone(), index));
-                self.log(now, Some(&id), Some(host), EventKind::World, format!("{host} will fail {next}"));
+                self.log(
+                    now,
+                    Some(&id),
+                    Some(host),
+                    EventKind::World,
+                    format!("{host} will fail {next}"),
+                );
                 return Ok(());
             }
         }
-        let record = self.hosts.entry(host.to_string()).or_insert_with(|| HostRecord { id: host.to_string(), ..Default::default() });
+        let record = self
+            .hosts
+            .entry(host.to_string())
+            .or_insert_with(|| HostRecord {
+                id: host.to_string(),
+                ..Default::default()
+            });
         record.next_fault = Some(kind);
         self.dirty.hosts.insert(host.to_string());
-        self.log(now, None, Some(host), EventKind::World, format!("{host} will fail the first event of its next deployment"));
+        self.log(
+            now,
+            None,
+            Some(host),
+            EventKind::World,
+            format!("{host} will fail the first event of its next deployment"),
+        );
         Ok(())
     }
 
@@ -60,7 +105,12 @@ impl Engine {
         self.fleet_hosts
             .keys()
             .cloned()
-            .chain(self.instances.iter().filter(|(_, i)| i.info.deregister_time.is_none()).map(|(n, _)| n.clone()))
+            .chain(
+                self.instances
+                    .iter()
+                    .filter(|(_, i)| i.info.deregister_time.is_none())
+                    .map(|(n, _)| n.clone()),
+            )
             .collect()
     }
 
