@@ -587,10 +587,10 @@ impl Engine {
     }
 
     /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.
-    pub(crate) fn behaviour(&self, host_id: &str) -> super::world::Behaviour {
-        let defaults = &self.meta.fleet.defaults;
+    pub(crate) fn behaviour(&self, host_id: &str) -> std::borrow::Cow<'_, super::world::Behaviour> {
+        let defaults = &self.fleet.defaults;
         if let Some(host) = self.fleet_hosts.get(host_id) {
-            return super::world::tag_faults(&host.tags, host.behaviour.over(defaults));
+            return std::borrow::Cow::Borrowed(&host.behaviour);
         }
         let tags = self
             .instances
@@ -604,7 +604,7 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        super::world::tag_faults(&tags, defaults.clone())
+        std::borrow::Cow::Owned(super::world::tag_faults(&tags, defaults.clone()))
     }
 
     fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {

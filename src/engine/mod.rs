@@ -71,6 +71,7 @@ pub(crate) const DEPLOYMENT_TIMER: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct Dirty {
     pub meta: bool,
+    pub fleet: bool,
     pub apps: BTreeSet<String>,
     pub groups: BTreeSet<String>,
     pub configs: BTreeSet<String>,
@@ -84,6 +85,7 @@ pub(crate) struct Dirty {
 pub struct Engine {
     pub(crate) opts: EngineOptions,
     pub(crate) meta: Meta,
+    pub(crate) fleet: Fleet,
     /// Applications by name.
     pub(crate) apps: BTreeMap<String, ApplicationRecord>,
     /// Deployment groups by ID.
@@ -116,10 +118,10 @@ impl Engine {
             next_event_seq: 1,
             next_id: 1,
             now,
-            fleet,
         };
-        let mut engine = Engine::empty(opts, meta);
+        let mut engine = Engine::empty(opts, meta, fleet);
         engine.dirty.meta = true;
+        engine.dirty.fleet = true;
         engine.sync_fleet();
         engine
     }
@@ -133,13 +135,13 @@ impl Engine {
         fleet: Option<Fleet>,
         now: Millis,
     ) -> Engine {
-        let Some(mut meta) = snapshot.meta else {
+        let Some(meta) = snapshot.meta else {
             return Engine::new(opts, seed, fleet.unwrap_or_else(Fleet::sample), now);
         };
-        if let Some(fleet) = fleet {
-            meta.fleet = fleet;
-        }
-        let mut engine = Engine::empty(opts, meta);
+        let replaced = fleet.is_some();
+        let fleet = fleet.or(snapshot.fleet).unwrap_or_else(Fleet::sample);
+        let mut engine = Engine::empty(opts, meta, fleet);
+        engine.dirty.fleet = replaced;
         for a in snapshot.applications {
             engine.apps.insert(a.name().to_string(), a);
         }
@@ -168,10 +170,11 @@ impl Engine {
         engine
     }
 
-    fn empty(opts: EngineOptions, meta: Meta) -> Engine {
+    fn empty(opts: EngineOptions, meta: Meta, fleet: Fleet) -> Engine {
         Engine {
             opts,
             meta,
+            fleet,
             apps: BTreeMap::new(),
             groups: BTreeMap::new(),
             configs: BTreeMap::new(),
@@ -189,14 +192,18 @@ impl Engine {
 
     /// Resolves the fleet's hosts and makes sure its alarms exist.
     fn sync_fleet(&mut self) {
+        let defaults = self.fleet.defaults.clone();
         self.fleet_hosts = self
-            .meta
             .fleet
             .hosts()
             .into_iter()
-            .map(|h| (h.id.clone(), h))
+            .map(|mut h| {
+                // Resolved once: defaults, then the host's own settings, then fault tags.
+                h.behaviour = world::tag_faults(&h.tags, h.behaviour.over(&defaults));
+                (h.id.clone(), h)
+            })
             .collect();
-        for spec in self.meta.fleet.alarms.clone() {
+        for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {
                 let state =
                     world::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
@@ -217,7 +224,7 @@ impl Engine {
     }
 
     pub fn fleet(&self) -> &Fleet {
-        &self.meta.fleet
+        &self.fleet
     }
 
     /// The virtual time the engine has advanced to.
@@ -275,6 +282,9 @@ impl Engine {
     pub fn take_changes(&mut self) -> Vec<Change> {
         let mut changes = std::mem::take(&mut self.out);
         let dirty = std::mem::take(&mut self.dirty);
+        if dirty.fleet {
+            changes.push(Change::Fleet(self.fleet.clone()));
+        }
         for name in dirty.apps {
             if let Some(a) = self.apps.get(&name) {
                 changes.push(Change::Application(a.clone()));

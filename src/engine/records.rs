@@ -244,13 +244,14 @@ pub struct Meta {
     pub next_id: u64,
     /// The virtual time the engine last advanced to.
     pub now: Millis,
-    pub fleet: Fleet,
 }
 
 /// Everything the engine keeps in memory, as loaded from the store at start.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
     pub meta: Option<Meta>,
+    /// The simulated world, stored apart from `meta` because it rarely changes.
+    pub fleet: Option<Fleet>,
     pub applications: Vec<ApplicationRecord>,
     pub groups: Vec<GroupRecord>,
     pub configs: Vec<ConfigRecord>,
@@ -269,6 +270,8 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Meta(Meta),
+    /// The fleet file in use (written when it is first set or replaced).
+    Fleet(Fleet),
     Application(ApplicationRecord),
     /// Removes the application with its groups, deployments, targets and revisions.
     ApplicationDeleted {

@@ -68,7 +68,6 @@ impl Engine {
     ) -> ApiResult<Vec<AutoScalingGroup>> {
         validate::auto_scaling_group_names(names)?;
         let known: Vec<String> = self
-            .meta
             .fleet
             .auto_scaling_groups
             .iter()

@@ -1,0 +1,610 @@
+//! The state file: one SQLite database holding everything the engine persists.
+//!
+//! Each record is stored as JSON text next to copies of the few keys the
+//! queries need; the store never interprets CodeDeploy rules. The engine hands
+//! over each step's [`Change`]s and [`Store::commit`] applies them in one
+//! transaction. At start [`Store::load`] returns what the engine keeps in
+//! memory (a [`Snapshot`]); everything else (finished deployments, revisions,
+//! the event log) is read on demand through [`Archive`].
+//!
+//! Durability: the file runs in WAL mode with `synchronous=NORMAL`. Every
+//! commit is appended to the WAL before `commit` returns, so killing the
+//! process at any moment (kill -9, panic, OOM) loses nothing committed: the
+//! next open replays the WAL. `NORMAL` does not fsync the WAL on every commit,
+//! so a power loss or OS crash may drop the last few commits (never corrupts
+//! the file); `FULL` would close that gap at the price of an fsync per step,
+//! which an emulator does not need.
+//!
+//! Ownership: one `Store` per file at a time, enforced by a lock on
+//! `<path>.lock` (see [`lock`]).
+
+mod error;
+pub mod lock;
+pub mod schema;
+
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Borrow;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, Params};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::engine::archive::{Archive, DeploymentQuery, DeploymentRow};
+use crate::engine::error::{ApiError, ApiResult};
+use crate::engine::records::*;
+use crate::model::Exception;
+
+pub use error::StoreError;
+pub use lock::LockOwner;
+use lock::OwnerLock;
+
+/// Prepared statements kept per connection (the fixed statements plus the
+/// ListDeployments filter shapes in use).
+const STATEMENT_CACHE: usize = 64;
+
+/// The open state file (or a private in-memory database).
+pub struct Store {
+    // Field order is drop order: close the database before releasing the lock.
+    conn: Connection,
+    /// The path, or `:memory:`, for messages.
+    label: PathBuf,
+    path: Option<PathBuf>,
+    _lock: Option<OwnerLock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.label).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if missing) the state file at `path`, takes the
+    /// single-owner lock, migrates.
+    ///
+    /// Refuses, without modifying it, a file that is not SQLite, an SQLite
+    /// database that is not codedeck's, a corrupt file, and a file written by a
+    /// newer schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let lock = OwnerLock::acquire(path)?;
+        match Self::open_owned(path) {
+            Ok(conn) => Ok(Store {
+                conn,
+                label: path.to_path_buf(),
+                path: Some(path.to_path_buf()),
+                _lock: Some(lock),
+            }),
+            Err(e) => {
+                lock.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens the database once the lock is held and the file checked.
+    fn open_owned(path: &Path) -> Result<Connection, StoreError> {
+        schema::inspect(path)?;
+        let sql = |e| StoreError::sqlite(path, e);
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // Only ask SQLite to create the file when there is none: it never
+        // replaces an existing file, and this keeps it from making one under
+        // a name that appeared in between.
+        if !path.exists() {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let mut conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        // WAL + synchronous=NORMAL: a process kill loses nothing committed; a
+        // power loss may lose the last commits but not the file (see module docs).
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sql)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(
+                "state file {}: WAL mode unavailable, using journal mode {mode}",
+                path.display()
+            );
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        schema::migrate(&mut conn, path)?;
+        Ok(conn)
+    }
+
+    /// A private in-memory store (tests, --demo).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let label = PathBuf::from(":memory:");
+        let mut conn = Connection::open_in_memory().map_err(|e| StoreError::sqlite(&label, e))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        schema::migrate(&mut conn, &label)?;
+        Ok(Store {
+            conn,
+            label,
+            path: None,
+            _lock: None,
+        })
+    }
+
+    /// The state file's path; `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn sql_err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::sqlite(&self.label, e)
+    }
+
+    /// Everything the engine keeps in memory: meta, applications, groups,
+    /// configs, instances, hosts, alarms, and the deployments not finished
+    /// (`run.is_some()`) with their targets. Finished deployments, their
+    /// targets, revisions and events are not read.
+    pub fn load(&self) -> Result<Snapshot, StoreError> {
+        // One read transaction: a consistent view, one lock acquisition.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.sql_err(e))?;
+        let meta = self
+            .rows("meta", "SELECT id, json FROM meta WHERE id = 1", [])?
+            .pop();
+        let fleet = self
+            .rows("fleet", "SELECT id, json FROM fleet WHERE id = 1", [])?
+            .pop();
+        let snapshot = Snapshot {
+            meta,
+            fleet,
+            applications: self.rows(
+                "applications",
+                "SELECT application_id, json FROM applications ORDER BY application_id",
+                [],
+            )?,
+            groups: self.rows(
+                "groups",
+                r#"SELECT group_id, json FROM "groups" ORDER BY group_id"#,
+                [],
+            )?,
+            configs: self.rows(
+                "configs",
+                "SELECT name, json FROM configs ORDER BY name",
+                [],
+            )?,
+            instances: self.rows(
+                "instances",
+                "SELECT name, json FROM instances ORDER BY name",
+                [],
+            )?,
+            hosts: self.rows("hosts", "SELECT id, json FROM hosts ORDER BY id", [])?,
+            alarms: self.rows("alarms", "SELECT name, json FROM alarms ORDER BY name", [])?,
+            active: self
+                .rows::<DeploymentRecord, _>("deployments", ACTIVE_DEPLOYMENTS, [])?
+                .into_iter()
+                .map(|d| {
+                    let targets = self.targets_of(d.id())?;
+                    Ok((d, targets))
+                })
+                .collect::<Result<_, StoreError>>()?,
+        };
+        drop(tx);
+        Ok(snapshot)
+    }
+
+    /// Applies one engine step's changes, in order, in one transaction.
+    pub fn commit(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        self.commit_iter(changes)
+    }
+
+    /// [`Store::commit`] for changes produced lazily, e.g. a bulk import that
+    /// should not hold every record in memory at once. One transaction.
+    pub fn commit_iter<I>(&mut self, changes: I) -> Result<(), StoreError>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Change>,
+    {
+        let label = &self.label;
+        let sql = |e| StoreError::sqlite(label, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        for change in changes {
+            apply(&tx, change.borrow()).map_err(|e| match e {
+                Failure::Sql(e) => sql(e),
+                Failure::Store(e) => e,
+            })?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Decodes every row of a `SELECT key, json ...`.
+    fn rows<T: DeserializeOwned, P: Params>(
+        &self,
+        table: &'static str,
+        sql: &str,
+        params: P,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query(params).map_err(|e| self.sql_err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
+            let json = row.get_ref(1).map_err(|e| self.sql_err(e))?;
+            let json = json
+                .as_str()
+                .map_err(|e| self.sql_err(rusqlite::Error::from(e)))?;
+            match serde_json::from_str(json) {
+                Ok(v) => out.push(v),
+                Err(source) => {
+                    let key = row.get_ref(0).map(key_text).unwrap_or_default();
+                    return Err(StoreError::Decode {
+                        path: self.label.clone(),
+                        table,
+                        key,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn targets_of(&self, deployment_id: &str) -> Result<Vec<TargetRecord>, StoreError> {
+        self.rows(
+            "targets",
+            "SELECT idx, json FROM targets WHERE deployment_id = ?1 ORDER BY idx",
+            [deployment_id],
+        )
+    }
+
+    fn deployment_rows(&self, q: &DeploymentQuery) -> Result<Vec<DeploymentRow>, StoreError> {
+        let mut sql = String::from("SELECT id, seq FROM deployments WHERE 1");
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(group) = &q.group_id {
+            sql.push_str(" AND group_id = ?");
+            args.push(Value::Text(group.clone()));
+        }
+        if let Some(external) = &q.external_id {
+            sql.push_str(" AND external_id = ?");
+            args.push(Value::Text(external.clone()));
+        }
+        if !q.statuses.is_empty() {
+            let statuses: BTreeSet<&str> = q.statuses.iter().map(|s| s.as_str()).collect();
+            let marks = vec!["?"; statuses.len()].join(", ");
+            sql.push_str(&format!(" AND status IN ({marks})"));
+            args.extend(statuses.into_iter().map(|s| Value::Text(s.to_string())));
+        }
+        if let Some(from) = q.created_from {
+            sql.push_str(" AND create_time >= ?");
+            args.push(Value::Integer(from));
+        }
+        if let Some(to) = q.created_to {
+            sql.push_str(" AND create_time <= ?");
+            args.push(Value::Integer(to));
+        }
+        // A cursor beyond i64::MAX excludes nothing: every stored seq is below it.
+        if let Some(before) = q.before_seq.and_then(|s| i64::try_from(s).ok()) {
+            sql.push_str(" AND seq < ?");
+            args.push(Value::Integer(before));
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
+
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(DeploymentRow {
+                    id: r.get(0)?,
+                    seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.sql_err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql_err(e))
+    }
+
+    fn event_rows(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
+        let Ok(after) = i64::try_from(after) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            "events",
+            "SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, limit],
+        )
+    }
+}
+
+/// The unfinished deployments, through the partial index `deployments_active`.
+const ACTIVE_DEPLOYMENTS: &str = "SELECT id, json FROM deployments WHERE active = 1 ORDER BY seq";
+
+/// A key column as text, for error messages.
+fn key_text(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Null => "NULL".to_string(),
+    }
+}
+
+/// Why applying a change failed: SQL (wrapped with the path by the caller) or
+/// something already described.
+enum Failure {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        Failure::Sql(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+fn encode<T: Serialize>(what: &'static str, record: &T) -> Result<String, StoreError> {
+    serde_json::to_string(record).map_err(|source| StoreError::Encode { what, source })
+}
+
+fn int(what: &'static str, value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::OutOfRange { what, value })
+}
+
+/// Applies one change inside the step's transaction.
+fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
+    match change {
+        Change::Meta(m) => {
+            conn.prepare_cached(
+                "INSERT INTO meta (id, json) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+            )?
+            .execute([encode("meta", m)?])?;
+        }
+        Change::Fleet(f) => {
+            conn.prepare_cached(
+                "INSERT INTO fleet (id, json) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+            )?
+            .execute([encode("fleet", f)?])?;
+        }
+        Change::Application(a) => {
+            conn.prepare_cached(
+                "INSERT INTO applications (application_id, name, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (application_id) DO UPDATE
+                 SET name = excluded.name, json = excluded.json",
+            )?
+            .execute(params![a.id(), a.name(), encode("application", a)?])?;
+        }
+        Change::ApplicationDeleted { application_id } => {
+            for sql in [
+                "DELETE FROM targets WHERE deployment_id IN
+                     (SELECT id FROM deployments WHERE application_id = ?1)",
+                "DELETE FROM deployments WHERE application_id = ?1",
+                "DELETE FROM revisions WHERE application_id = ?1",
+                r#"DELETE FROM "groups" WHERE application_id = ?1"#,
+                "DELETE FROM applications WHERE application_id = ?1",
+            ] {
+                conn.prepare_cached(sql)?.execute([application_id])?;
+            }
+        }
+        Change::Group(g) => {
+            conn.prepare_cached(
+                r#"INSERT INTO "groups" (group_id, application_id, json) VALUES (?1, ?2, ?3)
+                   ON CONFLICT (group_id) DO UPDATE
+                   SET application_id = excluded.application_id, json = excluded.json"#,
+            )?
+            .execute(params![
+                g.id(),
+                g.application_id,
+                encode("deployment group", g)?
+            ])?;
+        }
+        Change::GroupDeleted { group_id } => {
+            conn.prepare_cached(r#"DELETE FROM "groups" WHERE group_id = ?1"#)?
+                .execute([group_id])?;
+        }
+        Change::Config(c) => {
+            let name = c.info.deployment_config_name.as_deref().unwrap_or_default();
+            conn.prepare_cached(
+                "INSERT INTO configs (name, json) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![name, encode("deployment config", c)?])?;
+        }
+        Change::ConfigDeleted { name } => {
+            conn.prepare_cached("DELETE FROM configs WHERE name = ?1")?
+                .execute([name])?;
+        }
+        Change::Instance(i) => {
+            let name = i.info.instance_name.as_deref().unwrap_or_default();
+            conn.prepare_cached(
+                "INSERT INTO instances (name, json) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![name, encode("instance", i)?])?;
+        }
+        Change::Revision(r) => {
+            conn.prepare_cached(
+                "INSERT INTO revisions (application_id, key, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (application_id, key) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![r.application_id, r.key, encode("revision", r)?])?;
+        }
+        Change::Deployment(d) => {
+            let json = encode("deployment", d)?;
+            let status = d.status();
+            let args = params![
+                d.id(),
+                int("deployment seq", d.seq)?,
+                d.application_id,
+                d.group_id,
+                status.as_str(),
+                d.create_time(),
+                d.info.external_id,
+                d.run.is_some(),
+                json,
+            ];
+            // The common step (same keys, still running or still finished)
+            // rewrites the row alone and leaves every index as it is.
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE deployments SET status = ?5, json = ?9
+                     WHERE id = ?1 AND seq = ?2 AND application_id = ?3 AND group_id = ?4
+                       AND create_time = ?6 AND external_id IS ?7 AND active = ?8",
+                )?
+                .execute(args)?;
+            if updated == 0 {
+                conn.prepare_cached(
+                    "INSERT INTO deployments
+                         (id, seq, application_id, group_id, status, create_time, external_id,
+                          active, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (id) DO UPDATE SET
+                         seq = excluded.seq,
+                         application_id = excluded.application_id,
+                         group_id = excluded.group_id,
+                         status = excluded.status,
+                         create_time = excluded.create_time,
+                         external_id = excluded.external_id,
+                         active = excluded.active,
+                         json = excluded.json",
+                )?
+                .execute(args)?;
+            }
+        }
+        Change::Target(t) => {
+            let json = encode("target", t)?;
+            let args = params![t.deployment_id, t.index, t.target_id, json];
+            // Same target at the same position: the row alone changes.
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE targets SET json = ?4
+                     WHERE deployment_id = ?1 AND idx = ?2 AND target_id = ?3",
+                )?
+                .execute(args)?;
+            if updated == 0 {
+                conn.prepare_cached(
+                    "INSERT INTO targets (deployment_id, idx, target_id, json)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (deployment_id, idx) DO UPDATE
+                     SET target_id = excluded.target_id, json = excluded.json",
+                )?
+                .execute(args)?;
+            }
+        }
+        Change::Host(h) => {
+            conn.prepare_cached(
+                "INSERT INTO hosts (id, json) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![h.id, encode("host", h)?])?;
+        }
+        Change::Alarm(a) => {
+            conn.prepare_cached(
+                "INSERT INTO alarms (name, json) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![a.name, encode("alarm", a)?])?;
+        }
+        Change::Event(e) => {
+            conn.prepare_cached("INSERT INTO events (seq, json) VALUES (?1, ?2)")?
+                .execute(params![int("event seq", e.seq)?, encode("event", e)?])?;
+        }
+    }
+    Ok(())
+}
+
+/// Archive reads fail as the service's InternalFailure.
+fn internal(e: StoreError) -> ApiError {
+    ApiError::new(Exception::InternalFailure, e.to_string())
+}
+
+impl Archive for Store {
+    fn deployment(&self, id: &str) -> ApiResult<Option<DeploymentRecord>> {
+        Ok(self
+            .rows(
+                "deployments",
+                "SELECT id, json FROM deployments WHERE id = ?1",
+                [id],
+            )
+            .map_err(internal)?
+            .pop())
+    }
+
+    fn targets(&self, deployment_id: &str) -> ApiResult<Vec<TargetRecord>> {
+        self.targets_of(deployment_id).map_err(internal)
+    }
+
+    fn target(&self, deployment_id: &str, target_id: &str) -> ApiResult<Option<TargetRecord>> {
+        Ok(self
+            .rows(
+                "targets",
+                "SELECT idx, json FROM targets WHERE deployment_id = ?1 AND target_id = ?2
+                 ORDER BY idx LIMIT 1",
+                [deployment_id, target_id],
+            )
+            .map_err(internal)?
+            .pop())
+    }
+
+    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<DeploymentRow>> {
+        self.deployment_rows(query).map_err(internal)
+    }
+
+    fn revision(&self, application_id: &str, key: &str) -> ApiResult<Option<RevisionRecord>> {
+        Ok(self
+            .rows(
+                "revisions",
+                "SELECT key, json FROM revisions WHERE application_id = ?1 AND key = ?2",
+                [application_id, key],
+            )
+            .map_err(internal)?
+            .pop())
+    }
+
+    fn revisions(&self, application_id: &str) -> ApiResult<Vec<RevisionRecord>> {
+        self.rows(
+            "revisions",
+            "SELECT key, json FROM revisions WHERE application_id = ?1 ORDER BY key",
+            [application_id],
+        )
+        .map_err(internal)
+    }
+
+    fn events(&self, after: u64, limit: usize) -> ApiResult<Vec<EventRecord>> {
+        self.event_rows(after, limit).map_err(internal)
+    }
+}
+
+/// Support for benchmarks and tests: the query plan SQLite picks for `sql`.
+#[doc(hidden)]
+pub fn explain(store: &Store, sql: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .map_err(|e| store.sql_err(e))?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(3))
+        .map_err(|e| store.sql_err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.sql_err(e))
+}
+
+/// Support for tests: the SQL `load` uses for unfinished deployments.
+#[doc(hidden)]
+pub const LOAD_ACTIVE_SQL: &str = ACTIVE_DEPLOYMENTS;

@@ -1,0 +1,385 @@
+//! The real binary: single ownership of the state file, clear start-up errors,
+//! graceful shutdown, and a deployment that survives `kill -9`.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types::{
+    BundleType, ComputePlatform, DeploymentStatus, Ec2TagFilter, Ec2TagFilterType,
+    RevisionLocation, RevisionLocationType, S3Location,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_codedeck");
+
+fn fleet_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fleet.toml")
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("CODEDECK_STATE")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A running `codedeck serve`, its address and everything it wrote to stderr.
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Served {
+    /// Starts `codedeck serve --listen 127.0.0.1:0 ...` and waits for its banner.
+    fn start(state: &Path, speed: &str) -> Served {
+        let state = state.to_str().expect("utf-8 path");
+        let fleet = fleet_file();
+        let fleet = fleet.to_str().expect("utf-8 path");
+        let mut child = command(&[
+            "serve", "--listen", "127.0.0.1:0", "--state", state, "--speed", speed, "--fleet",
+            fleet, "--seed", "42",
+        ])
+        .spawn()
+        .expect("spawn codedeck");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("codedeck serving CodeDeploy on http://") {
+                    if let Some(addr) = rest.split_whitespace().next().and_then(|a| a.parse().ok())
+                    {
+                        let _ = tx.send(addr);
+                    }
+                }
+                let mut s = sink.lock().expect("log");
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "codedeck serve did not start: {}",
+                    log.lock().expect("log")
+                );
+            }
+        };
+        Served {
+            child,
+            addr,
+            stderr: log,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn client(&self) -> aws_sdk_codedeploy::Client {
+        sdk_client(self.addr)
+    }
+
+    /// SIGTERM, then wait for the exit.
+    fn terminate(mut self) -> (ExitStatus, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: sending a signal to our own child process.
+        let rc = unsafe { libc::kill(pid, libc::SIGTERM) };
+        assert_eq!(rc, 0, "kill(SIGTERM)");
+        let status = wait_exit(&mut self.child, Duration::from_secs(30));
+        // Give the reader thread a moment to collect the last lines.
+        std::thread::sleep(Duration::from_millis(50));
+        let log = self.stderr.lock().expect("log").clone();
+        (status, log)
+    }
+
+    /// SIGKILL: no chance to clean up.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("codedeck did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs `codedeck <args>` expecting it to fail on its own; returns (code, stderr).
+fn run_failing(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = command(args).spawn().expect("spawn");
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    if let Some(mut s) = child.stderr.take() {
+        use std::io::Read;
+        let _ = s.read_to_string(&mut err);
+    }
+    (status.code(), err)
+}
+
+fn sdk_client(addr: SocketAddr) -> aws_sdk_codedeploy::Client {
+    use aws_sdk_codedeploy::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_codedeploy::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .endpoint_url(format!("http://{addr}"))
+        .build();
+    aws_sdk_codedeploy::Client::from_conf(config)
+}
+
+fn assert_one_clear_line(stderr: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("codedeck: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn second_owner_is_refused_and_sigterm_releases_the_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+    let first = Served::start(&state, "1");
+    let state_arg = state.to_str().expect("utf-8");
+    let (code, err) = run_failing(&["serve", "--listen", "127.0.0.1:0", "--state", state_arg]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_one_clear_line(&err);
+    assert!(
+        err.contains(&format!("pid {}", first.pid())),
+        "the error names the owner's pid {}: {err}",
+        first.pid()
+    );
+
+    // Graceful shutdown: exit 0, lock released, the next owner starts.
+    let (status, log) = first.terminate();
+    assert!(status.success(), "exit status {status:?}; stderr: {log}");
+    let again = Served::start(&state, "1");
+    let (status, log) = again.terminate();
+    assert!(status.success(), "{log}");
+}
+
+#[test]
+fn busy_port_has_a_clear_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let (code, err) = run_failing(&["serve", "--listen", &addr, "--state", ":memory:"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_one_clear_line(&err);
+    assert!(
+        err.contains(&format!(
+            "address {addr} is already in use (is another codedeck running?)"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_loopback_needs_allow_remote() {
+    let (code, err) = run_failing(&["serve", "--listen", "0.0.0.0:0", "--state", ":memory:"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_one_clear_line(&err);
+    assert!(err.contains("--allow-remote"), "{err}");
+}
+
+#[test]
+fn bad_fleet_file_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fleet = dir.path().join("broken-fleet.toml");
+    std::fs::write(&fleet, "[[instance]]\nid = 5\n").expect("write");
+    let fleet = fleet.to_str().expect("utf-8");
+    let (code, err) = run_failing(&["serve", "--state", ":memory:", "--fleet", fleet]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_one_clear_line(&err);
+    assert!(err.contains("broken-fleet.toml"), "{err}");
+    let (code, err) = run_failing(&["serve", "--state", ":memory:", "--fleet", "/nonexistent/fleet.toml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("/nonexistent/fleet.toml"), "{err}");
+}
+
+#[test]
+fn no_subcommand_points_to_serve() {
+    let out = Command::new(BIN)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("codedeck serve"));
+}
+
+/// Virtual speed for the kill test: the 3-host OneAtATime deployment takes
+/// about 3 s of wall time, so there is room to kill it half-way.
+const KILL_SPEED: &str = "25";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployment_survives_sigkill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+
+    let server = Served::start(&state, KILL_SPEED);
+    let cd = server.client();
+    cd.create_application()
+        .application_name("my-app")
+        .compute_platform(ComputePlatform::Server)
+        .send()
+        .await
+        .expect("CreateApplication");
+    cd.create_deployment_group()
+        .application_name("my-app")
+        .deployment_group_name("prod")
+        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
+        .ec2_tag_filters(
+            Ec2TagFilter::builder()
+                .key("Name")
+                .value("web")
+                .r#type(Ec2TagFilterType::KeyAndValue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentGroup");
+    let created = cd
+        .create_deployment()
+        .application_name("my-app")
+        .deployment_group_name("prod")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::S3)
+                .s3_location(
+                    S3Location::builder()
+                        .bucket("my-artifacts")
+                        .key("app.zip")
+                        .bundle_type(BundleType::Zip)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeployment");
+    let id = created.deployment_id().expect("deploymentId").to_string();
+
+    // Wait until it is really under way (one host done, others not), then kill -9.
+    let start = Instant::now();
+    loop {
+        let info = cd
+            .get_deployment()
+            .deployment_id(&id)
+            .send()
+            .await
+            .expect("GetDeployment")
+            .deployment_info
+            .expect("deploymentInfo");
+        let status = info.status().cloned();
+        let done = info
+            .deployment_overview()
+            .map(|o| o.succeeded())
+            .unwrap_or(0);
+        assert!(
+            !matches!(
+                status,
+                Some(DeploymentStatus::Failed | DeploymentStatus::Stopped)
+            ),
+            "deployment ended early: {info:?}"
+        );
+        if status == Some(DeploymentStatus::InProgress) && done >= 1 {
+            break;
+        }
+        assert_ne!(
+            status,
+            Some(DeploymentStatus::Succeeded),
+            "finished before it could be killed; lower KILL_SPEED"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "deployment never got under way: {info:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill();
+
+    // Same state file, new process: the deployment carries on and finishes.
+    let server = Served::start(&state, KILL_SPEED);
+    let cd = server.client();
+    let start = Instant::now();
+    let info = loop {
+        let info = cd
+            .get_deployment()
+            .deployment_id(&id)
+            .send()
+            .await
+            .expect("GetDeployment after restart")
+            .deployment_info
+            .expect("deploymentInfo");
+        match info.status() {
+            Some(DeploymentStatus::Succeeded) => break info,
+            Some(DeploymentStatus::Failed | DeploymentStatus::Stopped) => {
+                panic!("deployment did not succeed after the restart: {info:?}")
+            }
+            _ => {}
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "deployment did not finish within 60 s after the restart: {info:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let overview = info.deployment_overview().expect("deploymentOverview");
+    assert_eq!(overview.succeeded(), 3, "{overview:?}");
+
+    let app = cd
+        .get_application()
+        .application_name("my-app")
+        .send()
+        .await
+        .expect("the application survived");
+    assert_eq!(
+        app.application().and_then(|a| a.application_name()),
+        Some("my-app")
+    );
+    let group = cd
+        .get_deployment_group()
+        .application_name("my-app")
+        .deployment_group_name("prod")
+        .send()
+        .await
+        .expect("the deployment group survived");
+    assert_eq!(
+        group
+            .deployment_group_info()
+            .and_then(|g| g.deployment_group_name()),
+        Some("prod")
+    );
+    let (status, log) = server.terminate();
+    assert!(status.success(), "{log}");
+}
