@@ -21,7 +21,9 @@ struct Server {
 impl Server {
     async fn start() -> Server {
         let runtime = Runtime::open(RuntimeOptions::memory(1000.0)).expect("runtime");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(codedeck::api::serve(listener, runtime.clone(), async {
@@ -121,7 +123,10 @@ impl Reply {
         let v = self.json();
         assert_eq!(v["__type"], kind, "body: {v}");
         assert_eq!(self.header("x-amzn-errortype"), Some(kind));
-        v["message"].as_str().expect("message is a string").to_string()
+        v["message"]
+            .as_str()
+            .expect("message is a string")
+            .to_string()
     }
 }
 
@@ -189,9 +194,7 @@ async fn oversized_body() {
     let mut ok = String::from("{\"applicationName\":\"");
     ok.push_str(&"a".repeat(1024 * 1024));
     ok.push_str("\"}");
-    let r = s
-        .post(Some("CodeDeploy_20141006.GetApplication"), ok)
-        .await;
+    let r = s.post(Some("CodeDeploy_20141006.GetApplication"), ok).await;
     assert_ne!(r.status.as_u16(), 413);
     r.assert_common_headers();
     s.stop().await;
@@ -223,9 +226,13 @@ async fn other_methods_and_paths_answer_json() {
 #[tokio::test]
 async fn modeled_error_and_request_ids() {
     let s = Server::start().await;
-    let a = s.op("GetApplication", r#"{"applicationName":"nope"}"#).await;
+    let a = s
+        .op("GetApplication", r#"{"applicationName":"nope"}"#)
+        .await;
     a.assert_error(400, "ApplicationDoesNotExistException");
-    let b = s.op("GetApplication", r#"{"applicationName":"nope"}"#).await;
+    let b = s
+        .op("GetApplication", r#"{"applicationName":"nope"}"#)
+        .await;
     b.assert_error(400, "ApplicationDoesNotExistException");
     assert_ne!(
         a.header("x-amzn-requestid"),
@@ -240,7 +247,12 @@ async fn success_reply_headers_and_empty_request_body() {
     let s = Server::start().await;
     // An empty body counts as `{}`.
     let r = s.op("ListDeploymentConfigs", "").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     r.assert_common_headers();
     let v = r.json();
     let names: Vec<&str> = v["deploymentConfigsList"]
@@ -262,7 +274,12 @@ async fn no_output_operation_answers_an_empty_body() {
             r#"{"applicationName":"empty-body","computePlatform":"Server"}"#,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert!(r.json()["applicationId"].is_string());
     let r = s
         .op(
@@ -270,9 +287,18 @@ async fn no_output_operation_answers_an_empty_body() {
             r#"{"applicationName":"empty-body","newApplicationName":"still-empty"}"#,
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     r.assert_common_headers();
-    assert!(r.body.is_empty(), "body: {:?}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.body.is_empty(),
+        "body: {:?}",
+        String::from_utf8_lossy(&r.body)
+    );
     let r = s
         .op("DeleteApplication", r#"{"applicationName":"still-empty"}"#)
         .await;

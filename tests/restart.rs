@@ -44,8 +44,17 @@ impl Served {
         let fleet = fleet_file();
         let fleet = fleet.to_str().expect("utf-8 path");
         let mut child = command(&[
-            "serve", "--listen", "127.0.0.1:0", "--state", state, "--speed", speed, "--fleet",
-            fleet, "--seed", "42",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            state,
+            "--speed",
+            speed,
+            "--fleet",
+            fleet,
+            "--seed",
+            "42",
         ])
         .spawn()
         .expect("spawn codedeck");
@@ -72,10 +81,7 @@ impl Served {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "codedeck serve did not start: {}",
-                    log.lock().expect("log")
-                );
+                panic!("codedeck serve did not start: {}", log.lock().expect("log"));
             }
         };
         Served {
@@ -222,7 +228,13 @@ fn bad_fleet_file_is_named() {
     assert_eq!(code, Some(1), "{err}");
     assert_one_clear_line(&err);
     assert!(err.contains("broken-fleet.toml"), "{err}");
-    let (code, err) = run_failing(&["serve", "--state", ":memory:", "--fleet", "/nonexistent/fleet.toml"]);
+    let (code, err) = run_failing(&[
+        "serve",
+        "--state",
+        ":memory:",
+        "--fleet",
+        "/nonexistent/fleet.toml",
+    ]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("/nonexistent/fleet.toml"), "{err}");
 }

@@ -154,7 +154,9 @@ impl Exception {
             Exception::DeploymentNotStarted => "DeploymentNotStartedException",
             Exception::DeploymentTargetDoesNotExist => "DeploymentTargetDoesNotExistException",
             Exception::DeploymentTargetIdRequired => "DeploymentTargetIdRequiredException",
-            Exception::DeploymentTargetListSizeExceeded => "DeploymentTargetListSizeExceededException",
+            Exception::DeploymentTargetListSizeExceeded => {
+                "DeploymentTargetListSizeExceededException"
+            }
             Exception::DescriptionTooLong => "DescriptionTooLongException",
             Exception::ECSServiceMappingLimitExceeded => "ECSServiceMappingLimitExceededException",
             Exception::GitHubAccountTokenDoesNotExist => "GitHubAccountTokenDoesNotExistException",
@@ -174,7 +176,9 @@ impl Exception {
             Exception::InvalidArn => "InvalidArnException",
             Exception::InvalidAutoRollbackConfig => "InvalidAutoRollbackConfigException",
             Exception::InvalidAutoScalingGroup => "InvalidAutoScalingGroupException",
-            Exception::InvalidBlueGreenDeploymentConfiguration => "InvalidBlueGreenDeploymentConfigurationException",
+            Exception::InvalidBlueGreenDeploymentConfiguration => {
+                "InvalidBlueGreenDeploymentConfigurationException"
+            }
             Exception::InvalidBucketNameFilter => "InvalidBucketNameFilterException",
             Exception::InvalidComputePlatform => "InvalidComputePlatformException",
             Exception::InvalidDeployedStateFilter => "InvalidDeployedStateFilterException",
@@ -195,19 +199,27 @@ impl Exception {
             Exception::InvalidGitHubAccountTokenName => "InvalidGitHubAccountTokenNameException",
             Exception::InvalidIamSessionArn => "InvalidIamSessionArnException",
             Exception::InvalidIamUserArn => "InvalidIamUserArnException",
-            Exception::InvalidIgnoreApplicationStopFailuresValue => "InvalidIgnoreApplicationStopFailuresValueException",
+            Exception::InvalidIgnoreApplicationStopFailuresValue => {
+                "InvalidIgnoreApplicationStopFailuresValueException"
+            }
             Exception::InvalidInput => "InvalidInputException",
             Exception::InvalidInstanceId => "InvalidInstanceIdException",
             Exception::InvalidInstanceName => "InvalidInstanceNameException",
             Exception::InvalidInstanceStatus => "InvalidInstanceStatusException",
             Exception::InvalidInstanceType => "InvalidInstanceTypeException",
             Exception::InvalidKeyPrefixFilter => "InvalidKeyPrefixFilterException",
-            Exception::InvalidLifecycleEventHookExecutionId => "InvalidLifecycleEventHookExecutionIdException",
-            Exception::InvalidLifecycleEventHookExecutionStatus => "InvalidLifecycleEventHookExecutionStatusException",
+            Exception::InvalidLifecycleEventHookExecutionId => {
+                "InvalidLifecycleEventHookExecutionIdException"
+            }
+            Exception::InvalidLifecycleEventHookExecutionStatus => {
+                "InvalidLifecycleEventHookExecutionStatusException"
+            }
             Exception::InvalidLoadBalancerInfo => "InvalidLoadBalancerInfoException",
             Exception::InvalidMinimumHealthyHostValue => "InvalidMinimumHealthyHostValueException",
             Exception::InvalidNextToken => "InvalidNextTokenException",
-            Exception::InvalidOnPremisesTagCombination => "InvalidOnPremisesTagCombinationException",
+            Exception::InvalidOnPremisesTagCombination => {
+                "InvalidOnPremisesTagCombinationException"
+            }
             Exception::InvalidOperation => "InvalidOperationException",
             Exception::InvalidRegistrationStatus => "InvalidRegistrationStatusException",
             Exception::InvalidRevision => "InvalidRevisionException",
@@ -222,10 +234,16 @@ impl Exception {
             Exception::InvalidTargetGroupPair => "InvalidTargetGroupPairException",
             Exception::InvalidTargetInstances => "InvalidTargetInstancesException",
             Exception::InvalidTimeRange => "InvalidTimeRangeException",
-            Exception::InvalidTrafficRoutingConfiguration => "InvalidTrafficRoutingConfigurationException",
+            Exception::InvalidTrafficRoutingConfiguration => {
+                "InvalidTrafficRoutingConfigurationException"
+            }
             Exception::InvalidTriggerConfig => "InvalidTriggerConfigException",
-            Exception::InvalidUpdateOutdatedInstancesOnlyValue => "InvalidUpdateOutdatedInstancesOnlyValueException",
-            Exception::InvalidZonalDeploymentConfiguration => "InvalidZonalDeploymentConfigurationException",
+            Exception::InvalidUpdateOutdatedInstancesOnlyValue => {
+                "InvalidUpdateOutdatedInstancesOnlyValueException"
+            }
+            Exception::InvalidZonalDeploymentConfiguration => {
+                "InvalidZonalDeploymentConfigurationException"
+            }
             Exception::LifecycleEventAlreadyCompleted => "LifecycleEventAlreadyCompletedException",
             Exception::LifecycleHookLimitExceeded => "LifecycleHookLimitExceededException",
             Exception::MultipleIamArnsProvided => "MultipleIamArnsProvidedException",
@@ -240,7 +258,9 @@ impl Exception {
             Exception::TagSetListLimitExceeded => "TagSetListLimitExceededException",
             Exception::Throttling => "ThrottlingException",
             Exception::TriggerTargetsLimitExceeded => "TriggerTargetsLimitExceededException",
-            Exception::UnsupportedActionForDeploymentType => "UnsupportedActionForDeploymentTypeException",
+            Exception::UnsupportedActionForDeploymentType => {
+                "UnsupportedActionForDeploymentTypeException"
+            }
             Exception::Validation => "ValidationException",
             Exception::Serialization => "SerializationException",
             Exception::UnknownOperation => "UnknownOperationException",
@@ -251,6 +271,14 @@ impl Exception {
 
     /// Whether every operation may answer with it (not tied to one operation's model).
     pub fn is_common(self) -> bool {
-        matches!(self, Exception::Validation | Exception::Serialization | Exception::UnknownOperation | Exception::InternalFailure | Exception::AccessDenied | Exception::Throttling)
+        matches!(
+            self,
+            Exception::Validation
+                | Exception::Serialization
+                | Exception::UnknownOperation
+                | Exception::InternalFailure
+                | Exception::AccessDenied
+                | Exception::Throttling
+        )
     }
 }

@@ -19,7 +19,9 @@ pub fn deployment_id(mut bits: u64) -> String {
 pub fn is_deployment_id(s: &str) -> bool {
     s.len() == 11
         && s.starts_with("d-")
-        && s[2..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s[2..]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// A version-4-shaped UUID built from 128 deterministic bits.
@@ -27,7 +29,9 @@ pub fn uuid_from(hi: u64, lo: u64) -> String {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&hi.to_be_bytes());
     bytes[8..].copy_from_slice(&lo.to_be_bytes());
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// An EC2 instance ID, `i-` + 17 hex digits.
@@ -42,16 +46,28 @@ pub struct Arns<'a> {
 
 impl Arns<'_> {
     pub fn application(&self, app: &str) -> String {
-        format!("arn:aws:codedeploy:{}:{}:application:{app}", self.region, self.account)
+        format!(
+            "arn:aws:codedeploy:{}:{}:application:{app}",
+            self.region, self.account
+        )
     }
     pub fn deployment_group(&self, app: &str, group: &str) -> String {
-        format!("arn:aws:codedeploy:{}:{}:deploymentgroup:{app}/{group}", self.region, self.account)
+        format!(
+            "arn:aws:codedeploy:{}:{}:deploymentgroup:{app}/{group}",
+            self.region, self.account
+        )
     }
     pub fn deployment_config(&self, name: &str) -> String {
-        format!("arn:aws:codedeploy:{}:{}:deploymentconfig:{name}", self.region, self.account)
+        format!(
+            "arn:aws:codedeploy:{}:{}:deploymentconfig:{name}",
+            self.region, self.account
+        )
     }
     pub fn on_premises_instance(&self, name: &str) -> String {
-        format!("arn:aws:codedeploy:{}:{}:instance/{name}", self.region, self.account)
+        format!(
+            "arn:aws:codedeploy:{}:{}:instance/{name}",
+            self.region, self.account
+        )
     }
     pub fn ec2_instance(&self, id: &str) -> String {
         format!("arn:aws:ec2:{}:{}:instance/{id}", self.region, self.account)

@@ -14,7 +14,11 @@ use super::time::Timestamp;
 pub struct AddTagsToOnPremisesInstancesInput {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    #[serde(rename = "instanceNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_names: Option<Vec<String>>,
 }
 
@@ -28,7 +32,11 @@ pub struct Alarm {
 pub struct AlarmConfiguration {
     #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(rename = "ignorePollAlarmFailure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ignorePollAlarmFailure",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ignore_poll_alarm_failure: Option<bool>,
     #[serde(rename = "alarms", default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Vec<Alarm>>,
@@ -44,17 +52,41 @@ pub struct AppSpecContent {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationInfo {
-    #[serde(rename = "applicationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_id: Option<String>,
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "createTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<Timestamp>,
-    #[serde(rename = "linkedToGitHub", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "linkedToGitHub",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub linked_to_git_hub: Option<bool>,
-    #[serde(rename = "gitHubAccountName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "gitHubAccountName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub git_hub_account_name: Option<String>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
 }
 
@@ -72,13 +104,21 @@ pub struct AutoScalingGroup {
     pub name: Option<String>,
     #[serde(rename = "hook", default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<String>,
-    #[serde(rename = "terminationHook", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminationHook",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub termination_hook: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetApplicationRevisionsInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
     #[serde(rename = "revisions", default, skip_serializing_if = "Option::is_none")]
     pub revisions: Option<Vec<RevisionLocation>>,
@@ -86,9 +126,17 @@ pub struct BatchGetApplicationRevisionsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetApplicationRevisionsOutput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_message: Option<String>,
     #[serde(rename = "revisions", default, skip_serializing_if = "Option::is_none")]
     pub revisions: Option<Vec<RevisionInfo>>,
@@ -96,51 +144,95 @@ pub struct BatchGetApplicationRevisionsOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetApplicationsInput {
-    #[serde(rename = "applicationNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetApplicationsOutput {
-    #[serde(rename = "applicationsInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationsInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub applications_info: Option<Vec<ApplicationInfo>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentGroupsInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentGroupsOutput {
-    #[serde(rename = "deploymentGroupsInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupsInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_groups_info: Option<Vec<DeploymentGroupInfo>>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentInstancesInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "instanceIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentInstancesOutput {
-    #[serde(rename = "instancesSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instancesSummary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instances_summary: Option<Vec<InstanceSummary>>,
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentTargetsInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetIds", default, skip_serializing_if = "Option::is_none")]
     pub target_ids: Option<Vec<String>>,
@@ -148,41 +240,73 @@ pub struct BatchGetDeploymentTargetsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentTargetsOutput {
-    #[serde(rename = "deploymentTargets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentTargets",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_targets: Option<Vec<DeploymentTarget>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentsInput {
-    #[serde(rename = "deploymentIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetDeploymentsOutput {
-    #[serde(rename = "deploymentsInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentsInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployments_info: Option<Vec<DeploymentInfo>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetOnPremisesInstancesInput {
-    #[serde(rename = "instanceNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchGetOnPremisesInstancesOutput {
-    #[serde(rename = "instanceInfos", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceInfos",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_infos: Option<Vec<InstanceInfo>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlueGreenDeploymentConfiguration {
-    #[serde(rename = "terminateBlueInstancesOnDeploymentSuccess", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminateBlueInstancesOnDeploymentSuccess",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub terminate_blue_instances_on_deployment_success: Option<BlueInstanceTerminationOption>,
-    #[serde(rename = "deploymentReadyOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentReadyOption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_ready_option: Option<DeploymentReadyOption>,
-    #[serde(rename = "greenFleetProvisioningOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "greenFleetProvisioningOption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub green_fleet_provisioning_option: Option<GreenFleetProvisioningOption>,
 }
 
@@ -190,41 +314,81 @@ pub struct BlueGreenDeploymentConfiguration {
 pub struct BlueInstanceTerminationOption {
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<InstanceAction>,
-    #[serde(rename = "terminationWaitTimeInMinutes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminationWaitTimeInMinutes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub termination_wait_time_in_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CloudFormationTarget {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
-    #[serde(rename = "lastUpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUpdatedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_at: Option<Timestamp>,
-    #[serde(rename = "lifecycleEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_events: Option<Vec<LifecycleEvent>>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TargetStatus>,
-    #[serde(rename = "resourceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resourceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_type: Option<String>,
-    #[serde(rename = "targetVersionWeight", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetVersionWeight",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_version_weight: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContinueDeploymentInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "deploymentWaitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentWaitType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_wait_type: Option<DeploymentWaitType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateApplicationInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -232,133 +396,297 @@ pub struct CreateApplicationInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateApplicationOutput {
-    #[serde(rename = "applicationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentConfigInput {
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "minimumHealthyHosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumHealthyHosts",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_healthy_hosts: Option<MinimumHealthyHosts>,
-    #[serde(rename = "trafficRoutingConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "trafficRoutingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub traffic_routing_config: Option<TrafficRoutingConfig>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
-    #[serde(rename = "zonalConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "zonalConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub zonal_config: Option<ZonalConfig>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentConfigOutput {
-    #[serde(rename = "deploymentConfigId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentGroupInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "ec2TagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ec2TagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ec2_tag_filters: Option<Vec<EC2TagFilter>>,
-    #[serde(rename = "onPremisesInstanceTagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesInstanceTagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_instance_tag_filters: Option<Vec<TagFilter>>,
-    #[serde(rename = "autoScalingGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoScalingGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_scaling_groups: Option<Vec<String>>,
-    #[serde(rename = "serviceRoleArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serviceRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_role_arn: Option<String>,
-    #[serde(rename = "triggerConfigurations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_configurations: Option<Vec<TriggerConfig>>,
-    #[serde(rename = "alarmConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "alarmConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub alarm_configuration: Option<AlarmConfiguration>,
-    #[serde(rename = "autoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    #[serde(rename = "outdatedInstancesStrategy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outdatedInstancesStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outdated_instances_strategy: Option<OutdatedInstancesStrategy>,
-    #[serde(rename = "deploymentStyle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentStyle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_style: Option<DeploymentStyle>,
-    #[serde(rename = "blueGreenDeploymentConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "blueGreenDeploymentConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
-    #[serde(rename = "loadBalancerInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancerInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_info: Option<LoadBalancerInfo>,
     #[serde(rename = "ec2TagSet", default, skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set: Option<EC2TagSet>,
-    #[serde(rename = "ecsServices", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ecsServices",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ecs_services: Option<Vec<ECSService>>,
-    #[serde(rename = "onPremisesTagSet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesTagSet",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_tag_set: Option<OnPremisesTagSet>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    #[serde(rename = "terminationHookEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminationHookEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub termination_hook_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentGroupOutput {
-    #[serde(rename = "deploymentGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
     #[serde(rename = "revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<RevisionLocation>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
-    #[serde(rename = "ignoreApplicationStopFailures", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ignoreApplicationStopFailures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ignore_application_stop_failures: Option<bool>,
-    #[serde(rename = "targetInstances", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetInstances",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_instances: Option<TargetInstances>,
-    #[serde(rename = "autoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    #[serde(rename = "updateOutdatedInstancesOnly", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "updateOutdatedInstancesOnly",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub update_outdated_instances_only: Option<bool>,
-    #[serde(rename = "fileExistsBehavior", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fileExistsBehavior",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub file_exists_behavior: Option<FileExistsBehavior>,
-    #[serde(rename = "overrideAlarmConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "overrideAlarmConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub override_alarm_configuration: Option<AlarmConfiguration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateDeploymentOutput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteApplicationInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentConfigInput {
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentGroupInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteDeploymentGroupOutput {
-    #[serde(rename = "hooksNotCleanedUp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "hooksNotCleanedUp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hooks_not_cleaned_up: Option<Vec<AutoScalingGroup>>,
 }
 
@@ -376,143 +704,366 @@ pub struct DeleteGitHubAccountTokenOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteResourcesByExternalIdInput {
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteResourcesByExternalIdOutput {
-}
+pub struct DeleteResourcesByExternalIdOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentConfigInfo {
-    #[serde(rename = "deploymentConfigId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_id: Option<String>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "minimumHealthyHosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumHealthyHosts",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_healthy_hosts: Option<MinimumHealthyHosts>,
-    #[serde(rename = "createTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<Timestamp>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
-    #[serde(rename = "trafficRoutingConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "trafficRoutingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub traffic_routing_config: Option<TrafficRoutingConfig>,
-    #[serde(rename = "zonalConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "zonalConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub zonal_config: Option<ZonalConfig>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentGroupInfo {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_id: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "ec2TagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ec2TagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ec2_tag_filters: Option<Vec<EC2TagFilter>>,
-    #[serde(rename = "onPremisesInstanceTagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesInstanceTagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_instance_tag_filters: Option<Vec<TagFilter>>,
-    #[serde(rename = "autoScalingGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoScalingGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_scaling_groups: Option<Vec<AutoScalingGroup>>,
-    #[serde(rename = "serviceRoleArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serviceRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_role_arn: Option<String>,
-    #[serde(rename = "targetRevision", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_revision: Option<RevisionLocation>,
-    #[serde(rename = "triggerConfigurations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_configurations: Option<Vec<TriggerConfig>>,
-    #[serde(rename = "alarmConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "alarmConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub alarm_configuration: Option<AlarmConfiguration>,
-    #[serde(rename = "autoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    #[serde(rename = "deploymentStyle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentStyle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_style: Option<DeploymentStyle>,
-    #[serde(rename = "outdatedInstancesStrategy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outdatedInstancesStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outdated_instances_strategy: Option<OutdatedInstancesStrategy>,
-    #[serde(rename = "blueGreenDeploymentConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "blueGreenDeploymentConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
-    #[serde(rename = "loadBalancerInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancerInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_info: Option<LoadBalancerInfo>,
-    #[serde(rename = "lastSuccessfulDeployment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastSuccessfulDeployment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_successful_deployment: Option<LastDeploymentInfo>,
-    #[serde(rename = "lastAttemptedDeployment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastAttemptedDeployment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_attempted_deployment: Option<LastDeploymentInfo>,
     #[serde(rename = "ec2TagSet", default, skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set: Option<EC2TagSet>,
-    #[serde(rename = "onPremisesTagSet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesTagSet",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_tag_set: Option<OnPremisesTagSet>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
-    #[serde(rename = "ecsServices", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ecsServices",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ecs_services: Option<Vec<ECSService>>,
-    #[serde(rename = "terminationHookEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminationHookEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub termination_hook_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentInfo {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "previousRevision", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "previousRevision",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub previous_revision: Option<RevisionLocation>,
     #[serde(rename = "revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<RevisionLocation>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeploymentStatus>,
-    #[serde(rename = "errorInformation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorInformation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_information: Option<ErrorInformation>,
-    #[serde(rename = "createTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<Timestamp>,
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Timestamp>,
-    #[serde(rename = "completeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "completeTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub complete_time: Option<Timestamp>,
-    #[serde(rename = "deploymentOverview", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentOverview",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_overview: Option<DeploymentOverview>,
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     #[serde(rename = "creator", default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<DeploymentCreator>,
-    #[serde(rename = "ignoreApplicationStopFailures", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ignoreApplicationStopFailures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ignore_application_stop_failures: Option<bool>,
-    #[serde(rename = "autoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    #[serde(rename = "updateOutdatedInstancesOnly", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "updateOutdatedInstancesOnly",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub update_outdated_instances_only: Option<bool>,
-    #[serde(rename = "rollbackInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "rollbackInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rollback_info: Option<RollbackInfo>,
-    #[serde(rename = "deploymentStyle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentStyle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_style: Option<DeploymentStyle>,
-    #[serde(rename = "targetInstances", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetInstances",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_instances: Option<TargetInstances>,
-    #[serde(rename = "instanceTerminationWaitTimeStarted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceTerminationWaitTimeStarted",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_termination_wait_time_started: Option<bool>,
-    #[serde(rename = "blueGreenDeploymentConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "blueGreenDeploymentConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
-    #[serde(rename = "loadBalancerInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancerInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_info: Option<LoadBalancerInfo>,
-    #[serde(rename = "additionalDeploymentStatusInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "additionalDeploymentStatusInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub additional_deployment_status_info: Option<String>,
-    #[serde(rename = "fileExistsBehavior", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fileExistsBehavior",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub file_exists_behavior: Option<FileExistsBehavior>,
-    #[serde(rename = "deploymentStatusMessages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentStatusMessages",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_status_messages: Option<Vec<String>>,
-    #[serde(rename = "computePlatform", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "computePlatform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compute_platform: Option<ComputePlatform>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<String>,
-    #[serde(rename = "relatedDeployments", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "relatedDeployments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub related_deployments: Option<RelatedDeployments>,
-    #[serde(rename = "overrideAlarmConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "overrideAlarmConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub override_alarm_configuration: Option<AlarmConfiguration>,
 }
 
@@ -520,7 +1071,11 @@ pub struct DeploymentInfo {
 pub struct DeploymentOverview {
     #[serde(rename = "Pending", default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<i64>,
-    #[serde(rename = "InProgress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "InProgress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub in_progress: Option<i64>,
     #[serde(rename = "Succeeded", default, skip_serializing_if = "Option::is_none")]
     pub succeeded: Option<i64>,
@@ -534,37 +1089,73 @@ pub struct DeploymentOverview {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentReadyOption {
-    #[serde(rename = "actionOnTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "actionOnTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub action_on_timeout: Option<DeploymentReadyAction>,
-    #[serde(rename = "waitTimeInMinutes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "waitTimeInMinutes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wait_time_in_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentStyle {
-    #[serde(rename = "deploymentType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_type: Option<DeploymentType>,
-    #[serde(rename = "deploymentOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentOption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_option: Option<DeploymentOption>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentTarget {
-    #[serde(rename = "deploymentTargetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentTargetType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_target_type: Option<DeploymentTargetType>,
-    #[serde(rename = "instanceTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_target: Option<InstanceTarget>,
-    #[serde(rename = "lambdaTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lambdaTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lambda_target: Option<LambdaTarget>,
     #[serde(rename = "ecsTarget", default, skip_serializing_if = "Option::is_none")]
     pub ecs_target: Option<ECSTarget>,
-    #[serde(rename = "cloudFormationTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "cloudFormationTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_formation_target: Option<CloudFormationTarget>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeregisterOnPremisesInstanceInput {
-    #[serde(rename = "instanceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_name: Option<String>,
 }
 
@@ -572,7 +1163,11 @@ pub struct DeregisterOnPremisesInstanceInput {
 pub struct Diagnostics {
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<LifecycleErrorCode>,
-    #[serde(rename = "scriptName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "scriptName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub script_name: Option<String>,
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -592,33 +1187,61 @@ pub struct EC2TagFilter {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EC2TagSet {
-    #[serde(rename = "ec2TagSetList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ec2TagSetList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ec2_tag_set_list: Option<Vec<Vec<EC2TagFilter>>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ECSService {
-    #[serde(rename = "serviceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_name: Option<String>,
-    #[serde(rename = "clusterName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "clusterName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cluster_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ECSTarget {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
     #[serde(rename = "targetArn", default, skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<String>,
-    #[serde(rename = "lastUpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUpdatedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_at: Option<Timestamp>,
-    #[serde(rename = "lifecycleEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_events: Option<Vec<LifecycleEvent>>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TargetStatus>,
-    #[serde(rename = "taskSetsInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "taskSetsInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task_sets_info: Option<Vec<ECSTaskSet>>,
 }
 
@@ -626,19 +1249,43 @@ pub struct ECSTarget {
 pub struct ECSTaskSet {
     #[serde(rename = "identifer", default, skip_serializing_if = "Option::is_none")]
     pub identifer: Option<String>,
-    #[serde(rename = "desiredCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "desiredCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub desired_count: Option<i64>,
-    #[serde(rename = "pendingCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "pendingCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pending_count: Option<i64>,
-    #[serde(rename = "runningCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "runningCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub running_count: Option<i64>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(rename = "trafficWeight", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "trafficWeight",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub traffic_weight: Option<f64>,
-    #[serde(rename = "targetGroup", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_group: Option<TargetGroupInfo>,
-    #[serde(rename = "taskSetLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "taskSetLabel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task_set_label: Option<TargetLabel>,
 }
 
@@ -658,33 +1305,65 @@ pub struct ErrorInformation {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GenericRevisionInfo {
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
-    #[serde(rename = "deploymentGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_groups: Option<Vec<String>>,
-    #[serde(rename = "firstUsedTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "firstUsedTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_used_time: Option<Timestamp>,
-    #[serde(rename = "lastUsedTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUsedTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_used_time: Option<Timestamp>,
-    #[serde(rename = "registerTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "registerTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub register_time: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApplicationInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApplicationOutput {
-    #[serde(rename = "application", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "application",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application: Option<ApplicationInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApplicationRevisionInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
     #[serde(rename = "revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<RevisionLocation>,
@@ -692,69 +1371,121 @@ pub struct GetApplicationRevisionInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetApplicationRevisionOutput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
     #[serde(rename = "revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<RevisionLocation>,
-    #[serde(rename = "revisionInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "revisionInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub revision_info: Option<GenericRevisionInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentConfigInput {
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentConfigOutput {
-    #[serde(rename = "deploymentConfigInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_info: Option<DeploymentConfigInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentGroupInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentGroupOutput {
-    #[serde(rename = "deploymentGroupInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_info: Option<DeploymentGroupInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentInstanceInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "instanceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentInstanceOutput {
-    #[serde(rename = "instanceSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceSummary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_summary: Option<InstanceSummary>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentOutput {
-    #[serde(rename = "deploymentInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_info: Option<DeploymentInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentTargetInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
@@ -762,25 +1493,41 @@ pub struct GetDeploymentTargetInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeploymentTargetOutput {
-    #[serde(rename = "deploymentTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_target: Option<DeploymentTarget>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetOnPremisesInstanceInput {
-    #[serde(rename = "instanceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetOnPremisesInstanceOutput {
-    #[serde(rename = "instanceInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_info: Option<InstanceInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GitHubLocation {
-    #[serde(rename = "repository", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "repository",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub repository: Option<String>,
     #[serde(rename = "commitId", default, skip_serializing_if = "Option::is_none")]
     pub commit_id: Option<String>,
@@ -794,17 +1541,41 @@ pub struct GreenFleetProvisioningOption {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceInfo {
-    #[serde(rename = "instanceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_name: Option<String>,
-    #[serde(rename = "iamSessionArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "iamSessionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iam_session_arn: Option<String>,
-    #[serde(rename = "iamUserArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "iamUserArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iam_user_arn: Option<String>,
-    #[serde(rename = "instanceArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_arn: Option<String>,
-    #[serde(rename = "registerTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "registerTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub register_time: Option<Timestamp>,
-    #[serde(rename = "deregisterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deregisterTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deregister_time: Option<Timestamp>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -812,23 +1583,47 @@ pub struct InstanceInfo {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceSummary {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "instanceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_id: Option<String>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InstanceStatus>,
-    #[serde(rename = "lastUpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUpdatedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_at: Option<Timestamp>,
-    #[serde(rename = "lifecycleEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_events: Option<Vec<LifecycleEvent>>,
-    #[serde(rename = "instanceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_type: Option<InstanceType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceTarget {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
@@ -836,31 +1631,67 @@ pub struct InstanceTarget {
     pub target_arn: Option<String>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TargetStatus>,
-    #[serde(rename = "lastUpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUpdatedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_at: Option<Timestamp>,
-    #[serde(rename = "lifecycleEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_events: Option<Vec<LifecycleEvent>>,
-    #[serde(rename = "instanceLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceLabel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_label: Option<TargetLabel>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LambdaFunctionInfo {
-    #[serde(rename = "functionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "functionName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub function_name: Option<String>,
-    #[serde(rename = "functionAlias", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "functionAlias",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub function_alias: Option<String>,
-    #[serde(rename = "currentVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "currentVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_version: Option<String>,
-    #[serde(rename = "targetVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_version: Option<String>,
-    #[serde(rename = "targetVersionWeight", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetVersionWeight",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_version_weight: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LambdaTarget {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
@@ -868,31 +1699,59 @@ pub struct LambdaTarget {
     pub target_arn: Option<String>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TargetStatus>,
-    #[serde(rename = "lastUpdatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastUpdatedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_at: Option<Timestamp>,
-    #[serde(rename = "lifecycleEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_events: Option<Vec<LifecycleEvent>>,
-    #[serde(rename = "lambdaFunctionInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lambdaFunctionInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lambda_function_info: Option<LambdaFunctionInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LastDeploymentInfo {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeploymentStatus>,
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
-    #[serde(rename = "createTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LifecycleEvent {
-    #[serde(rename = "lifecycleEventName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEventName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_event_name: Option<String>,
-    #[serde(rename = "diagnostics", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "diagnostics",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub diagnostics: Option<Diagnostics>,
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Timestamp>,
@@ -904,7 +1763,11 @@ pub struct LifecycleEvent {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListApplicationRevisionsInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
     #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<ApplicationRevisionSortBy>,
@@ -912,7 +1775,11 @@ pub struct ListApplicationRevisionsInput {
     pub sort_order: Option<SortOrder>,
     #[serde(rename = "s3Bucket", default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
-    #[serde(rename = "s3KeyPrefix", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "s3KeyPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub s3_key_prefix: Option<String>,
     #[serde(rename = "deployed", default, skip_serializing_if = "Option::is_none")]
     pub deployed: Option<ListStateFilterAction>,
@@ -936,7 +1803,11 @@ pub struct ListApplicationsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListApplicationsOutput {
-    #[serde(rename = "applications", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applications",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub applications: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -950,7 +1821,11 @@ pub struct ListDeploymentConfigsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentConfigsOutput {
-    #[serde(rename = "deploymentConfigsList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigsList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_configs_list: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -958,7 +1833,11 @@ pub struct ListDeploymentConfigsOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentGroupsInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -966,9 +1845,17 @@ pub struct ListDeploymentGroupsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentGroupsOutput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_groups: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -976,19 +1863,35 @@ pub struct ListDeploymentGroupsOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentInstancesInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(rename = "instanceStatusFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceStatusFilter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_status_filter: Option<Vec<InstanceStatus>>,
-    #[serde(rename = "instanceTypeFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceTypeFilter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_type_filter: Option<Vec<InstanceType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentInstancesOutput {
-    #[serde(rename = "instancesList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instancesList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instances_list: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -996,11 +1899,19 @@ pub struct ListDeploymentInstancesOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentTargetsInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(rename = "targetFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_filters: Option<BTreeMap<String, Vec<String>>>,
 }
 
@@ -1014,15 +1925,35 @@ pub struct ListDeploymentTargetsOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentsInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "deploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_group_name: Option<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_id: Option<String>,
-    #[serde(rename = "includeOnlyStatuses", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "includeOnlyStatuses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub include_only_statuses: Option<Vec<DeploymentStatus>>,
-    #[serde(rename = "createTimeRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createTimeRange",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time_range: Option<TimeRange>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1030,7 +1961,11 @@ pub struct ListDeploymentsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListDeploymentsOutput {
-    #[serde(rename = "deployments", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deployments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployments: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1044,7 +1979,11 @@ pub struct ListGitHubAccountTokenNamesInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListGitHubAccountTokenNamesOutput {
-    #[serde(rename = "tokenNameList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tokenNameList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub token_name_list: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1052,9 +1991,17 @@ pub struct ListGitHubAccountTokenNamesOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListOnPremisesInstancesInput {
-    #[serde(rename = "registrationStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "registrationStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub registration_status: Option<RegistrationStatus>,
-    #[serde(rename = "tagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tag_filters: Option<Vec<TagFilter>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1062,7 +2009,11 @@ pub struct ListOnPremisesInstancesInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListOnPremisesInstancesOutput {
-    #[serde(rename = "instanceNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_names: Option<Vec<String>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1070,7 +2021,11 @@ pub struct ListOnPremisesInstancesOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListTagsForResourceInput {
-    #[serde(rename = "ResourceArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ResourceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_arn: Option<String>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -1086,11 +2041,23 @@ pub struct ListTagsForResourceOutput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadBalancerInfo {
-    #[serde(rename = "elbInfoList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "elbInfoList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub elb_info_list: Option<Vec<ELBInfo>>,
-    #[serde(rename = "targetGroupInfoList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetGroupInfoList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_group_info_list: Option<Vec<TargetGroupInfo>>,
-    #[serde(rename = "targetGroupPairInfoList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetGroupPairInfoList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_group_pair_info_list: Option<Vec<TargetGroupPairInfo>>,
 }
 
@@ -1112,15 +2079,27 @@ pub struct MinimumHealthyHostsPerZone {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnPremisesTagSet {
-    #[serde(rename = "onPremisesTagSetList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesTagSetList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_tag_set_list: Option<Vec<Vec<TagFilter>>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutLifecycleEventHookExecutionStatusInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "lifecycleEventHookExecutionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEventHookExecutionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_event_hook_execution_id: Option<String>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LifecycleEventStatus>,
@@ -1128,7 +2107,11 @@ pub struct PutLifecycleEventHookExecutionStatusInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutLifecycleEventHookExecutionStatusOutput {
-    #[serde(rename = "lifecycleEventHookExecutionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lifecycleEventHookExecutionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lifecycle_event_hook_execution_id: Option<String>,
 }
 
@@ -1142,9 +2125,17 @@ pub struct RawString {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegisterApplicationRevisionInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     #[serde(rename = "revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<RevisionLocation>,
@@ -1152,19 +2143,39 @@ pub struct RegisterApplicationRevisionInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegisterOnPremisesInstanceInput {
-    #[serde(rename = "instanceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_name: Option<String>,
-    #[serde(rename = "iamSessionArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "iamSessionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iam_session_arn: Option<String>,
-    #[serde(rename = "iamUserArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "iamUserArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iam_user_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RelatedDeployments {
-    #[serde(rename = "autoUpdateOutdatedInstancesRootDeploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoUpdateOutdatedInstancesRootDeploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_update_outdated_instances_root_deployment_id: Option<String>,
-    #[serde(rename = "autoUpdateOutdatedInstancesDeploymentIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoUpdateOutdatedInstancesDeploymentIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_update_outdated_instances_deployment_ids: Option<Vec<String>>,
 }
 
@@ -1172,39 +2183,79 @@ pub struct RelatedDeployments {
 pub struct RemoveTagsFromOnPremisesInstancesInput {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    #[serde(rename = "instanceNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "instanceNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instance_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevisionInfo {
-    #[serde(rename = "revisionLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "revisionLocation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub revision_location: Option<RevisionLocation>,
-    #[serde(rename = "genericRevisionInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "genericRevisionInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub generic_revision_info: Option<GenericRevisionInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevisionLocation {
-    #[serde(rename = "revisionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "revisionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub revision_type: Option<RevisionLocationType>,
-    #[serde(rename = "s3Location", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "s3Location",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub s3_location: Option<S3Location>,
-    #[serde(rename = "gitHubLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "gitHubLocation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub git_hub_location: Option<GitHubLocation>,
     #[serde(rename = "string", default, skip_serializing_if = "Option::is_none")]
     pub string: Option<RawString>,
-    #[serde(rename = "appSpecContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "appSpecContent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub app_spec_content: Option<AppSpecContent>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RollbackInfo {
-    #[serde(rename = "rollbackDeploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "rollbackDeploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rollback_deployment_id: Option<String>,
-    #[serde(rename = "rollbackTriggeringDeploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "rollbackTriggeringDeploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rollback_triggering_deployment_id: Option<String>,
-    #[serde(rename = "rollbackMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "rollbackMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rollback_message: Option<String>,
 }
 
@@ -1214,7 +2265,11 @@ pub struct S3Location {
     pub bucket: Option<String>,
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(rename = "bundleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "bundleType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub bundle_type: Option<BundleType>,
     #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -1224,15 +2279,27 @@ pub struct S3Location {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkipWaitTimeForInstanceTerminationInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopDeploymentInput {
-    #[serde(rename = "deploymentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_id: Option<String>,
-    #[serde(rename = "autoRollbackEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_enabled: Option<bool>,
 }
 
@@ -1240,7 +2307,11 @@ pub struct StopDeploymentInput {
 pub struct StopDeploymentOutput {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StopStatus>,
-    #[serde(rename = "statusMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "statusMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status_message: Option<String>,
 }
 
@@ -1264,15 +2335,18 @@ pub struct TagFilter {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TagResourceInput {
-    #[serde(rename = "ResourceArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ResourceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_arn: Option<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TagResourceOutput {
-}
+pub struct TagResourceOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TargetGroupInfo {
@@ -1282,19 +2356,39 @@ pub struct TargetGroupInfo {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TargetGroupPairInfo {
-    #[serde(rename = "targetGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_groups: Option<Vec<TargetGroupInfo>>,
-    #[serde(rename = "prodTrafficRoute", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "prodTrafficRoute",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prod_traffic_route: Option<TrafficRoute>,
-    #[serde(rename = "testTrafficRoute", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "testTrafficRoute",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub test_traffic_route: Option<TrafficRoute>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TargetInstances {
-    #[serde(rename = "tagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tag_filters: Option<Vec<EC2TagFilter>>,
-    #[serde(rename = "autoScalingGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoScalingGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_scaling_groups: Option<Vec<String>>,
     #[serde(rename = "ec2TagSet", default, skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set: Option<EC2TagSet>,
@@ -1302,17 +2396,33 @@ pub struct TargetInstances {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeBasedCanary {
-    #[serde(rename = "canaryPercentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "canaryPercentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub canary_percentage: Option<i32>,
-    #[serde(rename = "canaryInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "canaryInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub canary_interval: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeBasedLinear {
-    #[serde(rename = "linearPercentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "linearPercentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub linear_percentage: Option<i32>,
-    #[serde(rename = "linearInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "linearInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub linear_interval: Option<i32>,
 }
 
@@ -1326,7 +2436,11 @@ pub struct TimeRange {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrafficRoute {
-    #[serde(rename = "listenerArns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "listenerArns",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub listener_arns: Option<Vec<String>>,
 }
 
@@ -1334,97 +2448,215 @@ pub struct TrafficRoute {
 pub struct TrafficRoutingConfig {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TrafficRoutingType>,
-    #[serde(rename = "timeBasedCanary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timeBasedCanary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_based_canary: Option<TimeBasedCanary>,
-    #[serde(rename = "timeBasedLinear", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "timeBasedLinear",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_based_linear: Option<TimeBasedLinear>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TriggerConfig {
-    #[serde(rename = "triggerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_name: Option<String>,
-    #[serde(rename = "triggerTargetArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerTargetArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_target_arn: Option<String>,
-    #[serde(rename = "triggerEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerEvents",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_events: Option<Vec<TriggerEventType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UntagResourceInput {
-    #[serde(rename = "ResourceArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ResourceArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resource_arn: Option<String>,
     #[serde(rename = "TagKeys", default, skip_serializing_if = "Option::is_none")]
     pub tag_keys: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UntagResourceOutput {
-}
+pub struct UntagResourceOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateApplicationInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "newApplicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "newApplicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub new_application_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDeploymentGroupInput {
-    #[serde(rename = "applicationName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_name: Option<String>,
-    #[serde(rename = "currentDeploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "currentDeploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_deployment_group_name: Option<String>,
-    #[serde(rename = "newDeploymentGroupName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "newDeploymentGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub new_deployment_group_name: Option<String>,
-    #[serde(rename = "deploymentConfigName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentConfigName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_config_name: Option<String>,
-    #[serde(rename = "ec2TagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ec2TagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ec2_tag_filters: Option<Vec<EC2TagFilter>>,
-    #[serde(rename = "onPremisesInstanceTagFilters", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesInstanceTagFilters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_instance_tag_filters: Option<Vec<TagFilter>>,
-    #[serde(rename = "autoScalingGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoScalingGroups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_scaling_groups: Option<Vec<String>>,
-    #[serde(rename = "serviceRoleArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serviceRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_role_arn: Option<String>,
-    #[serde(rename = "triggerConfigurations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "triggerConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trigger_configurations: Option<Vec<TriggerConfig>>,
-    #[serde(rename = "alarmConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "alarmConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub alarm_configuration: Option<AlarmConfiguration>,
-    #[serde(rename = "autoRollbackConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "autoRollbackConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    #[serde(rename = "outdatedInstancesStrategy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outdatedInstancesStrategy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outdated_instances_strategy: Option<OutdatedInstancesStrategy>,
-    #[serde(rename = "deploymentStyle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deploymentStyle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deployment_style: Option<DeploymentStyle>,
-    #[serde(rename = "blueGreenDeploymentConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "blueGreenDeploymentConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
-    #[serde(rename = "loadBalancerInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancerInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_info: Option<LoadBalancerInfo>,
     #[serde(rename = "ec2TagSet", default, skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set: Option<EC2TagSet>,
-    #[serde(rename = "ecsServices", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ecsServices",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ecs_services: Option<Vec<ECSService>>,
-    #[serde(rename = "onPremisesTagSet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "onPremisesTagSet",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_premises_tag_set: Option<OnPremisesTagSet>,
-    #[serde(rename = "terminationHookEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "terminationHookEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub termination_hook_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDeploymentGroupOutput {
-    #[serde(rename = "hooksNotCleanedUp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "hooksNotCleanedUp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hooks_not_cleaned_up: Option<Vec<AutoScalingGroup>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ZonalConfig {
-    #[serde(rename = "firstZoneMonitorDurationInSeconds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "firstZoneMonitorDurationInSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_zone_monitor_duration_in_seconds: Option<i64>,
-    #[serde(rename = "monitorDurationInSeconds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "monitorDurationInSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub monitor_duration_in_seconds: Option<i64>,
-    #[serde(rename = "minimumHealthyHostsPerZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumHealthyHostsPerZone",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_healthy_hosts_per_zone: Option<MinimumHealthyHostsPerZone>,
 }
-

@@ -34,7 +34,9 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let secs = f64::deserialize(d)?;
         if !secs.is_finite() {
-            return Err(serde::de::Error::custom("timestamp must be a finite number"));
+            return Err(serde::de::Error::custom(
+                "timestamp must be a finite number",
+            ));
         }
         Ok(Timestamp((secs * 1000.0).round() as Millis))
     }

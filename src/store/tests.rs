@@ -862,7 +862,6 @@ fn an_older_schema_is_migrated_in_place() {
         store.load().expect("load").alarms,
         vec![alarm("cpu", AlarmState::Alarm)]
     );
-    // Every table of the current schema is usable.
     // Every table of the current schema is usable (its alarm "cpu" replaces
     // the migrated one).
     let expected = everything_committed(&mut store);

@@ -1,7 +1,7 @@
 //! RegisterApplicationRevision, GetApplicationRevision,
 //! BatchGetApplicationRevisions, ListApplicationRevisions.
 
-use super::{batch_limit, page_offset};
+use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
 use crate::engine::archive::Archive;
 use crate::engine::deploy::revision_key;
 use crate::engine::error::{err, ApiResult};
@@ -203,24 +203,67 @@ impl Engine {
                 }
             })
             .collect();
-        // Without sortBy the order is arbitrary in AWS; codedeck uses the key for stability.
-        revs.sort_by(|a, b| a.key.cmp(&b.key));
-        if let Some(by) = &input.sort_by {
-            let time = |r: &RevisionRecord| match by {
-                ApplicationRevisionSortBy::FirstUsedTime => r.info.first_used_time,
-                ApplicationRevisionSortBy::LastUsedTime => r.info.last_used_time,
-                _ => r.info.register_time,
+        // Without sortBy the order is arbitrary in AWS; codedeck uses the key for
+        // stability. The order is a total order on (time, key), so pages are
+        // keyset pages: revisions registered between pages are never returned
+        // twice, and none that existed is skipped.
+        let by = input.sort_by.clone();
+        let sort_key = |r: &RevisionRecord| -> (Option<Millis>, String) {
+            let time = match &by {
+                None => None,
+                Some(ApplicationRevisionSortBy::FirstUsedTime) => r.info.first_used_time,
+                Some(ApplicationRevisionSortBy::LastUsedTime) => r.info.last_used_time,
+                Some(_) => r.info.register_time,
             };
-            revs.sort_by_key(|r| time(r));
-            if input.sort_order == Some(SortOrder::Descending) {
-                revs.reverse();
-            }
+            (time.map(|t| t.0), r.key.clone())
+        };
+        let descending = by.is_some() && input.sort_order == Some(SortOrder::Descending);
+        revs.sort_by_cached_key(|r| sort_key(r));
+        if descending {
+            revs.reverse();
         }
-        let locations: Vec<RevisionLocation> = revs.into_iter().map(|r| r.location).collect();
-        let (page, next) = page_offset(&locations, input.next_token.as_deref())?;
+        let start = match decode_token(input.next_token.as_deref())? {
+            None => 0,
+            Some(cursor) => {
+                let Some(after) = revision_cursor(&cursor) else {
+                    return err(Exception::InvalidNextToken, "The next token is not valid.");
+                };
+                revs.iter()
+                    .position(|r| {
+                        let k = sort_key(r);
+                        if descending {
+                            k < after
+                        } else {
+                            k > after
+                        }
+                    })
+                    .unwrap_or(revs.len())
+            }
+        };
+        let page: Vec<&RevisionRecord> = revs[start..].iter().take(PAGE_SIZE).collect();
+        let next = (start + page.len() < revs.len())
+            .then(|| page.last().map(|r| encode_revision_cursor(&sort_key(r))))
+            .flatten();
+        let page: Vec<RevisionLocation> = page.into_iter().map(|r| r.location.clone()).collect();
         Ok(ListApplicationRevisionsOutput {
             revisions: Some(page),
             next_token: next,
         })
     }
+}
+
+/// A ListApplicationRevisions cursor: the last item's sort time and key.
+fn encode_revision_cursor((time, key): &(Option<Millis>, String)) -> String {
+    let time = time.map(|t| t.to_string()).unwrap_or_default();
+    encode_token(&format!("rev:{time}:{key}"))
+}
+
+fn revision_cursor(cursor: &str) -> Option<(Option<Millis>, String)> {
+    let (time, key) = cursor.strip_prefix("rev:")?.split_once(':')?;
+    let time = if time.is_empty() {
+        None
+    } else {
+        Some(time.parse().ok()?)
+    };
+    Some((time, key.to_string()))
 }

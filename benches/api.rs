@@ -1,0 +1,403 @@
+//! Load generator for the CodeDeploy API on loopback, server in-process.
+//!
+//! `cargo bench --bench api`. Knobs (environment):
+//! - `CODEDECK_BENCH_CONNS` (default 16): concurrent keep-alive connections;
+//! - `CODEDECK_BENCH_REQUESTS` (default 200000) / `CODEDECK_BENCH_SECS` (default 10):
+//!   GetDeployment phase bound, whichever comes first;
+//! - `CODEDECK_BENCH_DEPLOYMENTS` (default 1000): deployments in the lifecycle phase.
+//!
+//! Phase 1: GetDeployment for an existing deployment from N connections.
+//! Phase 2: CreateDeployment, then GetDeployment until it finishes, 1,000
+//! times over N groups at a high clock speed.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use codedeck::runtime::{Runtime, RuntimeOptions};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+
+type Sender = SendRequest<Full<Bytes>>;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn connect(addr: SocketAddr) -> Result<Sender, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("nodelay: {e}"))?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// One API call; the status and the raw body.
+async fn call_raw(sender: &mut Sender, op: &str, body: Bytes) -> Result<(u16, Bytes), String> {
+    sender.ready().await.map_err(|e| format!("ready: {e}"))?;
+    let req = hyper::Request::post("/")
+        .header("host", "127.0.0.1")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", format!("CodeDeploy_20141006.{op}"))
+        .body(Full::new(body))
+        .map_err(|e| format!("request: {e}"))?;
+    let res = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("{op}: {e}"))?;
+    let status = res.status().as_u16();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{op} body: {e}"))?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// One API call that must succeed; its JSON reply (`null` for an empty body).
+async fn call(sender: &mut Sender, op: &str, body: Value) -> Result<Value, String> {
+    let (status, bytes) = call_raw(sender, op, Bytes::from(body.to_string())).await?;
+    let v: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| format!("{op}: reply is not JSON: {e}"))?
+    };
+    if status != 200 {
+        return Err(format!(
+            "{op} answered HTTP {status}: {} {}",
+            v["__type"].as_str().unwrap_or("?"),
+            v["message"].as_str().unwrap_or("")
+        ));
+    }
+    Ok(v)
+}
+
+struct Stats {
+    name: &'static str,
+    micros: Vec<u32>,
+}
+
+impl Stats {
+    fn new(name: &'static str) -> Stats {
+        Stats {
+            name,
+            micros: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, d: Duration) {
+        self.micros
+            .push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+    }
+
+    fn report(&mut self, wall: Duration) {
+        self.micros.sort_unstable();
+        let n = self.micros.len();
+        if n == 0 {
+            println!("  {:<18} no requests", self.name);
+            return;
+        }
+        let pct = |p: f64| {
+            let i = ((n as f64 * p).ceil() as usize).clamp(1, n) - 1;
+            self.micros[i] as f64 / 1000.0
+        };
+        println!(
+            "  {:<18} {:>8} requests  {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+            self.name,
+            n,
+            n as f64 / wall.as_secs_f64(),
+            pct(0.50),
+            pct(0.99),
+            pct(1.0),
+        );
+    }
+}
+
+fn merge(name: &'static str, parts: Vec<Stats>) -> Stats {
+    let mut all = Stats::new(name);
+    for p in parts {
+        all.micros.extend(p.micros);
+    }
+    all
+}
+
+fn s3_revision() -> Value {
+    json!({
+        "revisionType": "S3",
+        "s3Location": {"bucket": "my-artifacts", "key": "app.zip", "bundleType": "zip"}
+    })
+}
+
+async fn setup_group(s: &mut Sender, app: &str, group: &str) -> Result<(), String> {
+    call(
+        s,
+        "CreateDeploymentGroup",
+        json!({
+            "applicationName": app,
+            "deploymentGroupName": group,
+            "serviceRoleArn": "arn:aws:iam::000000000000:role/codedeploy-role",
+            "ec2TagFilters": [{"Key": "Name", "Value": "web", "Type": "KEY_AND_VALUE"}],
+        }),
+    )
+    .await
+    .map(drop)
+}
+
+async fn create_deployment(s: &mut Sender, app: &str, group: &str) -> Result<String, String> {
+    let v = call(
+        s,
+        "CreateDeployment",
+        json!({
+            "applicationName": app,
+            "deploymentGroupName": group,
+            "deploymentConfigName": "CodeDeployDefault.AllAtOnce",
+            "revision": s3_revision(),
+        }),
+    )
+    .await?;
+    v["deploymentId"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("CreateDeployment reply has no deploymentId: {v}"))
+}
+
+fn is_terminal(status: &str) -> bool {
+    matches!(status, "Succeeded" | "Failed" | "Stopped")
+}
+
+async fn wait_finished(s: &mut Sender, id: &str) -> Result<String, String> {
+    let start = Instant::now();
+    loop {
+        let v = call(s, "GetDeployment", json!({ "deploymentId": id })).await?;
+        let status = v["deploymentInfo"]["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if is_terminal(&status) {
+            return Ok(status);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err(format!("deployment {id} still {status} after 60 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Phase 0: the server's own cost per GetDeployment, without HTTP.
+fn direct_cost(runtime: &Runtime, id: &str) {
+    use codedeck::model::{GetDeploymentInput, Operation};
+    let body = json!({ "deploymentId": id }).to_string();
+    let n = 20_000u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        let input = GetDeploymentInput {
+            deployment_id: Some(id.to_string()),
+        };
+        let _ = runtime.call(Operation::GetDeployment, |e, now, ar| {
+            e.get_deployment(now, ar, input)
+        });
+    }
+    let engine = t.elapsed() / n;
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ =
+            codedeck::api::dispatch::dispatch(runtime, Operation::GetDeployment, body.as_bytes());
+    }
+    let full = t.elapsed() / n;
+    println!("phase 0: GetDeployment without HTTP: engine+archive {engine:.2?}/call, decode+call+encode {full:.2?}/call");
+}
+
+/// Phase 1: GetDeployment from `conns` keep-alive connections.
+async fn get_deployment_load(addr: SocketAddr, id: &str, conns: u64, requests: u64, secs: u64) {
+    let body = Bytes::from(json!({ "deploymentId": id }).to_string());
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let per_conn = requests.div_ceil(conns.max(1));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stats = Stats::new("GetDeployment");
+            let mut sender = connect(addr).await?;
+            for _ in 0..per_conn {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let t = Instant::now();
+                let (status, _) = call_raw(&mut sender, "GetDeployment", body.clone()).await?;
+                stats.record(t.elapsed());
+                if status != 200 {
+                    return Err(format!("GetDeployment answered HTTP {status}"));
+                }
+            }
+            Ok::<Stats, String>(stats)
+        }));
+    }
+    let mut parts = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(Ok(s)) => parts.push(s),
+            Ok(Err(e)) => println!("  connection failed: {e}"),
+            Err(e) => println!("  connection task failed: {e}"),
+        }
+    }
+    let wall = start.elapsed();
+    println!("phase 1: GetDeployment, {conns} connections, {wall:.2?}");
+    merge("GetDeployment", parts).report(wall);
+}
+
+/// Phase 2: `total` deployments created and polled to completion over `conns` groups.
+async fn lifecycle_load(addr: SocketAddr, app: &str, conns: u64, total: u64) -> Result<(), String> {
+    let mut s = connect(addr).await?;
+    for w in 0..conns {
+        setup_group(&mut s, app, &format!("bench-{w}")).await?;
+    }
+    let per_worker = total.div_ceil(conns.max(1));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..conns {
+        let app = app.to_string();
+        tasks.push(tokio::spawn(async move {
+            let group = format!("bench-{w}");
+            let mut create = Stats::new("CreateDeployment");
+            let mut get = Stats::new("GetDeployment");
+            let mut failed = 0u64;
+            let mut sender = connect(addr).await?;
+            for _ in 0..per_worker {
+                let t = Instant::now();
+                let id = create_deployment(&mut sender, &app, &group).await?;
+                create.record(t.elapsed());
+                let body = Bytes::from(json!({ "deploymentId": id }).to_string());
+                let began = Instant::now();
+                loop {
+                    let t = Instant::now();
+                    let (status, bytes) =
+                        call_raw(&mut sender, "GetDeployment", body.clone()).await?;
+                    get.record(t.elapsed());
+                    if status != 200 {
+                        return Err(format!("GetDeployment answered HTTP {status}"));
+                    }
+                    let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+                    let st = v["deploymentInfo"]["status"].as_str().unwrap_or("");
+                    if is_terminal(st) {
+                        if st != "Succeeded" {
+                            failed += 1;
+                        }
+                        break;
+                    }
+                    if began.elapsed() > Duration::from_secs(60) {
+                        return Err(format!("deployment {id} still {st} after 60 s"));
+                    }
+                }
+            }
+            Ok::<_, String>((create, get, failed))
+        }));
+    }
+    let mut creates = Vec::new();
+    let mut gets = Vec::new();
+    let mut failed = 0;
+    for t in tasks {
+        match t.await {
+            Ok(Ok((c, g, f))) => {
+                creates.push(c);
+                gets.push(g);
+                failed += f;
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(e) => return Err(format!("worker task failed: {e}")),
+        }
+    }
+    let wall = start.elapsed();
+    let mut create = merge("CreateDeployment", creates);
+    let mut get = merge("GetDeployment", gets);
+    let done = create.micros.len();
+    println!(
+        "phase 2: {done} deployments created and polled to completion over {conns} groups in {wall:.2?} \
+         ({:.0} deployments/s, {:.0} req/s overall, {failed} not Succeeded)",
+        done as f64 / wall.as_secs_f64(),
+        (create.micros.len() + get.micros.len()) as f64 / wall.as_secs_f64(),
+    );
+    create.report(wall);
+    get.report(wall);
+    Ok(())
+}
+
+async fn bench() -> Result<(), String> {
+    let conns = env_or("CODEDECK_BENCH_CONNS", 16);
+    let requests = env_or("CODEDECK_BENCH_REQUESTS", 200_000);
+    let secs = env_or("CODEDECK_BENCH_SECS", 10);
+    let deployments = env_or("CODEDECK_BENCH_DEPLOYMENTS", 1_000);
+
+    // The highest clock speed: a deployment takes a millisecond or two of wall time.
+    let runtime = Runtime::open(RuntimeOptions::memory(1_000_000.0))
+        .map_err(|e| format!("runtime: {e:#}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("bind: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| format!("addr: {e}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(codedeck::api::serve(listener, runtime.clone(), async {
+        let _ = stop_rx.await;
+    }));
+
+    let result = async {
+        let mut s = connect(addr).await?;
+        let app = "bench-app";
+        call(
+            &mut s,
+            "CreateApplication",
+            json!({"applicationName": app, "computePlatform": "Server"}),
+        )
+        .await?;
+        setup_group(&mut s, app, "prod").await?;
+        let id = create_deployment(&mut s, app, "prod").await?;
+        let status = wait_finished(&mut s, &id).await?;
+        println!("setup: deployment {id} finished {status}");
+        direct_cost(&runtime, &id);
+        get_deployment_load(addr, &id, conns, requests, secs).await;
+        lifecycle_load(addr, app, conns, deployments).await
+    }
+    .await;
+
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let _ = runtime.shutdown();
+    result
+}
+
+fn main() {
+    if cfg!(debug_assertions) {
+        println!("note: debug build; run `cargo bench --bench api` for release figures");
+    }
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start tokio: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("api bench: server and load generator in one process, {workers} worker threads");
+    if let Err(e) = rt.block_on(bench()) {
+        // Engine operations still missing make the bench stop here, clearly.
+        println!("api bench stopped: {e}");
+    }
+}

@@ -1,0 +1,112 @@
+//! Operation → engine method, generated from `crate::for_each_operation!`:
+//! decode the input, call the runtime, encode the output.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::engine::{ApiError, ApiResult};
+use crate::model::*;
+use crate::runtime::Runtime;
+
+/// Decodes a request body; an empty body is `{}`.
+fn decode<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| ApiError::new(Exception::Serialization, e.to_string()))
+}
+
+/// Encodes an output; operations without an output shape answer an empty body.
+fn encode<T: Serialize>(op: Operation, out: &T) -> ApiResult<Vec<u8>> {
+    if !op.has_output() {
+        return Ok(Vec::new());
+    }
+    serde_json::to_vec(out).map_err(|e| {
+        tracing::error!("cannot encode the {} reply: {e}", op.name());
+        ApiError::new(Exception::InternalFailure, "cannot encode the reply")
+    })
+}
+
+/// Every modeled (non-common) exception an operation answers must be one the
+/// model declares for it. Debug builds assert it, so tests catch the engine
+/// answering an undeclared exception; release builds log it.
+pub fn check_declared(op: Operation, err: &ApiError) {
+    let ok = err.exception.is_common() || op.errors().contains(&err.exception);
+    debug_assert!(
+        ok,
+        "{} answered {}, which the model does not declare for it ({})",
+        op.name(),
+        err.exception.name(),
+        err.message
+    );
+    if !ok {
+        tracing::warn!(
+            "{} answered {}, which the model does not declare for it",
+            op.name(),
+            err.exception.name()
+        );
+    }
+}
+
+macro_rules! dispatch_table {
+    ($($op:ident => $method:ident($input:ident) -> $output:ty;)*) => {
+        /// Runs `op` with a JSON `body`; the reply body on success.
+        pub fn dispatch(runtime: &Runtime, op: Operation, body: &[u8]) -> ApiResult<Vec<u8>> {
+            let result = match op {
+                $(
+                    Operation::$op => decode::<$input>(body).and_then(|input| {
+                        let out: $output =
+                            runtime.call(op, |engine, now, ar| engine.$method(now, ar, input))?;
+                        encode(op, &out)
+                    }),
+                )*
+            };
+            if let Err(e) = &result {
+                check_declared(op, e);
+            }
+            result
+        }
+    };
+}
+
+crate::for_each_operation!(dispatch_table);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_body_is_an_empty_object() {
+        let v: ListApplicationsInput = decode(b"").expect("empty");
+        assert_eq!(v, ListApplicationsInput::default());
+        let v: ListApplicationsInput = decode(b" \n").expect("blank");
+        assert_eq!(v, ListApplicationsInput::default());
+    }
+
+    #[test]
+    fn wrong_member_type_is_a_serialization_error() {
+        let e = decode::<CreateApplicationInput>(br#"{"applicationName": 5}"#).expect_err("bad");
+        assert_eq!(e.exception, Exception::Serialization);
+        assert!(e.message.contains("invalid type"), "{}", e.message);
+    }
+
+    #[test]
+    fn no_output_operations_answer_nothing() {
+        assert_eq!(encode(Operation::ContinueDeployment, &()), Ok(Vec::new()));
+        assert_eq!(
+            encode(Operation::TagResource, &TagResourceOutput::default()),
+            Ok(b"{}".to_vec())
+        );
+    }
+
+    #[test]
+    fn every_operation_dispatches() {
+        let rt = Runtime::open(crate::runtime::RuntimeOptions::memory(1.0)).expect("runtime");
+        for op in Operation::ALL {
+            // Must not panic; stubs answer InternalFailure, real ops a reply or a declared error.
+            let _ = dispatch(&rt, op, b"{}");
+        }
+    }
+}

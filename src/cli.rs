@@ -1,0 +1,293 @@
+//! The command line: `codedeck` (the dashboard, later) and `codedeck serve`.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::world::Fleet;
+use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
+
+/// The default API address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
+
+/// `--state` value meaning a private in-memory state.
+pub const MEMORY_STATE: &str = ":memory:";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "codedeck",
+    version,
+    about = "A terminal dashboard for AWS CodeDeploy with a faithful local CodeDeploy engine"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the CodeDeploy API (JSON 1.1) on a local port.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only unless --allow-remote).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+
+    /// State file [default: $CODEDECK_STATE, else the platform data directory,
+    /// e.g. ~/.local/share/codedeck/state.db]. `:memory:` keeps nothing.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Virtual seconds per wall second (60 makes a 5-minute canary take 5 s).
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub speed: f64,
+
+    /// Fleet file describing the simulated EC2 world (see assets/fleet.toml).
+    #[arg(long, value_name = "FILE")]
+    pub fleet: Option<PathBuf>,
+
+    /// Reject a second deployment to a busy group (as AWS does) instead of queueing it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Seed for generated IDs and durations (only used when creating a state file).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Allow listening on a non-loopback address (the API has no authentication).
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => {
+            eprintln!(
+                "codedeck: the dashboard is not available in this build yet.\n\
+                 Run `codedeck serve` to start the local CodeDeploy API \
+                 (`codedeck serve --help` for options)."
+            );
+            Ok(())
+        }
+        Some(Command::Serve(args)) => serve(args),
+    }
+}
+
+/// The state location: `--state`, else `$CODEDECK_STATE`, else the data directory.
+pub fn state_location(flag: Option<&Path>) -> anyhow::Result<StateLocation> {
+    let chosen = match flag {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::var_os("CODEDECK_STATE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    };
+    if let Some(path) = chosen {
+        if path.as_os_str() == MEMORY_STATE {
+            return Ok(StateLocation::Memory);
+        }
+        return Ok(StateLocation::Path(path));
+    }
+    let Some(dir) = dirs::data_dir() else {
+        bail!("cannot find a data directory for the state file; pass --state PATH or set CODEDECK_STATE");
+    };
+    Ok(StateLocation::Path(dir.join("codedeck").join("state.db")))
+}
+
+/// Reads and parses a fleet file.
+pub fn read_fleet(path: &Path) -> anyhow::Result<Fleet> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read fleet file {}", path.display()))?;
+    Fleet::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))
+}
+
+/// Folds a multi-line message (e.g. a TOML error with its source snippet) into
+/// one line, dropping the snippet's gutter lines.
+pub fn one_line(message: &str) -> String {
+    let is_snippet = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with('|')
+            || t.split_once(" |")
+                .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
+    };
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !is_snippet(l))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Resolves `--listen` and applies the loopback rule.
+pub fn listen_address(listen: &str, allow_remote: bool) -> anyhow::Result<SocketAddr> {
+    let addr = match listen.parse::<SocketAddr>() {
+        Ok(a) => a,
+        Err(_) => listen
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .with_context(|| {
+                format!("--listen {listen:?}: expected HOST:PORT, e.g. {DEFAULT_LISTEN}")
+            })?,
+    };
+    if !addr.ip().is_loopback() {
+        if !allow_remote {
+            bail!(
+                "refusing to listen on {addr}: it is not a loopback address and the API has no \
+                 authentication (pass --allow-remote to do it anyway)"
+            );
+        }
+        eprintln!(
+            "codedeck: warning: listening on {addr}, a non-loopback address: anyone who can reach \
+             it can drive this CodeDeploy without credentials"
+        );
+    }
+    Ok(addr)
+}
+
+/// `1x`, `0.5x`, `1000x`.
+pub fn format_speed(speed: f64) -> String {
+    format!("{speed}x")
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        bail!("--speed {}: must be a positive number", args.speed);
+    }
+    let addr = listen_address(&args.listen, args.allow_remote)?;
+    let state = state_location(args.state.as_deref())?;
+    let fleet = args.fleet.as_deref().map(read_fleet).transpose()?;
+    let seed = args.seed.unwrap_or_else(random_seed);
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    tokio.block_on(async move {
+        let runtime = Runtime::open(RuntimeOptions {
+            state: state.clone(),
+            seed,
+            fleet,
+            speed: args.speed,
+            strict: args.strict,
+        })?;
+        let listener = match crate::api::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                runtime.shutdown()?;
+                return Err(e);
+            }
+        };
+        let shutdown = match shutdown_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                runtime.shutdown()?;
+                return Err(e);
+            }
+        };
+        let local = listener.local_addr().unwrap_or(addr);
+        eprintln!(
+            "codedeck serving CodeDeploy on http://{local} (state: {state}, speed: {})",
+            format_speed(runtime.clock_state().speed)
+        );
+        let served = crate::api::serve(listener, runtime.clone(), shutdown).await;
+        let closed = runtime.shutdown();
+        served?;
+        closed
+    })
+}
+
+/// A seed for a new state file when none is given.
+fn random_seed() -> u64 {
+    let v = uuid::Uuid::new_v4().as_u64_pair();
+    v.0 ^ v.1
+}
+
+/// Installs the SIGINT/SIGTERM handlers now (so a signal that arrives right
+/// after the banner is already handled) and returns a future completing on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("shutting down");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tracing::info!("shutting down");
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_rule() {
+        assert!(listen_address("127.0.0.1:4599", false).is_ok());
+        assert!(listen_address("[::1]:4599", false).is_ok());
+        let e = listen_address("0.0.0.0:4599", false).expect_err("refused");
+        assert!(format!("{e}").contains("--allow-remote"));
+        assert!(listen_address("0.0.0.0:4599", true).is_ok());
+        assert!(listen_address("nonsense", false).is_err());
+    }
+
+    #[test]
+    fn toml_errors_fold_into_one_line() {
+        let e = Fleet::parse("[[instance]]\nid = 5\n").expect_err("bad fleet");
+        let line = one_line(&e.to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("line 2"), "{line}");
+        assert!(line.contains("expected a string"), "{line}");
+    }
+
+    #[test]
+    fn speeds_print_plainly() {
+        assert_eq!(format_speed(1.0), "1x");
+        assert_eq!(format_speed(0.5), "0.5x");
+        assert_eq!(format_speed(1000.0), "1000x");
+    }
+
+    #[test]
+    fn memory_state() {
+        assert_eq!(
+            state_location(Some(Path::new(":memory:"))).expect("memory"),
+            StateLocation::Memory
+        );
+        assert_eq!(
+            state_location(Some(Path::new("/tmp/x.db"))).expect("path"),
+            StateLocation::Path(PathBuf::from("/tmp/x.db"))
+        );
+    }
+
+    #[test]
+    fn parses_serve() {
+        let cli =
+            Cli::try_parse_from(["codedeck", "serve", "--speed", "60", "--strict"]).expect("parse");
+        match cli.command {
+            Some(Command::Serve(a)) => {
+                assert_eq!(a.speed, 60.0);
+                assert!(a.strict);
+                assert_eq!(a.listen, DEFAULT_LISTEN);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,600 @@
+//! The shell around the engine (DESIGN.md "runtime/"): owns the [`Engine`], the
+//! [`Store`] and the [`VirtualClock`] behind one mutex, ticks virtual time on
+//! tokio, and publishes a version number every time state changes.
+//!
+//! Every step follows the same order: read virtual "now", let the engine
+//! advance to it, apply the operation, drain the engine's changes and commit
+//! them to the store in one transaction. Operations take microseconds, so the
+//! lock is a plain `std::sync::Mutex`, never held across an `.await`.
+//!
+//! Read-only operations (`Get*`, `List*`, `BatchGet*`) neither advance nor
+//! commit: the ticker keeps the engine current, so reads stay cheap.
+
+mod cache;
+mod ticker;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use tokio::sync::{watch, Notify};
+
+use crate::engine::clock::VirtualClock;
+use crate::engine::world::Fleet;
+use crate::engine::{ApiError, ApiResult, Archive, Change, Engine, EngineOptions};
+use crate::model::time::Millis;
+use crate::model::{Exception, Operation};
+use crate::store::Store;
+use cache::{Cached, DeploymentCache};
+
+/// Where the state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateLocation {
+    /// A state file (created if missing), owned by this process while open.
+    Path(PathBuf),
+    /// A private in-memory database: nothing survives the process.
+    Memory,
+}
+
+impl std::fmt::Display for StateLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateLocation::Path(p) => write!(f, "{}", p.display()),
+            StateLocation::Memory => f.write_str(":memory:"),
+        }
+    }
+}
+
+/// How to open a [`Runtime`].
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    pub state: StateLocation,
+    /// Seed for a new state file; an existing file keeps the seed it was made with.
+    pub seed: u64,
+    /// Replaces the fleet stored in the state file (a new file gets the sample fleet if `None`).
+    pub fleet: Option<Fleet>,
+    /// Virtual seconds per wall second.
+    pub speed: f64,
+    /// Answer `DeploymentLimitExceededException` instead of queueing a second deployment.
+    pub strict: bool,
+}
+
+impl RuntimeOptions {
+    /// An in-memory runtime with the sample fleet at `speed`.
+    pub fn memory(speed: f64) -> RuntimeOptions {
+        RuntimeOptions {
+            state: StateLocation::Memory,
+            seed: 0,
+            fleet: None,
+            speed,
+            strict: false,
+        }
+    }
+}
+
+/// What the dashboard shows about the clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockState {
+    pub speed: f64,
+    pub paused: bool,
+    /// Current virtual time (epoch milliseconds).
+    pub now: Millis,
+}
+
+/// True for operations that only read: they skip advancing and committing.
+pub fn is_read_only(op: Operation) -> bool {
+    let name = op.name();
+    name.starts_with("Get") || name.starts_with("List") || name.starts_with("BatchGet")
+}
+
+/// Wall-clock epoch milliseconds.
+pub fn wall_now() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+        .unwrap_or(0)
+}
+
+/// A cheap, cloneable handle on the running engine.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("state", &self.inner.location)
+            .finish()
+    }
+}
+
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    /// Wakes the ticker: new timers, clock changes, shutdown.
+    wake: Arc<Notify>,
+    version: watch::Sender<u64>,
+    location: StateLocation,
+}
+
+struct State {
+    engine: Engine,
+    /// `None` once shut down (the lock is released).
+    store: Option<Store>,
+    clock: VirtualClock,
+    /// Changes a failed commit left behind; retried, in order, before newer ones.
+    pending: Vec<Change>,
+    /// Finished deployments recently read from the store.
+    cache: DeploymentCache,
+}
+
+/// What one step produced.
+struct Step {
+    changed: bool,
+    committed: bool,
+}
+
+impl State {
+    /// Virtual now: the clock's reading, never behind what the engine has seen.
+    fn now(&self, wall: Millis) -> Millis {
+        self.clock.now(wall).max(self.engine.now())
+    }
+
+    /// The engine and the archive it reads through (the store behind the
+    /// cache; an empty archive once shut down).
+    fn parts(&mut self) -> (&mut Engine, Cached<'_>) {
+        let State {
+            engine,
+            store,
+            cache,
+            ..
+        } = self;
+        let store: &dyn Archive = match store {
+            Some(s) => s,
+            None => &EMPTY_ARCHIVE,
+        };
+        (engine, Cached { store, cache })
+    }
+
+    /// Advances the engine to `now`.
+    fn advance(&mut self, now: Millis) {
+        let (engine, archive) = self.parts();
+        engine.advance(now, &archive);
+    }
+
+    /// Drains the engine's changes and commits them in one transaction.
+    fn commit(&mut self) -> Step {
+        let mut changes = self.engine.take_changes();
+        if changes.is_empty() && self.pending.is_empty() {
+            return Step {
+                changed: false,
+                committed: true,
+            };
+        }
+        if !self.pending.is_empty() {
+            let mut all = std::mem::take(&mut self.pending);
+            all.append(&mut changes);
+            changes = all;
+        }
+        let Some(store) = self.store.as_mut() else {
+            // Shut down: nothing can be persisted any more.
+            tracing::error!(
+                "dropping {} change(s): the state file is closed",
+                changes.len()
+            );
+            return Step {
+                changed: true,
+                committed: false,
+            };
+        };
+        self.cache.invalidate(&changes);
+        match store.commit(&changes) {
+            Ok(()) => Step {
+                changed: true,
+                committed: true,
+            },
+            Err(e) => {
+                tracing::error!(
+                    "cannot commit {} change(s) to the state file (will retry): {e}",
+                    changes.len()
+                );
+                self.pending = changes;
+                Step {
+                    changed: true,
+                    committed: false,
+                }
+            }
+        }
+    }
+}
+
+impl Runtime {
+    /// Opens the store, loads it and restores the engine. Virtual time starts
+    /// at the later of the persisted engine time and the wall clock, so it
+    /// never goes backwards. Inside a tokio runtime this also starts the
+    /// ticker; without one, time only moves on mutating calls and `tick()`.
+    pub fn open(opts: RuntimeOptions) -> anyhow::Result<Runtime> {
+        let store = match &opts.state {
+            StateLocation::Path(path) => Store::open(path)?,
+            StateLocation::Memory => {
+                Store::in_memory().context("cannot create the in-memory state")?
+            }
+        };
+        let snapshot = store.load()?;
+        let wall = wall_now();
+        let engine_opts = EngineOptions {
+            strict: opts.strict,
+            ..EngineOptions::default()
+        };
+        let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, wall);
+        let start = engine.now().max(wall);
+        let clock = VirtualClock::new(start, wall, opts.speed);
+        let mut state = State {
+            engine,
+            store: Some(store),
+            clock,
+            pending: Vec::new(),
+            cache: DeploymentCache::default(),
+        };
+        // Catch up on anything that fell due while the file was closed, and
+        // persist the meta of a new file (its seed) straight away.
+        state.advance(start);
+        let changes = state.engine.take_changes();
+        if !changes.is_empty() {
+            if let Some(store) = state.store.as_mut() {
+                store
+                    .commit(&changes)
+                    .with_context(|| format!("cannot write the state file {}", opts.state))?;
+            }
+        }
+        let (version, _) = watch::channel(0u64);
+        let runtime = Runtime {
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                wake: Arc::new(Notify::new()),
+                version,
+                location: opts.state,
+            }),
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(ticker::run(
+                    Arc::downgrade(&runtime.inner),
+                    runtime.inner.wake.clone(),
+                ));
+            }
+            Err(_) => tracing::debug!("no tokio runtime: the clock ticks only on calls"),
+        }
+        Ok(runtime)
+    }
+
+    /// Where the state lives.
+    pub fn location(&self) -> &StateLocation {
+        &self.inner.location
+    }
+
+    /// The state file's path (`None` in memory).
+    pub fn state_path(&self) -> Option<&Path> {
+        match &self.inner.location {
+            StateLocation::Path(p) => Some(p),
+            StateLocation::Memory => None,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.inner)
+    }
+
+    /// Runs one operation against the engine at the current virtual time.
+    ///
+    /// Mutating operations first advance the engine to now, and their changes
+    /// are committed in one transaction before the reply; a failed commit
+    /// answers `InternalFailure`. Read-only operations do neither.
+    pub fn call<T>(
+        &self,
+        op: Operation,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let wall = wall_now();
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        if st.store.is_none() {
+            return Err(ApiError::new(
+                Exception::InternalFailure,
+                "codedeck is shutting down",
+            ));
+        }
+        let now = st.now(wall);
+        if is_read_only(op) {
+            let (engine, archive) = st.parts();
+            return f(engine, now, &archive);
+        }
+        st.advance(now);
+        let result = {
+            let (engine, archive) = st.parts();
+            f(engine, now, &archive)
+        };
+        let step = st.commit();
+        drop(guard);
+        // New timers may be earlier than what the ticker sleeps for.
+        self.inner.wake.notify_one();
+        if step.changed {
+            self.bump();
+        }
+        if !step.committed {
+            return Err(ApiError::new(
+                Exception::InternalFailure,
+                format!(
+                    "{} could not be saved to the state file; see the server log",
+                    op.name()
+                ),
+            ));
+        }
+        result
+    }
+
+    /// Advances to the current virtual time and commits (what the ticker does).
+    pub fn tick(&self) {
+        if tick(&self.inner, false) {
+            self.bump();
+        }
+    }
+
+    fn bump(&self) {
+        bump(&self.inner);
+    }
+
+    /// Notified (with a new number) after every committed change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.version.subscribe()
+    }
+
+    /// The current change counter.
+    pub fn version(&self) -> u64 {
+        *self.inner.version.borrow()
+    }
+
+    /// Read access to the engine.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        f(&self.lock().engine)
+    }
+
+    /// Read access to the archive (finished deployments, revisions, events).
+    /// After shutdown this is an empty archive.
+    pub fn archive<R>(&self, f: impl FnOnce(&dyn Archive) -> R) -> R {
+        let mut guard = self.lock();
+        let (_, archive) = guard.parts();
+        f(&archive)
+    }
+
+    /// The clock as the dashboard shows it.
+    pub fn clock_state(&self) -> ClockState {
+        let wall = wall_now();
+        let st = self.lock();
+        ClockState {
+            speed: st.clock.speed(),
+            paused: st.clock.is_paused(),
+            now: st.now(wall),
+        }
+    }
+
+    /// Pauses or resumes virtual time.
+    pub fn pause(&self, paused: bool) {
+        let wall = wall_now();
+        self.lock().clock.set_paused(wall, paused);
+        self.clock_changed();
+    }
+
+    /// Changes the clock speed (virtual seconds per wall second).
+    pub fn set_speed(&self, speed: f64) {
+        let wall = wall_now();
+        self.lock().clock.set_speed(wall, speed);
+        self.clock_changed();
+    }
+
+    /// Jumps virtual time to the next pending wake-up and processes it.
+    /// Returns the new virtual time, or `None` when nothing is scheduled.
+    pub fn step(&self) -> Option<Millis> {
+        let wall = wall_now();
+        let mut st = self.lock();
+        let due = st.engine.next_due()?;
+        st.clock.jump_to(wall, due);
+        let now = st.now(wall);
+        st.advance(now);
+        let step = st.commit();
+        drop(st);
+        self.inner.wake.notify_one();
+        if step.changed {
+            self.bump();
+        }
+        Some(now)
+    }
+
+    fn clock_changed(&self) {
+        self.inner.wake.notify_one();
+        // The clock is part of what subscribers display.
+        self.bump();
+    }
+
+    /// Final commit, then closes the store (releasing the state file's lock)
+    /// and stops the ticker. Later calls answer `InternalFailure`.
+    pub fn shutdown(&self) -> anyhow::Result<()> {
+        let result = close(&self.inner);
+        self.inner.wake.notify_one();
+        result
+    }
+}
+
+static EMPTY_ARCHIVE: EmptyArchive = EmptyArchive;
+
+/// The archive after shutdown: holds nothing.
+struct EmptyArchive;
+
+impl Archive for EmptyArchive {
+    fn deployment(&self, _: &str) -> ApiResult<Option<crate::engine::DeploymentRecord>> {
+        Ok(None)
+    }
+    fn targets(&self, _: &str) -> ApiResult<Vec<crate::engine::TargetRecord>> {
+        Ok(Vec::new())
+    }
+    fn target(&self, _: &str, _: &str) -> ApiResult<Option<crate::engine::TargetRecord>> {
+        Ok(None)
+    }
+    fn deployments(
+        &self,
+        _: &crate::engine::DeploymentQuery,
+    ) -> ApiResult<Vec<crate::engine::DeploymentRow>> {
+        Ok(Vec::new())
+    }
+    fn revision(&self, _: &str, _: &str) -> ApiResult<Option<crate::engine::RevisionRecord>> {
+        Ok(None)
+    }
+    fn revisions(&self, _: &str) -> ApiResult<Vec<crate::engine::RevisionRecord>> {
+        Ok(Vec::new())
+    }
+    fn events(&self, _: u64, _: usize) -> ApiResult<Vec<crate::engine::EventRecord>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Locks the state. A panic while holding the lock (caught by the API's last
+/// line of defence) poisons it; the state is still the best there is, so
+/// carry on with it rather than failing every later call.
+fn lock(inner: &Inner) -> MutexGuard<'_, State> {
+    inner.state.lock().unwrap_or_else(|poisoned| {
+        tracing::error!("a previous operation panicked; continuing with the engine state as is");
+        inner.state.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+fn bump(inner: &Inner) {
+    inner.version.send_modify(|v| *v = v.wrapping_add(1));
+}
+
+/// Advances to now and commits; true when something changed. With
+/// `only_if_due`, does nothing unless a timer has fallen due (a wake-up after a
+/// mutating call, which already advanced, costs no extra transaction).
+fn tick(inner: &Inner, only_if_due: bool) -> bool {
+    let wall = wall_now();
+    let mut st = lock(inner);
+    if st.store.is_none() {
+        return false;
+    }
+    let now = st.now(wall);
+    let due = st.engine.next_due().is_some_and(|d| d <= now);
+    if only_if_due && !due && st.pending.is_empty() {
+        return false;
+    }
+    st.advance(now);
+    st.commit().changed
+}
+
+/// Final commit and store release.
+fn close(inner: &Inner) -> anyhow::Result<()> {
+    let wall = wall_now();
+    let mut st = lock(inner);
+    if st.store.is_none() {
+        return Ok(());
+    }
+    let now = st.now(wall);
+    st.advance(now);
+    let step = st.commit();
+    let unsaved = st.pending.len();
+    st.store = None;
+    st.cache.clear();
+    drop(st);
+    if step.changed {
+        bump(inner);
+    }
+    if !step.committed {
+        anyhow::bail!("{unsaved} change(s) could not be saved to the state file");
+    }
+    Ok(())
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Err(e) = close(self) {
+            tracing::error!("closing the state file: {e:#}");
+        }
+        // Lets the ticker notice that the runtime is gone.
+        self.wake.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_operations() {
+        assert!(is_read_only(Operation::GetDeployment));
+        assert!(is_read_only(Operation::ListApplications));
+        assert!(is_read_only(Operation::BatchGetDeployments));
+        assert!(!is_read_only(Operation::CreateDeployment));
+        assert!(!is_read_only(Operation::StopDeployment));
+        assert!(!is_read_only(
+            Operation::PutLifecycleEventHookExecutionStatus
+        ));
+    }
+
+    #[test]
+    fn memory_runtime_opens_and_shuts_down() {
+        let rt = Runtime::open(RuntimeOptions::memory(10.0)).expect("open");
+        let before = rt.clock_state();
+        assert!(!before.paused);
+        rt.pause(true);
+        let a = rt.clock_state().now;
+        let b = rt.clock_state().now;
+        assert_eq!(a, b, "paused clock does not move");
+        rt.shutdown().expect("shutdown");
+        let r = rt.call(Operation::ListApplications, |_, _, _| Ok(()));
+        assert_eq!(r.map_err(|e| e.exception), Err(Exception::InternalFailure));
+    }
+
+    #[test]
+    fn state_file_is_single_owner_and_released_on_shutdown() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let opts = RuntimeOptions {
+            state: StateLocation::Path(path.clone()),
+            seed: 7,
+            fleet: None,
+            speed: 1.0,
+            strict: false,
+        };
+        let first = Runtime::open(opts.clone()).expect("open");
+        let second = Runtime::open(opts.clone());
+        let msg = format!("{:#}", second.expect_err("second open must fail"));
+        assert!(msg.contains(&std::process::id().to_string()), "{msg}");
+        first.shutdown().expect("shutdown");
+        let reopened = Runtime::open(RuntimeOptions { seed: 99, ..opts }).expect("reopen");
+        assert_eq!(
+            reopened.with_engine(|e| e.seed()),
+            7,
+            "the seed is persisted"
+        );
+    }
+
+    #[test]
+    fn virtual_time_never_goes_backwards_across_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let opts = RuntimeOptions {
+            state: StateLocation::Path(path),
+            seed: 1,
+            fleet: None,
+            speed: 1000.0,
+            strict: false,
+        };
+        let rt = Runtime::open(opts.clone()).expect("open");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        rt.tick();
+        let reached = rt.with_engine(|e| e.now());
+        drop(rt);
+        let rt = Runtime::open(RuntimeOptions { speed: 1.0, ..opts }).expect("reopen");
+        assert!(rt.clock_state().now >= reached);
+    }
+}
