@@ -43,11 +43,7 @@ struct Tally {
 }
 
 fn target_status(t: &TargetRecord) -> TargetStatus {
-    t.target
-        .instance_target
-        .as_ref()
-        .and_then(|i| i.status.clone())
-        .unwrap_or(TargetStatus::Pending)
+    t.status()
 }
 
 fn tally(targets: &[TargetRecord]) -> Tally {
@@ -310,17 +306,11 @@ impl Engine {
             format!("{id} started"),
         );
         self.trigger_deployment(at, id, TriggerEventType::DeploymentStart);
-        if let Some(kind) = unsimulated(&group.info) {
-            let message = format!("codedeck does not simulate {kind} deployments yet; the deployment was accepted but cannot run.");
-            return self.finish(
-                id,
-                at,
-                DeploymentStatus::Failed,
-                Some((ErrorCode::InternalError, message)),
-                ar,
-            );
+        match DeploymentKind::of(&group.info) {
+            DeploymentKind::InPlace => self.start_in_place(id, &group, at, ar),
+            DeploymentKind::Shift => self.start_shift(id, &group, at, ar),
+            DeploymentKind::BlueGreen => self.start_blue_green(id, &group, at, ar),
         }
-        self.start_in_place(id, &group, at, ar);
     }
 
     /// Resolves the targets, checks the health constraints, and starts the first batch.
@@ -544,10 +534,7 @@ impl Engine {
         {
             t.run.fault = fault;
             t.run.event = 0;
-            if let Some(inst) = t.target.instance_target.as_mut() {
-                inst.status = Some(TargetStatus::InProgress);
-                inst.last_updated_at = Some(Timestamp(at));
-            }
+            t.set_status(TargetStatus::InProgress, at);
         }
         self.touch_target(id, index);
         self.refresh_overview(id);
@@ -645,9 +632,7 @@ impl Engine {
                     ev.start_time = Some(Timestamp(at));
                 }
             }
-            if let Some(inst) = t.target.instance_target.as_mut() {
-                inst.last_updated_at = Some(Timestamp(at));
-            }
+            t.touch(at);
         }
         self.touch_target(id, index);
         self.schedule(at + duration, seq, index);
@@ -746,18 +731,8 @@ impl Engine {
         };
         t.run.due = None;
         let host = t.run.host.clone();
-        if let Some(inst) = t.target.instance_target.as_mut() {
-            inst.status = Some(status.clone());
-            inst.last_updated_at = Some(Timestamp(at));
-            for ev in inst.lifecycle_events.iter_mut().flatten() {
-                if matches!(
-                    ev.status,
-                    Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)
-                ) {
-                    ev.status = Some(LifecycleEventStatus::Skipped);
-                }
-            }
-        }
+        t.set_status(status.clone(), at);
+        t.skip_unfinished_events();
         self.touch_target(id, index);
         self.refresh_overview(id);
         let record = self
@@ -821,9 +796,7 @@ impl Engine {
                         log_tail: Some(String::new()),
                     });
                 }
-                if let Some(inst) = t.target.instance_target.as_mut() {
-                    inst.status = Some(TargetStatus::Failed);
-                }
+                t.set_status(TargetStatus::Failed, at);
             }
         }
         self.finish(
@@ -856,24 +829,10 @@ impl Engine {
         let run = active.rec.run.take();
         for t in active.targets.iter_mut() {
             t.run.due = None;
-            if let Some(inst) = t.target.instance_target.as_mut() {
-                if matches!(
-                    inst.status,
-                    Some(TargetStatus::Pending) | Some(TargetStatus::InProgress) | None
-                ) {
-                    inst.status = Some(TargetStatus::Skipped);
-                    inst.last_updated_at = Some(Timestamp(at));
-                }
-                for ev in inst.lifecycle_events.iter_mut().flatten() {
-                    if matches!(
-                        ev.status,
-                        Some(LifecycleEventStatus::Pending)
-                            | Some(LifecycleEventStatus::InProgress)
-                    ) {
-                        ev.status = Some(LifecycleEventStatus::Skipped);
-                    }
-                }
+            if matches!(t.status(), TargetStatus::Pending | TargetStatus::InProgress) {
+                t.set_status(TargetStatus::Skipped, at);
             }
+            t.skip_unfinished_events();
         }
         let info = &mut active.rec.info;
         info.status = Some(status.clone());
@@ -1134,20 +1093,31 @@ impl Engine {
     }
 }
 
-/// The kind of deployment the engine cannot run yet, if the group needs one.
-fn unsimulated(group: &DeploymentGroupInfo) -> Option<&'static str> {
-    match group.compute_platform {
-        Some(ComputePlatform::Lambda) => Some("Lambda"),
-        Some(ComputePlatform::Ecs) => Some("ECS"),
-        _ if group
-            .deployment_style
-            .as_ref()
-            .and_then(|s| s.deployment_type.as_ref())
-            == Some(&DeploymentType::BlueGreen) =>
-        {
-            Some("EC2 blue/green")
+/// How a group's deployments run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeploymentKind {
+    /// EC2/on-premises in place, in batches under minimum healthy hosts (§8).
+    InPlace,
+    /// Lambda and ECS: one target whose traffic shifts per the config (§9).
+    Shift,
+    /// EC2 blue/green: a replacement fleet, then rerouting (§7.2, §10).
+    BlueGreen,
+}
+
+impl DeploymentKind {
+    pub(crate) fn of(group: &DeploymentGroupInfo) -> DeploymentKind {
+        match group.compute_platform {
+            Some(ComputePlatform::Lambda) | Some(ComputePlatform::Ecs) => DeploymentKind::Shift,
+            _ if group
+                .deployment_style
+                .as_ref()
+                .and_then(|s| s.deployment_type.as_ref())
+                == Some(&DeploymentType::BlueGreen) =>
+            {
+                DeploymentKind::BlueGreen
+            }
+            _ => DeploymentKind::InPlace,
         }
-        _ => None,
     }
 }
 
@@ -1161,23 +1131,12 @@ pub(crate) fn rollback_enabled_for(
 }
 
 pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
-    t.target
-        .instance_target
-        .as_ref()
-        .and_then(|i| i.lifecycle_events.as_ref())
-        .map(|evs| {
-            evs.iter()
-                .filter_map(|e| e.lifecycle_event_name.clone())
-                .collect()
-        })
-        .unwrap_or_default()
+    t.events()
+        .iter()
+        .filter_map(|e| e.lifecycle_event_name.clone())
+        .collect()
 }
 
-fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
-    t.target
-        .instance_target
-        .as_mut()?
-        .lifecycle_events
-        .as_mut()?
-        .get_mut(index as usize)
+pub(crate) fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
+    t.event_mut(index)
 }

@@ -5,6 +5,7 @@
 //! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
 
 pub mod archive;
+mod bluegreen;
 pub mod clock;
 pub mod configs;
 mod deploy;
@@ -16,6 +17,7 @@ mod ops;
 pub mod records;
 pub mod rng;
 pub mod selection;
+mod shift;
 pub mod validate;
 pub mod world;
 

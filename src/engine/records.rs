@@ -294,3 +294,71 @@ pub enum Change {
     Alarm(AlarmRecord),
     Event(EventRecord),
 }
+
+/// The members every kind of deployment target shares, whichever of
+/// instanceTarget, lambdaTarget or ecsTarget holds them.
+macro_rules! with_target {
+    (ref $t:expr, $x:ident => $body:expr, $none:expr) => {
+        if let Some($x) = &$t.instance_target {
+            $body
+        } else if let Some($x) = &$t.lambda_target {
+            $body
+        } else if let Some($x) = &$t.ecs_target {
+            $body
+        } else {
+            $none
+        }
+    };
+    (mut $t:expr, $x:ident => $body:expr, $none:expr) => {
+        if let Some($x) = &mut $t.instance_target {
+            $body
+        } else if let Some($x) = &mut $t.lambda_target {
+            $body
+        } else if let Some($x) = &mut $t.ecs_target {
+            $body
+        } else {
+            $none
+        }
+    };
+}
+
+impl TargetRecord {
+    pub fn status(&self) -> TargetStatus {
+        with_target!(ref self.target, x => x.status.clone(), None).unwrap_or(TargetStatus::Pending)
+    }
+
+    pub fn set_status(&mut self, status: TargetStatus, at: Millis) {
+        with_target!(mut self.target, x => {
+            x.status = Some(status);
+            x.last_updated_at = Some(Timestamp(at));
+        }, ())
+    }
+
+    pub fn touch(&mut self, at: Millis) {
+        with_target!(mut self.target, x => x.last_updated_at = Some(Timestamp(at)), ())
+    }
+
+    pub fn events(&self) -> &[LifecycleEvent] {
+        with_target!(ref self.target, x => x.lifecycle_events.as_deref().unwrap_or_default(), &[])
+    }
+
+    pub fn events_mut(&mut self) -> &mut [LifecycleEvent] {
+        with_target!(mut self.target, x => x.lifecycle_events.as_deref_mut().unwrap_or_default(), &mut [])
+    }
+
+    pub fn event_mut(&mut self, index: u32) -> Option<&mut LifecycleEvent> {
+        self.events_mut().get_mut(index as usize)
+    }
+
+    /// Pending and running events become Skipped.
+    pub fn skip_unfinished_events(&mut self) {
+        for ev in self.events_mut() {
+            if matches!(
+                ev.status,
+                Some(LifecycleEventStatus::Pending) | Some(LifecycleEventStatus::InProgress)
+            ) {
+                ev.status = Some(LifecycleEventStatus::Skipped);
+            }
+        }
+    }
+}
