@@ -99,7 +99,9 @@ fn deployment(seq: u64, active: bool) -> DeploymentRecord {
             pending: vec![1, 2],
             stop: None,
             deadline: Some(t + 3_600_000),
+            shift: None,
         }),
+        hooks: vec![],
     }
 }
 

@@ -867,19 +867,20 @@ fn same_inputs_same_history() {
 }
 
 #[test]
-fn lambda_deployments_are_accepted_but_not_simulated_yet() {
+fn get_deployment_never_returns_appspec_content() {
     let mut sim = Sim::new("");
     sim.app("fn", "Lambda");
     sim.group("fn", "prod", |g| {
         g.deployment_config_name = Some("CodeDeployDefault.LambdaAllAtOnce".into())
     })
     .unwrap();
+    let spec = "version: 0.0\nResources:\n  - f:\n      Type: AWS::Lambda::Function\n      Properties: {Name: f, Alias: live, CurrentVersion: 1, TargetVersion: 2}\n";
     let d = sim
         .deploy("fn", "prod", "unused", |i| {
             i.revision = Some(RevisionLocation {
                 revision_type: Some(RevisionLocationType::AppSpecContent),
                 app_spec_content: Some(AppSpecContent {
-                    content: Some("version: 0.0".into()),
+                    content: Some(spec.into()),
                     sha256: None,
                 }),
                 ..Default::default()
@@ -888,13 +889,7 @@ fn lambda_deployments_are_accepted_but_not_simulated_yet() {
         .unwrap();
     sim.run();
     let info = sim.info(&d);
-    assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert!(info
-        .error_information
-        .unwrap()
-        .message
-        .unwrap()
-        .contains("does not simulate Lambda"));
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
     assert!(
         info.revision
             .unwrap()

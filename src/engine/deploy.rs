@@ -180,7 +180,9 @@ impl Engine {
                 pending: vec![],
                 stop: None,
                 deadline: None,
+                shift: None,
             }),
+            hooks: vec![],
         };
         let group_name = group.name().to_string();
         if let Some(group) = self.groups.get_mut(&nd.group_id) {
@@ -639,6 +641,22 @@ impl Engine {
     }
 
     fn fire_target(&mut self, id: &str, index: u32, at: Millis, ar: &dyn Archive) {
+        let shift = self
+            .active
+            .get(id)
+            .and_then(|a| a.rec.run.as_ref())
+            .is_some_and(|r| r.shift.is_some());
+        if shift {
+            let due = self
+                .active
+                .get(id)
+                .and_then(|a| a.targets.get(index as usize))
+                .and_then(|t| t.run.due);
+            if due == Some(at) {
+                self.fire_shift(id, at, ar);
+            }
+            return;
+        }
         let Some(target) = self
             .active
             .get(id)
@@ -1018,6 +1036,9 @@ impl Engine {
         }
         run.pending.clear();
         run.start_due = None;
+        if run.shift.is_some() {
+            return self.stop_shift(id, at, stop, ar);
+        }
         if matches!(status, DeploymentStatus::Created | DeploymentStatus::Queued) {
             let mut stop = stop;
             stop.rollback = false;

@@ -4,6 +4,7 @@
 //! the records each step touched (`take_changes`), which the store commits in one
 //! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
 
+pub mod appspec;
 pub mod archive;
 mod bluegreen;
 pub mod clock;
@@ -17,7 +18,7 @@ mod ops;
 pub mod records;
 pub mod rng;
 pub mod selection;
-mod shift;
+pub(crate) mod shift;
 pub mod validate;
 pub mod world;
 
@@ -80,6 +81,8 @@ pub(crate) struct Dirty {
     pub instances: BTreeSet<String>,
     pub hosts: BTreeSet<String>,
     pub alarms: BTreeSet<String>,
+    pub functions: BTreeSet<String>,
+    pub services: BTreeSet<String>,
     pub deployments: BTreeSet<String>,
     pub targets: BTreeSet<(String, u32)>,
 }
@@ -101,6 +104,10 @@ pub struct Engine {
     /// Dynamic host state, by host ID (EC2 ID or on-premises name).
     pub(crate) hosts: BTreeMap<String, HostRecord>,
     pub(crate) alarms: BTreeMap<String, AlarmRecord>,
+    /// Simulated Lambda functions by name.
+    pub(crate) functions: BTreeMap<String, FunctionRecord>,
+    /// Simulated ECS services by `cluster:service`.
+    pub(crate) services: BTreeMap<String, ServiceRecord>,
     /// Deployments not finished, by ID.
     pub(crate) active: BTreeMap<String, Active>,
     /// Deployment ID by creation sequence, for timers.
@@ -164,6 +171,12 @@ impl Engine {
         for a in snapshot.alarms {
             engine.alarms.insert(a.name.clone(), a);
         }
+        for f in snapshot.functions {
+            engine.functions.insert(f.name.clone(), f);
+        }
+        for s in snapshot.services {
+            engine.services.insert(s.key(), s);
+        }
         for (rec, mut targets) in snapshot.active {
             targets.sort_by_key(|t| t.index);
             engine.insert_active(Active { rec, targets });
@@ -184,6 +197,8 @@ impl Engine {
             fleet_hosts: BTreeMap::new(),
             hosts: BTreeMap::new(),
             alarms: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            services: BTreeMap::new(),
             active: BTreeMap::new(),
             by_seq: BTreeMap::new(),
             timers: BinaryHeap::new(),
@@ -315,6 +330,16 @@ impl Engine {
         for name in dirty.alarms {
             if let Some(a) = self.alarms.get(&name) {
                 changes.push(Change::Alarm(a.clone()));
+            }
+        }
+        for name in dirty.functions {
+            if let Some(f) = self.functions.get(&name) {
+                changes.push(Change::Function(f.clone()));
+            }
+        }
+        for key in dirty.services {
+            if let Some(s) = self.services.get(&key) {
+                changes.push(Change::Service(s.clone()));
             }
         }
         for id in dirty.deployments {

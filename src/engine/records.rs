@@ -78,6 +78,24 @@ pub struct DeploymentRecord {
     pub group_id: String,
     /// Scheduling state; `None` once the deployment has finished.
     pub run: Option<RunState>,
+    /// Lambda/ECS hook executions, in the order they started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookExecution>,
+}
+
+/// One invocation of a Lambda or ECS lifecycle hook function (reference §9.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HookExecution {
+    /// The lifecycleEventHookExecutionId that PutLifecycleEventHookExecutionStatus answers.
+    pub id: String,
+    pub event: String,
+    pub function: String,
+    pub started: Millis,
+    /// InProgress until answered; then Succeeded or Failed.
+    pub status: LifecycleEventStatus,
+    pub ended: Option<Millis>,
+    /// Who answered: "api", "simulated" (the hook function) or "timeout".
+    pub answered_by: Option<String>,
 }
 
 impl DeploymentRecord {
@@ -115,6 +133,86 @@ pub struct RunState {
     pub stop: Option<StopRequest>,
     /// The in-place deployment fails with TIMEOUT if still running then.
     pub deadline: Option<Millis>,
+    /// Lambda and ECS deployments: hooks, traffic shifting and waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift: Option<ShiftRun>,
+}
+
+/// The progress of a Lambda or ECS deployment beyond its one target's events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ShiftRun {
+    /// Hook functions by lifecycle event, from the appspec.
+    pub hooks: BTreeMap<String, String>,
+    /// Hooks wait for PutLifecycleEventHookExecutionStatus instead of deciding themselves.
+    pub external_hooks: bool,
+    /// The hook execution running now, if any (an ID in the deployment's `hooks`).
+    pub hook: Option<String>,
+    /// When the running hook's simulated function answers by itself, and how.
+    pub hook_answer: Option<(Millis, bool)>,
+    /// When the running hook fails for want of an answer (one hour).
+    pub hook_deadline: Option<Millis>,
+    /// Traffic steps of AllowTraffic: (virtual time, percent on the new version).
+    pub schedule: Vec<(Millis, f64)>,
+    /// Index of the next step in `schedule` to apply.
+    pub step: usize,
+    /// The percentage of traffic on the new version or task set now.
+    pub weight: f64,
+    /// A wait in progress: Ready (for ContinueDeployment READY_WAIT) or the termination wait.
+    pub wait: Option<ShiftWait>,
+    /// When the wait ends by itself (None: wait forever).
+    pub wait_until: Option<Millis>,
+    /// Traffic is back on the original version (after failure or stop with rollback).
+    pub restored: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShiftWait {
+    Ready,
+    Termination,
+}
+
+/// A simulated Lambda function: the versions its aliases point at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FunctionRecord {
+    pub name: String,
+    pub aliases: BTreeMap<String, AliasRecord>,
+}
+
+/// A Lambda alias with an optional weighted second version (traffic shifting).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct AliasRecord {
+    pub version: String,
+    /// The version receiving `additional_weight` percent of invocations.
+    pub additional_version: Option<String>,
+    pub additional_weight: f64,
+}
+
+/// A simulated ECS service: its task sets, target group pair and listeners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ServiceRecord {
+    pub cluster: String,
+    pub name: String,
+    pub desired_count: i64,
+    pub task_sets: Vec<TaskSetRecord>,
+    /// The two target groups of the pair.
+    pub target_groups: Vec<String>,
+    /// The target group the production listener forwards to (original side).
+    pub production: String,
+    /// The target group the test listener forwards to, when there is one.
+    pub test: Option<String>,
+}
+
+/// A task set: the model's ECSTaskSet plus its task definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TaskSetRecord {
+    pub task_definition: String,
+    pub info: ECSTaskSet,
+}
+
+impl ServiceRecord {
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.cluster, self.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -258,6 +356,8 @@ pub struct Snapshot {
     pub instances: Vec<InstanceRecord>,
     pub hosts: Vec<HostRecord>,
     pub alarms: Vec<AlarmRecord>,
+    pub functions: Vec<FunctionRecord>,
+    pub services: Vec<ServiceRecord>,
     /// Deployments not yet finished, with their targets.
     pub active: Vec<(DeploymentRecord, Vec<TargetRecord>)>,
 }
@@ -292,6 +392,8 @@ pub enum Change {
     Target(TargetRecord),
     Host(HostRecord),
     Alarm(AlarmRecord),
+    Function(FunctionRecord),
+    Service(ServiceRecord),
     Event(EventRecord),
 }
 

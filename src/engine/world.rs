@@ -38,6 +38,73 @@ pub struct Fleet {
     pub auto_scaling_groups: Vec<AsgSpec>,
     #[serde(default, rename = "alarm")]
     pub alarms: Vec<AlarmSpec>,
+    #[serde(
+        default,
+        rename = "lambda_function",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub functions: Vec<FunctionSpec>,
+    #[serde(default, rename = "ecs_service", skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSpec>,
+    #[serde(default, rename = "s3_object", skip_serializing_if = "Vec::is_empty")]
+    pub s3_objects: Vec<S3ObjectSpec>,
+}
+
+/// A simulated Lambda function: a deployment target (its aliases) or a hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSpec {
+    pub name: String,
+    /// Alias name -> the version it points at.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// As a hook: "succeed" (default), "fail", or "timeout" (never answers).
+    pub hook: Option<String>,
+    /// As a hook: virtual seconds before it answers (default 3).
+    pub duration: Option<f64>,
+}
+
+/// A simulated ECS service with one task set serving production.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub cluster: String,
+    pub name: String,
+    /// The task definition of the running (original) task set.
+    pub task_definition: Option<String>,
+    /// Tasks per task set (default 2).
+    pub desired_count: Option<i64>,
+}
+
+/// An object in simulated S3: a Lambda or ECS appspec that S3 revisions name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3ObjectSpec {
+    pub bucket: String,
+    pub key: String,
+    pub content: String,
+}
+
+/// How a simulated hook function answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookOutcome {
+    Succeed,
+    Fail,
+    /// Never answers: the hook fails after the one-hour limit.
+    Silent,
+}
+
+/// Default virtual seconds a simulated hook function runs.
+pub const DEFAULT_HOOK_SECS: f64 = 3.0;
+
+impl FunctionSpec {
+    pub fn outcome(&self) -> HookOutcome {
+        match self.hook.as_deref() {
+            Some("fail") => HookOutcome::Fail,
+            Some("timeout") => HookOutcome::Silent,
+            _ => HookOutcome::Succeed,
+        }
+    }
 }
 
 /// How a host behaves; every member is optional and falls back to the defaults.
@@ -172,6 +239,31 @@ impl Fleet {
         }
         for asg in &self.auto_scaling_groups {
             check(&asg.behaviour, &format!("auto_scaling_group {}", asg.name))?;
+        }
+        for f in &self.functions {
+            if !matches!(
+                f.hook.as_deref(),
+                None | Some("succeed" | "fail" | "timeout")
+            ) {
+                return Err(FleetError::Invalid(format!(
+                    "lambda_function {}: hook must be \"succeed\", \"fail\" or \"timeout\"",
+                    f.name
+                )));
+            }
+            if f.duration.is_some_and(|d| !d.is_finite() || d < 0.0) {
+                return Err(FleetError::Invalid(format!(
+                    "lambda_function {}: duration must be >= 0",
+                    f.name
+                )));
+            }
+        }
+        for svc in &self.services {
+            if svc.desired_count.is_some_and(|c| c < 0) {
+                return Err(FleetError::Invalid(format!(
+                    "ecs_service {}/{}: desired_count must be >= 0",
+                    svc.cluster, svc.name
+                )));
+            }
         }
         for alarm in &self.alarms {
             if parse_alarm_state(alarm.state.as_deref()).is_none() {

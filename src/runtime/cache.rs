@@ -113,6 +113,7 @@ mod tests {
             application_id: "app".into(),
             group_id: "group".into(),
             run: None,
+            hooks: vec![],
         }
     }
 

@@ -186,6 +186,16 @@ impl Store {
             )?,
             hosts: self.rows("hosts", "SELECT id, json FROM hosts ORDER BY id", [])?,
             alarms: self.rows("alarms", "SELECT name, json FROM alarms ORDER BY name", [])?,
+            functions: self.rows(
+                "functions",
+                "SELECT name, json FROM functions ORDER BY name",
+                [],
+            )?,
+            services: self.rows(
+                "services",
+                "SELECT key, json FROM services ORDER BY key",
+                [],
+            )?,
             active: self
                 .rows::<DeploymentRecord, _>("deployments", ACTIVE_DEPLOYMENTS, [])?
                 .into_iter()
@@ -521,6 +531,20 @@ fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
                  ON CONFLICT (name) DO UPDATE SET json = excluded.json",
             )?
             .execute(params![a.name, encode("alarm", a)?])?;
+        }
+        Change::Function(f) => {
+            conn.prepare_cached(
+                "INSERT INTO functions (name, json) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![f.name, encode("function", f)?])?;
+        }
+        Change::Service(s) => {
+            conn.prepare_cached(
+                "INSERT INTO services (key, json) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET json = excluded.json",
+            )?
+            .execute(params![s.key(), encode("service", s)?])?;
         }
         Change::Event(e) => {
             conn.prepare_cached("INSERT INTO events (seq, json) VALUES (?1, ?2)")?

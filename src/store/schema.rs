@@ -100,6 +100,18 @@ pub const MIGRATIONS: &[&str] = &[
         json TEXT NOT NULL
     );
     "#,
+    // 3: simulated Lambda functions and ECS services, whose aliases and task
+    // sets deployments change.
+    r#"
+    CREATE TABLE functions (
+        name TEXT PRIMARY KEY NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE TABLE services (
+        key  TEXT PRIMARY KEY NOT NULL,
+        json TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

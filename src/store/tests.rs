@@ -119,6 +119,33 @@ fn revision(app_id: &str, key: &str) -> RevisionRecord {
     }
 }
 
+fn function(name: &str) -> FunctionRecord {
+    let mut f = FunctionRecord {
+        name: name.into(),
+        ..Default::default()
+    };
+    f.aliases.insert(
+        "live".into(),
+        AliasRecord {
+            version: "2".into(),
+            additional_version: Some("3".into()),
+            additional_weight: 10.0,
+        },
+    );
+    f
+}
+
+fn service(cluster: &str, name: &str) -> ServiceRecord {
+    ServiceRecord {
+        cluster: cluster.into(),
+        name: name.into(),
+        desired_count: 2,
+        target_groups: vec!["tg-1".into(), "tg-2".into()],
+        production: "tg-1".into(),
+        ..Default::default()
+    }
+}
+
 fn run_state() -> RunState {
     RunState {
         start_due: Some(5_000),
@@ -131,6 +158,12 @@ fn run_state() -> RunState {
             rollback: true,
         }),
         deadline: Some(3_600_000),
+        shift: Some(ShiftRun {
+            hook: Some("hook-1".into()),
+            schedule: vec![(1_000, 10.0), (61_000, 100.0)],
+            weight: 10.0,
+            ..Default::default()
+        }),
     }
 }
 
@@ -161,6 +194,15 @@ fn deployment(
         application_id: app_id.into(),
         group_id: group_id.into(),
         run: active.then(run_state),
+        hooks: vec![HookExecution {
+            id: format!("hook-{seq}"),
+            event: "BeforeAllowTraffic".into(),
+            function: "CodeDeployHook_pre".into(),
+            started: 1_000,
+            status: LifecycleEventStatus::Succeeded,
+            ended: Some(4_000),
+            answered_by: Some("api".into()),
+        }],
     }
 }
 
@@ -281,6 +323,8 @@ fn everything() -> (Vec<Change>, Snapshot) {
         Change::Target(target("d-AAAAAAAA2", 0, "i-0001")),
         Change::Host(host("i-0001")),
         Change::Alarm(alarm("cpu", AlarmState::PollFailure)),
+        Change::Function(function("orders")),
+        Change::Service(service("main", "web")),
         Change::Event(event(1)),
         Change::Event(event(2)),
     ];
@@ -293,6 +337,8 @@ fn everything() -> (Vec<Change>, Snapshot) {
         instances: vec![instance("onprem-1")],
         hosts: vec![host("i-0001")],
         alarms: vec![alarm("cpu", AlarmState::PollFailure)],
+        functions: vec![function("orders")],
+        services: vec![service("main", "web")],
         active: vec![(d1, t1)],
     };
     (changes, snapshot)

@@ -7,6 +7,7 @@ use crate::engine::archive::{Archive, DeploymentQuery};
 use crate::engine::deploy::{revision_key, rollback_enabled_for, NewDeployment};
 use crate::engine::error::{err, ApiResult};
 use crate::engine::records::*;
+use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -108,6 +109,19 @@ impl Engine {
             );
         };
         validate::revision(&revision, &platform)?;
+        if platform != ComputePlatform::Server {
+            // Inline appspecs are checked now; S3 ones when the deployment starts.
+            if let Ok(text) = shift::revision_text(&revision, &self.fleet) {
+                if revision.s3_location.is_none() {
+                    shift::check_appspec(&text, &platform).map_err(|e| {
+                        crate::engine::ApiError::new(
+                            Exception::InvalidRevision,
+                            format!("The AppSpec file is not valid: {e}."),
+                        )
+                    })?;
+                }
+            }
+        }
         validate::create_deployment_flags(&input, &platform)?;
         let config_name = match input.deployment_config_name.as_deref() {
             Some(n) => validate::deployment_config_name(Some(n))?.to_string(),
@@ -393,7 +407,7 @@ impl Engine {
 
     pub fn continue_deployment(
         &mut self,
-        _now: Millis,
+        now: Millis,
         ar: &dyn Archive,
         input: ContinueDeploymentInput,
     ) -> ApiResult<()> {
@@ -408,6 +422,15 @@ impl Engine {
             );
         }
         let rec = self.waiting_deployment(ar, input.deployment_id.as_deref())?;
+        if rec.run.as_ref().is_some_and(|r| r.shift.is_some()) {
+            let wait = input
+                .deployment_wait_type
+                .clone()
+                .unwrap_or(DeploymentWaitType::ReadyWait);
+            return self
+                .continue_shift(rec.id(), wait, now, ar)
+                .or_else(|m| err(Exception::DeploymentIsNotInReadyState, m));
+        }
         err(
             Exception::DeploymentIsNotInReadyState,
             format!(
@@ -419,7 +442,7 @@ impl Engine {
 
     pub fn skip_wait_time_for_instance_termination(
         &mut self,
-        _now: Millis,
+        now: Millis,
         ar: &dyn Archive,
         input: SkipWaitTimeForInstanceTerminationInput,
     ) -> ApiResult<()> {
@@ -433,12 +456,17 @@ impl Engine {
                 format!("Deployment {} has not started.", rec.id()),
             );
         }
+        if rec.run.as_ref().is_some_and(|r| r.shift.is_some()) {
+            // Outside the termination wait there is nothing to skip; the
+            // operation declares no error for that, so it is a no-op.
+            let _ = self.continue_shift(rec.id(), DeploymentWaitType::TerminationWait, now, ar);
+        }
         Ok(())
     }
 
     pub fn put_lifecycle_event_hook_execution_status(
         &mut self,
-        _now: Millis,
+        now: Millis,
         ar: &dyn Archive,
         input: PutLifecycleEventHookExecutionStatusInput,
     ) -> ApiResult<PutLifecycleEventHookExecutionStatusOutput> {
@@ -466,12 +494,27 @@ impl Engine {
             }
         }
         let hook = input.lifecycle_event_hook_execution_id.unwrap_or_default();
-        err(
-            Exception::InvalidLifecycleEventHookExecutionId,
-            format!(
-                "No lifecycle event hook execution {hook} is waiting in deployment {}.",
-                rec.id()
+        let ok = input.status == Some(LifecycleEventStatus::Succeeded);
+        let id = rec.id().to_string();
+        let answer = if self.active.contains_key(&id) {
+            self.answer_hook_from_api(&id, &hook, ok, now, ar)
+        } else if rec.hooks.iter().any(|h| h.id == hook) {
+            HookAnswer::AlreadyCompleted
+        } else {
+            HookAnswer::Unknown
+        };
+        match answer {
+            HookAnswer::Accepted => Ok(PutLifecycleEventHookExecutionStatusOutput {
+                lifecycle_event_hook_execution_id: Some(hook),
+            }),
+            HookAnswer::AlreadyCompleted => err(
+                Exception::LifecycleEventAlreadyCompleted,
+                format!("The lifecycle event of hook execution {hook} in deployment {id} has already completed."),
             ),
-        )
+            HookAnswer::Unknown => err(
+                Exception::InvalidLifecycleEventHookExecutionId,
+                format!("No lifecycle event hook execution {hook} exists in deployment {id}."),
+            ),
+        }
     }
 }
