@@ -5,4 +5,5 @@ pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod runtime;
+pub mod source;
 pub mod store;

@@ -1,0 +1,273 @@
+//! The seeded demo world of `codedeck --demo`: the sample fleet, an application
+//! per compute platform and a few finished deployments, one of them failed and
+//! rolled back automatically.
+
+use super::parse_revision;
+use super::sim::SimSource;
+use crate::engine::{ApiResult, Archive, Engine, FaultKind};
+use crate::model::time::Millis;
+use crate::model::*;
+use crate::runtime::Runtime;
+
+/// Something the demo can be seeded into: the runtime or a simulated engine.
+pub trait World {
+    fn run(
+        &mut self,
+        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
+    ) -> ApiResult<()>;
+    /// Lets every running deployment finish.
+    fn settle(&mut self);
+}
+
+impl World for Runtime {
+    fn run(
+        &mut self,
+        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
+    ) -> ApiResult<()> {
+        self.call(Operation::CreateDeployment, |e, now, ar| f(e, now, ar))
+    }
+
+    fn settle(&mut self) {
+        // Bounded: a deployment that waits forever must not hang the demo.
+        for _ in 0..100_000 {
+            if !self.with_engine(|e| e.has_active()) || self.step().is_none() {
+                return;
+            }
+        }
+    }
+}
+
+impl World for SimSource {
+    fn run(
+        &mut self,
+        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
+    ) -> ApiResult<()> {
+        self.call(|e, now, ar| f(e, now, ar))
+    }
+
+    fn settle(&mut self) {
+        for _ in 0..100_000 {
+            if !self.engine.has_active() || !self.step() {
+                return;
+            }
+        }
+    }
+}
+
+pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeck-demo";
+/// The host the demo breaks to show a failure and its automatic rollback.
+pub const BROKEN_HOST: &str = "i-0a1b2c3d4e5f00002";
+
+/// Seeds the demo world. Parts the engine cannot do yet are left out quietly.
+pub fn seed(w: &mut dyn World) {
+    server(w);
+    lambda(w);
+    ecs(w);
+}
+
+fn server(w: &mut dyn World) {
+    app(w, "web-shop", ComputePlatform::Server);
+    group(w, "web-shop", "prod", |g| {
+        g.ec2_tag_filters = Some(vec![tag("Name", "web")]);
+        g.deployment_config_name = Some("CodeDeployDefault.OneAtATime".into());
+        g.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+            enabled: Some(true),
+            events: Some(vec![AutoRollbackEvent::DeploymentFailure]),
+        });
+        g.alarm_configuration = Some(AlarmConfiguration {
+            enabled: Some(true),
+            ignore_poll_alarm_failure: Some(false),
+            alarms: Some(vec![Alarm {
+                name: Some("HighErrorRate".into()),
+            }]),
+        });
+    });
+    group(w, "web-shop", "staging", |g| {
+        g.ec2_tag_filters = Some(vec![tag("Name", "web-staging")]);
+        g.deployment_config_name = Some("CodeDeployDefault.AllAtOnce".into());
+    });
+    group(w, "web-shop", "api", |g| {
+        g.ec2_tag_filters = Some(vec![tag("Name", "api")]);
+        g.deployment_config_name = Some("CodeDeployDefault.HalfAtATime".into());
+    });
+    deploy(
+        w,
+        "web-shop",
+        "prod",
+        "s3://demo-artifacts/web-v1.zip",
+        "first release",
+    );
+    deploy(
+        w,
+        "web-shop",
+        "staging",
+        "s3://demo-artifacts/web-v2.zip",
+        "try v2",
+    );
+    deploy(
+        w,
+        "web-shop",
+        "prod",
+        "s3://demo-artifacts/web-v2.zip",
+        "v2: new checkout",
+    );
+    // A host breaks during v3: the deployment fails and rolls back to v2.
+    let _ = w.run(&mut |e, now, _| e.break_host(now, BROKEN_HOST, FaultKind::Fail));
+    deploy(
+        w,
+        "web-shop",
+        "prod",
+        "s3://demo-artifacts/web-v3.zip",
+        "v3: faster images",
+    );
+    // api-2's ValidateService script is broken for good (see the fleet file).
+    deploy(
+        w,
+        "web-shop",
+        "api",
+        "s3://demo-artifacts/api-v1.zip",
+        "api first release",
+    );
+}
+
+fn lambda(w: &mut dyn World) {
+    app(w, "checkout-fn", ComputePlatform::Lambda);
+    group(w, "checkout-fn", "live", |g| {
+        g.deployment_config_name = Some("CodeDeployDefault.LambdaCanary10Percent5Minutes".into());
+    });
+    let spec = "version: 0.0\nResources:\n  - checkout:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: checkout\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n";
+    deploy_revision(w, "checkout-fn", "live", inline(spec), "canary of v2");
+}
+
+fn ecs(w: &mut dyn World) {
+    app(w, "storefront", ComputePlatform::Ecs);
+    group(w, "storefront", "blue-green", |g| {
+        g.deployment_config_name = Some("CodeDeployDefault.ECSAllAtOnce".into());
+        g.deployment_style = Some(DeploymentStyle {
+            deployment_option: Some(DeploymentOption::WithTrafficControl),
+            deployment_type: Some(DeploymentType::BlueGreen),
+        });
+        g.ecs_services = Some(vec![ECSService {
+            cluster_name: Some("main".into()),
+            service_name: Some("storefront".into()),
+        }]);
+        let listener =
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/store/1/prod";
+        g.load_balancer_info = Some(LoadBalancerInfo {
+            target_group_pair_info_list: Some(vec![TargetGroupPairInfo {
+                target_groups: Some(vec![
+                    TargetGroupInfo {
+                        name: Some("store-blue".into()),
+                    },
+                    TargetGroupInfo {
+                        name: Some("store-green".into()),
+                    },
+                ]),
+                prod_traffic_route: Some(TrafficRoute {
+                    listener_arns: Some(vec![listener.into()]),
+                }),
+                test_traffic_route: None,
+            }]),
+            ..Default::default()
+        });
+    });
+    let spec = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:000000000000:task-definition/store:2\"\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n";
+    deploy_revision(
+        w,
+        "storefront",
+        "blue-green",
+        inline(spec),
+        "task definition 2",
+    );
+}
+
+fn app(w: &mut dyn World, name: &str, platform: ComputePlatform) {
+    let r = w.run(&mut |e, now, ar| {
+        e.create_application(
+            now,
+            ar,
+            CreateApplicationInput {
+                application_name: Some(name.into()),
+                compute_platform: Some(platform.clone()),
+                tags: None,
+            },
+        )
+        .map(|_| ())
+    });
+    note(name, r);
+}
+
+fn group(
+    w: &mut dyn World,
+    app: &str,
+    name: &str,
+    tweak: impl Fn(&mut CreateDeploymentGroupInput),
+) {
+    let r = w.run(&mut |e, now, ar| {
+        let mut input = CreateDeploymentGroupInput {
+            application_name: Some(app.into()),
+            deployment_group_name: Some(name.into()),
+            service_role_arn: Some(ROLE.into()),
+            ..Default::default()
+        };
+        tweak(&mut input);
+        e.create_deployment_group(now, ar, input).map(|_| ())
+    });
+    note(name, r);
+}
+
+fn deploy(w: &mut dyn World, app: &str, group: &str, rev: &str, description: &str) {
+    if let Some(rev) = parse_revision(rev) {
+        deploy_revision(w, app, group, rev, description);
+    }
+}
+
+fn deploy_revision(
+    w: &mut dyn World,
+    app: &str,
+    group: &str,
+    rev: RevisionLocation,
+    description: &str,
+) {
+    let r = w.run(&mut |e, now, ar| {
+        e.create_deployment(
+            now,
+            ar,
+            CreateDeploymentInput {
+                application_name: Some(app.into()),
+                deployment_group_name: Some(group.into()),
+                revision: Some(rev.clone()),
+                description: Some(description.into()),
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+    });
+    note(group, r);
+    w.settle();
+}
+
+fn inline(spec: &str) -> RevisionLocation {
+    RevisionLocation {
+        revision_type: Some(RevisionLocationType::AppSpecContent),
+        app_spec_content: Some(AppSpecContent {
+            content: Some(spec.into()),
+            sha256: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn tag(key: &str, value: &str) -> EC2TagFilter {
+    EC2TagFilter {
+        key: Some(key.into()),
+        value: Some(value.into()),
+        r#type: Some(EC2TagFilterType::KeyAndValue),
+    }
+}
+
+fn note(what: &str, r: ApiResult<()>) {
+    if let Err(e) = r {
+        tracing::debug!("demo: {what}: {}", e.message);
+    }
+}
