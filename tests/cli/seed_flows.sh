@@ -23,12 +23,18 @@ id=$(cd_ create-deployment \
   --query deploymentId --output text)
 [[ "$id" =~ ^d-[A-Z0-9]{9}$ ]] || fail "deployment id $id"
 
-status=""
-for _ in $(seq 1 300); do
-  status=$(cd_ get-deployment --deployment-id "$id" --query deploymentInfo.status --output text)
-  case "$status" in Succeeded|Failed|Stopped) break ;; esac
-  sleep 0.2
-done
+# Polls a deployment until it ends; prints its final status.
+wait_end() {
+  local st=""
+  for _ in $(seq 1 300); do
+    st=$(cd_ get-deployment --deployment-id "$1" --query deploymentInfo.status --output text)
+    case "$st" in Succeeded|Failed|Stopped) break ;; esac
+    sleep 0.2
+  done
+  echo "$st"
+}
+
+status=$(wait_end "$id")
 [ "$status" = Succeeded ] || fail "deployment $id ended $status"
 # The waiter agrees (its first poll already sees Succeeded).
 cd_ wait deployment-successful --deployment-id "$id"
@@ -74,6 +80,36 @@ cd_ create-deployment-group \
   --ecs-services serviceName=my-service,clusterName=my-cluster >/dev/null
 p=$(cd_ get-application --application-name my-ecs-app --query application.computePlatform --output text)
 [ "$p" = ECS ] || fail "ECS application platform $p"
+
+# The seed's Lambda deployment, as written: the alias moves from version 1 to 2.
+lid=$(cd_ create-deployment \
+  --application-name my-lambda-app \
+  --deployment-group-name prod \
+  --revision '{"revisionType":"AppSpecContent","appSpecContent":{"content":"{\"version\":0.0,\"Resources\":[{\"myFunction\":{\"Type\":\"AWS::Lambda::Function\",\"Properties\":{\"Name\":\"my-function\",\"Alias\":\"live\",\"CurrentVersion\":\"1\",\"TargetVersion\":\"2\"}}}]}"}}' \
+  --query deploymentId --output text)
+status=$(wait_end "$lid")
+[ "$status" = Succeeded ] || fail "Lambda deployment $lid ended $status"
+ev=$(cd_ get-deployment-target --deployment-id "$lid" --target-id my-function \
+  --query 'deploymentTarget.lambdaTarget.lifecycleEvents[].lifecycleEventName' --output text | tr '\t' ' ')
+[ "$ev" = "BeforeAllowTraffic AllowTraffic AfterAllowTraffic" ] || fail "Lambda events: $ev"
+w=$(cd_ get-deployment-target --deployment-id "$lid" --target-id my-function \
+  --query 'deploymentTarget.lambdaTarget.lambdaFunctionInfo.targetVersionWeight' --output text)
+[ "$w" = 100.0 ] || fail "Lambda weight $w"
+
+# An ECS deployment to the seed's service (its group has no load balancer
+# settings: codedeck simulates the target group pair).
+ecs_spec='{"version":0.0,"Resources":[{"TargetService":{"Type":"AWS::ECS::Service","Properties":{"TaskDefinition":"arn:aws:ecs:us-east-1:000000000000:task-definition/my-service:2","LoadBalancerInfo":{"ContainerName":"web","ContainerPort":80}}}}]}'
+eid=$(cd_ create-deployment \
+  --application-name my-ecs-app \
+  --deployment-group-name prod \
+  --revision "$(python3 -c 'import json,sys; print(json.dumps({"revisionType":"AppSpecContent","appSpecContent":{"content":sys.argv[1]}}))' "$ecs_spec")" \
+  --query deploymentId --output text)
+status=$(wait_end "$eid")
+[ "$status" = Succeeded ] || fail "ECS deployment $eid ended $status"
+ev=$(cd_ get-deployment-target --deployment-id "$eid" --target-id my-cluster:my-service \
+  --query 'deploymentTarget.ecsTarget.lifecycleEvents[].lifecycleEventName' --output text | tr '\t' ' ')
+[ "$ev" = "BeforeInstall Install AfterInstall AllowTestTraffic AfterAllowTestTraffic BeforeAllowTraffic AllowTraffic AfterAllowTraffic" ] \
+  || fail "ECS events: $ev"
 
 # --- Errors come back as the AWS exception names.
 if out=$(cd_ get-application --application-name nope 2>&1); then fail "get-application of a missing app succeeded"; fi
