@@ -1087,3 +1087,28 @@ fn restarting_at_every_step_changes_nothing_for_lambda_and_ecs() {
     assert!(straight.contains("Succeeded"), "{straight}");
     assert_eq!(straight, shift_run(true));
 }
+
+#[test]
+fn functions_declared_in_the_fleet_keep_their_aliases() {
+    let fleet = format!("{FLEET}\n[[lambda_function]]\nname = \"orders\"\naliases = {{ live = \"5\", beta = \"6\" }}\n");
+    let mut sim = Sim::new(&fleet);
+    sim.app("fn", "Lambda");
+    sim.group("fn", "prod", |g| {
+        g.deployment_config_name = Some("CodeDeployDefault.LambdaAllAtOnce".into())
+    })
+    .expect("group");
+    let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(5, 7, &[]));
+    sim.tick(1);
+    let f = sim
+        .engine
+        .lambda_function("orders")
+        .expect("declared function")
+        .clone();
+    assert_eq!(
+        f.aliases["beta"].version, "6",
+        "aliases the deployment does not touch stay"
+    );
+    assert_eq!(f.aliases["live"].version, "7");
+    assert_eq!(f.versions, vec!["5".to_string(), "7".to_string()]);
+    assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
+}

@@ -176,6 +176,9 @@ pub enum ShiftWait {
 pub struct FunctionRecord {
     pub name: String,
     pub aliases: BTreeMap<String, AliasRecord>,
+    /// The versions deployments have named, in the order first seen.
+    #[serde(default)]
+    pub versions: Vec<String>,
 }
 
 /// A Lambda alias with an optional weighted second version (traffic shifting).

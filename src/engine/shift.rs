@@ -224,13 +224,38 @@ impl Engine {
     }
 
     fn lambda_target(&mut self, id: &str, s: &LambdaSpec, at: Millis) -> TargetRecord {
+        // Created on first use, from the fleet file's declaration when there is one.
+        let declared: std::collections::BTreeMap<String, AliasRecord> = self
+            .fleet
+            .functions
+            .iter()
+            .find(|f| f.name == s.name)
+            .map(|f| {
+                f.aliases
+                    .iter()
+                    .map(|(alias, version)| {
+                        let record = AliasRecord {
+                            version: version.clone(),
+                            ..Default::default()
+                        };
+                        (alias.clone(), record)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let function = self
             .functions
             .entry(s.name.clone())
             .or_insert_with(|| FunctionRecord {
                 name: s.name.clone(),
-                ..Default::default()
+                aliases: declared,
+                versions: vec![],
             });
+        for v in [&s.current_version, &s.target_version] {
+            if !function.versions.contains(v) {
+                function.versions.push(v.clone());
+            }
+        }
         function
             .aliases
             .entry(s.alias.clone())
