@@ -18,7 +18,7 @@ mod ops;
 pub mod records;
 pub mod rng;
 pub mod selection;
-pub(crate) mod shift;
+pub mod shift;
 pub mod validate;
 pub mod world;
 
@@ -220,6 +220,8 @@ impl Engine {
                 (h.id.clone(), h)
             })
             .collect();
+        // Instances launched or terminated by blue/green deployments (bluegreen.rs).
+        self.sync_blue_green_hosts();
         for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {
                 let state =

@@ -1,0 +1,266 @@
+//! The simulated ECS service of a deployment: target group pair, listeners
+//! and task sets.
+
+use super::*;
+
+impl Engine {
+    /// The ECS service a group deploys to, created on first use (unless the
+    /// fleet declares it), with its target group pair and listeners.
+    pub(super) fn ecs_target(
+        &mut self,
+        id: &str,
+        group: &GroupRecord,
+        s: &EcsSpec,
+        at: Millis,
+    ) -> Result<TargetRecord, (ErrorCode, String)> {
+        let Some(svc) = group.info.ecs_services.iter().flatten().next() else {
+            return Err((
+                ErrorCode::InvalidEcsService,
+                "The deployment group names no ECS service.".into(),
+            ));
+        };
+        let (cluster, name) = (
+            svc.cluster_name.clone().unwrap_or_default(),
+            svc.service_name.clone().unwrap_or_default(),
+        );
+        let pair = group
+            .info
+            .load_balancer_info
+            .as_ref()
+            .and_then(|lb| lb.target_group_pair_info_list.as_ref())
+            .and_then(|l| l.first().cloned());
+        let groups: Vec<String> = pair
+            .as_ref()
+            .and_then(|p| p.target_groups.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| g.name)
+            .collect();
+        let groups = if groups.len() == 2 {
+            groups
+        } else {
+            vec![format!("{name}-tg-1"), format!("{name}-tg-2")]
+        };
+        let has_test = pair
+            .as_ref()
+            .and_then(|p| p.test_traffic_route.as_ref())
+            .and_then(|r| r.listener_arns.as_ref())
+            .is_some_and(|l| !l.is_empty());
+        let key = format!("{cluster}:{name}");
+        let spec = self
+            .fleet
+            .services
+            .iter()
+            .find(|f| f.cluster == cluster && f.name == name)
+            .cloned();
+        let service = self.services.entry(key.clone()).or_insert_with(|| {
+            let count = spec.as_ref().and_then(|f| f.desired_count).unwrap_or(2);
+            let definition = spec
+                .as_ref()
+                .and_then(|f| f.task_definition.clone())
+                .unwrap_or_else(|| format!("{name}:1"));
+            ServiceRecord {
+                cluster: cluster.clone(),
+                name: name.clone(),
+                desired_count: count,
+                task_sets: vec![TaskSetRecord {
+                    task_definition: definition,
+                    info: ECSTaskSet {
+                        identifer: Some(format!(
+                            "ecs-svc/{:019}",
+                            rng::mix(count as u64 ^ 0xec5) % 10u64.pow(19)
+                        )),
+                        desired_count: Some(count),
+                        pending_count: Some(0),
+                        running_count: Some(count),
+                        status: Some("PRIMARY".into()),
+                        traffic_weight: Some(100.0),
+                        target_group: Some(TargetGroupInfo {
+                            name: Some(groups[0].clone()),
+                        }),
+                        task_set_label: Some(TargetLabel::Blue),
+                    },
+                }],
+                target_groups: groups.clone(),
+                production: groups[0].clone(),
+                test: None,
+            }
+        });
+        // A group's own target group pair wins over the simulated one.
+        if service.target_groups != groups
+            && groups
+                .iter()
+                .any(|g| !g.ends_with("-tg-1") && !g.ends_with("-tg-2"))
+        {
+            service.target_groups = groups.clone();
+            service.production = groups[0].clone();
+            for set in service.task_sets.iter_mut() {
+                set.info.target_group = Some(TargetGroupInfo {
+                    name: Some(groups[0].clone()),
+                });
+            }
+        }
+        service.test = has_test.then(|| service.production.clone());
+        // Only the task set that serves production is the original.
+        service
+            .task_sets
+            .retain(|t| t.info.status.as_deref() == Some("PRIMARY"));
+        for set in service.task_sets.iter_mut() {
+            set.info.task_set_label = Some(TargetLabel::Blue);
+            set.info.traffic_weight = Some(100.0);
+        }
+        let sets: Vec<ECSTaskSet> = service.task_sets.iter().map(|t| t.info.clone()).collect();
+        if sets.is_empty() {
+            return Err((
+                ErrorCode::InvalidEcsService,
+                format!("ECS service {key} has no task set serving production."),
+            ));
+        }
+        let _ = &s.task_definition;
+        self.dirty.services.insert(key.clone());
+        let arn = format!(
+            "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
+            self.opts.region, self.opts.account
+        );
+        Ok(TargetRecord {
+            deployment_id: id.to_string(),
+            target_id: key.clone(),
+            index: 0,
+            target: DeploymentTarget {
+                deployment_target_type: Some(DeploymentTargetType::ECSTarget),
+                ecs_target: Some(ECSTarget {
+                    deployment_id: Some(id.to_string()),
+                    target_id: Some(key.clone()),
+                    target_arn: Some(arn),
+                    last_updated_at: Some(Timestamp(at)),
+                    lifecycle_events: Some(pending_events(&ECS_EVENTS)),
+                    status: Some(TargetStatus::InProgress),
+                    task_sets_info: Some(sets),
+                }),
+                ..Default::default()
+            },
+            run: TargetRun {
+                host: key,
+                ..Default::default()
+            },
+        })
+    }
+
+    pub(super) fn has_test_listener(&self, id: &str) -> bool {
+        let Some(key) = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .map(|t| t.target_id.clone())
+        else {
+            return false;
+        };
+        self.services.get(&key).is_some_and(|s| s.test.is_some())
+    }
+
+    /// ECS Install: the replacement task set, behind the other target group.
+    pub(super) fn create_green_task_set(&mut self, id: &str, at: Millis) {
+        let Some(t) = self.active.get(id).and_then(|a| a.targets.first()) else {
+            return;
+        };
+        let key = t.target_id.clone();
+        let Some(svc) = self.services.get(&key).cloned() else {
+            return;
+        };
+        let definition = self
+            .active
+            .get(id)
+            .and_then(|a| a.rec.info.revision.clone())
+            .and_then(|r| revision_text(&r, &self.fleet).ok())
+            .and_then(|text| appspec::ecs(&text).ok())
+            .map(|s| s.task_definition)
+            .unwrap_or_default();
+        let other = svc
+            .target_groups
+            .iter()
+            .find(|g| **g != svc.production)
+            .cloned()
+            .unwrap_or_default();
+        let bits = self.next_bits("task-set");
+        let green = TaskSetRecord {
+            task_definition: definition,
+            info: ECSTaskSet {
+                identifer: Some(format!("ecs-svc/{:019}", bits % 10u64.pow(19))),
+                desired_count: Some(svc.desired_count),
+                pending_count: Some(0),
+                running_count: Some(svc.desired_count),
+                status: Some("ACTIVE".into()),
+                traffic_weight: Some(0.0),
+                target_group: Some(TargetGroupInfo { name: Some(other) }),
+                task_set_label: Some(TargetLabel::Green),
+            },
+        };
+        if let Some(s) = self.services.get_mut(&key) {
+            s.task_sets.push(green.clone());
+            self.dirty.services.insert(key);
+        }
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            if let Some(e) = t.target.ecs_target.as_mut() {
+                e.task_sets_info
+                    .get_or_insert_with(Vec::new)
+                    .push(green.info);
+            }
+            t.touch(at);
+        }
+        self.touch_target_of(id, 0);
+    }
+
+    pub(super) fn move_test_listener(&mut self, id: &str) {
+        let Some(key) = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .map(|t| t.target_id.clone())
+        else {
+            return;
+        };
+        if let Some(svc) = self.services.get_mut(&key) {
+            let green = svc
+                .task_sets
+                .iter()
+                .find(|t| t.info.task_set_label == Some(TargetLabel::Green))
+                .and_then(|t| t.info.target_group.as_ref()?.name.clone());
+            if green.is_some() {
+                svc.test = green;
+                self.dirty.services.insert(key);
+            }
+        }
+    }
+
+    pub(super) fn set_task_set_status(&mut self, id: &str, label: TargetLabel, status: &str) {
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            for set in t
+                .target
+                .ecs_target
+                .iter_mut()
+                .flat_map(|e| e.task_sets_info.iter_mut().flatten())
+            {
+                if set.task_set_label.as_ref() == Some(&label) {
+                    set.status = Some(status.to_string());
+                }
+            }
+        }
+        self.touch_target_of(id, 0);
+    }
+
+    pub(super) fn set_task_set_counts(&mut self, id: &str, label: TargetLabel, count: i64) {
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            for set in t
+                .target
+                .ecs_target
+                .iter_mut()
+                .flat_map(|e| e.task_sets_info.iter_mut().flatten())
+            {
+                if set.task_set_label.as_ref() == Some(&label) {
+                    set.running_count = Some(count);
+                    set.desired_count = Some(count);
+                }
+            }
+        }
+    }
+}

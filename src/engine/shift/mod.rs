@@ -1,0 +1,604 @@
+//! Lambda and ECS deployments: one target, hook functions, and traffic shifted
+//! per the deployment configuration on the virtual clock (reference §7.3, §7.4,
+//! §9, §13.6).
+//!
+//! A shift deployment has one wake-up at a time (the target's `run.due`): the
+//! running hook answering or timing out, the next traffic step, the end of a
+//! reserved event, or the end of a wait. What it is follows from the state.
+
+mod ecs;
+mod hooks;
+mod traffic;
+mod waits;
+
+pub(crate) use hooks::HookAnswer;
+pub use hooks::HOOK_TIMEOUT_MILLIS;
+pub use traffic::traffic_schedule;
+
+use super::appspec::{self, EcsSpec, LambdaSpec};
+use super::archive::Archive;
+use super::deploy::rollback_enabled_for;
+use super::records::*;
+use super::world::{HookOutcome, DEFAULT_HOOK_SECS};
+use super::{rng, Engine};
+use crate::model::time::Millis;
+use crate::model::*;
+
+/// Lambda target events (§7.3).
+pub const LAMBDA_EVENTS: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
+
+/// ECS target events (§7.4).
+pub const ECS_EVENTS: [&str; 8] = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// Group tag: `codedeck:hooks = external` makes hooks wait for the API.
+pub const HOOKS_TAG: &str = "codedeck:hooks";
+/// Group tag: `codedeck:hook-fail = <event>` makes that event's hook fail.
+pub const HOOK_FAIL_TAG: &str = "codedeck:hook-fail";
+
+/// One virtual minute.
+pub(crate) const MINUTE: Millis = 60_000;
+
+/// What a deployment deploys, parsed from its appspec.
+enum Spec {
+    Lambda(LambdaSpec),
+    Ecs(EcsSpec),
+}
+
+impl Spec {
+    fn hooks(&self) -> &[(String, String)] {
+        match self {
+            Spec::Lambda(s) => &s.hooks,
+            Spec::Ecs(s) => &s.hooks,
+        }
+    }
+}
+
+/// The appspec text a revision carries: inline, or an object of simulated S3.
+pub(crate) fn revision_text(
+    rev: &RevisionLocation,
+    fleet: &super::world::Fleet,
+) -> Result<String, (ErrorCode, String)> {
+    if let Some(text) = rev
+        .app_spec_content
+        .as_ref()
+        .and_then(|c| c.content.clone())
+    {
+        return Ok(text);
+    }
+    if let Some(text) = rev.string.as_ref().and_then(|c| c.content.clone()) {
+        return Ok(text);
+    }
+    if let Some(s3) = &rev.s3_location {
+        let (bucket, key) = (
+            s3.bucket.clone().unwrap_or_default(),
+            s3.key.clone().unwrap_or_default(),
+        );
+        return fleet
+            .s3_objects
+            .iter()
+            .find(|o| o.bucket == bucket && o.key == key)
+            .map(|o| o.content.clone())
+            .ok_or((
+                ErrorCode::RevisionMissing,
+                format!("The revision s3://{bucket}/{key} does not exist in codedeck's simulated S3 (declare it as an [[s3_object]] in the fleet file)."),
+            ));
+    }
+    Err((
+        ErrorCode::InvalidRevision,
+        "The revision has no AppSpec content.".into(),
+    ))
+}
+
+/// Parses a revision's appspec for a platform; the error is for people.
+pub(crate) fn check_appspec(text: &str, platform: &ComputePlatform) -> Result<(), String> {
+    match platform {
+        ComputePlatform::Ecs => appspec::ecs(text).map(|_| ()),
+        _ => appspec::lambda(text).map(|_| ()),
+    }
+}
+
+fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.key.as_deref() == Some(key))
+        .and_then(|t| t.value.as_deref())
+}
+
+pub(crate) fn event_index(t: &TargetRecord, name: &str) -> Option<u32> {
+    t.events()
+        .iter()
+        .position(|e| e.lifecycle_event_name.as_deref() == Some(name))
+        .map(|i| i as u32)
+}
+
+fn pending_events(names: &[&str]) -> Vec<LifecycleEvent> {
+    names
+        .iter()
+        .map(|e| LifecycleEvent {
+            lifecycle_event_name: Some(e.to_string()),
+            status: Some(LifecycleEventStatus::Pending),
+            ..Default::default()
+        })
+        .collect()
+}
+
+impl Engine {
+    /// Starts a Lambda or ECS deployment: parses the appspec, prepares the
+    /// simulated function or service, and runs the first event.
+    pub(crate) fn start_shift(
+        &mut self,
+        id: &str,
+        group: &GroupRecord,
+        at: Millis,
+        ar: &dyn Archive,
+    ) {
+        let Some(active) = self.active.get(id) else {
+            return;
+        };
+        let platform = group
+            .info
+            .compute_platform
+            .clone()
+            .unwrap_or(ComputePlatform::Lambda);
+        let revision = active.rec.info.revision.clone().unwrap_or_default();
+        let parsed = revision_text(&revision, &self.fleet).and_then(|text| {
+            let spec = match platform {
+                ComputePlatform::Ecs => appspec::ecs(&text).map(Spec::Ecs),
+                _ => appspec::lambda(&text).map(Spec::Lambda),
+            };
+            spec.map_err(|e| {
+                (
+                    ErrorCode::InvalidRevision,
+                    format!("The AppSpec file is not valid: {e}."),
+                )
+            })
+        });
+        let spec = match parsed {
+            Ok(spec) => spec,
+            Err((code, message)) => {
+                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar)
+            }
+        };
+        let target = match &spec {
+            Spec::Lambda(s) => Ok(self.lambda_target(id, s, at)),
+            Spec::Ecs(s) => self.ecs_target(id, group, s, at),
+        };
+        let target = match target {
+            Ok(t) => t,
+            Err((code, message)) => {
+                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar)
+            }
+        };
+        let external = tag_value(&group.tags, HOOKS_TAG) == Some("external");
+        let shift = ShiftRun {
+            hooks: spec.hooks().iter().cloned().collect(),
+            external_hooks: external,
+            ..Default::default()
+        };
+        if let Some(a) = self.active.get_mut(id) {
+            a.targets = vec![target];
+            if let Some(run) = a.rec.run.as_mut() {
+                run.shift = Some(shift);
+            }
+        }
+        self.touch_target_of(id, 0);
+        self.refresh_overview(id);
+        self.trigger_instance(at, id, 0, TriggerEventType::InstanceStart);
+        if self.check_alarms(id, at, ar) {
+            return;
+        }
+        self.run_shift_event(id, 0, at, ar);
+    }
+
+    pub(super) fn lambda_target(&mut self, id: &str, s: &LambdaSpec, at: Millis) -> TargetRecord {
+        // Created on first use, from the fleet file's declaration when there is one.
+        let declared: std::collections::BTreeMap<String, AliasRecord> = self
+            .fleet
+            .functions
+            .iter()
+            .find(|f| f.name == s.name)
+            .map(|f| {
+                f.aliases
+                    .iter()
+                    .map(|(alias, version)| {
+                        let record = AliasRecord {
+                            version: version.clone(),
+                            ..Default::default()
+                        };
+                        (alias.clone(), record)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let function = self
+            .functions
+            .entry(s.name.clone())
+            .or_insert_with(|| FunctionRecord {
+                name: s.name.clone(),
+                aliases: declared,
+                versions: vec![],
+            });
+        for v in [&s.current_version, &s.target_version] {
+            if !function.versions.contains(v) {
+                function.versions.push(v.clone());
+            }
+        }
+        function
+            .aliases
+            .entry(s.alias.clone())
+            .or_insert_with(|| AliasRecord {
+                version: s.current_version.clone(),
+                ..Default::default()
+            });
+        self.dirty.functions.insert(s.name.clone());
+        let arn = format!(
+            "arn:aws:lambda:{}:{}:function:{}:{}",
+            self.opts.region, self.opts.account, s.name, s.alias
+        );
+        TargetRecord {
+            deployment_id: id.to_string(),
+            target_id: s.name.clone(),
+            index: 0,
+            target: DeploymentTarget {
+                deployment_target_type: Some(DeploymentTargetType::LambdaTarget),
+                lambda_target: Some(LambdaTarget {
+                    deployment_id: Some(id.to_string()),
+                    target_id: Some(s.name.clone()),
+                    target_arn: Some(arn),
+                    status: Some(TargetStatus::InProgress),
+                    last_updated_at: Some(Timestamp(at)),
+                    lifecycle_events: Some(pending_events(&LAMBDA_EVENTS)),
+                    lambda_function_info: Some(LambdaFunctionInfo {
+                        function_name: Some(s.name.clone()),
+                        function_alias: Some(s.alias.clone()),
+                        current_version: Some(s.current_version.clone()),
+                        target_version: Some(s.target_version.clone()),
+                        target_version_weight: Some(0.0),
+                    }),
+                }),
+                ..Default::default()
+            },
+            run: TargetRun {
+                host: s.name.clone(),
+                ..Default::default()
+            },
+        }
+    }
+
+    pub(crate) fn touch_target_of(&mut self, id: &str, index: u32) {
+        self.dirty.targets.insert((id.to_string(), index));
+        self.touch(id);
+    }
+
+    pub(super) fn shift_mut(&mut self, id: &str) -> Option<&mut ShiftRun> {
+        self.active.get_mut(id)?.rec.run.as_mut()?.shift.as_mut()
+    }
+
+    pub(super) fn shift(&self, id: &str) -> Option<&ShiftRun> {
+        self.active.get(id)?.rec.run.as_ref()?.shift.as_ref()
+    }
+
+    /// Sets the one wake-up of a shift deployment.
+    pub(super) fn wake_at(&mut self, id: &str, due: Option<Millis>) {
+        let Some(a) = self.active.get_mut(id) else {
+            return;
+        };
+        let seq = a.rec.seq;
+        if let Some(t) = a.targets.get_mut(0) {
+            t.run.due = due;
+        }
+        self.touch_target_of(id, 0);
+        if let Some(due) = due {
+            self.schedule(due, seq, 0);
+        }
+    }
+
+    pub(super) fn event_name(&self, id: &str, event: u32) -> Option<String> {
+        self.active
+            .get(id)?
+            .targets
+            .first()?
+            .events()
+            .get(event as usize)?
+            .lifecycle_event_name
+            .clone()
+    }
+
+    pub(super) fn is_ecs(&self, id: &str) -> bool {
+        self.active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .is_some_and(|t| t.target.ecs_target.is_some())
+    }
+
+    /// Marks event `event` running and does what it does.
+    pub(super) fn run_shift_event(&mut self, id: &str, event: u32, at: Millis, ar: &dyn Archive) {
+        let Some(name) = self.event_name(id, event) else {
+            return self.shift_events_done(id, at, ar);
+        };
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            t.run.event = event;
+            t.touch(at);
+            if let Some(ev) = t.event_mut(event) {
+                ev.status = Some(LifecycleEventStatus::InProgress);
+                ev.start_time = Some(Timestamp(at));
+            }
+        }
+        self.touch_target_of(id, 0);
+        let ecs = self.is_ecs(id);
+        // ECS without a test listener: the test-traffic events have nothing to
+        // do and succeed at once (reference §7.4, UNCONFIRMED; our decision).
+        if ecs
+            && !self.has_test_listener(id)
+            && matches!(name.as_str(), "AllowTestTraffic" | "AfterAllowTestTraffic")
+        {
+            return self.end_shift_event(id, at, true, None, ar);
+        }
+        match name.as_str() {
+            "AllowTraffic" => self.begin_traffic(id, at, ar),
+            "Install" => {
+                self.create_green_task_set(id, at);
+                let bits = rng::draw(self.meta.seed, &[id, "Install"]);
+                let d = self.fleet.defaults.duration_millis("Install", bits);
+                self.wake_at(id, Some(at + d));
+            }
+            "AllowTestTraffic" => {
+                self.move_test_listener(id);
+                self.end_shift_event(id, at, true, None, ar)
+            }
+            _ => self.begin_hook(id, &name, at, ar),
+        }
+    }
+
+    /// Ends the running event; on success the next one starts.
+    pub(super) fn end_shift_event(
+        &mut self,
+        id: &str,
+        at: Millis,
+        ok: bool,
+        diagnostics: Option<Diagnostics>,
+        ar: &dyn Archive,
+    ) {
+        let mut event = 0;
+        let mut name = String::new();
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            event = t.run.event;
+            t.run.due = None;
+            t.touch(at);
+            if let Some(ev) = t.event_mut(event) {
+                name = ev.lifecycle_event_name.clone().unwrap_or_default();
+                ev.end_time = Some(Timestamp(at));
+                ev.status = Some(if ok {
+                    LifecycleEventStatus::Succeeded
+                } else {
+                    LifecycleEventStatus::Failed
+                });
+                ev.diagnostics = Some(
+                    diagnostics
+                        .clone()
+                        .unwrap_or_else(super::lifecycle::success),
+                );
+            }
+        }
+        self.touch_target_of(id, 0);
+        if ok {
+            return self.after_event(id, &name, event, at, ar);
+        }
+        let message = diagnostics
+            .and_then(|d| d.message)
+            .unwrap_or_else(|| format!("{name} failed."));
+        self.fail_shift(
+            id,
+            at,
+            ErrorCode::HookExecutionFailure,
+            format!("The deployment failed because {name} failed: {message}"),
+            ar,
+        );
+    }
+
+    /// What follows a successful event: the ECS ready wait, or the next event.
+    pub(super) fn after_event(
+        &mut self,
+        id: &str,
+        name: &str,
+        event: u32,
+        at: Millis,
+        ar: &dyn Archive,
+    ) {
+        if name == "AfterAllowTestTraffic" && self.ready_wait_wanted(id) {
+            return self.begin_ready_wait(id, at);
+        }
+        self.run_shift_event(id, event + 1, at, ar);
+    }
+
+    pub(super) fn succeed_shift(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            t.run.due = None;
+            t.set_status(TargetStatus::Succeeded, at);
+        }
+        self.touch_target_of(id, 0);
+        self.refresh_overview(id);
+        self.trigger_instance(at, id, 0, TriggerEventType::InstanceSuccess);
+        self.finish(id, at, DeploymentStatus::Succeeded, None, ar);
+    }
+
+    /// Fails the deployment; traffic goes back when a rollback follows.
+    pub(super) fn fail_shift(
+        &mut self,
+        id: &str,
+        at: Millis,
+        code: ErrorCode,
+        message: String,
+        ar: &dyn Archive,
+    ) {
+        let rollback = self.active.get(id).is_some_and(|a| {
+            a.rec.info.creator != Some(DeploymentCreator::CodeDeployRollback)
+                && rollback_enabled_for(
+                    a.rec.info.auto_rollback_configuration.as_ref(),
+                    AutoRollbackEvent::DeploymentFailure,
+                )
+        });
+        self.end_target_failed(id, at);
+        if rollback {
+            self.restore_traffic(id, at);
+        }
+        self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar);
+    }
+
+    pub(super) fn end_target_failed(&mut self, id: &str, at: Millis) {
+        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+            t.run.due = None;
+            if t.status() != TargetStatus::Succeeded {
+                t.set_status(TargetStatus::Failed, at);
+            }
+        }
+        self.touch_target_of(id, 0);
+        self.refresh_overview(id);
+        self.trigger_instance(at, id, 0, TriggerEventType::InstanceFailure);
+    }
+
+    /// StopDeployment (or an alarm) on a Lambda or ECS deployment: it stops at once.
+    pub(crate) fn stop_shift(
+        &mut self,
+        id: &str,
+        at: Millis,
+        stop: StopRequest,
+        ar: &dyn Archive,
+    ) -> bool {
+        let started = self.active.get(id).is_some_and(|a| !a.targets.is_empty());
+        let hook = self.shift_mut(id).and_then(|s| {
+            s.hook_answer = None;
+            s.hook_deadline = None;
+            s.hook.take()
+        });
+        if let Some(h) = hook.and_then(|h| {
+            self.active
+                .get_mut(id)?
+                .rec
+                .hooks
+                .iter_mut()
+                .find(|x| x.id == h)
+        }) {
+            h.status = LifecycleEventStatus::Failed;
+            h.ended = Some(at);
+            h.answered_by = Some("stopped".into());
+        }
+        if started {
+            if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
+                let event = t.run.event;
+                if let Some(ev) = t
+                    .event_mut(event)
+                    .filter(|e| e.status == Some(LifecycleEventStatus::InProgress))
+                {
+                    ev.status = Some(LifecycleEventStatus::Failed);
+                    ev.end_time = Some(Timestamp(at));
+                    ev.diagnostics = Some(Diagnostics {
+                        error_code: Some(LifecycleErrorCode::UnknownError),
+                        script_name: Some(String::new()),
+                        message: Some(stop.message.clone()),
+                        log_tail: Some(String::new()),
+                    });
+                }
+            }
+            self.end_target_failed(id, at);
+            if stop.rollback {
+                self.restore_traffic(id, at);
+            }
+        }
+        if let Some(run) = self.active.get_mut(id).and_then(|a| a.rec.run.as_mut()) {
+            run.stop = Some(stop.clone());
+        }
+        self.finish(
+            id,
+            at,
+            DeploymentStatus::Stopped,
+            Some((stop.code, stop.message)),
+            ar,
+        );
+        true
+    }
+
+    /// The one wake-up of a shift deployment fired.
+    pub(crate) fn fire_shift(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(shift) = self.shift(id).cloned() else {
+            return;
+        };
+        if shift.hook.is_some() {
+            if let Some((when, ok)) = shift.hook_answer.filter(|(t, _)| *t == at) {
+                let _ = when;
+                return self.answer_hook(id, ok, "simulated", at, ar);
+            }
+            if shift.hook_deadline == Some(at) {
+                return self.answer_hook(id, false, "timeout", at, ar);
+            }
+            return;
+        }
+        match shift.wait {
+            Some(ShiftWait::Ready) => {
+                self.end_wait(id);
+                return self.stop_ready_timeout(id, at, ar);
+            }
+            Some(ShiftWait::Termination) => {
+                self.end_wait(id);
+                return self.terminate_original(id, at, ar);
+            }
+            None => {}
+        }
+        let event = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .map(|t| t.run.event)
+            .unwrap_or(0);
+        match self.event_name(id, event).as_deref() {
+            Some("AllowTraffic") => self.traffic_step(id, at, ar),
+            _ => self.end_shift_event(id, at, true, None, ar),
+        }
+    }
+}
+
+/// Read access to the simulated Lambda and ECS world and hook executions.
+impl Engine {
+    /// A simulated Lambda function by name.
+    pub fn lambda_function(&self, name: &str) -> Option<&FunctionRecord> {
+        self.functions.get(name)
+    }
+
+    /// A simulated ECS service by `cluster:service`.
+    pub fn ecs_service(&self, key: &str) -> Option<&ServiceRecord> {
+        self.services.get(key)
+    }
+
+    /// The hook executions of a deployment, active or finished.
+    pub fn hook_executions(&self, ar: &dyn Archive, id: &str) -> Vec<HookExecution> {
+        match self.active.get(id) {
+            Some(a) => a.rec.hooks.clone(),
+            None => ar
+                .deployment(id)
+                .ok()
+                .flatten()
+                .map(|d| d.hooks)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The hook executions waiting for PutLifecycleEventHookExecutionStatus.
+    pub fn pending_hooks(&self) -> Vec<(String, HookExecution)> {
+        self.active
+            .values()
+            .filter_map(|a| {
+                let running = a.rec.run.as_ref()?.shift.as_ref()?.hook.clone()?;
+                let h = a.rec.hooks.iter().find(|h| h.id == running)?;
+                Some((a.rec.id().to_string(), h.clone()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,292 @@
+//! Traffic shifting: the schedule of a config, weights on the alias or task
+//! sets, and putting traffic back on rollback.
+
+use super::*;
+
+/// The traffic steps of AllowTraffic from `t0`: (time, percent on the new side).
+/// Linear shifting reaches 100 % at t0 + (k-1)·interval with k = ceil(100/p)
+/// equal increments (reference §16 item 5: our decision), like canary's two.
+pub fn traffic_schedule(routing: Option<&TrafficRoutingConfig>, t0: Millis) -> Vec<(Millis, f64)> {
+    let kind = routing.and_then(|r| r.r#type.clone());
+    match kind {
+        Some(TrafficRoutingType::TimeBasedCanary) => {
+            let c = routing
+                .and_then(|r| r.time_based_canary.clone())
+                .unwrap_or_default();
+            let p = f64::from(c.canary_percentage.unwrap_or(10).clamp(1, 99));
+            let i = Millis::from(c.canary_interval.unwrap_or(1).max(1)) * MINUTE;
+            vec![(t0, p), (t0 + i, 100.0)]
+        }
+        Some(TrafficRoutingType::TimeBasedLinear) => {
+            let l = routing
+                .and_then(|r| r.time_based_linear.clone())
+                .unwrap_or_default();
+            let p = l.linear_percentage.unwrap_or(10).clamp(1, 99);
+            let i = Millis::from(l.linear_interval.unwrap_or(1).max(1)) * MINUTE;
+            let k = (100 + p - 1) / p;
+            (0..k)
+                .map(|n| {
+                    let w = (p * (n + 1)).min(100);
+                    (t0 + Millis::from(n) * i, f64::from(w))
+                })
+                .collect()
+        }
+        _ => vec![(t0, 100.0)],
+    }
+}
+
+impl Engine {
+    pub(super) fn begin_traffic(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let config = self
+            .active
+            .get(id)
+            .and_then(|a| a.rec.info.deployment_config_name.clone())
+            .and_then(|n| self.config_info(&n));
+        let schedule = traffic_schedule(
+            config
+                .as_ref()
+                .and_then(|c| c.traffic_routing_config.as_ref()),
+            at,
+        );
+        if let Some(s) = self.shift_mut(id) {
+            s.schedule = schedule;
+            s.step = 0;
+        }
+        self.traffic_step(id, at, ar);
+    }
+
+    /// Applies the traffic step due at `at`; the last one ends AllowTraffic.
+    pub(super) fn traffic_step(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(shift) = self.shift(id).cloned() else {
+            return;
+        };
+        let Some(&(when, weight)) = shift.schedule.get(shift.step) else {
+            return self.end_shift_event(id, at, true, None, ar);
+        };
+        if when > at {
+            return self.wake_at(id, Some(when));
+        }
+        if let Some(s) = self.shift_mut(id) {
+            s.step += 1;
+            s.weight = weight;
+        }
+        self.set_weight(id, weight, at);
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Target,
+            format!("AllowTraffic: {weight}% of traffic on the new version"),
+        );
+        match shift.schedule.get(shift.step + 1) {
+            Some(&(next, _)) => self.wake_at(id, Some(next)),
+            None => self.end_shift_event(id, at, true, None, ar),
+        }
+    }
+
+    /// Moves `weight` percent of traffic to the new version or task set.
+    pub(super) fn set_weight(&mut self, id: &str, weight: f64, at: Millis) {
+        let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) else {
+            return;
+        };
+        t.touch(at);
+        if let Some(info) = t
+            .target
+            .lambda_target
+            .as_mut()
+            .and_then(|l| l.lambda_function_info.as_mut())
+        {
+            info.target_version_weight = Some(weight);
+            let (name, alias) = (
+                info.function_name.clone().unwrap_or_default(),
+                info.function_alias.clone().unwrap_or_default(),
+            );
+            let target = info.target_version.clone().unwrap_or_default();
+            if let Some(a) = self
+                .functions
+                .get_mut(&name)
+                .and_then(|f| f.aliases.get_mut(&alias))
+            {
+                // An alias already on the target version has nothing to shift
+                // (a rollback redeploying the version traffic is back on).
+                if weight >= 100.0 || a.version == target {
+                    *a = AliasRecord {
+                        version: target,
+                        additional_version: None,
+                        additional_weight: 0.0,
+                    };
+                } else {
+                    a.additional_version = Some(target);
+                    a.additional_weight = weight;
+                }
+                self.dirty.functions.insert(name);
+            }
+        }
+        self.touch_target_of(id, 0);
+        if self.is_ecs(id) {
+            self.set_ecs_weights(id, weight);
+        }
+    }
+
+    pub(super) fn set_ecs_weights(&mut self, id: &str, weight: f64) {
+        let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) else {
+            return;
+        };
+        let key = t.target_id.clone();
+        let mut green_group = None;
+        for set in t
+            .target
+            .ecs_target
+            .iter_mut()
+            .flat_map(|e| e.task_sets_info.iter_mut().flatten())
+        {
+            let w = if set.task_set_label == Some(TargetLabel::Green) {
+                green_group = set.target_group.as_ref().and_then(|g| g.name.clone());
+                weight
+            } else {
+                100.0 - weight
+            };
+            set.traffic_weight = Some(w);
+        }
+        if let Some(svc) = self.services.get_mut(&key) {
+            for set in svc.task_sets.iter_mut() {
+                let green = set.info.task_set_label == Some(TargetLabel::Green);
+                set.info.traffic_weight = Some(if green { weight } else { 100.0 - weight });
+            }
+            if weight >= 100.0 {
+                if let Some(g) = green_group {
+                    svc.production = g;
+                }
+            }
+            self.dirty.services.insert(key);
+        }
+    }
+
+    /// Rollback: the alias points at CurrentVersion again; ECS production
+    /// traffic returns to the original task set and the replacement goes.
+    pub(super) fn restore_traffic(&mut self, id: &str, at: Millis) {
+        if let Some(s) = self.shift_mut(id) {
+            s.restored = true;
+            s.weight = 0.0;
+        }
+        let mut notes = Vec::new();
+        let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) else {
+            return;
+        };
+        t.touch(at);
+        let key = t.target_id.clone();
+        if let Some(info) = t
+            .target
+            .lambda_target
+            .as_mut()
+            .and_then(|l| l.lambda_function_info.as_mut())
+        {
+            info.target_version_weight = Some(0.0);
+            let (name, alias) = (
+                info.function_name.clone().unwrap_or_default(),
+                info.function_alias.clone().unwrap_or_default(),
+            );
+            let current = info.current_version.clone().unwrap_or_default();
+            if let Some(a) = self
+                .functions
+                .get_mut(&name)
+                .and_then(|f| f.aliases.get_mut(&alias))
+            {
+                *a = AliasRecord {
+                    version: current,
+                    additional_version: None,
+                    additional_weight: 0.0,
+                };
+                self.dirty.functions.insert(name.clone());
+            }
+            notes.push(format!(
+                "rollback: alias {name}:{alias} points at its original version again"
+            ));
+        }
+        if let Some(e) = t.target.ecs_target.as_mut() {
+            for set in e.task_sets_info.iter_mut().flatten() {
+                let green = set.task_set_label == Some(TargetLabel::Green);
+                set.traffic_weight = Some(if green { 0.0 } else { 100.0 });
+                if green {
+                    set.status = Some("DRAINING".into());
+                    set.running_count = Some(0);
+                    set.desired_count = Some(0);
+                }
+            }
+            if let Some(svc) = self.services.get_mut(&key) {
+                svc.task_sets
+                    .retain(|s| s.info.task_set_label != Some(TargetLabel::Green));
+                if let Some(blue) = svc.task_sets.first() {
+                    let tg = blue
+                        .info
+                        .target_group
+                        .as_ref()
+                        .and_then(|g| g.name.clone())
+                        .unwrap_or_default();
+                    svc.production = tg.clone();
+                    if svc.test.is_some() {
+                        svc.test = Some(tg);
+                    }
+                }
+                for set in svc.task_sets.iter_mut() {
+                    set.info.traffic_weight = Some(100.0);
+                    set.info.status = Some("PRIMARY".into());
+                }
+                self.dirty.services.insert(key);
+            }
+            notes.push("rollback: production traffic is back on the original task set".into());
+        }
+        for note in notes {
+            self.log(at, Some(id), None, EventKind::Target, note);
+        }
+        self.touch_target_of(id, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routing(kind: TrafficRoutingType, p: i32, i: i32) -> TrafficRoutingConfig {
+        TrafficRoutingConfig {
+            r#type: Some(kind.clone()),
+            time_based_canary: (kind == TrafficRoutingType::TimeBasedCanary).then_some(
+                TimeBasedCanary {
+                    canary_percentage: Some(p),
+                    canary_interval: Some(i),
+                },
+            ),
+            time_based_linear: (kind == TrafficRoutingType::TimeBasedLinear).then_some(
+                TimeBasedLinear {
+                    linear_percentage: Some(p),
+                    linear_interval: Some(i),
+                },
+            ),
+        }
+    }
+
+    #[test]
+    fn schedules() {
+        assert_eq!(traffic_schedule(None, 5), vec![(5, 100.0)]);
+        let canary = routing(TrafficRoutingType::TimeBasedCanary, 10, 5);
+        assert_eq!(
+            traffic_schedule(Some(&canary), 0),
+            vec![(0, 10.0), (5 * MINUTE, 100.0)]
+        );
+        let linear = routing(TrafficRoutingType::TimeBasedLinear, 10, 1);
+        let steps = traffic_schedule(Some(&linear), 0);
+        assert_eq!(steps.len(), 10);
+        assert_eq!(steps[0], (0, 10.0));
+        assert_eq!(steps[9], (9 * MINUTE, 100.0));
+        let uneven = routing(TrafficRoutingType::TimeBasedLinear, 30, 2);
+        assert_eq!(
+            traffic_schedule(Some(&uneven), 0),
+            vec![
+                (0, 30.0),
+                (2 * MINUTE, 60.0),
+                (4 * MINUTE, 90.0),
+                (6 * MINUTE, 100.0)
+            ]
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! The ECS waits: Ready until ContinueDeployment, and the termination wait
+//! before the original task set goes.
+
+use super::*;
+
+fn event_index_of(engine: &Engine, id: &str, name: &str) -> Option<u32> {
+    event_index(engine.active.get(id)?.targets.first()?, name)
+}
+
+impl Engine {
+    pub(super) fn blue_green_config(&self, id: &str) -> Option<BlueGreenDeploymentConfiguration> {
+        self.active
+            .get(id)?
+            .rec
+            .info
+            .blue_green_deployment_configuration
+            .clone()
+    }
+
+    pub(super) fn ready_wait_wanted(&self, id: &str) -> bool {
+        self.blue_green_config(id)
+            .and_then(|b| b.deployment_ready_option)
+            .and_then(|r| r.action_on_timeout)
+            == Some(DeploymentReadyAction::StopDeployment)
+    }
+
+    /// STOP_DEPLOYMENT: the replacement is installed; wait for ContinueDeployment.
+    pub(super) fn begin_ready_wait(&mut self, id: &str, at: Millis) {
+        let minutes = self
+            .blue_green_config(id)
+            .and_then(|b| b.deployment_ready_option)
+            .and_then(|r| r.wait_time_in_minutes)
+            .unwrap_or(0);
+        let until = (minutes > 0).then(|| at + Millis::from(minutes) * MINUTE);
+        if let Some(s) = self.shift_mut(id) {
+            s.wait = Some(ShiftWait::Ready);
+            s.wait_until = until;
+        }
+        self.set_shift_status(id, DeploymentStatus::Ready, TargetStatus::Ready, at);
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            format!("{id} is Ready: waiting for ContinueDeployment (READY_WAIT)"),
+        );
+        self.trigger_deployment(at, id, TriggerEventType::DeploymentReady);
+        self.wake_at(id, until);
+    }
+
+    /// ContinueDeployment for a Lambda or ECS deployment.
+    pub(crate) fn continue_shift(
+        &mut self,
+        id: &str,
+        wait: DeploymentWaitType,
+        at: Millis,
+        ar: &dyn Archive,
+    ) -> Result<(), String> {
+        let current = self.shift(id).and_then(|s| s.wait);
+        match (wait, current) {
+            (DeploymentWaitType::ReadyWait, Some(ShiftWait::Ready)) => {
+                self.end_wait(id);
+                self.set_shift_status(
+                    id,
+                    DeploymentStatus::InProgress,
+                    TargetStatus::InProgress,
+                    at,
+                );
+                self.log(
+                    at,
+                    Some(id),
+                    None,
+                    EventKind::Deployment,
+                    format!("{id} continues: rerouting production traffic"),
+                );
+                let next = event_index_of(self, id, "BeforeAllowTraffic").unwrap_or(5);
+                self.run_shift_event(id, next, at, ar);
+                Ok(())
+            }
+            (DeploymentWaitType::TerminationWait, Some(ShiftWait::Termination)) => {
+                self.end_wait(id);
+                self.terminate_original(id, at, ar);
+                Ok(())
+            }
+            (DeploymentWaitType::ReadyWait, _) => Err(format!(
+                "Deployment {id} is not waiting Ready for ContinueDeployment."
+            )),
+            _ => Err(format!("Deployment {id} is not in its termination wait.")),
+        }
+    }
+
+    pub(super) fn end_wait(&mut self, id: &str) {
+        if let Some(s) = self.shift_mut(id) {
+            s.wait = None;
+            s.wait_until = None;
+        }
+        self.wake_at(id, None);
+    }
+
+    /// Every event succeeded: Lambda is done; ECS waits, then removes the original.
+    pub(super) fn shift_events_done(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        if !self.is_ecs(id) {
+            return self.succeed_shift(id, at, ar);
+        }
+        let option = self
+            .blue_green_config(id)
+            .and_then(|b| b.terminate_blue_instances_on_deployment_success);
+        let minutes = option
+            .as_ref()
+            .and_then(|o| o.termination_wait_time_in_minutes)
+            .unwrap_or(0);
+        if minutes <= 0 {
+            return self.terminate_original(id, at, ar);
+        }
+        let until = at + Millis::from(minutes) * MINUTE;
+        if let Some(s) = self.shift_mut(id) {
+            s.wait = Some(ShiftWait::Termination);
+            s.wait_until = Some(until);
+        }
+        if let Some(a) = self.active.get_mut(id) {
+            a.rec.info.instance_termination_wait_time_started = Some(true);
+        }
+        self.set_task_set_status(id, TargetLabel::Blue, "DRAINING");
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Deployment,
+            format!(
+                "{id}: traffic shifted; the original task set is removed in {minutes} minute(s)"
+            ),
+        );
+        self.wake_at(id, Some(until));
+    }
+
+    /// ECS: the original task set goes; the replacement becomes PRIMARY.
+    pub(super) fn terminate_original(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let Some(key) = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .map(|t| t.target_id.clone())
+        else {
+            return;
+        };
+        if let Some(svc) = self.services.get_mut(&key) {
+            svc.task_sets
+                .retain(|t| t.info.task_set_label == Some(TargetLabel::Green));
+            for set in svc.task_sets.iter_mut() {
+                set.info.status = Some("PRIMARY".into());
+            }
+            self.dirty.services.insert(key.clone());
+        }
+        self.set_task_set_status(id, TargetLabel::Blue, "DRAINING");
+        self.set_task_set_counts(id, TargetLabel::Blue, 0);
+        self.set_task_set_status(id, TargetLabel::Green, "PRIMARY");
+        self.succeed_shift(id, at, ar);
+    }
+
+    /// No ContinueDeployment within waitTimeInMinutes: the deployment stops.
+    pub(super) fn stop_ready_timeout(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        let stop = StopRequest {
+            code: ErrorCode::Timeout,
+            message: "The deployment was stopped because ContinueDeployment was not called within the ready wait time.".into(),
+            rollback: false,
+        };
+        self.stop_shift(id, at, stop, ar);
+    }
+}
+
+impl Engine {
+    /// The deployment waits Ready (or goes on InProgress), its one target with it.
+    fn set_shift_status(
+        &mut self,
+        id: &str,
+        deployment: DeploymentStatus,
+        target: TargetStatus,
+        at: Millis,
+    ) {
+        if let Some(a) = self.active.get_mut(id) {
+            a.rec.info.status = Some(deployment);
+            if let Some(t) = a.targets.get_mut(0) {
+                t.set_status(target, at);
+            }
+        }
+        self.refresh_overview(id);
+    }
+}
