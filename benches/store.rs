@@ -100,6 +100,7 @@ fn deployment(seq: u64, active: bool) -> DeploymentRecord {
             stop: None,
             deadline: Some(t + 3_600_000),
             shift: None,
+            blue_green: None,
         }),
         hooks: vec![],
     }

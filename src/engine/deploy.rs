@@ -111,7 +111,7 @@ impl Engine {
         self.dirty.deployments.insert(id.to_string());
     }
 
-    fn touch_target(&mut self, id: &str, index: u32) {
+    pub(super) fn touch_target(&mut self, id: &str, index: u32) {
         self.dirty.targets.insert((id.to_string(), index));
         self.touch(id);
     }
@@ -181,6 +181,7 @@ impl Engine {
                 stop: None,
                 deadline: None,
                 shift: None,
+                blue_green: None,
             }),
             hooks: vec![],
         };
@@ -220,6 +221,8 @@ impl Engine {
             run.start_due = None;
             self.touch(id);
             self.begin(id, at, ar);
+        } else if run.deadline == Some(at) && run.blue_green.is_some() {
+            self.fire_blue_green_wait(id, at, ar);
         } else if run.deadline == Some(at) && active.rec.status() == DeploymentStatus::InProgress {
             self.time_out(id, at, ar);
         }
@@ -323,7 +326,7 @@ impl Engine {
         let info = active.rec.info.clone();
         let seq = active.rec.seq;
         let rev_key = info.revision.as_ref().map(revision_key).unwrap_or_default();
-        let mut candidates = selection::resolve(&group.info, &self.fleet_hosts, &self.instances);
+        let mut candidates = self.group_candidates(&group.info);
         let current = group.info.target_revision.as_ref().map(revision_key);
         selection::order(&mut candidates, &self.hosts, group.id(), current.as_deref());
         if candidates.is_empty() {
@@ -408,7 +411,7 @@ impl Engine {
         self.pump(id, at, ar);
     }
 
-    fn new_target(
+    pub(super) fn new_target(
         &self,
         id: &str,
         index: u32,
@@ -471,6 +474,9 @@ impl Engine {
     /// Starts as many instances as the health constraints allow, and ends the
     /// deployment once nothing more can happen.
     fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+        if self.is_blue_green(id) {
+            return self.pump_blue_green(id, at, ar);
+        }
         loop {
             let Some(active) = self.active.get(id) else {
                 return;
@@ -519,7 +525,7 @@ impl Engine {
         }
     }
 
-    fn start_target(&mut self, id: &str, index: u32, at: Millis) {
+    pub(super) fn start_target(&mut self, id: &str, index: u32, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -596,7 +602,7 @@ impl Engine {
         std::borrow::Cow::Owned(super::world::tag_faults(&tags, defaults.clone()))
     }
 
-    fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {
+    pub(super) fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -641,6 +647,9 @@ impl Engine {
     }
 
     fn fire_target(&mut self, id: &str, index: u32, at: Millis, ar: &dyn Archive) {
+        if self.is_blue_green(id) {
+            return self.fire_blue_green_target(id, index, at, ar);
+        }
         let shift = self
             .active
             .get(id)
@@ -984,6 +993,7 @@ impl Engine {
                 ..Default::default()
             },
         );
+        self.plan_blue_green_rollback(id, &rb);
         // It starts now, ahead of anything queued; its own start timer is moot.
         if let Some(run) = self.active.get_mut(&rb).and_then(|a| a.rec.run.as_mut()) {
             run.start_due = None;

@@ -32,6 +32,29 @@ pub const SERVER_IN_PLACE_LB: [&str; 13] = [
     "AfterAllowTraffic",
 ];
 
+/// EC2 blue/green replacement (Green) instances: install, then allow traffic (10 events).
+pub const SERVER_BLUE_GREEN_GREEN: [&str; 10] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// EC2 blue/green original (Blue) instances: block traffic (3 events); in a
+/// rollback the replacement instances run these.
+pub const SERVER_BLUE_GREEN_BLUE: [&str; 3] =
+    ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
+
+/// EC2 blue/green rollback: the original instances take traffic back (3 events).
+pub const SERVER_BLUE_GREEN_ALLOW: [&str; 3] =
+    ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
+
 /// Hooks whose failure `ignoreApplicationStopFailures` lets an instance survive:
 /// they run scripts from the previous revision, which may be broken for good.
 pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];

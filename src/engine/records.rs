@@ -136,6 +136,50 @@ pub struct RunState {
     /// Lambda and ECS deployments: hooks, traffic shifting and waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shift: Option<ShiftRun>,
+    /// EC2 blue/green deployments: phase, roles of the targets, waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green: Option<BlueGreenRun>,
+}
+
+/// The progress of an EC2 blue/green deployment (reference §7.2, §10). Its one
+/// wake-up of its own (the ready or termination wait) is `RunState::deadline`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BlueGreenRun {
+    pub phase: BlueGreenPhase,
+    /// Targets that get traffic: the replacement (Green) instances, or in a
+    /// rollback the original ones.
+    pub allow: Vec<u32>,
+    /// Targets whose traffic is blocked: the original (Blue) instances, or in a
+    /// rollback the replacement ones.
+    pub block: Vec<u32>,
+    /// COPY_AUTO_SCALING_GROUP: the group's Auto Scaling group and its copy.
+    pub copied_asg: Option<(String, String)>,
+    /// A rollback deployment: the hosts of the deployment it rolls back.
+    pub rollback_of: Option<BlueGreenRoles>,
+}
+
+/// The hosts of a blue/green deployment, as its rollback swaps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BlueGreenRoles {
+    pub originals: Vec<String>,
+    pub replacements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum BlueGreenPhase {
+    /// Not started yet.
+    #[default]
+    Planned,
+    /// Green instances run ApplicationStop .. ValidateService.
+    Install,
+    /// STOP_DEPLOYMENT: installed, waiting for ContinueDeployment(READY_WAIT).
+    Ready,
+    /// Allow events, in batches under minimum healthy hosts.
+    Reroute,
+    /// Block events on the other side.
+    Block,
+    /// TERMINATE: waiting terminationWaitTimeInMinutes before terminating Blue.
+    TerminationWait,
 }
 
 /// The progress of a Lambda or ECS deployment beyond its one target's events.
@@ -276,6 +320,25 @@ pub struct HostRecord {
     pub groups: BTreeMap<String, HostGroupState>,
     /// A one-shot fault set from the dashboard: the next event this host runs fails.
     pub next_fault: Option<FaultKind>,
+    /// A simulated EC2 instance the engine launched (a blue/green copy of an
+    /// Auto Scaling group), not declared in the fleet file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launched: Option<LaunchedHost>,
+    /// When the host was terminated (blue/green TERMINATE); it has left the world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<Millis>,
+}
+
+/// What the engine knows of an instance it launched itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LaunchedHost {
+    pub asg: String,
+    pub tags: BTreeMap<String, String>,
+    pub availability_zone: String,
+    /// The fleet file's Auto Scaling group whose behaviour (durations, faults) it copies.
+    pub origin_asg: Option<String>,
+    pub deployment_id: String,
+    pub launched_at: Millis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -284,6 +347,10 @@ pub struct HostGroupState {
     pub healthy: bool,
     /// Key of the revision last installed successfully, if any.
     pub revision: Option<String>,
+    /// Membership set by a blue/green deployment, over the group's own selection:
+    /// `Some(true)` joined as a replacement instance, `Some(false)` removed as an original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -164,6 +164,12 @@ fn run_state() -> RunState {
             weight: 10.0,
             ..Default::default()
         }),
+        blue_green: Some(BlueGreenRun {
+            phase: BlueGreenPhase::Reroute,
+            allow: vec![0, 1],
+            block: vec![2],
+            ..Default::default()
+        }),
     }
 }
 
@@ -252,12 +258,14 @@ fn host(id: &str) -> HostRecord {
         HostGroupState {
             healthy: false,
             revision: Some("s3://bucket/key".into()),
+            ..Default::default()
         },
     );
     HostRecord {
         id: id.into(),
         groups,
         next_fault: Some(FaultKind::Unresponsive),
+        ..Default::default()
     }
 }
 

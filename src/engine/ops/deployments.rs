@@ -431,13 +431,11 @@ impl Engine {
                 .continue_shift(rec.id(), wait, now, ar)
                 .or_else(|m| err(Exception::DeploymentIsNotInReadyState, m));
         }
-        err(
-            Exception::DeploymentIsNotInReadyState,
-            format!(
-                "Deployment {} is not waiting for ContinueDeployment.",
-                rec.id()
-            ),
-        )
+        // EC2 blue/green (bluegreen.rs); anything else is not waiting.
+        let wait = input
+            .deployment_wait_type
+            .unwrap_or(DeploymentWaitType::ReadyWait);
+        self.continue_waiting(rec.id(), wait, now, ar)
     }
 
     pub fn skip_wait_time_for_instance_termination(
@@ -460,6 +458,9 @@ impl Engine {
             // Outside the termination wait there is nothing to skip; the
             // operation declares no error for that, so it is a no-op.
             let _ = self.continue_shift(rec.id(), DeploymentWaitType::TerminationWait, now, ar);
+        } else if self.is_blue_green(rec.id()) {
+            // EC2 blue/green: likewise a no-op outside the termination wait.
+            let _ = self.continue_waiting(rec.id(), DeploymentWaitType::TerminationWait, now, ar);
         }
         Ok(())
     }
