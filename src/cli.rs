@@ -1,4 +1,5 @@
-//! The command line: `codedeck` (the dashboard, later) and `codedeck serve`.
+//! The command line: `codedeck` (the dashboard, with the API alongside) and
+//! `codedeck serve` (the API alone).
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -19,17 +20,53 @@ pub const MEMORY_STATE: &str = ":memory:";
 #[command(
     name = "codedeck",
     version,
-    about = "A terminal dashboard for AWS CodeDeploy with a faithful local CodeDeploy engine"
+    about = "A terminal dashboard for AWS CodeDeploy with a faithful local CodeDeploy engine",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the CodeDeploy API (JSON 1.1) on a local port.
     Serve(ServeArgs),
+    /// Print the dashboard's keys as a Markdown table (for the README).
+    #[command(hide = true)]
+    Keys,
+    /// Render the demo world's dashboard to an SVG file (assets/screenshot.svg).
+    #[command(hide = true)]
+    Screenshot {
+        #[arg(long, value_name = "FILE", default_value = "assets/screenshot.svg")]
+        out: PathBuf,
+    },
+}
+
+/// `codedeck` with no subcommand: the dashboard, serving the API alongside.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// Do not serve the API.
+    #[arg(long)]
+    pub no_api: bool,
+
+    /// Look only: keys that change deployments or the world are disabled.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Capture the mouse (scrolling); off by default so copy and paste work.
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Open a seeded demo world in a throwaway state file.
+    #[arg(long, conflicts_with = "state")]
+    pub demo: bool,
 }
 
 #[derive(Debug, Args)]
@@ -67,15 +104,13 @@ pub struct ServeArgs {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => {
-            eprintln!(
-                "codedeck: the dashboard is not available in this build yet.\n\
-                 Run `codedeck serve` to start the local CodeDeploy API \
-                 (`codedeck serve --help` for options)."
-            );
+        None => crate::tui::launch::run(cli.dashboard),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Keys) => {
+            print!("{}", crate::tui::keymap::markdown());
             Ok(())
         }
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Screenshot { out }) => crate::tui::launch::screenshot(&out),
     }
 }
 
@@ -203,14 +238,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// A seed for a new state file when none is given.
-fn random_seed() -> u64 {
+pub fn random_seed() -> u64 {
     let v = uuid::Uuid::new_v4().as_u64_pair();
     v.0 ^ v.1
 }
 
 /// Installs the SIGINT/SIGTERM handlers now (so a signal that arrives right
 /// after the banner is already handled) and returns a future completing on either.
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -240,13 +240,23 @@ fn bad_fleet_file_is_named() {
 }
 
 #[test]
-fn no_subcommand_points_to_serve() {
+fn dashboard_without_terminal_points_to_serve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
     let out = Command::new(BIN)
+        .arg("--state")
+        .arg(&state)
         .stdin(Stdio::null())
         .output()
         .expect("run");
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("codedeck serve"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a terminal") && err.contains("codedeck serve"),
+        "{err}"
+    );
+    // Refused before anything was opened: no state file was created.
+    assert!(!state.exists());
 }
 
 /// Virtual speed for the kill test: the 3-host OneAtATime deployment takes

@@ -123,7 +123,7 @@ pub struct NewDeployment {
 /// Everything the dashboard can ask a source to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Create(NewDeployment),
+    Create(Box<NewDeployment>),
     Stop {
         id: String,
         rollback: bool,

@@ -1,0 +1,18 @@
+//! The dashboard, Elm style (DESIGN.md "tui/"): a [`Model`], [`Msg`]s,
+//! [`update()`] turning input into intent, [`view()`] drawing from the model
+//! only, and an app loop that alone acts on the [`crate::source::Source`].
+
+pub mod app;
+pub mod keymap;
+pub mod launch;
+pub mod model;
+mod popup;
+pub mod screenshot;
+pub mod theme;
+mod timeline;
+pub mod update;
+pub mod view;
+
+pub use model::{ApiStatus, Cmd, Model, Msg};
+pub use update::update;
+pub use view::view;

@@ -1,0 +1,616 @@
+//! `update()`: the only place input turns into intent. It changes the model
+//! and returns commands; the app loop performs them.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+
+use super::keymap::{self, Command};
+use super::model::*;
+use crate::engine::clock::SPEEDS;
+use crate::engine::AlarmState;
+use crate::model::DeploymentStatus;
+use crate::source::{parse_revision, revision_label, Action, Data, DeploymentRow, NewDeployment};
+
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(k) => key(m, k),
+        Msg::Mouse(ev) => match ev.kind {
+            MouseEventKind::ScrollUp => command(m, Command::Up),
+            MouseEventKind::ScrollDown => command(m, Command::Down),
+            _ => vec![],
+        },
+        Msg::Resize(w, h) => {
+            m.size = (w, h);
+            clamp_all(m);
+            vec![]
+        }
+        Msg::Data(d) => {
+            absorb(m, *d);
+            vec![]
+        }
+        Msg::Done(outcome) => {
+            m.flash = match outcome {
+                Ok(s) if s.is_empty() => None,
+                Ok(s) => Some((s, false)),
+                Err(e) => Some((e, true)),
+            };
+            vec![Cmd::Reload]
+        }
+        Msg::LoadFailed(e) => {
+            m.flash = Some((format!("cannot read: {e}"), true));
+            vec![]
+        }
+    }
+}
+
+/// Takes in a fresh read: new data, new log lines, selections kept by identity.
+fn absorb(m: &mut Model, mut d: Data) {
+    let new_events = std::mem::take(&mut d.events);
+    if let Some(last) = new_events.last() {
+        m.last_event = last.seq;
+    }
+    m.events.extend(new_events);
+    if m.events.len() > LOG_KEEP {
+        let extra = m.events.len() - LOG_KEEP;
+        m.events.drain(..extra);
+    }
+    m.data = d;
+    refilter(m);
+    clamp_all(m);
+}
+
+/// Recomputes which deployments pass the filter.
+pub fn refilter(m: &mut Model) {
+    let keep_id = m.selected_row().map(|r| r.id.clone());
+    let filter = m.filter.to_lowercase();
+    m.visible = m
+        .data
+        .deployments
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches_filter(r, &filter))
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(id) = keep_id {
+        if let Some(pos) = m
+            .visible
+            .iter()
+            .position(|i| m.data.deployments[*i].id == id)
+        {
+            m.list.selected = pos;
+        }
+    }
+}
+
+/// `status:failed`, `creator:user`, `config:oneatatime` or free text; all terms must match.
+pub fn matches_filter(r: &DeploymentRow, filter: &str) -> bool {
+    filter.split_whitespace().all(|term| {
+        let has = |field: &str, v: &str| field.to_lowercase().contains(v);
+        match term.split_once(':') {
+            Some(("status", v)) => has(r.status.as_str(), v),
+            Some(("creator", v)) => has(&r.creator, v),
+            Some(("config", v)) => has(&r.config, v),
+            _ => {
+                has(&r.id, term)
+                    || has(r.status.as_str(), term)
+                    || has(&r.revision, term)
+                    || has(&r.config, term)
+                    || has(&r.creator, term)
+            }
+        }
+    })
+}
+
+fn clamp_all(m: &mut Model) {
+    let page = m.page();
+    m.apps.clamp(m.data.apps.len(), page);
+    m.groups.clamp(m.data.groups.len(), page);
+    m.list.clamp(m.visible.len(), page);
+    let targets = m.data.detail.as_ref().map_or(0, |d| d.targets.len());
+    m.target.clamp(targets, page);
+    m.log.clamp(m.events.len(), page);
+}
+
+fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
+    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        return command(m, Command::Quit);
+    }
+    if m.popup.is_some() {
+        return popup_key(m, k);
+    }
+    if m.filtering {
+        filter_key(m, k);
+        return vec![];
+    }
+    m.flash = None;
+    match keymap::lookup(&k) {
+        Some(b) => command(m, b.command),
+        None => vec![],
+    }
+}
+
+fn filter_key(m: &mut Model, k: KeyEvent) {
+    match k.code {
+        KeyCode::Enter => m.filtering = false,
+        KeyCode::Esc => {
+            m.filtering = false;
+            m.filter.clear();
+        }
+        KeyCode::Backspace => {
+            m.filter.pop();
+        }
+        KeyCode::Char(c) => m.filter.push(c),
+        _ => return,
+    }
+    m.list.selected = 0;
+    refilter(m);
+    clamp_all(m);
+}
+
+pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
+    match c {
+        Command::Help => m.popup = Some(Popup::Help),
+        Command::Quit => {
+            m.quit = true;
+            return vec![Cmd::Quit];
+        }
+        Command::Back => return back(m),
+        Command::Up => step_cursor(m, -1),
+        Command::Down => step_cursor(m, 1),
+        Command::PageUp => step_cursor(m, -(m.page() as isize)),
+        Command::PageDown => step_cursor(m, m.page() as isize),
+        Command::Top => step_cursor(m, isize::MIN / 2),
+        Command::Bottom => step_cursor(m, isize::MAX / 2),
+        Command::Left => m.event = m.event.saturating_sub(1),
+        Command::Right => m.event = (m.event + 1).min(event_count(m).saturating_sub(1)),
+        Command::NextPane | Command::PrevPane => {
+            m.pane = match m.pane {
+                Pane::Main => Pane::Log,
+                Pane::Log => Pane::Main,
+            }
+        }
+        Command::Enter => return enter(m),
+        Command::Filter if matches!(m.screen, Screen::Deployments) => m.filtering = true,
+        Command::Filter => flash(m, "/ filters the deployment list", true),
+        Command::New => new_form(m),
+        Command::Stop => stop(m),
+        Command::RollBack => roll_back(m),
+        Command::Continue => continue_(m),
+        Command::Diagnostics if m.screen == Screen::Timeline => m.popup = Some(Popup::Diagnostics),
+        Command::Diagnostics => flash(m, "open a deployment first (Enter)", true),
+        Command::Copy => return copy(m),
+        Command::Pause
+        | Command::Step
+        | Command::Faster
+        | Command::Slower
+        | Command::ResetSpeed => return clock(m, c),
+        Command::BreakHost => break_host(m),
+        Command::Alarm => alarm(m),
+    }
+    vec![]
+}
+
+fn flash(m: &mut Model, text: &str, error: bool) {
+    m.flash = Some((text.to_string(), error));
+}
+
+fn step_cursor(m: &mut Model, delta: isize) {
+    let page = m.page();
+    if m.pane == Pane::Log {
+        let len = m.events.len();
+        m.log.move_by(delta, len, page);
+        return;
+    }
+    match m.screen {
+        Screen::Apps => m.apps.move_by(delta, m.data.apps.len(), page),
+        Screen::Groups => m.groups.move_by(delta, m.data.groups.len(), page),
+        Screen::Deployments => m.list.move_by(delta, m.visible.len(), page),
+        Screen::Timeline => {
+            let len = m.data.detail.as_ref().map_or(0, |d| d.targets.len());
+            m.target.move_by(delta, len, page);
+        }
+    }
+}
+
+fn event_count(m: &Model) -> usize {
+    m.data
+        .detail
+        .as_ref()
+        .and_then(|d| d.targets.get(m.target.selected))
+        .map_or(0, |t| t.events.len())
+}
+
+fn enter(m: &mut Model) -> Vec<Cmd> {
+    match m.screen {
+        Screen::Apps => {
+            let Some(app) = m.data.apps.get(m.apps.selected) else {
+                return vec![];
+            };
+            m.app = Some(app.name.clone());
+            m.groups = Cursor::default();
+            m.screen = Screen::Groups;
+        }
+        Screen::Groups => {
+            let Some(g) = m.data.groups.get(m.groups.selected) else {
+                return vec![];
+            };
+            m.group_id = Some(g.id.clone());
+            m.list = Cursor::default();
+            m.screen = Screen::Deployments;
+        }
+        Screen::Deployments => {
+            let Some(r) = m.selected_row() else {
+                return vec![];
+            };
+            m.deployment = Some(r.id.clone());
+            m.target = Cursor::default();
+            m.event = 0;
+            m.screen = Screen::Timeline;
+        }
+        Screen::Timeline => return vec![],
+    }
+    vec![Cmd::Reload]
+}
+
+fn back(m: &mut Model) -> Vec<Cmd> {
+    if m.pane == Pane::Log {
+        m.pane = Pane::Main;
+        return vec![];
+    }
+    match m.screen {
+        Screen::Apps => return vec![],
+        Screen::Groups => {
+            m.screen = Screen::Apps;
+            m.app = None;
+        }
+        Screen::Deployments if !m.filter.is_empty() => {
+            m.filter.clear();
+            refilter(m);
+            return vec![];
+        }
+        Screen::Deployments => {
+            m.screen = Screen::Groups;
+            m.group_id = None;
+        }
+        Screen::Timeline => {
+            m.screen = Screen::Deployments;
+            m.deployment = None;
+        }
+    }
+    vec![Cmd::Reload]
+}
+
+fn new_form(m: &mut Model) {
+    let Some(app) = m.app.clone() else {
+        flash(m, "choose an application first (Enter)", true);
+        return;
+    };
+    let groups: Vec<String> = m.data.groups.iter().map(|g| g.name.clone()).collect();
+    if groups.is_empty() {
+        flash(m, "this application has no deployment group", true);
+        return;
+    }
+    let group = m
+        .group_id
+        .as_ref()
+        .and_then(|id| m.data.groups.iter().position(|g| &g.id == id))
+        .unwrap_or(m.groups.selected.min(groups.len() - 1));
+    let revision = m.data.groups[group]
+        .target_revision
+        .as_ref()
+        .map(|r| revision_label(Some(r)))
+        .unwrap_or_else(|| "my-artifacts/app.zip".into());
+    m.popup = Some(Popup::Form(Box::new(Form {
+        app,
+        groups,
+        group,
+        revision,
+        config: String::new(),
+        description: String::new(),
+        rollback: 0,
+        field: 1,
+        error: None,
+    })));
+}
+
+fn is_finished(s: &DeploymentStatus) -> bool {
+    matches!(
+        s,
+        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
+    )
+}
+
+fn confirm(m: &mut Model, title: &str, body: String, button: String, action: Action) {
+    let rollback = matches!(action, Action::Stop { .. }).then_some(false);
+    m.popup = Some(Popup::Confirm(Box::new(Confirm {
+        title: title.into(),
+        body,
+        action,
+        button,
+        on_action: false,
+        rollback,
+    })));
+}
+
+fn stop(m: &mut Model) {
+    let Some((id, status)) = m.focused_deployment() else {
+        return flash(m, "select a deployment first", true);
+    };
+    if is_finished(&status) {
+        return flash(m, &format!("{id} has already finished ({status})"), true);
+    }
+    let body = format!("Stop {id}? Lifecycle events already running finish first.");
+    confirm(
+        m,
+        "Stop deployment",
+        body,
+        format!("Stop {id}"),
+        Action::Stop {
+            id,
+            rollback: false,
+        },
+    );
+}
+
+fn roll_back(m: &mut Model) {
+    let Some((id, status)) = m.focused_deployment() else {
+        return flash(m, "select a deployment first", true);
+    };
+    let body = if is_finished(&status) {
+        "Redeploy the group's last successful revision as a new deployment?".to_string()
+    } else {
+        format!("Stop {id} and roll back to the last successful revision?")
+    };
+    confirm(
+        m,
+        "Roll back",
+        body,
+        format!("Roll back {id}"),
+        Action::RollBack { id },
+    );
+}
+
+fn continue_(m: &mut Model) {
+    let Some((id, status)) = m.focused_deployment() else {
+        return flash(m, "select a deployment first", true);
+    };
+    if status != DeploymentStatus::Ready {
+        return flash(m, "only a deployment waiting as Ready can continue", true);
+    }
+    let body = format!("Continue {id}: reroute traffic to the replacement?");
+    confirm(
+        m,
+        "Continue deployment",
+        body,
+        format!("Continue {id}"),
+        Action::Continue { id },
+    );
+}
+
+fn break_host(m: &mut Model) {
+    if !m.local {
+        return flash(m, "faults exist only on the local engine", true);
+    }
+    let host = m
+        .data
+        .detail
+        .as_ref()
+        .filter(|_| m.screen == Screen::Timeline)
+        .and_then(|d| d.targets.get(m.target.selected))
+        .map(|t| t.host.clone())
+        .filter(|h| !h.is_empty());
+    let Some(host) = host else {
+        return flash(m, "select a host on a deployment's timeline first", true);
+    };
+    let body = format!("Make {host} fail its next lifecycle event?");
+    confirm(
+        m,
+        "Break host",
+        body,
+        format!("Break {host}"),
+        Action::BreakHost { host },
+    );
+}
+
+fn alarm(m: &mut Model) {
+    if !m.local {
+        return flash(m, "alarms are switches only on the local engine", true);
+    }
+    let group_alarm = m
+        .group_id
+        .as_ref()
+        .and_then(|id| m.data.groups.iter().find(|g| &g.id == id))
+        .and_then(|g| g.alarms.first().cloned());
+    let Some(name) = group_alarm.or_else(|| m.data.alarms.first().map(|a| a.0.clone())) else {
+        return flash(m, "no alarm to switch", true);
+    };
+    let firing = m
+        .data
+        .alarms
+        .iter()
+        .any(|(n, s)| n == &name && *s == AlarmState::Alarm);
+    let (verb, on) = if firing { ("off", false) } else { ("on", true) };
+    let body = format!("Switch alarm {name} {verb}? Deployments watching it stop when it fires.");
+    confirm(
+        m,
+        "Alarm",
+        body,
+        format!("Switch {name} {verb}"),
+        Action::SetAlarm { name, on },
+    );
+}
+
+fn copy(m: &mut Model) -> Vec<Cmd> {
+    let id = match m.screen {
+        Screen::Apps => m.data.apps.get(m.apps.selected).map(|a| a.name.clone()),
+        Screen::Groups => m.data.groups.get(m.groups.selected).map(|g| g.id.clone()),
+        _ => m.focused_deployment().map(|d| d.0),
+    };
+    match id {
+        Some(id) => {
+            m.flash = Some((format!("copied {id}"), false));
+            vec![Cmd::Copy(id)]
+        }
+        None => vec![],
+    }
+}
+
+fn clock(m: &mut Model, c: Command) -> Vec<Cmd> {
+    if !m.local {
+        flash(m, "the clock is the local engine's", true);
+        return vec![];
+    }
+    let speed = m.data.speed;
+    let action = match c {
+        Command::Pause => Action::Pause(!m.data.paused),
+        Command::Step => Action::Step,
+        Command::Faster => Action::Speed(next_speed(speed, true)),
+        Command::Slower => Action::Speed(next_speed(speed, false)),
+        _ => Action::Speed(1.0),
+    };
+    vec![Cmd::Act(action)]
+}
+
+/// The next speed on the ladder (1/4x .. 64x); a speed off the ladder snaps to it.
+pub fn next_speed(speed: f64, faster: bool) -> f64 {
+    if faster {
+        SPEEDS
+            .iter()
+            .copied()
+            .find(|s| *s > speed)
+            .unwrap_or(speed.max(SPEEDS[SPEEDS.len() - 1]))
+    } else {
+        SPEEDS
+            .iter()
+            .rev()
+            .copied()
+            .find(|s| *s < speed)
+            .unwrap_or(speed.min(SPEEDS[0]))
+    }
+}
+
+fn popup_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
+    match m.popup.take() {
+        Some(Popup::Confirm(c)) => confirm_key(m, c, k),
+        Some(Popup::Form(f)) => form_key(m, f, k),
+        Some(p) => {
+            // Help and diagnostics close on esc, q, enter or their own key.
+            let close = matches!(
+                k.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l')
+            );
+            if !close {
+                m.popup = Some(p);
+            }
+            vec![]
+        }
+        None => vec![],
+    }
+}
+
+fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
+    match k.code {
+        KeyCode::Esc | KeyCode::Char('q') => return vec![],
+        KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab | KeyCode::Char('h') => {
+            c.on_action = !c.on_action
+        }
+        KeyCode::Char('r') | KeyCode::Char(' ') => {
+            if let Some(r) = c.rollback.as_mut() {
+                *r = !*r;
+            }
+        }
+        KeyCode::Enter if !c.on_action => return vec![],
+        KeyCode::Enter => {
+            let action = match (c.action, c.rollback) {
+                (Action::Stop { id, .. }, Some(rollback)) => Action::Stop { id, rollback },
+                (a, _) => a,
+            };
+            return vec![Cmd::Act(action)];
+        }
+        _ => {}
+    }
+    m.popup = Some(Popup::Confirm(c));
+    vec![]
+}
+
+fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
+    let last = FORM_FIELDS.len() - 1;
+    match k.code {
+        KeyCode::Esc => return vec![],
+        KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1).min(last),
+        KeyCode::BackTab | KeyCode::Up => f.field = f.field.saturating_sub(1),
+        KeyCode::Enter if FORM_FIELDS[f.field] == "Cancel" => return vec![],
+        KeyCode::Enter if FORM_FIELDS[f.field] == "Create" => return submit(m, f),
+        KeyCode::Enter => f.field = (f.field + 1).min(last),
+        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.field == 0 || f.field == 4 => {
+            cycle(&mut f, k.code == KeyCode::Left)
+        }
+        KeyCode::Left | KeyCode::Right if f.field >= 5 => {
+            f.field = if f.field == 5 { 6 } else { 5 }
+        }
+        KeyCode::Backspace => {
+            if let Some(s) = text_field(&mut f) {
+                s.pop();
+            }
+        }
+        KeyCode::Char(ch) => {
+            if let Some(s) = text_field(&mut f) {
+                s.push(ch);
+            }
+        }
+        _ => {}
+    }
+    m.popup = Some(Popup::Form(f));
+    vec![]
+}
+
+fn cycle(f: &mut Form, back: bool) {
+    let (value, len) = if f.field == 0 {
+        (&mut f.group, f.groups.len())
+    } else {
+        (&mut f.rollback, ROLLBACK_CHOICES.len())
+    };
+    *value = if back {
+        (*value + len - 1) % len
+    } else {
+        (*value + 1) % len
+    };
+}
+
+fn text_field(f: &mut Form) -> Option<&mut String> {
+    match f.field {
+        1 => Some(&mut f.revision),
+        2 => Some(&mut f.config),
+        3 => Some(&mut f.description),
+        _ => None,
+    }
+}
+
+fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
+    let Some(revision) = parse_revision(&f.revision) else {
+        f.error = Some("revision: s3://bucket/key or owner/repo@commit".into());
+        f.field = 1;
+        m.popup = Some(Popup::Form(f));
+        return vec![];
+    };
+    let nd = NewDeployment {
+        app: f.app.clone(),
+        group: f.groups[f.group].clone(),
+        revision,
+        config: Some(f.config.trim().to_string()),
+        description: Some(f.description.trim().to_string()),
+        rollback_on_failure: match f.rollback {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        },
+    };
+    // Show the new deployment: it lists first, newest first.
+    if let Some(g) = m.data.groups.get(f.group) {
+        m.group_id = Some(g.id.clone());
+        if m.screen != Screen::Timeline {
+            m.screen = Screen::Deployments;
+        }
+    }
+    m.list = Cursor::default();
+    vec![Cmd::Act(Action::Create(Box::new(nd)))]
+}
