@@ -29,6 +29,20 @@ fn screen(keys: &str, w: u16, h: u16) -> Buffer {
     render(&mut source, &mut m, w, h).expect("render")
 }
 
+/// Like `screen`, then lets the fixed clock run `steps` scheduled wake-ups.
+fn screen_after(keys: &str, w: u16, h: u16, steps: usize) -> Buffer {
+    let mut source = demo_source();
+    let mut m = model(&source);
+    render(&mut source, &mut m, w, h).expect("first frame");
+    for ch in keys.chars() {
+        drive(&mut source, &mut m, ch).expect("key");
+    }
+    for _ in 0..steps {
+        source.step();
+    }
+    render(&mut source, &mut m, w, h).expect("render")
+}
+
 fn text(buf: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
@@ -64,6 +78,15 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     None
 }
 
+/// Keys from the applications list (sorted: checkout-fn, storefront, web-shop;
+/// web-shop's groups: api, blue-green, prod, staging; deployments newest first).
+const PROD: &str = "G\rjj\r";
+/// prod's newest deployment is the rollback; the one before it failed.
+const FAILED: &str = "G\rjj\rj\r";
+const CANARY: &str = "\r\r\r";
+const ECS: &str = "j\r\r\r";
+const BLUE_GREEN: &str = "G\rj\r\r";
+
 #[test]
 fn applications_80x24() {
     insta::assert_snapshot!(text(&screen("", 80, 24)));
@@ -71,32 +94,32 @@ fn applications_80x24() {
 
 #[test]
 fn groups_80x24() {
-    insta::assert_snapshot!(text(&screen("\r", 80, 24)));
+    insta::assert_snapshot!(text(&screen("G\r", 80, 24)));
 }
 
 #[test]
 fn deployments_80x24() {
-    insta::assert_snapshot!(text(&screen("\r\r", 80, 24)));
+    insta::assert_snapshot!(text(&screen(PROD, 80, 24)));
 }
 
 #[test]
 fn deployments_120x40() {
-    insta::assert_snapshot!(text(&screen("\r\r", 120, 40)));
+    insta::assert_snapshot!(text(&screen(PROD, 120, 40)));
 }
 
 #[test]
 fn failed_timeline_80x24() {
-    insta::assert_snapshot!(text(&screen("\r\rj\r", 80, 24)));
+    insta::assert_snapshot!(text(&screen(FAILED, 80, 24)));
 }
 
 #[test]
 fn failed_timeline_120x40() {
-    insta::assert_snapshot!(text(&screen("\r\rj\r", 120, 40)));
+    insta::assert_snapshot!(text(&screen(FAILED, 120, 40)));
 }
 
 #[test]
 fn diagnostics_120x40() {
-    insta::assert_snapshot!(text(&screen("\r\rj\rl", 120, 40)));
+    insta::assert_snapshot!(text(&screen(&format!("{FAILED}l"), 120, 40)));
 }
 
 #[test]
@@ -105,18 +128,85 @@ fn help_120x40() {
 }
 
 #[test]
+fn help_80x24() {
+    let screen = text(&screen("?", 80, 24));
+    // Every key fits: the compact help lists them in two columns.
+    for b in codedeck::tui::keymap::KEYMAP {
+        assert!(screen.contains(b.label), "{} missing:\n{screen}", b.label);
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
 fn create_form_80x24() {
-    insta::assert_snapshot!(text(&screen("\r\rn", 80, 24)));
+    insta::assert_snapshot!(text(&screen(&format!("{PROD}n"), 80, 24)));
 }
 
 #[test]
 fn filtered_failed_80x24() {
-    insta::assert_snapshot!(text(&screen("\r\r/status:failed\r", 80, 24)));
+    insta::assert_snapshot!(text(&screen(&format!("{PROD}/status:failed\r"), 80, 24)));
+}
+
+#[test]
+fn lambda_canary_traffic_120x40() {
+    let buf = screen(CANARY, 120, 40);
+    let screen = text(&buf);
+    assert!(screen.contains("version 2 90%"), "{screen}");
+    assert!(screen.contains("10% version 3"), "{screen}");
+    assert!(screen.contains("next shift in 4m37s"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn lambda_canary_traffic_80x24() {
+    insta::assert_snapshot!(text(&screen(CANARY, 80, 24)));
+}
+
+#[test]
+fn ecs_traffic_120x40() {
+    insta::assert_snapshot!(text(&screen(ECS, 120, 40)));
+}
+
+#[test]
+fn blue_green_waiting_120x40() {
+    let screen = text(&screen(BLUE_GREEN, 120, 40));
+    assert!(screen.contains("Green · replacement[4]"), "{screen}");
+    assert!(screen.contains("Blue · original[4]"), "{screen}");
+    assert!(screen.contains("press C"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn blue_green_waiting_80x24() {
+    insta::assert_snapshot!(text(&screen(BLUE_GREEN, 80, 24)));
+}
+
+#[test]
+fn continue_key_reroutes_the_waiting_blue_green_deployment() {
+    // C asks first (Cancel focused), → moves to the action, Enter confirms.
+    let screen = text(&screen(&format!("{BLUE_GREEN}C\x1b"), 120, 40));
+    assert!(screen.contains("Ready"), "esc cancels: {screen}");
+    let after = text(&screen_after(&format!("{BLUE_GREEN}C\t\r"), 120, 40, 1));
+    assert!(after.contains("◌ InProgress"), "{after}");
+    assert!(
+        after.contains("Phase   rerouting traffic to the replacement"),
+        "{after}"
+    );
+    assert!(!after.contains("press C"), "{after}");
+}
+
+#[test]
+fn weight_bar_colours_original_blue_and_replacement_green() {
+    let buf = screen(CANARY, 120, 40);
+    let (x, y) = find(&buf, "▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒▒").expect("original part of the bar");
+    assert_eq!(buf[(x, y)].fg, Color::Blue);
+    let (x, y) = find(&buf, "███").expect("replacement part of the bar");
+    assert_eq!(buf[(x, y)].fg, Color::Green);
 }
 
 #[test]
 fn failed_is_red_and_succeeded_green() {
-    let buf = screen("\r\r", 120, 40);
+    let buf = screen(PROD, 120, 40);
     let (x, y) = find(&buf, "✖ Failed").expect("a failed deployment is listed");
     assert_eq!(buf[(x, y)].fg, Color::Red);
     assert_eq!(buf[(x + 2, y)].fg, Color::Red);
@@ -126,21 +216,32 @@ fn failed_is_red_and_succeeded_green() {
 
 #[test]
 fn no_color_keeps_glyphs_and_words_but_drops_colours() {
+    for keys in [PROD, CANARY, BLUE_GREEN] {
+        let mut source = demo_source();
+        let mut m = model(&source);
+        m.color = false;
+        render(&mut source, &mut m, 120, 40).expect("first frame");
+        for ch in keys.chars() {
+            drive(&mut source, &mut m, ch).expect("key");
+        }
+        let buf = render(&mut source, &mut m, 120, 40).expect("render");
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                assert!(
+                    matches!(buf[(x, y)].fg, Color::Reset)
+                        && matches!(buf[(x, y)].bg, Color::Reset),
+                    "colour at {x},{y} after {keys:?}"
+                );
+            }
+        }
+    }
     let mut source = demo_source();
     let mut m = model(&source);
     m.color = false;
-    for ch in "\r\r".chars() {
+    render(&mut source, &mut m, 120, 40).expect("first frame");
+    for ch in PROD.chars() {
         drive(&mut source, &mut m, ch).expect("key");
     }
     let buf = render(&mut source, &mut m, 120, 40).expect("render");
-    let (x, y) = find(&buf, "✖ Failed").expect("glyph and word remain");
-    assert_eq!(buf[(x, y)].fg, Color::Reset);
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            assert!(
-                matches!(buf[(x, y)].fg, Color::Reset) && matches!(buf[(x, y)].bg, Color::Reset),
-                "colour at {x},{y}"
-            );
-        }
-    }
+    find(&buf, "✖ Failed").expect("glyph and word remain");
 }

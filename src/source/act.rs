@@ -22,16 +22,19 @@ pub fn perform(engine: &mut Engine, now: Millis, ar: &dyn Archive, action: &Acti
         Action::Create(nd) => create(engine, now, ar, nd).map_err(fail),
         Action::Stop { id, rollback } => stop(engine, now, ar, id, *rollback).map_err(fail),
         Action::RollBack { id } => roll_back(engine, now, ar, id).map_err(fail),
-        Action::Continue { id } => engine
+        Action::Continue { id, wait } => engine
             .continue_deployment(
                 now,
                 ar,
                 ContinueDeploymentInput {
                     deployment_id: Some(id.clone()),
-                    deployment_wait_type: None,
+                    deployment_wait_type: Some(wait.clone()),
                 },
             )
-            .map(|()| format!("{id} continues"))
+            .map(|()| match wait {
+                DeploymentWaitType::TerminationWait => format!("{id}: originals removed now"),
+                _ => format!("{id} continues: traffic reroutes"),
+            })
             .map_err(fail),
         Action::BreakHost { host } => engine
             .break_host(now, host, FaultKind::Fail)

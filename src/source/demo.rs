@@ -17,6 +17,8 @@ pub trait World {
     ) -> ApiResult<()>;
     /// Lets every running deployment finish.
     fn settle(&mut self);
+    /// Processes the next scheduled wake-up; false when nothing is scheduled.
+    fn step(&mut self) -> bool;
 }
 
 impl World for Runtime {
@@ -30,10 +32,14 @@ impl World for Runtime {
     fn settle(&mut self) {
         // Bounded: a deployment that waits forever must not hang the demo.
         for _ in 0..100_000 {
-            if !self.with_engine(|e| e.has_active()) || self.step().is_none() {
+            if !self.with_engine(|e| e.has_active()) || Runtime::step(self).is_none() {
                 return;
             }
         }
+    }
+
+    fn step(&mut self) -> bool {
+        Runtime::step(self).is_some()
     }
 }
 
@@ -47,10 +53,14 @@ impl World for SimSource {
 
     fn settle(&mut self) {
         for _ in 0..100_000 {
-            if !self.engine.has_active() || !self.step() {
+            if !self.engine.has_active() || !SimSource::step(self) {
                 return;
             }
         }
+    }
+
+    fn step(&mut self) -> bool {
+        SimSource::step(self)
     }
 }
 
@@ -63,6 +73,93 @@ pub fn seed(w: &mut dyn World) {
     server(w);
     lambda(w);
     ecs(w);
+    live(w);
+}
+
+/// Left running for a first look: an EC2 blue/green deployment waiting for
+/// ContinueDeployment, and a Lambda canary with 10% of traffic on the new version.
+fn live(w: &mut dyn World) {
+    group(w, "web-shop", "blue-green", |g| {
+        g.auto_scaling_groups = Some(vec!["web-asg".into()]);
+        g.deployment_config_name = Some("CodeDeployDefault.HalfAtATime".into());
+        g.deployment_style = Some(DeploymentStyle {
+            deployment_option: Some(DeploymentOption::WithTrafficControl),
+            deployment_type: Some(DeploymentType::BlueGreen),
+        });
+        g.load_balancer_info = Some(LoadBalancerInfo {
+            target_group_info_list: Some(vec![TargetGroupInfo {
+                name: Some("web-tg".into()),
+            }]),
+            ..Default::default()
+        });
+        g.blue_green_deployment_configuration = Some(BlueGreenDeploymentConfiguration {
+            deployment_ready_option: Some(DeploymentReadyOption {
+                action_on_timeout: Some(DeploymentReadyAction::StopDeployment),
+                wait_time_in_minutes: Some(120),
+            }),
+            green_fleet_provisioning_option: Some(GreenFleetProvisioningOption {
+                action: Some(GreenFleetProvisioningAction::CopyAutoScalingGroup),
+            }),
+            terminate_blue_instances_on_deployment_success: Some(BlueInstanceTerminationOption {
+                action: Some(InstanceAction::Terminate),
+                termination_wait_time_in_minutes: Some(5),
+            }),
+        });
+    });
+    let bg = parse_revision("s3://demo-artifacts/web-v3.zip")
+        .and_then(|rev| start(w, "web-shop", "blue-green", rev, "v3 on a fresh fleet"));
+    let spec = "version: 0.0\nResources:\n  - checkout:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: checkout\n        Alias: live\n        CurrentVersion: \"2\"\n        TargetVersion: \"3\"\nHooks:\n  - BeforeAllowTraffic: CodeDeployHook_checkout_smoke\n  - AfterAllowTraffic: CodeDeployHook_checkout_verify\n";
+    let canary = start(w, "checkout-fn", "live", inline(spec), "canary of v3");
+    let (Some(bg), Some(canary)) = (bg, canary) else {
+        return;
+    };
+    // Advance until both stand where a first look should find them.
+    for _ in 0..10_000 {
+        let mut there = true;
+        let _ = w.run(&mut |e, _, _| {
+            let status = |id: &str| e.active.get(id).map(|a| a.rec.status());
+            let weight = e
+                .active
+                .get(&canary)
+                .and_then(|a| a.rec.run.as_ref())
+                .and_then(|r| r.shift.as_ref())
+                .map(|s| s.weight);
+            there = status(&bg).is_none_or(|s| s == DeploymentStatus::Ready)
+                && weight.is_none_or(|w| w > 0.0);
+            Ok(())
+        });
+        if there || !w.step() {
+            return;
+        }
+    }
+}
+
+/// Creates a deployment and leaves it running; its ID.
+fn start(
+    w: &mut dyn World,
+    app: &str,
+    group: &str,
+    rev: RevisionLocation,
+    description: &str,
+) -> Option<String> {
+    let mut id = None;
+    let r = w.run(&mut |e, now, ar| {
+        let out = e.create_deployment(
+            now,
+            ar,
+            CreateDeploymentInput {
+                application_name: Some(app.into()),
+                deployment_group_name: Some(group.into()),
+                revision: Some(rev.clone()),
+                description: Some(description.into()),
+                ..Default::default()
+            },
+        )?;
+        id = out.deployment_id;
+        Ok(())
+    });
+    note(group, r);
+    id
 }
 
 fn server(w: &mut dyn World) {

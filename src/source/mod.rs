@@ -10,6 +10,7 @@ pub mod sim;
 
 use tokio::sync::watch;
 
+use crate::engine::records::{BlueGreenPhase, HookExecution};
 use crate::engine::{AlarmState, EventKind};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -90,6 +91,50 @@ pub struct Detail {
     pub pending: usize,
     /// A stop is in progress.
     pub stopping: bool,
+    /// Lambda and ECS: traffic between the original and the replacement.
+    pub traffic: Option<TrafficView>,
+    /// EC2 blue/green: the phase and its wait (hosts carry their Blue/Green label).
+    pub blue_green: Option<BlueGreenView>,
+    /// Lambda and ECS hook executions, oldest first.
+    pub hooks: Vec<HookExecution>,
+}
+
+/// Where traffic stands in a Lambda or ECS deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficView {
+    /// What serves traffic before: "version 1", "task set Blue".
+    pub original: String,
+    /// What the deployment shifts traffic to: "version 2", "task set Green".
+    pub replacement: String,
+    /// Percent of traffic on the replacement now.
+    pub weight: f64,
+    /// The shifting schedule, (virtual time, percent on the replacement);
+    /// empty until AllowTraffic starts.
+    pub steps: Vec<(Millis, f64)>,
+    /// How many steps have been applied.
+    pub applied: usize,
+    /// A wait in progress.
+    pub wait: Option<WaitView>,
+    /// Traffic went back to the original after a failure or a stop.
+    pub restored: bool,
+}
+
+/// The phase of an EC2 blue/green deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueGreenView {
+    pub phase: BlueGreenPhase,
+    pub wait: Option<WaitView>,
+    /// A rollback: the original hosts take traffic back, the replacements are blocked.
+    pub rollback: bool,
+}
+
+/// A deployment waiting: for ContinueDeployment (Ready) or before terminating
+/// the original instances or task set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitView {
+    pub kind: DeploymentWaitType,
+    /// When the wait ends by itself (`None`: only ContinueDeployment ends it).
+    pub until: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +143,8 @@ pub struct TargetView {
     pub host: String,
     pub status: TargetStatus,
     pub events: Vec<LifecycleEvent>,
+    /// EC2 blue/green: Blue (original) or Green (replacement).
+    pub label: Option<TargetLabel>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,8 +179,10 @@ pub enum Action {
     RollBack {
         id: String,
     },
+    /// ContinueDeployment: leave the Ready wait, or end the termination wait now.
     Continue {
         id: String,
+        wait: DeploymentWaitType,
     },
     Pause(bool),
     Step,

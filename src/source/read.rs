@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::engine::records::ShiftWait;
 use crate::engine::{Archive, DeploymentQuery, DeploymentRecord, Engine, TargetRecord};
 
 /// Rows of finished deployments, which never change: read from the store once.
@@ -158,7 +159,41 @@ fn detail(engine: &Engine, ar: &dyn Archive, id: &str) -> anyhow::Result<Option<
         }
     };
     let run = rec.run.as_ref();
+    let traffic = traffic(engine, &rec, &targets);
+    let mut targets = targets;
+    // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
+    targets.sort_by_key(|t| {
+        t.target
+            .instance_target
+            .as_ref()
+            .and_then(|i| i.instance_label.clone())
+            != Some(TargetLabel::Green)
+    });
+    let blue_green = run.and_then(|r| {
+        let bg = r.blue_green.as_ref()?;
+        Some(BlueGreenView {
+            phase: bg.phase,
+            wait: match bg.phase {
+                BlueGreenPhase::Ready => Some(DeploymentWaitType::ReadyWait),
+                BlueGreenPhase::TerminationWait => Some(DeploymentWaitType::TerminationWait),
+                _ => None,
+            }
+            .map(|kind| WaitView {
+                kind,
+                until: r.deadline,
+            }),
+            rollback: bg.rollback_of.is_some(),
+        })
+    });
+    let hooks = if traffic.is_some() {
+        engine.hook_executions(ar, id)
+    } else {
+        Vec::new()
+    };
     Ok(Some(Detail {
+        traffic,
+        blue_green,
+        hooks,
         min_healthy: run.map(|r| r.min_healthy),
         max_down: run.map(|r| r.max_down),
         pending: run.map(|r| r.pending.len()).unwrap_or(0),
@@ -170,6 +205,11 @@ fn detail(engine: &Engine, ar: &dyn Archive, id: &str) -> anyhow::Result<Option<
                 host: t.run.host.clone(),
                 status: t.status(),
                 events: t.events().to_vec(),
+                label: t
+                    .target
+                    .instance_target
+                    .as_ref()
+                    .and_then(|i| i.instance_label.clone()),
             })
             .collect(),
         info: rec.info,
@@ -192,4 +232,86 @@ fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> anyhow::Result<Vec<E
             text: e.text,
         })
         .collect())
+}
+
+/// The traffic view of a Lambda or ECS deployment, running or finished.
+fn traffic(
+    engine: &Engine,
+    rec: &DeploymentRecord,
+    targets: &[TargetRecord],
+) -> Option<TrafficView> {
+    let target = targets.first()?;
+    let (original, replacement, weight) = sides(&target.target)?;
+    let shift = rec.run.as_ref().and_then(|r| r.shift.as_ref());
+    let steps = match shift {
+        Some(s) => s.schedule.clone(),
+        // Finished: the schedule as it ran, from AllowTraffic's start.
+        None => allow_traffic_start(target)
+            .map(|t0| {
+                let config = rec
+                    .info
+                    .deployment_config_name
+                    .as_deref()
+                    .unwrap_or_default();
+                let routing = engine
+                    .config_info(config)
+                    .and_then(|c| c.traffic_routing_config);
+                crate::engine::shift::traffic_schedule(routing.as_ref(), t0)
+            })
+            .unwrap_or_default(),
+    };
+    let applied = match shift {
+        Some(s) => s.step,
+        None => steps.iter().filter(|(_, w)| *w <= weight).count(),
+    };
+    let wait = shift.and_then(|s| {
+        let kind = match s.wait? {
+            ShiftWait::Ready => DeploymentWaitType::ReadyWait,
+            ShiftWait::Termination => DeploymentWaitType::TerminationWait,
+        };
+        Some(WaitView {
+            kind,
+            until: s.wait_until,
+        })
+    });
+    Some(TrafficView {
+        original,
+        replacement,
+        weight: shift.map(|s| s.weight).unwrap_or(weight),
+        steps,
+        applied,
+        wait,
+        restored: shift.is_some_and(|s| s.restored),
+    })
+}
+
+/// Labels of both sides and the weight on the replacement, from the target.
+fn sides(t: &DeploymentTarget) -> Option<(String, String, f64)> {
+    if let Some(info) = t
+        .lambda_target
+        .as_ref()
+        .and_then(|l| l.lambda_function_info.as_ref())
+    {
+        return Some((
+            format!("version {}", info.current_version.as_deref().unwrap_or("?")),
+            format!("version {}", info.target_version.as_deref().unwrap_or("?")),
+            info.target_version_weight.unwrap_or(0.0),
+        ));
+    }
+    let sets = t.ecs_target.as_ref()?.task_sets_info.as_ref()?;
+    let label = |l: TargetLabel| sets.iter().find(|s| s.task_set_label == Some(l.clone()));
+    let green = label(TargetLabel::Green);
+    Some((
+        "task set Blue".into(),
+        "task set Green".into(),
+        green.and_then(|s| s.traffic_weight).unwrap_or(0.0),
+    ))
+}
+
+fn allow_traffic_start(t: &TargetRecord) -> Option<Millis> {
+    t.events()
+        .iter()
+        .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
+        .and_then(|e| e.start_time)
+        .map(|t| t.0)
 }

@@ -255,7 +255,7 @@ pub const KEYMAP: &[Binding] = &[
         "continue",
         Never,
         true,
-        "Continue a deployment waiting as Ready"
+        "Continue a deployment waiting as Ready, or end its termination wait now"
     ),
     bind!(
         &[c(' ')],
@@ -318,7 +318,7 @@ pub const KEYMAP: &[Binding] = &[
         "copy id",
         Never,
         false,
-        "Copy the selected ID to the clipboard (OSC 52)"
+        "Copy the selected ID (a hook waiting for an answer first) to the clipboard (OSC 52)"
     ),
     bind!(
         &[c('f')],

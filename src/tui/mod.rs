@@ -10,6 +10,7 @@ mod popup;
 pub mod screenshot;
 pub mod theme;
 mod timeline;
+mod traffic;
 pub mod update;
 pub mod view;
 

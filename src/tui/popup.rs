@@ -41,21 +41,40 @@ fn boxed(f: &mut Frame, area: Rect, w: u16, h: u16, title: &str, t: Theme) -> Re
 }
 
 fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let inner = boxed(f, area, 78, KEYMAP.len() as u16 + 4, "Keys (esc closes)", t);
-    let mut lines: Vec<Line> = KEYMAP
-        .iter()
-        .map(|b| {
-            let off = m.read_only && b.changes;
-            let style = if off { t.dim() } else { Style::new() };
-            Line::from(vec![
-                Span::styled(format!("{:<11}", b.label), t.title()),
-                Span::styled(
-                    format!("{}{}", b.help, if off { " (read-only)" } else { "" }),
-                    style,
-                ),
-            ])
-        })
-        .collect();
+    let full = KEYMAP.len() as u16 + 3;
+    // Short of room (80x24), the keys go in two columns with their short names.
+    let compact = area.height < full + 2;
+    let rows = if compact {
+        KEYMAP.len().div_ceil(2) as u16 + 3
+    } else {
+        full
+    };
+    let inner = boxed(f, area, 110, rows, "Keys (esc closes)", t);
+    let entry = |b: &super::keymap::Binding, w: usize| -> Vec<Span<'static>> {
+        let off = m.read_only && b.changes;
+        let style = if off { t.dim() } else { Style::new() };
+        let text = if compact { b.short } else { b.help };
+        let text = format!("{text}{}", if off { " (read-only)" } else { "" });
+        vec![
+            Span::styled(format!("{:<11}", b.label), t.title()),
+            Span::styled(format!("{text:<w$}"), style),
+        ]
+    };
+    let mut lines: Vec<Line> = if compact {
+        let half = KEYMAP.len().div_ceil(2);
+        let w = (inner.width as usize / 2).saturating_sub(11);
+        (0..half)
+            .map(|i| {
+                let mut spans = entry(&KEYMAP[i], w);
+                if let Some(b) = KEYMAP.get(i + half) {
+                    spans.extend(entry(b, 0));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    } else {
+        KEYMAP.iter().map(|b| Line::from(entry(b, 0))).collect()
+    };
     lines.push(Line::from(Span::styled(
         "Changes always ask first; Cancel is the default.",
         t.dim(),

@@ -27,7 +27,8 @@ pub fn draw(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(format!(" Loading {id}…")), area);
         return;
     };
-    let lines = summary(d, t, m.data.now);
+    let mut lines = summary(d, t, m.data.now);
+    lines.extend(super::traffic::lines(d, t, m.data.now));
     let h = (lines.len() as u16 + 1).min(area.height.saturating_sub(3));
     let [top, bottom] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(area);
     let title = format!(
@@ -71,7 +72,9 @@ fn summary(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
         n(o.skipped)
     )));
     lines.push(Line::from(counts));
-    lines.push(Line::from(health(d)));
+    if d.traffic.is_none() {
+        lines.push(Line::from(health(d)));
+    }
     lines.push(Line::from(format!(
         "Time    created {} · elapsed {} · by {}",
         theme::clock_time(i.create_time.map(|t| t.0).unwrap_or_default()),
@@ -124,10 +127,45 @@ fn rollback_line(r: &RollbackInfo) -> String {
     )
 }
 
+/// The target rows: one table, or for EC2 blue/green the replacement (Green)
+/// and original (Blue) hosts side by side (stacked when the screen is narrow).
 fn targets(m: &Model, d: &Detail, t: Theme, f: &mut Frame, area: Rect) {
-    let names: Vec<String> = d
-        .targets
+    let all: Vec<usize> = (0..d.targets.len()).collect();
+    if !d.targets.iter().any(|tv| tv.label.is_some()) {
+        let title = format!(" Targets[{}] ", all.len());
+        return target_table(m, d, &all, title, t, f, area);
+    }
+    let side = |l: TargetLabel| -> Vec<usize> {
+        all.iter()
+            .copied()
+            .filter(|&i| d.targets[i].label.as_ref() == Some(&l))
+            .collect()
+    };
+    let (green, blue) = (side(TargetLabel::Green), side(TargetLabel::Blue));
+    let [g, b] = if area.width >= 120 {
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(area)
+    };
+    let gt = format!(" Green · replacement[{}] ", green.len());
+    let bt = format!(" Blue · original[{}] ", blue.len());
+    target_table(m, d, &green, gt, t, f, g);
+    target_table(m, d, &blue, bt, t, f, b);
+}
+
+/// A table of the targets at `rows` (indexes into `d.targets`).
+fn target_table(
+    m: &Model,
+    d: &Detail,
+    rows: &[usize],
+    title: String,
+    t: Theme,
+    f: &mut Frame,
+    area: Rect,
+) {
+    let names: Vec<String> = rows
         .iter()
+        .map(|&i| &d.targets[i])
         .max_by_key(|t| t.events.len())
         .map(|t| {
             t.events
@@ -150,13 +188,20 @@ fn targets(m: &Model, d: &Detail, t: Theme, f: &mut Frame, area: Rect) {
     );
     let mut widths = vec![Constraint::Length(host_w - 1)];
     widths.extend(names.iter().map(|_| Constraint::Length(cell_w - 1)));
-    let rows = window(m.target, d.targets.len(), area).map(|i| {
-        let tv = &d.targets[i];
+    // The cursor within this table, if the selected target is in it.
+    let cursor = Cursor {
+        selected: rows
+            .iter()
+            .position(|&i| i == m.target.selected)
+            .unwrap_or(0),
+        offset: 0,
+    };
+    let body = window(cursor, rows.len(), area).map(|k| {
+        let i = rows[k];
         let selected = i == m.target.selected && m.pane == Pane::Main;
-        target_row(tv, t, m.data.now, selected.then_some(m.event))
+        target_row(&d.targets[i], t, m.data.now, selected.then_some(m.event))
     });
-    let title = format!(" Targets[{}] ", d.targets.len());
-    let table = Table::new(rows, widths)
+    let table = Table::new(body, widths)
         .header(Row::new(head).style(t.title()))
         .block(Block::new().borders(Borders::TOP).title(title));
     f.render_widget(table, area);

@@ -8,6 +8,7 @@ use super::model::*;
 use crate::engine::clock::SPEEDS;
 use crate::engine::AlarmState;
 use crate::model::DeploymentStatus;
+use crate::model::DeploymentWaitType;
 use crate::source::{parse_revision, revision_label, Action, Data, DeploymentRow, NewDeployment};
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
@@ -373,17 +374,46 @@ fn continue_(m: &mut Model) {
     let Some((id, status)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
     };
-    if status != DeploymentStatus::Ready {
-        return flash(m, "only a deployment waiting as Ready can continue", true);
-    }
-    let body = format!("Continue {id}: reroute traffic to the replacement?");
+    let wait = if status == DeploymentStatus::Ready {
+        DeploymentWaitType::ReadyWait
+    } else if m.screen == Screen::Timeline && termination_wait(m) {
+        DeploymentWaitType::TerminationWait
+    } else {
+        return flash(
+            m,
+            "nothing to continue: the deployment is not waiting (Ready or termination wait)",
+            true,
+        );
+    };
+    let (title, body) = match wait {
+        DeploymentWaitType::TerminationWait => (
+            "End the termination wait",
+            format!("Remove the originals of {id} now instead of at the end of the wait?"),
+        ),
+        _ => (
+            "Continue deployment",
+            format!("Continue {id}: reroute traffic to the replacement?"),
+        ),
+    };
     confirm(
         m,
-        "Continue deployment",
+        title,
         body,
         format!("Continue {id}"),
-        Action::Continue { id },
+        Action::Continue { id, wait },
     );
+}
+
+/// The timeline's deployment waits before removing its originals.
+fn termination_wait(m: &Model) -> bool {
+    let Some(d) = m.data.detail.as_ref() else {
+        return false;
+    };
+    let waits = |w: Option<&crate::source::WaitView>| {
+        w.is_some_and(|w| w.kind == DeploymentWaitType::TerminationWait)
+    };
+    waits(d.traffic.as_ref().and_then(|t| t.wait.as_ref()))
+        || waits(d.blue_green.as_ref().and_then(|b| b.wait.as_ref()))
 }
 
 fn break_host(m: &mut Model) {
@@ -439,11 +469,23 @@ fn alarm(m: &mut Model) {
     );
 }
 
+fn pending_hook(m: &Model) -> Option<String> {
+    let d = m.data.detail.as_ref()?;
+    d.hooks
+        .iter()
+        .rev()
+        .find(|h| h.status == crate::model::LifecycleEventStatus::InProgress)
+        .map(|h| h.id.clone())
+}
+
 fn copy(m: &mut Model) -> Vec<Cmd> {
     let id = match m.screen {
         Screen::Apps => m.data.apps.get(m.apps.selected).map(|a| a.name.clone()),
         Screen::Groups => m.data.groups.get(m.groups.selected).map(|g| g.id.clone()),
-        _ => m.focused_deployment().map(|d| d.0),
+        // A hook waiting for an answer is what a user wants to paste into
+        // put-lifecycle-event-hook-execution-status.
+        Screen::Timeline => pending_hook(m).or_else(|| m.focused_deployment().map(|d| d.0)),
+        Screen::Deployments => m.focused_deployment().map(|d| d.0),
     };
     match id {
         Some(id) => {

@@ -43,8 +43,11 @@ pub fn view(m: &Model, f: &mut Frame) {
 }
 
 fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
+    // Narrow terminals drop the date and the scheme rather than overlap.
+    let wide = area.width >= 100;
     let api = match &m.api {
-        ApiStatus::Serving(a) => Span::raw(format!("API http://{a}")),
+        ApiStatus::Serving(a) if wide => Span::raw(format!("API http://{a}")),
+        ApiStatus::Serving(a) => Span::raw(format!("API {a}")),
         ApiStatus::Off => Span::styled("API off", t.dim()),
         ApiStatus::Busy(a) => Span::styled(format!("API off: {a} busy"), t.error()),
     };
@@ -66,8 +69,13 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     } else {
         Span::styled(format!(" ▶ {speed} "), t.title())
     };
+    let date = if wide {
+        format!("{} ", theme::date(now))
+    } else {
+        String::new()
+    };
     let right = Line::from(vec![
-        Span::raw(format!("{} {} ", theme::date(now), theme::clock_time(now))),
+        Span::raw(format!("{date}{} ", theme::clock_time(now))),
         clock,
     ]);
     let rw = right.width() as u16;
