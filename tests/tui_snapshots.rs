@@ -245,3 +245,15 @@ fn no_color_keeps_glyphs_and_words_but_drops_colours() {
     let buf = render(&mut source, &mut m, 120, 40).expect("render");
     find(&buf, "✖ Failed").expect("glyph and word remain");
 }
+
+#[test]
+fn readme_keys_table_is_the_keymap() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("<!-- keys:start -->\n").expect("keys start marker") + 20;
+    let end = readme.find("<!-- keys:end -->").expect("keys end marker");
+    assert_eq!(
+        &readme[start..end],
+        codedeck::tui::keymap::markdown(),
+        "README keys differ from the keymap: paste `codedeck keys` between the markers"
+    );
+}

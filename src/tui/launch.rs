@@ -148,7 +148,8 @@ pub fn screenshot(out: &Path) -> anyhow::Result<()> {
         true,
     );
     model.color = true;
-    let keys = "\r\r\r";
+    // web-shop, prod, the deployment before the newest (which is its rollback).
+    let keys = "G\rjj\rj\r";
     for ch in keys.chars() {
         drive(&mut source, &mut model, ch)?;
     }
