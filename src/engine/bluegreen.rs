@@ -35,6 +35,19 @@
 //!   originals are removed from it (terminated ones leave the world).
 //! * Replacement instances are left running after a failure or a rollback.
 //! * There is no 8-hour overall limit for blue/green (waits alone may last days).
+//! * COPY_AUTO_SCALING_GROUP copies the source group's running instances only
+//!   ("as many as it has healthy"); stopped ones are not counted.
+//! * `ignoreApplicationStopFailures` does not forgive a stopped instance: it never
+//!   ran ApplicationStop or BeforeBlockTraffic, and stopped instances fail (§8.2).
+//! * A rollback of a deployment that ended before it resolved either fleet (no
+//!   replacement found, nothing to copy) routes traffic to the group's current
+//!   instances and blocks nothing: traffic never left them.
+//! * Alarms are not polled while the deployment is `Ready` (nothing moves); they
+//!   are checked again when ContinueDeployment resumes it.
+//! * StopDeployment while `Ready` ends it at once (`Stopped`, installed instances
+//!   `Skipped`). During the termination wait it ends it `Stopped` with nothing
+//!   terminated and the group unchanged; with rollback, the rollback routes
+//!   traffic back to the originals.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +70,12 @@ const MAX_READY_WAIT_MINUTES: i64 = 2880;
 
 const HEALTH_MESSAGE: &str = "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.";
 
+/// A healthy member of an Auto Scaling group: running, not stopped. Copies of a
+/// group count only these (reference §10).
+fn running(h: &Host) -> bool {
+    h.behaviour.state.as_deref() != Some("stopped")
+}
+
 /// Which side of a blue/green deployment a target is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -74,7 +93,13 @@ impl Engine {
     }
 
     fn bg_mut(&mut self, id: &str) -> Option<&mut BlueGreenRun> {
-        self.active.get_mut(id)?.rec.run.as_mut()?.blue_green.as_mut()
+        self.active
+            .get_mut(id)?
+            .rec
+            .run
+            .as_mut()?
+            .blue_green
+            .as_mut()
     }
 
     // ---- the world: launched, terminated and regrouped hosts -------------------
@@ -94,7 +119,12 @@ impl Engine {
             let base = l
                 .origin_asg
                 .as_ref()
-                .and_then(|name| self.fleet.auto_scaling_groups.iter().find(|a| &a.name == name))
+                .and_then(|name| {
+                    self.fleet
+                        .auto_scaling_groups
+                        .iter()
+                        .find(|a| &a.name == name)
+                })
                 .map(|spec| spec.behaviour.over(&defaults))
                 .unwrap_or_else(|| defaults.clone());
             self.fleet_hosts.insert(
@@ -165,7 +195,7 @@ impl Engine {
     }
 
     /// COPY_AUTO_SCALING_GROUP: launches `CodeDeploy_<group>_<deployment>` with as
-    /// many instances as `source` has now. Returns the new instances' IDs.
+    /// many instances as `source` has running now. Returns the new instances' IDs.
     fn copy_auto_scaling_group(
         &mut self,
         id: &str,
@@ -177,14 +207,15 @@ impl Engine {
         let originals: Vec<Host> = self
             .fleet_hosts
             .values()
-            .filter(|h| h.asg.as_deref() == Some(source))
+            .filter(|h| h.asg.as_deref() == Some(source) && running(h))
             .cloned()
             .collect();
         let mut launched = Vec::new();
         for original in originals {
             let new_id = loop {
                 let candidate = ids::ec2_instance_id(self.next_bits("instance"));
-                if !self.fleet_hosts.contains_key(&candidate) && !self.hosts.contains_key(&candidate)
+                if !self.fleet_hosts.contains_key(&candidate)
+                    && !self.hosts.contains_key(&candidate)
                 {
                     break candidate;
                 }
@@ -253,7 +284,14 @@ impl Engine {
 
     // ---- start ----------------------------------------------------------------
 
-    fn bg_fail(&mut self, id: &str, at: Millis, code: ErrorCode, message: String, ar: &dyn Archive) {
+    fn bg_fail(
+        &mut self,
+        id: &str,
+        at: Millis,
+        code: ErrorCode,
+        message: String,
+        ar: &dyn Archive,
+    ) {
         self.bg_finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar);
     }
 
@@ -302,7 +340,7 @@ impl Engine {
             .and_then(|r| r.blue_green.as_ref())
             .and_then(|b| b.rollback_of.clone());
         if let Some(roles) = roles {
-            return self.start_blue_green_rollback(id, roles, at, ar);
+            return self.start_blue_green_rollback(id, group, roles, at, ar);
         }
         let no_instances = |what: &str| (ErrorCode::NoInstances, what.to_string());
         let action = info
@@ -333,9 +371,9 @@ impl Engine {
             if !self
                 .fleet_hosts
                 .values()
-                .any(|h| h.asg.as_deref() == Some(source.as_str()))
+                .any(|h| h.asg.as_deref() == Some(source.as_str()) && running(h))
             {
-                let (code, message) = no_instances(&format!("The deployment failed because Auto Scaling group {source} has no instances to copy into the replacement environment."));
+                let (code, message) = no_instances(&format!("The deployment failed because Auto Scaling group {source} has no running instances to copy into the replacement environment."));
                 return self.bg_fail(id, at, code, message, ar);
             }
             let (copy, hosts) = self.copy_auto_scaling_group(id, group.name(), &source, at);
@@ -429,12 +467,26 @@ impl Engine {
     fn start_blue_green_rollback(
         &mut self,
         id: &str,
+        group: &GroupRecord,
         roles: BlueGreenRoles,
         at: Millis,
         ar: &dyn Archive,
     ) {
         let exists = |h: &String| self.fleet_hosts.contains_key(h);
-        let originals: Vec<String> = roles.originals.iter().filter(|h| exists(h)).cloned().collect();
+        // The failed deployment may have ended before it resolved either fleet
+        // (no replacement found, nothing to copy): traffic never left the group's
+        // instances, and they are the originals to route it back to.
+        let originals: Vec<String> = if roles.originals.is_empty() && roles.replacements.is_empty()
+        {
+            self.group_candidates(&group.info)
+                .into_iter()
+                .filter(|c| !c.on_premises)
+                .map(|c| c.id)
+                .collect()
+        } else {
+            roles.originals.clone()
+        };
+        let originals: Vec<String> = originals.into_iter().filter(|h| exists(h)).collect();
         let replacements: Vec<String> = roles
             .replacements
             .iter()
@@ -591,8 +643,11 @@ impl Engine {
             .filter(|f| f.event == name)
             .map(|f| f.kind);
         let host = target.run.host.clone();
+        // A stopped instance never ran the script: nothing to forgive, it fails
+        // (reference §8.2 rule 5).
         let ignore = active.rec.info.ignore_application_stop_failures == Some(true)
-            && IGNORABLE.contains(&name.as_str());
+            && IGNORABLE.contains(&name.as_str())
+            && failure != Some(FaultKind::Unresponsive);
         let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
         if let Some(t) = self
             .active
@@ -780,7 +835,13 @@ impl Engine {
                     }
                     let installed = count(&bg.allow, TargetStatus::InProgress);
                     if installed < min_healthy || installed == 0 {
-                        return self.bg_fail(id, at, ErrorCode::HealthConstraints, HEALTH_MESSAGE.into(), ar);
+                        return self.bg_fail(
+                            id,
+                            at,
+                            ErrorCode::HealthConstraints,
+                            HEALTH_MESSAGE.into(),
+                            ar,
+                        );
                     }
                     if self.bg_ready_wait_wanted(id) {
                         return self.begin_blue_green_ready(id, at);
@@ -792,12 +853,24 @@ impl Engine {
                     let waiting = !run.pending.is_empty();
                     let in_flight = running(&bg.allow);
                     if waiting && failed >= max_down && in_flight == 0 {
-                        return self.bg_fail(id, at, ErrorCode::HealthConstraints, HEALTH_MESSAGE.into(), ar);
+                        return self.bg_fail(
+                            id,
+                            at,
+                            ErrorCode::HealthConstraints,
+                            HEALTH_MESSAGE.into(),
+                            ar,
+                        );
                     }
                     if !waiting && in_flight == 0 {
                         let succeeded = count(&bg.allow, TargetStatus::Succeeded);
                         if succeeded < min_healthy || succeeded == 0 {
-                            return self.bg_fail(id, at, ErrorCode::HealthConstraints, HEALTH_MESSAGE.into(), ar);
+                            return self.bg_fail(
+                                id,
+                                at,
+                                ErrorCode::HealthConstraints,
+                                HEALTH_MESSAGE.into(),
+                                ar,
+                            );
                         }
                         self.begin_block(id, at, ar);
                         continue;
@@ -869,7 +942,8 @@ impl Engine {
 
     /// STOP_DEPLOYMENT: installed replacement instances wait `Ready`.
     fn begin_blue_green_ready(&mut self, id: &str, at: Millis) {
-        let minutes = self.bg_config(id)
+        let minutes = self
+            .bg_config(id)
             .and_then(|b| b.deployment_ready_option)
             .and_then(|r| r.wait_time_in_minutes)
             .filter(|m| *m > 0)
@@ -948,7 +1022,11 @@ impl Engine {
 
     /// Runs the Allow events on one target (after its install, or from the start).
     fn start_allow(&mut self, id: &str, index: u32, at: Millis) {
-        let Some(t) = self.active.get(id).and_then(|a| a.targets.get(index as usize)) else {
+        let Some(t) = self
+            .active
+            .get(id)
+            .and_then(|a| a.targets.get(index as usize))
+        else {
             return;
         };
         if t.status() == TargetStatus::Pending {
@@ -994,7 +1072,8 @@ impl Engine {
         if self.bg(id).is_some_and(|b| b.rollback_of.is_some()) {
             return self.bg_finish(id, at, DeploymentStatus::Succeeded, None, ar);
         }
-        let option = self.bg_config(id)
+        let option = self
+            .bg_config(id)
             .and_then(|b| b.terminate_blue_instances_on_deployment_success);
         let action = option
             .as_ref()
