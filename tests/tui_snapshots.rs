@@ -249,7 +249,10 @@ fn no_color_keeps_glyphs_and_words_but_drops_colours() {
 #[test]
 fn readme_keys_table_is_the_keymap() {
     let readme = include_str!("../README.md");
-    let start = readme.find("<!-- keys:start -->\n").expect("keys start marker") + 20;
+    let start = readme
+        .find("<!-- keys:start -->\n")
+        .expect("keys start marker")
+        + 20;
     let end = readme.find("<!-- keys:end -->").expect("keys end marker");
     assert_eq!(
         &readme[start..end],
