@@ -351,6 +351,31 @@ fn ignore_application_stop_failures() {
 }
 
 #[test]
+fn ignore_application_stop_failures_does_not_forgive_a_stopped_instance() {
+    let mut sim = Sim::new(&web_fleet(2, |i| {
+        if i == 1 {
+            "state = \"stopped\"".into()
+        } else {
+            String::new()
+        }
+    }));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim
+        .deploy("a", "g", "v1.zip", |i| {
+            i.ignore_application_stop_failures = Some(true)
+        })
+        .unwrap();
+    sim.run();
+    let failed = sim
+        .targets(&d)
+        .iter()
+        .filter(|t| t.status == Some(TargetStatus::Failed))
+        .count();
+    assert_eq!(failed, 1, "the stopped host fails despite the option");
+}
+
+#[test]
 fn update_outdated_instances_only_skips_current_hosts() {
     let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
     sim.app("a", "Server");

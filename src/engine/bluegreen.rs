@@ -54,7 +54,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::archive::Archive;
 use super::configs;
 use super::deploy::{event_names, lifecycle_event_mut, revision_key};
-use super::lifecycle::{self, IGNORABLE};
+use super::lifecycle;
 use super::records::*;
 use super::selection::{self, Candidate};
 use super::world::{self, Host};
@@ -645,9 +645,11 @@ impl Engine {
         let host = target.run.host.clone();
         // A stopped instance never ran the script: nothing to forgive, it fails
         // (reference §8.2 rule 5).
-        let ignore = active.rec.info.ignore_application_stop_failures == Some(true)
-            && IGNORABLE.contains(&name.as_str())
-            && failure != Some(FaultKind::Unresponsive);
+        let ignore = lifecycle::forgiven(
+            active.rec.info.ignore_application_stop_failures == Some(true),
+            &name,
+            failure,
+        );
         let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
         if let Some(t) = self
             .active

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 
 use super::archive::Archive;
 use super::configs;
-use super::lifecycle::{self, IGNORABLE};
+use super::lifecycle;
 use super::records::*;
 use super::selection::{self, Candidate};
 use super::{rng, Active, Engine, DEPLOYMENT_TIMER};
@@ -686,12 +686,14 @@ impl Engine {
             .filter(|f| f.event == name)
             .map(|f| f.kind);
         let host = target.run.host.clone();
-        let ignore = self
-            .active
-            .get(id)
-            .and_then(|a| a.rec.info.ignore_application_stop_failures)
-            == Some(true)
-            && IGNORABLE.contains(&name.as_str());
+        let ignore = lifecycle::forgiven(
+            self.active
+                .get(id)
+                .and_then(|a| a.rec.info.ignore_application_stop_failures)
+                == Some(true),
+            &name,
+            failure,
+        );
         let stopping = self
             .active
             .get(id)

@@ -55,6 +55,13 @@ pub const SERVER_BLUE_GREEN_BLUE: [&str; 3] =
 pub const SERVER_BLUE_GREEN_ALLOW: [&str; 3] =
     ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
 
+/// Whether `ignoreApplicationStopFailures` lets an instance survive `failure` of
+/// `event`. A stopped instance never ran the script: nothing to forgive, it
+/// fails (reference §8.2 rule 5).
+pub fn forgiven(ignore: bool, event: &str, failure: Option<FaultKind>) -> bool {
+    ignore && IGNORABLE.contains(&event) && failure != Some(FaultKind::Unresponsive)
+}
+
 /// Hooks whose failure `ignoreApplicationStopFailures` lets an instance survive:
 /// they run scripts from the previous revision, which may be broken for good.
 pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
