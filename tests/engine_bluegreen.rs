@@ -667,6 +667,20 @@ fn copy_auto_scaling_group_launches_a_copy_that_becomes_the_group() {
             "behaviour still from web-asg"
         );
     }
+    // The copy is a real Auto Scaling group: a group can name it.
+    sim.call(|e, now, ar| {
+        e.update_deployment_group(
+            now,
+            ar,
+            UpdateDeploymentGroupInput {
+                application_name: Some("app".into()),
+                current_deployment_group_name: Some("prod".into()),
+                auto_scaling_groups: Some(vec![copy2.clone()]),
+                ..Default::default()
+            },
+        )
+    })
+    .expect("the copy can be named");
 }
 
 // ---- 3. deploymentReadyOption STOP_DEPLOYMENT ----------------------------------

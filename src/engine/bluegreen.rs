@@ -185,7 +185,7 @@ impl Engine {
     }
 
     /// Every Auto Scaling group name the world knows.
-    fn known_asgs(&self) -> BTreeSet<String> {
+    pub(crate) fn known_asgs(&self) -> BTreeSet<String> {
         self.fleet
             .auto_scaling_groups
             .iter()

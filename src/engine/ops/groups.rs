@@ -67,12 +67,8 @@ impl Engine {
         group_name: &str,
     ) -> ApiResult<Vec<AutoScalingGroup>> {
         validate::auto_scaling_group_names(names)?;
-        let known: Vec<String> = self
-            .fleet
-            .auto_scaling_groups
-            .iter()
-            .map(|a| a.name.clone())
-            .collect();
+        // The fleet file's groups and the copies blue/green deployments launched.
+        let known: Vec<String> = self.known_asgs().into_iter().collect();
         let mut out = Vec::new();
         for name in names {
             if !known.contains(name) {
