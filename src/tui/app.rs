@@ -39,6 +39,12 @@ pub fn run(mut source: Box<dyn Source>, opts: Options) -> anyhow::Result<()> {
     let terminal = ratatui::init();
     if opts.mouse {
         let _ = crossterm::execute!(std::io::stdout(), event::EnableMouseCapture);
+        // ratatui's panic hook restores raw mode and the screen, not the mouse.
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
+            restore(info);
+        }));
     }
     spawn_input(tx.clone());
     if let Some(changes) = source.changes() {
