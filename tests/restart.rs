@@ -239,24 +239,114 @@ fn bad_fleet_file_is_named() {
     assert!(err.contains("/nonexistent/fleet.toml"), "{err}");
 }
 
-#[test]
-fn dashboard_without_terminal_points_to_serve() {
+/// Without a terminal (CI), `codedeck` prints one timestamped line per change,
+/// with no escape codes, and deployments created through its API show up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_without_terminal_prints_one_line_per_change() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state.db");
-    let out = Command::new(BIN)
-        .arg("--state")
-        .arg(&state)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let fleet = fleet_file();
+    let mut child = command(&[
+        "--state",
+        state.to_str().expect("utf-8"),
+        "--listen",
+        &listen,
+        "--speed",
+        "100",
+        "--fleet",
+        fleet.to_str().expect("utf-8"),
+    ])
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let addr: SocketAddr = listen.parse().expect("addr");
+    let cd = sdk_client(addr);
+    // The API comes up alongside; retry until it answers.
+    let start = Instant::now();
+    while cd
+        .create_application()
+        .application_name("ci")
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "API never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cd.create_deployment_group()
+        .application_name("ci")
+        .deployment_group_name("prod")
+        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
+        .ec2_tag_filters(
+            Ec2TagFilter::builder()
+                .key("Name")
+                .value("web")
+                .r#type(Ec2TagFilterType::KeyAndValue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentGroup");
+    let id = cd
+        .create_deployment()
+        .application_name("ci")
+        .deployment_group_name("prod")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::S3)
+                .s3_location(
+                    S3Location::builder()
+                        .bucket("b")
+                        .key("app.zip")
+                        .bundle_type(BundleType::Zip)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeployment")
+        .deployment_id()
+        .expect("id")
+        .to_string();
+    let mut lines = Vec::new();
+    let done = format!("{id} succeeded");
+    while !lines.iter().any(|l: &String| l.ends_with(&done)) {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(l) => lines.push(l),
+            Err(_) => panic!("no '{done}' line; got {lines:#?}"),
+        }
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
     assert!(
-        err.contains("needs a terminal") && err.contains("codedeck serve"),
-        "{err}"
+        lines[0].contains(&format!("{id} created in prod")),
+        "{lines:#?}"
     );
-    // Refused before anything was opened: no state file was created.
-    assert!(!state.exists());
+    for l in &lines {
+        assert!(!l.contains('\x1b'), "escape code in {l:?}");
+        // 2026-11-22T21:37:00Z kind text
+        let (stamp, _) = l.split_once(' ').expect("a timestamp");
+        assert!(stamp.len() == 20 && stamp.ends_with('Z'), "{l:?}");
+    }
 }
 
 /// Virtual speed for the kill test: the 3-host OneAtATime deployment takes

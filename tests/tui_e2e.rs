@@ -503,3 +503,23 @@ fn raw_mode_while_running() {
     assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
+
+/// SIGTERM (a closing CI runner, `kill`) also quits cleanly and restores the terminal.
+#[test]
+fn sigterm_quits_and_restores() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let state = tmp.path().join("state.db");
+    let state = state.to_str().expect("utf-8 path");
+    let mut tui = Tui::spawn(&["--state", state, "--no-api"], tmp.path());
+    tui.wait_text("Applications[0]");
+    tui.wait("the alternate screen", |s| {
+        s.alternate_screen().then_some(())
+    });
+    let pid = tui.child.process_id().expect("pid");
+    let pid = libc::pid_t::try_from(pid).expect("pid");
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tui.wait_exit();
+    assert!(status.success(), "codedeck exited with {status:?}");
+    tui.assert_restored();
+}

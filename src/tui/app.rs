@@ -29,6 +29,8 @@ pub struct Options {
 enum Wake {
     Msg(Msg),
     Changed,
+    /// SIGTERM (or SIGINT from outside): quit and restore the terminal.
+    Signal,
 }
 
 /// Runs the dashboard until the user quits. Refuses to start without a terminal.
@@ -47,6 +49,7 @@ pub fn run(mut source: Box<dyn Source>, opts: Options) -> anyhow::Result<()> {
         }));
     }
     spawn_input(tx.clone());
+    spawn_signals(tx.clone());
     if let Some(changes) = source.changes() {
         spawn_changes(changes, tx);
     }
@@ -58,15 +61,35 @@ pub fn run(mut source: Box<dyn Source>, opts: Options) -> anyhow::Result<()> {
     result
 }
 
+/// Both ends are a terminal: the dashboard can draw and read keys.
+pub fn has_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
 /// The dashboard draws on a terminal; say what to run instead when there is none.
 pub fn require_terminal() -> anyhow::Result<()> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+    if !has_terminal() {
         bail!(
             "the dashboard needs a terminal (stdin and stdout are not one). \
              To run the CodeDeploy API without it, use `codedeck serve`"
         );
     }
     Ok(())
+}
+
+/// Forwards SIGTERM/SIGINT to the loop so the terminal is restored, when an
+/// async runtime is there to listen (the launcher enters one).
+fn spawn_signals(tx: Sender<Wake>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let Ok(signal) = crate::cli::shutdown_signal() else {
+        return;
+    };
+    handle.spawn(async move {
+        signal.await;
+        let _ = tx.send(Wake::Signal);
+    });
 }
 
 fn spawn_input(tx: Sender<Wake>) {
@@ -130,6 +153,7 @@ fn run_loop(
         for wake in first.into_iter().chain(rx.try_iter()) {
             match wake {
                 Wake::Changed => stale = true,
+                Wake::Signal => return Ok(()),
                 Wake::Msg(msg) => {
                     for cmd in update::update(model, msg) {
                         match perform(source, model, cmd) {

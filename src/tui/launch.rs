@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use ratatui::backend::TestBackend;
@@ -22,7 +24,6 @@ use crate::source::Source;
 pub const DEMO_SEED: u64 = 7;
 
 pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
-    app::require_terminal()?;
     let s = &args.serve;
     if !(s.speed.is_finite() && s.speed > 0.0) {
         bail!("--speed {}: must be a positive number", s.speed);
@@ -60,14 +61,18 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     }
     let (api, stop) = start_api(&tokio, &runtime, addr);
     let source = LocalSource::new(runtime.clone());
-    let result = app::run(
-        Box::new(source),
-        Options {
-            read_only: args.read_only,
-            mouse: args.mouse,
-            api,
-        },
-    );
+    let result = if app::has_terminal() {
+        app::run(
+            Box::new(source),
+            Options {
+                read_only: args.read_only,
+                mouse: args.mouse,
+                api,
+            },
+        )
+    } else {
+        plain(&tokio, &source, &api)
+    };
     if let Some(stop) = stop {
         let _ = stop.send(());
     }
@@ -80,6 +85,30 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
         }
     }
     result.and(closed)
+}
+
+/// No terminal: one line per change on stdout until SIGINT or SIGTERM.
+fn plain(
+    tokio: &tokio::runtime::Runtime,
+    source: &LocalSource,
+    api: &ApiStatus,
+) -> anyhow::Result<()> {
+    let api = match api {
+        ApiStatus::Serving(a) => format!("API on http://{a}"),
+        ApiStatus::Off => "API off".into(),
+        ApiStatus::Busy(a) => format!("API off: {a} busy"),
+    };
+    eprintln!(
+        "codedeck: no terminal, printing one line per change ({api}; SIGINT or SIGTERM stops)"
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let signal = cli::shutdown_signal()?;
+    let flag = stop.clone();
+    tokio.spawn(async move {
+        signal.await;
+        flag.store(true, Ordering::SeqCst);
+    });
+    super::plain::run(source, &mut std::io::stdout().lock(), &stop)
 }
 
 fn demo_path() -> PathBuf {

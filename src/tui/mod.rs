@@ -6,6 +6,7 @@ pub mod app;
 pub mod keymap;
 pub mod launch;
 pub mod model;
+pub mod plain;
 mod popup;
 pub mod screenshot;
 pub mod theme;

@@ -109,6 +109,8 @@ pub struct Form {
     pub groups: Vec<String>,
     pub group: usize,
     pub revision: String,
+    /// The revision the form opened with, used whole while `revision` still names it.
+    pub base: Option<RevisionLocation>,
     pub config: String,
     pub description: String,
     /// 0: the group's setting, 1: roll back on failure, 2: never.
@@ -241,7 +243,11 @@ impl Model {
         let running = |s: &DeploymentStatus| {
             matches!(
                 s,
-                DeploymentStatus::InProgress | DeploymentStatus::Created | DeploymentStatus::Queued
+                DeploymentStatus::InProgress
+                    | DeploymentStatus::Created
+                    | DeploymentStatus::Queued
+                    // Its wait counts down.
+                    | DeploymentStatus::Ready
             )
         };
         !self.data.paused

@@ -148,6 +148,14 @@ fn filter_key(m: &mut Model, k: KeyEvent) {
 }
 
 pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
+    if m.read_only && keymap::binding(c).is_some_and(|b| b.changes) {
+        flash(
+            m,
+            "read-only: started with --read-only, nothing can be changed",
+            true,
+        );
+        return vec![];
+    }
     match c {
         Command::Help => m.popup = Some(Popup::Help),
         Command::Quit => {
@@ -295,8 +303,10 @@ fn new_form(m: &mut Model) {
         .as_ref()
         .and_then(|id| m.data.groups.iter().position(|g| &g.id == id))
         .unwrap_or(m.groups.selected.min(groups.len() - 1));
-    let revision = m.data.groups[group]
-        .target_revision
+    // The group's current revision, kept whole: an inline AppSpec (Lambda,
+    // ECS) has no text form to type back.
+    let base = m.data.groups[group].target_revision.clone();
+    let revision = base
         .as_ref()
         .map(|r| revision_label(Some(r)))
         .unwrap_or_else(|| "my-artifacts/app.zip".into());
@@ -305,6 +315,7 @@ fn new_form(m: &mut Model) {
         groups,
         group,
         revision,
+        base,
         config: String::new(),
         description: String::new(),
         rollback: 0,
@@ -628,7 +639,12 @@ fn text_field(f: &mut Form) -> Option<&mut String> {
 }
 
 fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
-    let Some(revision) = parse_revision(&f.revision) else {
+    let unchanged = f
+        .base
+        .as_ref()
+        .filter(|b| revision_label(Some(b)) == f.revision.trim())
+        .cloned();
+    let Some(revision) = unchanged.or_else(|| parse_revision(&f.revision)) else {
         f.error = Some("revision: s3://bucket/key or owner/repo@commit".into());
         f.field = 1;
         m.popup = Some(Popup::Form(f));
