@@ -53,7 +53,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::archive::Archive;
 use super::configs;
-use super::deploy::{event_names, lifecycle_event_mut, revision_key};
+use super::deploy::{revision_key, AfterEvent};
 use super::lifecycle;
 use super::records::*;
 use super::selection::{self, Candidate};
@@ -624,76 +624,30 @@ impl Engine {
         at: Millis,
         ar: &dyn Archive,
     ) {
-        let Some(active) = self.active.get(id) else {
-            return;
-        };
-        let Some(target) = active.targets.get(index as usize) else {
-            return;
-        };
-        if target.run.due != Some(at) {
-            return;
-        }
-        let names = event_names(target);
-        let event = target.run.event;
-        let name = names.get(event as usize).cloned().unwrap_or_default();
-        let failure = target
-            .run
-            .fault
-            .clone()
-            .filter(|f| f.event == name)
-            .map(|f| f.kind);
-        let host = target.run.host.clone();
-        // A stopped instance never ran the script: nothing to forgive, it fails
-        // (reference §8.2 rule 5).
-        let ignore = lifecycle::forgiven(
-            active.rec.info.ignore_application_stop_failures == Some(true),
-            &name,
-            failure,
-        );
-        let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
-        if let Some(t) = self
-            .active
-            .get_mut(id)
-            .and_then(|a| a.targets.get_mut(index as usize))
-        {
-            t.run.due = None;
-            if let Some(ev) = lifecycle_event_mut(t, event) {
-                ev.end_time = Some(Timestamp(at));
-                match failure {
-                    Some(kind) => {
-                        ev.status = Some(LifecycleEventStatus::Failed);
-                        ev.diagnostics = Some(lifecycle::failure(&name, kind, &host));
-                    }
-                    None => {
-                        ev.status = Some(LifecycleEventStatus::Succeeded);
-                        ev.diagnostics = Some(lifecycle::success());
-                    }
-                }
+        let after = self.end_event(id, index, at);
+        if after.is_some() {
+            // Blue/green targets report progress event by event.
+            if let Some(t) = self
+                .active
+                .get_mut(id)
+                .and_then(|a| a.targets.get_mut(index as usize))
+            {
+                t.touch(at);
             }
-            t.touch(at);
         }
-        self.touch_target(id, index);
-        if failure.is_some() {
-            self.log(
-                at,
-                Some(id),
-                Some(&host),
-                EventKind::Target,
-                format!("{host}: {name} failed"),
-            );
-        }
-        let next = event + 1;
-        if failure.is_some() && !ignore {
-            self.end_blue_green_target(id, index, TargetStatus::Failed, at, ar);
-        } else if next as usize >= names.len() {
-            self.end_blue_green_target(id, index, TargetStatus::Succeeded, at, ar);
-        } else if stopping {
-            self.end_blue_green_target(id, index, TargetStatus::Failed, at, ar);
-        } else if name == "ValidateService" {
-            self.installed(id, index, next, &host, at);
-            self.pump_blue_green(id, at, ar);
-        } else {
-            self.begin_event(id, index, next, at);
+        match after {
+            Some(AfterEvent::Fail) => {
+                self.end_blue_green_target(id, index, TargetStatus::Failed, at, ar)
+            }
+            Some(AfterEvent::Succeed) => {
+                self.end_blue_green_target(id, index, TargetStatus::Succeeded, at, ar)
+            }
+            Some(AfterEvent::Next { event, ended, host }) if ended == "ValidateService" => {
+                self.installed(id, index, event, &host, at);
+                self.pump_blue_green(id, at, ar);
+            }
+            Some(AfterEvent::Next { event, .. }) => self.begin_event(id, index, event, at),
+            None => {}
         }
     }
 

@@ -666,15 +666,23 @@ impl Engine {
             }
             return;
         }
-        let Some(target) = self
-            .active
-            .get(id)
-            .and_then(|a| a.targets.get(index as usize))
-        else {
-            return;
-        };
+        match self.end_event(id, index, at) {
+            Some(AfterEvent::Fail) => self.end_target(id, index, TargetStatus::Failed, at, ar),
+            Some(AfterEvent::Succeed) => {
+                self.end_target(id, index, TargetStatus::Succeeded, at, ar)
+            }
+            Some(AfterEvent::Next { event, .. }) => self.begin_event(id, index, event, at),
+            None => {}
+        }
+    }
+
+    /// A target's event timer fired: records how the event ended (logging a
+    /// failure) and says how the target goes on; `None` for a stale timer.
+    pub(super) fn end_event(&mut self, id: &str, index: u32, at: Millis) -> Option<AfterEvent> {
+        let active = self.active.get(id)?;
+        let target = active.targets.get(index as usize)?;
         if target.run.due != Some(at) {
-            return;
+            return None;
         }
         let names = event_names(target);
         let event = target.run.event;
@@ -687,18 +695,11 @@ impl Engine {
             .map(|f| f.kind);
         let host = target.run.host.clone();
         let ignore = lifecycle::forgiven(
-            self.active
-                .get(id)
-                .and_then(|a| a.rec.info.ignore_application_stop_failures)
-                == Some(true),
+            active.rec.info.ignore_application_stop_failures == Some(true),
             &name,
             failure,
         );
-        let stopping = self
-            .active
-            .get(id)
-            .and_then(|a| a.rec.run.as_ref())
-            .is_some_and(|r| r.stop.is_some());
+        let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
         if let Some(t) = self
             .active
             .get_mut(id)
@@ -707,16 +708,15 @@ impl Engine {
             t.run.due = None;
             if let Some(ev) = lifecycle_event_mut(t, event) {
                 ev.end_time = Some(Timestamp(at));
-                match failure {
-                    Some(kind) => {
-                        ev.status = Some(LifecycleEventStatus::Failed);
-                        ev.diagnostics = Some(lifecycle::failure(&name, kind, &host));
-                    }
-                    None => {
-                        ev.status = Some(LifecycleEventStatus::Succeeded);
-                        ev.diagnostics = Some(lifecycle::success());
-                    }
-                }
+                let (status, diagnostics) = match failure {
+                    Some(kind) => (
+                        LifecycleEventStatus::Failed,
+                        lifecycle::failure(&name, kind, &host),
+                    ),
+                    None => (LifecycleEventStatus::Succeeded, lifecycle::success()),
+                };
+                ev.status = Some(status);
+                ev.diagnostics = Some(diagnostics);
             }
         }
         self.touch_target(id, index);
@@ -730,15 +730,19 @@ impl Engine {
             );
         }
         let next = event + 1;
-        if failure.is_some() && !ignore {
-            self.end_target(id, index, TargetStatus::Failed, at, ar);
+        Some(if failure.is_some() && !ignore {
+            AfterEvent::Fail
         } else if next as usize >= names.len() {
-            self.end_target(id, index, TargetStatus::Succeeded, at, ar);
+            AfterEvent::Succeed
         } else if stopping {
-            self.end_target(id, index, TargetStatus::Failed, at, ar);
+            AfterEvent::Fail
         } else {
-            self.begin_event(id, index, next, at);
-        }
+            AfterEvent::Next {
+                event: next,
+                ended: name,
+                host,
+            }
+        })
     }
 
     /// Ends one instance: remaining events Skipped, host health recorded, triggers sent.
@@ -1172,4 +1176,16 @@ pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
 
 pub(crate) fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
     t.event_mut(index)
+}
+
+/// How a target goes on after one of its lifecycle events ended.
+pub(super) enum AfterEvent {
+    Fail,
+    Succeed,
+    /// Run `event` next; `ended` is the event that just succeeded (or was forgiven).
+    Next {
+        event: u32,
+        ended: String,
+        host: String,
+    },
 }
