@@ -83,6 +83,23 @@ enum Side {
     Block,
 }
 
+/// One side's hosts, the events they run and their label.
+struct Hosts<'a> {
+    hosts: &'a [String],
+    events: &'static [&'static str],
+    label: TargetLabel,
+}
+
+impl<'a> Hosts<'a> {
+    fn new(hosts: &'a [String], events: &'static [&'static str], label: TargetLabel) -> Self {
+        Hosts {
+            hosts,
+            events,
+            label,
+        }
+    }
+}
+
 impl Engine {
     pub(crate) fn is_blue_green(&self, id: &str) -> bool {
         self.bg(id).is_some()
@@ -429,26 +446,18 @@ impl Engine {
             return self.bg_fail(id, at, ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} replacement instances; a deployment can target at most 1000.", green.len()), ar);
         }
         let green_n = green.len();
-        let mut targets: Vec<TargetRecord> = Vec::new();
-        for (i, h) in green.iter().chain(blue.iter()).enumerate() {
-            let (events, label): (&[&str], TargetLabel) = if i < green_n {
-                (&lifecycle::SERVER_BLUE_GREEN_GREEN, TargetLabel::Green)
-            } else {
-                (&lifecycle::SERVER_BLUE_GREEN_BLUE, TargetLabel::Blue)
-            };
-            targets.push(self.labelled_target(id, i as u32, h, events, label, at));
-        }
-        let allow: Vec<u32> = (0..green_n as u32).collect();
-        let block: Vec<u32> = (green_n as u32..targets.len() as u32).collect();
-        let ok = self.install_plan(
+        let ok = self.plan_sides(
             id,
-            targets,
+            Hosts::new(
+                &green,
+                &lifecycle::SERVER_BLUE_GREEN_GREEN,
+                TargetLabel::Green,
+            ),
+            Hosts::new(&blue, &lifecycle::SERVER_BLUE_GREEN_BLUE, TargetLabel::Blue),
             BlueGreenRun {
                 phase: BlueGreenPhase::Install,
-                allow,
-                block,
                 copied_asg: copied,
-                rollback_of: None,
+                ..Default::default()
             },
             at,
             ar,
@@ -496,27 +505,22 @@ impl Engine {
         if originals.is_empty() {
             return self.bg_fail(id, at, ErrorCode::NoInstances, "The rollback failed because none of the original instances exist any more: traffic cannot be routed back to them.".into(), ar);
         }
-        let n = originals.len();
-        let mut targets = Vec::new();
-        for (i, h) in originals.iter().chain(replacements.iter()).enumerate() {
-            let (events, label): (&[&str], TargetLabel) = if i < n {
-                (&lifecycle::SERVER_BLUE_GREEN_ALLOW, TargetLabel::Blue)
-            } else {
-                (&lifecycle::SERVER_BLUE_GREEN_BLUE, TargetLabel::Green)
-            };
-            targets.push(self.labelled_target(id, i as u32, h, events, label, at));
-        }
-        let allow: Vec<u32> = (0..n as u32).collect();
-        let block: Vec<u32> = (n as u32..targets.len() as u32).collect();
-        let ok = self.install_plan(
+        let ok = self.plan_sides(
             id,
-            targets,
+            Hosts::new(
+                &originals,
+                &lifecycle::SERVER_BLUE_GREEN_ALLOW,
+                TargetLabel::Blue,
+            ),
+            Hosts::new(
+                &replacements,
+                &lifecycle::SERVER_BLUE_GREEN_BLUE,
+                TargetLabel::Green,
+            ),
             BlueGreenRun {
                 phase: BlueGreenPhase::Planned,
-                allow,
-                block,
-                copied_asg: None,
                 rollback_of: Some(roles),
+                ..Default::default()
             },
             at,
             ar,
@@ -525,6 +529,31 @@ impl Engine {
             self.begin_reroute(id, at, ar);
             self.pump_blue_green(id, at, ar);
         }
+    }
+
+    /// Plans the deployment's targets: the side taking traffic first, then the
+    /// side blocked. False when planning failed the deployment.
+    fn plan_sides(
+        &mut self,
+        id: &str,
+        allow: Hosts,
+        block: Hosts,
+        mut run: BlueGreenRun,
+        at: Millis,
+        ar: &dyn Archive,
+    ) -> bool {
+        let n = allow.hosts.len() as u32;
+        let targets: Vec<TargetRecord> = [&allow, &block]
+            .into_iter()
+            .flat_map(|side| side.hosts.iter().map(move |h| (h, side)))
+            .enumerate()
+            .map(|(i, (h, side))| {
+                self.labelled_target(id, i as u32, h, side.events, side.label.clone(), at)
+            })
+            .collect();
+        run.allow = (0..n).collect();
+        run.block = (n..targets.len() as u32).collect();
+        self.install_plan(id, targets, run, at, ar)
     }
 
     fn labelled_target(
