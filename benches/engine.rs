@@ -8,8 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use codedeck::engine::world::Fleet;
-use codedeck::engine::{Archive, Engine, EngineOptions, MemArchive};
+use codedeck::state::fleet::Fleet;
+use codedeck::engine::{Engine, EngineOptions};
+use codedeck::state::{Archive, MemArchive};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};

@@ -17,9 +17,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+use std::sync::Arc;
+
 use codedeck::model::DeploymentStatus;
-use codedeck::source::{DeploymentRow, Source};
-use codedeck::tui::launch::{demo_source, drive};
+use codedeck::source::{DeploymentList, DeploymentRow};
+use codedeck::tui::harness::Harness;
 use codedeck::tui::{update, view, ApiStatus, Model, Msg};
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -69,33 +71,31 @@ const H: u16 = 40;
 /// The demo world's web-shop/prod list, grown to `n` deployments (mixed
 /// statuses, a few running), as the model holds it after a read.
 fn model(n: usize) -> Model {
-    let mut src = demo_source();
-    let mut m = Model::new(src.mode(), ApiStatus::Off, false, true);
-    m.color = true;
-    update(&mut m, Msg::Resize(W, H));
-    let first = src.load(&m.request()).expect("load");
-    update(&mut m, Msg::Data(Box::new(first)));
-    for ch in "G\rjj\r".chars() {
-        drive(&mut src, &mut m, ch).expect("navigate to web-shop/prod");
-    }
-    let mut data = src.load(&m.request()).expect("load");
-    let real = data.deployments.clone();
+    let src = codedeck::demo::source().expect("demo");
+    let mut h = Harness::new(src, ApiStatus::Off, false, (W, H)).expect("harness");
+    h.keys("G\rjj\r").expect("navigate to web-shop/prod");
+    let mut data = h.load().expect("load");
+    let real: Vec<DeploymentRow> = data.deployments.iter().cloned().collect();
     assert!(!real.is_empty(), "the demo's prod group has deployments");
-    data.deployments = (0..n)
-        .map(|i| {
-            let mut r: DeploymentRow = real[i % real.len()].clone();
-            r.id = format!("d-{:09}", n - i);
-            let age = i as i64 * 90_000;
-            r.created -= age;
-            r.started = r.started.map(|t| t - age);
-            r.completed = r.completed.map(|t| t - age);
-            if i % 97 == 0 {
-                r.status = DeploymentStatus::InProgress;
-                r.completed = None;
-            }
-            r
-        })
-        .collect();
+    let rows = (0..n).map(|i| {
+        let mut r: DeploymentRow = real[i % real.len()].clone();
+        r.id = format!("d-{:09}", n - i);
+        let age = i as i64 * 90_000;
+        r.created -= age;
+        r.started = r.started.map(|t| t - age);
+        r.completed = r.completed.map(|t| t - age);
+        if i % 97 == 0 {
+            r.status = DeploymentStatus::InProgress;
+            r.completed = None;
+        }
+        r
+    });
+    let (active, finished): (Vec<_>, Vec<_>) = rows.partition(|r| !r.status.is_final());
+    data.deployments = DeploymentList {
+        active,
+        finished: Arc::new(finished),
+    };
+    let mut m = h.model;
     update(&mut m, Msg::Data(Box::new(data)));
     assert_eq!(m.visible.len(), n);
     m

@@ -17,8 +17,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use codedeck::engine::records::*;
-use codedeck::engine::world::Fleet;
+use codedeck::state::*;
+use codedeck::state::fleet::Fleet;
 use codedeck::model::*;
 use codedeck::store::Store;
 use criterion::{criterion_group, BatchSize, Criterion};

@@ -2,9 +2,11 @@
 
 pub mod api;
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod model;
 pub mod runtime;
 pub mod source;
+pub mod state;
 pub mod store;
 pub mod tui;

@@ -9,7 +9,7 @@
 mod common_api;
 
 use aws_sdk_codedeploy::types::*;
-use codedeck::engine::world::Fleet;
+use codedeck::state::fleet::Fleet;
 use codedeck::runtime::RuntimeOptions;
 use common_api::*;
 
@@ -205,7 +205,7 @@ async fn ec2_blue_green_continued_and_termination_skipped_through_the_sdk() {
         events,
         ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
     );
-    let hosts = s.runtime.with_engine(|e| e.host_ids());
+    let hosts = s.runtime.read(|e, _, _| Ok(e.host_ids())).expect("read");
     assert_eq!(hosts, GREEN, "the originals were terminated");
     s.stop().await;
 }

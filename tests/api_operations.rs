@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_sdk_codedeploy::primitives::DateTime;
 use aws_sdk_codedeploy::types::*;
 use aws_sdk_codedeploy::Client;
-use codedeck::engine::world::Fleet;
+use codedeck::state::fleet::Fleet;
 use codedeck::runtime::RuntimeOptions;
 use common_api::*;
 use serde_json::json;

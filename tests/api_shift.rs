@@ -25,12 +25,15 @@ fn appspec(text: &str) -> RevisionLocation {
 async fn pending_hook(s: &ApiServer, id: &str) -> (String, String) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let found = s.runtime.with_engine(|e| {
-            e.pending_hooks()
-                .into_iter()
-                .find(|(d, _)| d == id)
-                .map(|(_, h)| (h.id, h.event))
-        });
+        let found = s
+            .runtime
+            .read(|e, _, _| {
+                Ok(e.pending_hooks()
+                    .into_iter()
+                    .find(|(d, _)| d == id)
+                    .map(|(_, h)| (h.id, h.event)))
+            })
+            .expect("read");
         if let Some(h) = found {
             return h;
         }

@@ -8,8 +8,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use codedeck::engine::records::HostRecord;
-use codedeck::engine::Change;
+use codedeck::state::HostRecord;
+use codedeck::state::Change;
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use common::*;
@@ -1558,8 +1558,9 @@ fn stop_without_rollback_and_first_deployment_failures_do_not_roll_back() {
 /// rebuilding the engine from the store after every step; returns everything
 /// observable at the end.
 fn bg_run(restart_every_step: bool) -> String {
-    use codedeck::engine::world::Fleet;
-    use codedeck::engine::{Archive, Engine, EngineOptions};
+    use codedeck::state::fleet::Fleet;
+    use codedeck::engine::{Engine, EngineOptions};
+    use codedeck::state::Archive;
     use codedeck::store::Store;
     let bad = host('c', 1);
     let toml = fleet(
@@ -1887,9 +1888,9 @@ fn an_alarm_while_rerouting_stops_and_rolls_back() {
     // During the second spare's rerouting (the first finished at 34 s).
     let t = t0 + INSTALL + REROUTE + 3 * SEC;
     at(&mut sim, t);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::engine::AlarmState::Alarm))
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::state::AlarmState::Alarm))
         .expect("alarm");
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::engine::AlarmState::Ok))
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::state::AlarmState::Ok))
         .expect("alarm off");
     sim.run();
     let info = sim.info(&d2);

@@ -1,8 +1,9 @@
 //! Property tests of the engine's invariants over random fleets, configs and
 //! operation sequences, driven at simulated speed through the SQLite store.
 
-use codedeck::engine::world::Fleet;
-use codedeck::engine::{AlarmState, Archive, DeploymentQuery, Engine, EngineOptions, FaultKind};
+use codedeck::state::fleet::Fleet;
+use codedeck::engine::{Engine, EngineOptions};
+use codedeck::state::{AlarmState, Archive, DeploymentQuery, FaultKind};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use codedeck::store::Store;

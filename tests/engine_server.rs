@@ -2,7 +2,8 @@
 
 mod common;
 
-use codedeck::engine::{AlarmState, EngineOptions, FaultKind};
+use codedeck::engine::EngineOptions;
+use codedeck::state::{AlarmState, FaultKind};
 use codedeck::model::*;
 use common::*;
 

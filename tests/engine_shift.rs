@@ -5,7 +5,7 @@
 
 mod common;
 
-use codedeck::engine::records::HookExecution;
+use codedeck::state::HookExecution;
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use common::*;
@@ -657,7 +657,7 @@ fn an_alarm_stops_a_lambda_deployment_while_shifting() {
     let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
     sim.tick(3 * MIN);
     assert_eq!(lambda_weight(&mut sim, &id), 40.0);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "errors", codedeck::engine::AlarmState::Alarm))
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "errors", codedeck::state::AlarmState::Alarm))
         .expect("alarm");
     let info = sim.info(&id);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
@@ -950,8 +950,9 @@ fn ecs_groups_without_load_balancer_get_a_simulated_pair() {
 /// optionally rebuilding the engine from the store after every step; returns
 /// everything observable at the end.
 fn shift_run(restart_every_step: bool) -> String {
-    use codedeck::engine::world::Fleet;
-    use codedeck::engine::{Archive, Engine, EngineOptions};
+    use codedeck::state::fleet::Fleet;
+    use codedeck::engine::{Engine, EngineOptions};
+    use codedeck::state::Archive;
     use codedeck::store::Store;
     let mut store = Store::in_memory().expect("store");
     let mut engine = Engine::new(

@@ -1,46 +1,41 @@
 //! Whole-screen snapshots of the dashboard over the seeded demo world on a
 //! fixed virtual clock (80x24 and 120x40), plus colour checks on the buffer.
 
-use codedeck::source::Source;
-use codedeck::tui::launch::{demo_source, drive, render};
-use codedeck::tui::{ApiStatus, Model};
+use codedeck::runtime::Runtime;
+use codedeck::tui::harness::Harness;
+use codedeck::tui::ApiStatus;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
-fn model(source: &dyn Source) -> Model {
-    let mut m = Model::new(
-        source.mode(),
-        ApiStatus::Serving("127.0.0.1:4599".into()),
-        false,
-        true,
-    );
-    m.color = true;
-    m
+/// A fresh dashboard over the demo world at `w` x `h`, in colour.
+fn harness(w: u16, h: u16) -> Harness {
+    harness_and_clock(w, h).0
+}
+
+/// The dashboard and the demo world's runtime, whose fixed clock a test steps.
+fn harness_and_clock(w: u16, h: u16) -> (Harness, Runtime) {
+    let source = codedeck::demo::source().expect("demo");
+    let runtime = source.runtime().clone();
+    let api = ApiStatus::Serving("127.0.0.1:4599".into());
+    let d = Harness::new(source, api, false, (w, h)).expect("first frame");
+    (d, runtime)
 }
 
 /// The buffer after typing `keys` into a fresh dashboard over the demo world.
 fn screen(keys: &str, w: u16, h: u16) -> Buffer {
-    let mut source = demo_source();
-    let mut m = model(&source);
-    render(&mut source, &mut m, w, h).expect("first frame");
-    for ch in keys.chars() {
-        drive(&mut source, &mut m, ch).expect("key");
-    }
-    render(&mut source, &mut m, w, h).expect("render")
+    let mut d = harness(w, h);
+    d.keys(keys).expect("keys");
+    d.render(w, h).expect("render")
 }
 
 /// Like `screen`, then lets the fixed clock run `steps` scheduled wake-ups.
 fn screen_after(keys: &str, w: u16, h: u16, steps: usize) -> Buffer {
-    let mut source = demo_source();
-    let mut m = model(&source);
-    render(&mut source, &mut m, w, h).expect("first frame");
-    for ch in keys.chars() {
-        drive(&mut source, &mut m, ch).expect("key");
-    }
+    let (mut d, runtime) = harness_and_clock(w, h);
+    d.keys(keys).expect("keys");
     for _ in 0..steps {
-        source.step();
+        runtime.step();
     }
-    render(&mut source, &mut m, w, h).expect("render")
+    d.render(w, h).expect("render")
 }
 
 fn text(buf: &Buffer) -> String {
@@ -217,14 +212,10 @@ fn failed_is_red_and_succeeded_green() {
 #[test]
 fn no_color_keeps_glyphs_and_words_but_drops_colours() {
     for keys in [PROD, CANARY, BLUE_GREEN] {
-        let mut source = demo_source();
-        let mut m = model(&source);
-        m.color = false;
-        render(&mut source, &mut m, 120, 40).expect("first frame");
-        for ch in keys.chars() {
-            drive(&mut source, &mut m, ch).expect("key");
-        }
-        let buf = render(&mut source, &mut m, 120, 40).expect("render");
+        let mut d = harness(120, 40);
+        d.model.color = false;
+        d.keys(keys).expect("keys");
+        let buf = d.render(120, 40).expect("render");
         for y in 0..buf.area.height {
             for x in 0..buf.area.width {
                 assert!(
@@ -235,14 +226,10 @@ fn no_color_keeps_glyphs_and_words_but_drops_colours() {
             }
         }
     }
-    let mut source = demo_source();
-    let mut m = model(&source);
-    m.color = false;
-    render(&mut source, &mut m, 120, 40).expect("first frame");
-    for ch in PROD.chars() {
-        drive(&mut source, &mut m, ch).expect("key");
-    }
-    let buf = render(&mut source, &mut m, 120, 40).expect("render");
+    let mut d = harness(120, 40);
+    d.model.color = false;
+    d.keys(PROD).expect("keys");
+    let buf = d.render(120, 40).expect("render");
     find(&buf, "✖ Failed").expect("glyph and word remain");
 }
 

@@ -2,32 +2,38 @@
 //! (no terminal): keys in, the model and the commands out. Commands are
 //! performed the way the app loop performs them (`app::dispatch`, then a read).
 
+use std::sync::Arc;
+
 use codedeck::model::DeploymentStatus;
-use codedeck::source::sim::SimSource;
-use codedeck::source::{Action, DeploymentRow, Source};
-use codedeck::tui::launch::{demo_source, drive};
+use codedeck::source::local::LocalSource;
+use codedeck::source::{Action, DeploymentRow, Request, Source};
 use codedeck::tui::model::{Pane, Popup, Screen, FORM_FIELDS};
 use codedeck::tui::{app, update, ApiStatus, Cmd, Model, Msg};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 struct Harness {
-    src: SimSource,
+    src: Arc<LocalSource>,
     m: Model,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Harness {
     fn new(read_only: bool) -> Harness {
-        let src = demo_source();
-        let mut m = Model::new(src.mode(), ApiStatus::Off, read_only, src.is_local());
+        let src = codedeck::demo::source().expect("demo");
+        let info = src.info();
+        let mut m = Model::new(info.mode, ApiStatus::Off, read_only, info.local);
         update(&mut m, Msg::Resize(120, 40));
-        let mut h = Harness { src, m };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("tokio");
+        let mut h = Harness { src, m, rt };
         h.reload();
         h
     }
 
     /// Reads the current selection, as the app loop does after a change.
     fn reload(&mut self) {
-        let data = self.src.load(&self.m.request()).expect("load");
+        let data = self.src.read(&self.m.request()).expect("load");
         update(&mut self.m, Msg::Data(Box::new(data)));
     }
 
@@ -51,11 +57,17 @@ impl Harness {
         cmds
     }
 
+    /// An action as the app loop performs it (the read-only check first).
+    fn dispatch(&self, read_only: bool, a: &Action) -> Result<String, String> {
+        self.rt
+            .block_on(app::dispatch(self.src.as_ref(), read_only, a.clone()))
+    }
+
     fn perform(&mut self, cmds: &[Cmd]) {
         for cmd in cmds {
             match cmd {
                 Cmd::Act(a) => {
-                    let outcome = app::dispatch(&mut self.src, self.m.read_only, a);
+                    let outcome = self.dispatch(self.m.read_only, a);
                     update(&mut self.m, Msg::Done(outcome));
                     self.reload();
                 }
@@ -68,7 +80,14 @@ impl Harness {
     /// Types a string of plain keys (`\r` Enter, `\x1b` esc, `\t` Tab), performing them.
     fn keys(&mut self, keys: &str) {
         for c in keys.chars() {
-            drive(&mut self.src, &mut self.m, c).expect("key");
+            let code = match c {
+                '\r' => KeyCode::Enter,
+                '\x1b' => KeyCode::Esc,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            self.press(code);
+            self.reload();
         }
     }
 
@@ -94,7 +113,7 @@ impl Harness {
         self.m
             .visible
             .iter()
-            .map(|i| &self.m.data.deployments[*i])
+            .filter_map(|i| self.m.data.deployments.get(i))
             .collect()
     }
 
@@ -442,9 +461,8 @@ fn stop_asks_with_cancel_first_and_rolls_back_on_request() {
     assert!(!error, "{text}");
 
     // Run the clock: the stop completes and a rollback deployment appears.
-    h.src.paused = false;
     for _ in 0..10_000 {
-        if !h.src.step() {
+        if h.src.runtime().step().is_none() {
             break;
         }
     }
@@ -494,27 +512,27 @@ const CHANGES: &[(&str, &[KeyCode])] = &[
 ];
 
 /// Deployments and alarms as the source has them.
-fn world(src: &SimSource) -> String {
+fn world(src: &LocalSource) -> String {
     let mut out = String::new();
-    let apps = src.load(&Default::default()).expect("load").apps;
+    let apps = src.read(&Request::default()).expect("load").apps;
     for app in apps {
-        let req = codedeck::source::Request {
+        let req = Request {
             app: Some(app.name.clone()),
             ..Default::default()
         };
-        for g in src.load(&req).expect("load").groups {
-            let req = codedeck::source::Request {
+        for g in src.read(&req).expect("load").groups {
+            let req = Request {
                 group_id: Some(g.id.clone()),
                 ..req.clone()
             };
-            for d in src.load(&req).expect("load").deployments {
+            for d in src.read(&req).expect("load").deployments.iter() {
                 out.push_str(&format!("{} {} {}\n", d.id, d.status, d.creator));
             }
         }
     }
     out.push_str(&format!(
         "{:?}",
-        src.load(&Default::default()).expect("load").alarms
+        src.read(&Request::default()).expect("load").alarms
     ));
     out
 }
@@ -558,10 +576,10 @@ fn read_only_changes_never_reach_the_source() {
     assert_ne!(world(&rw.src), before, "they change the world");
     // ...are refused by the app loop's own check with --read-only, a second
     // line behind update() which does not even produce them.
-    let mut ro = Harness::new(true);
+    let ro = Harness::new(true);
     for a in &acts {
-        assert!(a.changes_state(), "{a:?}");
-        let out = app::dispatch(&mut ro.src, true, a);
+        assert!(a.kind().changes_state(), "{a:?}");
+        let out = ro.dispatch(true, a);
         assert!(
             out.as_ref().is_err_and(|e| e.contains("read-only")),
             "{a:?} was not refused: {out:?}"
@@ -579,7 +597,7 @@ fn read_only_change_keys_yield_no_act() {
     each_change_key(&mut h, |what, cmds, h| {
         let acts: Vec<_> = Harness::acts(cmds)
             .into_iter()
-            .filter(|a| a.changes_state())
+            .filter(|a| a.kind().changes_state())
             .collect();
         assert!(acts.is_empty(), "{what} produced {acts:?}");
         assert!(

@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::engine::{ApiError, ApiResult};
+use crate::state::{ApiError, ApiResult};
 use crate::model::*;
 use crate::runtime::Runtime;
 
@@ -50,15 +50,25 @@ pub fn check_declared(op: Operation, err: &ApiError) {
     }
 }
 
+/// One call through the runtime's read or write entry point, as the
+/// operation table declares.
+macro_rules! invoke {
+    (read, $rt:expr, $op:expr, $method:ident, $input:expr) => {
+        $rt.read(|engine, now, ar| engine.$method(now, ar, $input))
+    };
+    (write, $rt:expr, $op:expr, $method:ident, $input:expr) => {
+        $rt.write($op.name(), |engine, now, ar| engine.$method(now, ar, $input))
+    };
+}
+
 macro_rules! dispatch_table {
-    ($($op:ident => $method:ident($input:ident) -> $output:ty;)*) => {
+    ($($op:ident => $kind:ident $method:ident($input:ident) -> $output:ty;)*) => {
         /// Runs `op` with a JSON `body`; the reply body on success.
         pub fn dispatch(runtime: &Runtime, op: Operation, body: &[u8]) -> ApiResult<Vec<u8>> {
             let result = match op {
                 $(
                     Operation::$op => decode::<$input>(body).and_then(|input| {
-                        let out: $output =
-                            runtime.call(op, |engine, now, ar| engine.$method(now, ar, input))?;
+                        let out: $output = invoke!($kind, runtime, op, $method, input)?;
                         encode(op, &out)
                     }),
                 )*

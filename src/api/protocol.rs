@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::engine::ApiError;
+use crate::state::ApiError;
 use crate::model::{Exception, Operation};
 
 /// `X-Amz-Target: CodeDeploy_20141006.<Operation>`.

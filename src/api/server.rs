@@ -16,7 +16,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::dispatch::dispatch;
 use super::protocol::{self, MAX_BODY};
-use crate::engine::ApiError;
+use crate::state::ApiError;
 use crate::model::Exception;
 use crate::runtime::Runtime;
 

@@ -51,20 +51,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::archive::Archive;
+use crate::state::archive::Archive;
 use super::configs;
 use super::deploy::{revision_key, AfterEvent};
 use super::lifecycle;
-use super::records::*;
+use crate::state::*;
 use super::selection::{self, Candidate};
-use super::world::{self, Host};
+use super::world;
+use crate::state::fleet::Host;
 use super::{Engine, DEPLOYMENT_TIMER};
-use crate::engine::error::{err, ApiResult};
+use crate::state::error::{err, ApiResult};
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
 
-const MINUTE: Millis = 60_000;
+use crate::model::time::MINUTE;
 /// EC2 waits at most 48 hours for ContinueDeployment (reference §10).
 const MAX_READY_WAIT_MINUTES: i64 = 2880;
 

@@ -4,12 +4,13 @@
 
 use std::cmp::Reverse;
 
-use super::archive::Archive;
+use crate::state::archive::Archive;
 use super::configs;
 use super::lifecycle;
-use super::records::*;
+use crate::state::*;
 use super::selection::{self, Candidate};
-use super::{rng, Active, Engine, DEPLOYMENT_TIMER};
+use super::{Active, Engine, DEPLOYMENT_TIMER};
+use crate::state::rng;
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
@@ -582,7 +583,7 @@ impl Engine {
     }
 
     /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.
-    pub(crate) fn behaviour(&self, host_id: &str) -> std::borrow::Cow<'_, super::world::Behaviour> {
+    pub(crate) fn behaviour(&self, host_id: &str) -> std::borrow::Cow<'_, crate::state::fleet::Behaviour> {
         let defaults = &self.fleet.defaults;
         if let Some(host) = self.fleet_hosts.get(host_id) {
             return std::borrow::Cow::Borrowed(&host.behaviour);
@@ -897,7 +898,7 @@ impl Engine {
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
         let rollback =
-            self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at);
+            self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at, ar);
         let Some(active) = self.active.remove(id) else {
             return;
         };
@@ -953,6 +954,7 @@ impl Engine {
         status: &DeploymentStatus,
         stop: Option<&StopRequest>,
         at: Millis,
+        ar: &dyn Archive,
     ) -> Option<String> {
         let active = self.active.get(id)?;
         if active.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback) {
@@ -971,11 +973,7 @@ impl Engine {
         }
         let group_id = active.rec.group_id.clone();
         let info = active.rec.info.clone();
-        let last_good = self
-            .groups
-            .get(&group_id)
-            .and_then(|g| g.info.target_revision.clone());
-        let Some(revision) = last_good else {
+        let Some(revision) = self.rollback_revision(&group_id, ar) else {
             let group_name = info.deployment_group_name.clone().unwrap_or_default();
             self.set_rollback_info(id, None, format!(
                 "Automatic rollback was not performed: deployment group '{group_name}' has no earlier successful revision to roll back to."
@@ -1018,6 +1016,17 @@ impl Engine {
             format!("{id} rolled back by {rb}"),
         );
         Some(rb)
+    }
+
+    /// The revision a rollback of the group redeploys: that of its last
+    /// successful deployment (`DeploymentGroupInfo::rollback_source`).
+    pub(crate) fn rollback_revision(
+        &self,
+        group_id: &str,
+        ar: &dyn Archive,
+    ) -> Option<RevisionLocation> {
+        let source = self.groups.get(group_id)?.info.rollback_source()?;
+        self.deployment_record(ar, Some(source)).ok()?.info.revision
     }
 
     fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {

@@ -5,33 +5,30 @@
 //! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
 
 pub mod appspec;
-pub mod archive;
 mod bluegreen;
-pub mod clock;
 pub mod configs;
 mod deploy;
-pub mod error;
 pub mod lifecycle;
 mod notify;
 pub mod operations;
 mod ops;
-pub mod records;
-pub mod rng;
 pub mod selection;
 pub mod shift;
 pub mod validate;
+mod view;
 pub mod world;
+
+pub use ops::{RollbackPlan, RolledBack};
+pub use view::Wait;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-pub use archive::{Archive, DeploymentQuery, DeploymentRow, MemArchive};
-pub use error::{ApiError, ApiResult};
-pub use records::*;
 
 use crate::model::ids::{Arns, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::model::time::Millis;
-use world::{Fleet, Host};
+use crate::state::fleet::{Fleet, Host};
+use crate::state::*;
 
 /// Settings fixed for the life of an engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,34 +85,34 @@ pub(crate) struct Dirty {
 }
 
 pub struct Engine {
-    pub(crate) opts: EngineOptions,
-    pub(crate) meta: Meta,
-    pub(crate) fleet: Fleet,
+    opts: EngineOptions,
+    meta: Meta,
+    fleet: Fleet,
     /// Applications by name.
-    pub(crate) apps: BTreeMap<String, ApplicationRecord>,
+    apps: BTreeMap<String, ApplicationRecord>,
     /// Deployment groups by ID.
-    pub(crate) groups: BTreeMap<String, GroupRecord>,
+    groups: BTreeMap<String, GroupRecord>,
     /// Custom deployment configs by name.
-    pub(crate) configs: BTreeMap<String, ConfigRecord>,
+    configs: BTreeMap<String, ConfigRecord>,
     /// On-premises instances by name.
-    pub(crate) instances: BTreeMap<String, InstanceRecord>,
+    instances: BTreeMap<String, InstanceRecord>,
     /// Simulated EC2 instances from the fleet, by ID.
-    pub(crate) fleet_hosts: BTreeMap<String, Host>,
+    fleet_hosts: BTreeMap<String, Host>,
     /// Dynamic host state, by host ID (EC2 ID or on-premises name).
-    pub(crate) hosts: BTreeMap<String, HostRecord>,
-    pub(crate) alarms: BTreeMap<String, AlarmRecord>,
+    hosts: BTreeMap<String, HostRecord>,
+    alarms: BTreeMap<String, AlarmRecord>,
     /// Simulated Lambda functions by name.
-    pub(crate) functions: BTreeMap<String, FunctionRecord>,
+    functions: BTreeMap<String, FunctionRecord>,
     /// Simulated ECS services by `cluster:service`.
-    pub(crate) services: BTreeMap<String, ServiceRecord>,
+    services: BTreeMap<String, ServiceRecord>,
     /// Deployments not finished, by ID.
-    pub(crate) active: BTreeMap<String, Active>,
+    active: BTreeMap<String, Active>,
     /// Deployment ID by creation sequence, for timers.
-    pub(crate) by_seq: BTreeMap<u64, String>,
-    pub(crate) timers: BinaryHeap<Reverse<Timer>>,
-    pub(crate) dirty: Dirty,
+    by_seq: BTreeMap<u64, String>,
+    timers: BinaryHeap<Reverse<Timer>>,
+    dirty: Dirty,
     /// Changes already materialised this step (finished deployments, deletions, events).
-    pub(crate) out: Vec<Change>,
+    out: Vec<Change>,
 }
 
 impl Engine {
@@ -225,7 +222,7 @@ impl Engine {
         for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {
                 let state =
-                    world::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
+                    crate::state::fleet::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
                 self.put_alarm(AlarmRecord {
                     name: spec.name,
                     state,
@@ -374,7 +371,7 @@ impl Engine {
         let n = self.meta.next_id;
         self.meta.next_id += 1;
         self.dirty.meta = true;
-        rng::draw(self.meta.seed, &[label, &n.to_string()])
+        crate::state::rng::draw(self.meta.seed, &[label, &n.to_string()])
     }
 
     pub(crate) fn new_uuid(&mut self, label: &str) -> String {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::records::*;
+use crate::state::*;
 use super::Engine;
 use crate::model::time::Millis;
 use crate::model::*;

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::records::HostRecord;
-use super::world::Host;
+use crate::state::HostRecord;
+use crate::state::fleet::Host;
 use crate::model::*;
 
 /// One filter as `(key, value, type)`, whatever shape it arrived in.

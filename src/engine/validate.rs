@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::error::{err, ApiResult};
+use crate::state::error::{err, ApiResult};
 use crate::model::time::Millis;
 use crate::model::*;
 

@@ -2,13 +2,17 @@
 //!
 //! `shapes`, `enums`, `exceptions` and `operations` are generated from the botocore
 //! model (tools/gen_model.py); this module adds the hand-written pieces: time,
-//! identifiers and the `wire_enum!` macro.
+//! identifiers, what statuses mean, lifecycle event explanations and the
+//! `wire_enum!` macro.
 
 pub mod enums;
 pub mod exceptions;
 pub mod ids;
+pub mod explain;
 pub mod operations;
+pub mod rules;
 pub mod shapes;
+mod status;
 pub mod time;
 
 pub use enums::*;

@@ -6,6 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Milliseconds since the Unix epoch on the engine's virtual clock.
 pub type Millis = i64;
 
+/// One minute in milliseconds.
+pub const MINUTE: Millis = 60_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub Millis);
 

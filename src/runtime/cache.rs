@@ -10,8 +10,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::engine::{
-    ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, DeploymentRow, EventRecord,
+use crate::state::{
+    ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, EventRecord, ListedDeployment,
     RevisionRecord, TargetRecord,
 };
 
@@ -81,7 +81,7 @@ impl Archive for Cached<'_> {
         self.store.target(deployment_id, target_id)
     }
 
-    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<DeploymentRow>> {
+    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
         self.store.deployments(query)
     }
 
@@ -101,7 +101,7 @@ impl Archive for Cached<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::MemArchive;
+    use crate::state::MemArchive;
 
     fn record(id: &str) -> DeploymentRecord {
         DeploymentRecord {

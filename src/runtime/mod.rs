@@ -7,10 +7,13 @@
 //! them to the store in one transaction. Operations take microseconds, so the
 //! lock is a plain `std::sync::Mutex`, never held across an `.await`.
 //!
-//! Read-only operations (`Get*`, `List*`, `BatchGet*`) neither advance nor
-//! commit: the ticker keeps the engine current, so reads stay cheap.
+//! Two entry points, and the caller says which it needs: [`Runtime::read`]
+//! lends `&Engine` and neither advances nor commits (the ticker keeps the
+//! engine current, so reads stay cheap); [`Runtime::write`] lends `&mut Engine`
+//! under a label naming the action, advances, and commits what changed.
 
 mod cache;
+pub mod clock;
 mod ticker;
 
 use std::path::{Path, PathBuf};
@@ -20,13 +23,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 use tokio::sync::{watch, Notify};
 
-use crate::engine::clock::VirtualClock;
-use crate::engine::world::Fleet;
-use crate::engine::{ApiError, ApiResult, Archive, Change, Engine, EngineOptions};
+use crate::engine::{Engine, EngineOptions};
 use crate::model::time::Millis;
-use crate::model::{Exception, Operation};
+use crate::model::Exception;
+use crate::state::fleet::Fleet;
+use crate::state::{
+    ApiError, ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, EventRecord,
+    ListedDeployment, RevisionRecord, TargetRecord,
+};
 use crate::store::Store;
 use cache::{Cached, DeploymentCache};
+use clock::VirtualClock;
 
 /// Where the state lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +65,19 @@ pub struct RuntimeOptions {
     pub speed: f64,
     /// Answer `DeploymentLimitExceededException` instead of queueing a second deployment.
     pub strict: bool,
+    /// Where virtual time starts and whether it follows the wall clock.
+    pub clock: ClockStart,
+}
+
+/// How the virtual clock starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClockStart {
+    /// At the later of the persisted engine time and the wall clock, running.
+    #[default]
+    Wall,
+    /// Paused at this instant: time moves only by [`Runtime::step`] and
+    /// [`Runtime::advance`] (snapshots, screenshots, benchmarks, lessons).
+    Fixed(Millis),
 }
 
 impl RuntimeOptions {
@@ -69,6 +89,15 @@ impl RuntimeOptions {
             fleet: None,
             speed,
             strict: false,
+            clock: ClockStart::Wall,
+        }
+    }
+
+    /// An in-memory runtime paused at `start` with the sample fleet.
+    pub fn fixed(start: Millis) -> RuntimeOptions {
+        RuntimeOptions {
+            clock: ClockStart::Fixed(start),
+            ..RuntimeOptions::memory(1.0)
         }
     }
 }
@@ -80,12 +109,6 @@ pub struct ClockState {
     pub paused: bool,
     /// Current virtual time (epoch milliseconds).
     pub now: Millis,
-}
-
-/// True for operations that only read: they skip advancing and committing.
-pub fn is_read_only(op: Operation) -> bool {
-    let name = op.name();
-    name.starts_with("Get") || name.starts_with("List") || name.starts_with("BatchGet")
 }
 
 /// Wall-clock epoch milliseconds.
@@ -227,9 +250,16 @@ impl Runtime {
             strict: opts.strict,
             ..EngineOptions::default()
         };
-        let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, wall);
-        let start = engine.now().max(wall);
-        let clock = VirtualClock::new(start, wall, opts.speed);
+        let origin = match opts.clock {
+            ClockStart::Wall => wall,
+            ClockStart::Fixed(at) => at,
+        };
+        let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, origin);
+        let start = engine.now().max(origin);
+        let mut clock = VirtualClock::new(start, wall, opts.speed);
+        if matches!(opts.clock, ClockStart::Fixed(_)) {
+            clock.set_paused(wall, true);
+        }
         let mut state = State {
             engine,
             store: Some(store),
@@ -257,7 +287,9 @@ impl Runtime {
                 location: opts.state,
             }),
         };
+        let ticks = matches!(opts.clock, ClockStart::Wall);
         match tokio::runtime::Handle::try_current() {
+            Ok(_) if !ticks => {}
             Ok(handle) => {
                 handle.spawn(ticker::run(
                     Arc::downgrade(&runtime.inner),
@@ -286,30 +318,39 @@ impl Runtime {
         lock(&self.inner)
     }
 
-    /// Runs one operation against the engine at the current virtual time.
-    ///
-    /// Mutating operations first advance the engine to now, and their changes
-    /// are committed in one transaction before the reply; a failed commit
-    /// answers `InternalFailure`. Read-only operations do neither.
-    pub fn call<T>(
+    /// Reads the engine and its archive at the current virtual time: no
+    /// advance, no commit. After shutdown it answers `InternalFailure`.
+    pub fn read<T>(
         &self,
-        op: Operation,
+        f: impl FnOnce(&Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let wall = wall_now();
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        if st.store.is_none() {
+            return Err(shutting_down());
+        }
+        let now = st.now(wall);
+        let (engine, archive) = st.parts();
+        f(engine, now, &archive)
+    }
+
+    /// Changes the engine: advances it to now, runs `f`, and commits what
+    /// changed in one transaction before answering. `label` names the action
+    /// ("CreateDeployment", "break host") in the error a failed commit answers
+    /// (`InternalFailure`).
+    pub fn write<T>(
+        &self,
+        label: &str,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let wall = wall_now();
         let mut guard = self.lock();
         let st = &mut *guard;
         if st.store.is_none() {
-            return Err(ApiError::new(
-                Exception::InternalFailure,
-                "codedeck is shutting down",
-            ));
+            return Err(shutting_down());
         }
         let now = st.now(wall);
-        if is_read_only(op) {
-            let (engine, archive) = st.parts();
-            return f(engine, now, &archive);
-        }
         st.advance(now);
         let result = {
             let (engine, archive) = st.parts();
@@ -317,21 +358,23 @@ impl Runtime {
         };
         let step = st.commit();
         drop(guard);
-        // New timers may be earlier than what the ticker sleeps for.
+        self.after_step(&step);
+        if !step.committed {
+            return Err(ApiError::new(
+                Exception::InternalFailure,
+                format!("{label} could not be saved to the state file; see the server log"),
+            ));
+        }
+        result
+    }
+
+    /// New timers may be earlier than what the ticker sleeps for; subscribers
+    /// hear of what changed.
+    fn after_step(&self, step: &Step) {
         self.inner.wake.notify_one();
         if step.changed {
             self.bump();
         }
-        if !step.committed {
-            return Err(ApiError::new(
-                Exception::InternalFailure,
-                format!(
-                    "{} could not be saved to the state file; see the server log",
-                    op.name()
-                ),
-            ));
-        }
-        result
     }
 
     /// Advances to the current virtual time and commits (what the ticker does).
@@ -353,19 +396,6 @@ impl Runtime {
     /// The current change counter.
     pub fn version(&self) -> u64 {
         *self.inner.version.borrow()
-    }
-
-    /// Read access to the engine.
-    pub fn with_engine<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
-        f(&self.lock().engine)
-    }
-
-    /// Read access to the archive (finished deployments, revisions, events).
-    /// After shutdown this is an empty archive.
-    pub fn archive<R>(&self, f: impl FnOnce(&dyn Archive) -> R) -> R {
-        let mut guard = self.lock();
-        let (_, archive) = guard.parts();
-        f(&archive)
     }
 
     /// The clock as the dashboard shows it.
@@ -396,19 +426,27 @@ impl Runtime {
     /// Jumps virtual time to the next pending wake-up and processes it.
     /// Returns the new virtual time, or `None` when nothing is scheduled.
     pub fn step(&self) -> Option<Millis> {
+        let due = self.lock().engine.next_due()?;
+        Some(self.jump_to(due))
+    }
+
+    /// Moves virtual time forward by `ms` (a paused clock included) and
+    /// processes what fell due; the new virtual time.
+    pub fn advance(&self, ms: Millis) -> Millis {
+        let target = self.clock_state().now.saturating_add(ms.max(0));
+        self.jump_to(target)
+    }
+
+    fn jump_to(&self, to: Millis) -> Millis {
         let wall = wall_now();
         let mut st = self.lock();
-        let due = st.engine.next_due()?;
-        st.clock.jump_to(wall, due);
+        st.clock.jump_to(wall, to);
         let now = st.now(wall);
         st.advance(now);
         let step = st.commit();
         drop(st);
-        self.inner.wake.notify_one();
-        if step.changed {
-            self.bump();
-        }
-        Some(now)
+        self.after_step(&step);
+        now
     }
 
     fn clock_changed(&self) {
@@ -432,30 +470,31 @@ static EMPTY_ARCHIVE: EmptyArchive = EmptyArchive;
 struct EmptyArchive;
 
 impl Archive for EmptyArchive {
-    fn deployment(&self, _: &str) -> ApiResult<Option<crate::engine::DeploymentRecord>> {
+    fn deployment(&self, _: &str) -> ApiResult<Option<DeploymentRecord>> {
         Ok(None)
     }
-    fn targets(&self, _: &str) -> ApiResult<Vec<crate::engine::TargetRecord>> {
+    fn targets(&self, _: &str) -> ApiResult<Vec<TargetRecord>> {
         Ok(Vec::new())
     }
-    fn target(&self, _: &str, _: &str) -> ApiResult<Option<crate::engine::TargetRecord>> {
+    fn target(&self, _: &str, _: &str) -> ApiResult<Option<TargetRecord>> {
         Ok(None)
     }
-    fn deployments(
-        &self,
-        _: &crate::engine::DeploymentQuery,
-    ) -> ApiResult<Vec<crate::engine::DeploymentRow>> {
+    fn deployments(&self, _: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
         Ok(Vec::new())
     }
-    fn revision(&self, _: &str, _: &str) -> ApiResult<Option<crate::engine::RevisionRecord>> {
+    fn revision(&self, _: &str, _: &str) -> ApiResult<Option<RevisionRecord>> {
         Ok(None)
     }
-    fn revisions(&self, _: &str) -> ApiResult<Vec<crate::engine::RevisionRecord>> {
+    fn revisions(&self, _: &str) -> ApiResult<Vec<RevisionRecord>> {
         Ok(Vec::new())
     }
-    fn events(&self, _: u64, _: usize) -> ApiResult<Vec<crate::engine::EventRecord>> {
+    fn events(&self, _: u64, _: usize) -> ApiResult<Vec<EventRecord>> {
         Ok(Vec::new())
     }
+}
+
+fn shutting_down() -> ApiError {
+    ApiError::new(Exception::InternalFailure, "codedeck is shutting down")
 }
 
 /// Locks the state. A panic while holding the lock (caught by the API's last
@@ -529,18 +568,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_only_operations() {
-        assert!(is_read_only(Operation::GetDeployment));
-        assert!(is_read_only(Operation::ListApplications));
-        assert!(is_read_only(Operation::BatchGetDeployments));
-        assert!(!is_read_only(Operation::CreateDeployment));
-        assert!(!is_read_only(Operation::StopDeployment));
-        assert!(!is_read_only(
-            Operation::PutLifecycleEventHookExecutionStatus
-        ));
-    }
-
-    #[test]
     fn memory_runtime_opens_and_shuts_down() {
         let rt = Runtime::open(RuntimeOptions::memory(10.0)).expect("open");
         let before = rt.clock_state();
@@ -550,7 +577,7 @@ mod tests {
         let b = rt.clock_state().now;
         assert_eq!(a, b, "paused clock does not move");
         rt.shutdown().expect("shutdown");
-        let r = rt.call(Operation::ListApplications, |_, _, _| Ok(()));
+        let r = rt.read(|_, _, _| Ok(()));
         assert_eq!(r.map_err(|e| e.exception), Err(Exception::InternalFailure));
     }
 
@@ -564,6 +591,7 @@ mod tests {
             fleet: None,
             speed: 1.0,
             strict: false,
+            clock: ClockStart::Wall,
         };
         let first = Runtime::open(opts.clone()).expect("open");
         let second = Runtime::open(opts.clone());
@@ -572,7 +600,7 @@ mod tests {
         first.shutdown().expect("shutdown");
         let reopened = Runtime::open(RuntimeOptions { seed: 99, ..opts }).expect("reopen");
         assert_eq!(
-            reopened.with_engine(|e| e.seed()),
+            reopened.read(|e, _, _| Ok(e.seed())).expect("read"),
             7,
             "the seed is persisted"
         );
@@ -588,11 +616,12 @@ mod tests {
             fleet: None,
             speed: 1000.0,
             strict: false,
+            clock: ClockStart::Wall,
         };
         let rt = Runtime::open(opts.clone()).expect("open");
         std::thread::sleep(std::time::Duration::from_millis(5));
         rt.tick();
-        let reached = rt.with_engine(|e| e.now());
+        let reached = rt.read(|e, _, _| Ok(e.now())).expect("read");
         drop(rt);
         let rt = Runtime::open(RuntimeOptions { speed: 1.0, ..opts }).expect("reopen");
         assert!(rt.clock_state().now >= reached);

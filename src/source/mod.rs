@@ -1,21 +1,24 @@
-//! What the dashboard reads and acts through (DESIGN.md "source/"): one trait,
-//! with the embedded runtime behind it (`local`) and a fixed-clock engine for
-//! tests and screenshots (`sim`). The dashboard only ever sees [`Data`].
+//! What the dashboard reads and acts through (DESIGN.md "source/"): one
+//! trait, [`Source`], with the embedded runtime behind it ([`local`]).
+//!
+//! A source may be slow and may fail: `load` and `act` return futures that
+//! the dashboard runs off its own thread, and a failed load is an error the
+//! dashboard shows while keeping the last good [`Data`]. Sources hand out only
+//! the project's own types (the wire model, the state records' enums), never
+//! the engine's.
 
-mod act;
-pub mod demo;
+pub mod data;
 pub mod local;
-mod read;
-pub mod sim;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::engine::records::{BlueGreenPhase, HookExecution};
-use crate::engine::{AlarmState, EventKind};
-use crate::model::time::Millis;
 use crate::model::*;
 
-pub use read::load;
+pub use data::*;
 
 /// What the dashboard asks for: its current selection.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,129 +35,6 @@ pub const LIST_LIMIT: usize = 20_000;
 /// Most event log lines kept.
 pub const EVENT_LIMIT: usize = 500;
 
-/// Everything one screen needs, read at one instant.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Data {
-    pub now: Millis,
-    pub speed: f64,
-    pub paused: bool,
-    pub apps: Vec<AppRow>,
-    pub groups: Vec<GroupRow>,
-    pub deployments: Vec<DeploymentRow>,
-    pub detail: Option<Detail>,
-    /// New event log entries (after `Request::events_after`), oldest first.
-    pub events: Vec<EventRow>,
-    pub alarms: Vec<(String, AlarmState)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppRow {
-    pub name: String,
-    pub platform: ComputePlatform,
-    pub groups: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupRow {
-    pub id: String,
-    pub name: String,
-    pub config: String,
-    pub active: Option<String>,
-    pub queued: usize,
-    pub alarms: Vec<String>,
-    pub target_revision: Option<RevisionLocation>,
-}
-
-/// One line of the deployment list: small, so 10,000 of them stay cheap.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeploymentRow {
-    pub id: String,
-    pub status: DeploymentStatus,
-    pub config: String,
-    pub overview: DeploymentOverview,
-    pub revision: String,
-    pub creator: String,
-    pub created: Millis,
-    pub started: Option<Millis>,
-    pub completed: Option<Millis>,
-}
-
-/// The selected deployment in full.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detail {
-    pub info: DeploymentInfo,
-    pub targets: Vec<TargetView>,
-    /// Minimum healthy hosts and how many may be down at once (while running).
-    pub min_healthy: Option<i64>,
-    pub max_down: Option<i64>,
-    /// Targets not yet started.
-    pub pending: usize,
-    /// A stop is in progress.
-    pub stopping: bool,
-    /// Lambda and ECS: traffic between the original and the replacement.
-    pub traffic: Option<TrafficView>,
-    /// EC2 blue/green: the phase and its wait (hosts carry their Blue/Green label).
-    pub blue_green: Option<BlueGreenView>,
-    /// Lambda and ECS hook executions, oldest first.
-    pub hooks: Vec<HookExecution>,
-}
-
-/// Where traffic stands in a Lambda or ECS deployment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrafficView {
-    /// What serves traffic before: "version 1", "task set Blue".
-    pub original: String,
-    /// What the deployment shifts traffic to: "version 2", "task set Green".
-    pub replacement: String,
-    /// Percent of traffic on the replacement now.
-    pub weight: f64,
-    /// The shifting schedule, (virtual time, percent on the replacement);
-    /// empty until AllowTraffic starts.
-    pub steps: Vec<(Millis, f64)>,
-    /// How many steps have been applied.
-    pub applied: usize,
-    /// A wait in progress.
-    pub wait: Option<WaitView>,
-    /// Traffic went back to the original after a failure or a stop.
-    pub restored: bool,
-}
-
-/// The phase of an EC2 blue/green deployment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlueGreenView {
-    pub phase: BlueGreenPhase,
-    pub wait: Option<WaitView>,
-    /// A rollback: the original hosts take traffic back, the replacements are blocked.
-    pub rollback: bool,
-}
-
-/// A deployment waiting: for ContinueDeployment (Ready) or before terminating
-/// the original instances or task set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WaitView {
-    pub kind: DeploymentWaitType,
-    /// When the wait ends by itself (`None`: only ContinueDeployment ends it).
-    pub until: Option<Millis>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetView {
-    pub id: String,
-    pub host: String,
-    pub status: TargetStatus,
-    pub events: Vec<LifecycleEvent>,
-    /// EC2 blue/green: Blue (original) or Green (replacement).
-    pub label: Option<TargetLabel>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventRow {
-    pub seq: u64,
-    pub time: Millis,
-    pub kind: EventKind,
-    pub text: String,
-}
-
 /// A new deployment, as the form describes it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewDeployment {
@@ -165,6 +45,38 @@ pub struct NewDeployment {
     pub description: Option<String>,
     /// `None`: the group's rollback settings; `Some(b)`: override.
     pub rollback_on_failure: Option<bool>,
+}
+
+impl NewDeployment {
+    /// The CreateDeployment call the form stands for, whichever source sends
+    /// it: blank fields fall back to the group's settings, and "roll back"
+    /// means on failure and on a stop request.
+    pub fn input(&self) -> CreateDeploymentInput {
+        let auto_rollback = self.rollback_on_failure.map(|on| AutoRollbackConfiguration {
+            enabled: Some(on),
+            events: on.then(|| {
+                vec![
+                    AutoRollbackEvent::DeploymentFailure,
+                    AutoRollbackEvent::DeploymentStopOnRequest,
+                ]
+            }),
+        });
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+        };
+        CreateDeploymentInput {
+            application_name: Some(self.app.clone()),
+            deployment_group_name: Some(self.group.clone()),
+            revision: Some(self.revision.clone()),
+            deployment_config_name: text(&self.config),
+            description: text(&self.description),
+            auto_rollback_configuration: auto_rollback,
+            ..Default::default()
+        }
+    }
 }
 
 /// Everything the dashboard can ask a source to do.
@@ -196,28 +108,103 @@ pub enum Action {
     },
 }
 
+/// The kinds of [`Action`], without their arguments: what a key offers and
+/// what `--read-only` decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    Create,
+    Stop,
+    RollBack,
+    Continue,
+    Pause,
+    Step,
+    Speed,
+    BreakHost,
+    SetAlarm,
+}
+
+impl ActionKind {
+    /// The one list of what `--read-only` refuses: everything that changes
+    /// deployments or the world. The clock is only the view's pace.
+    pub fn changes_state(self) -> bool {
+        !matches!(
+            self,
+            ActionKind::Pause | ActionKind::Step | ActionKind::Speed
+        )
+    }
+
+    /// Only the embedded engine has a clock and a world to break.
+    pub fn local_only(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Pause
+                | ActionKind::Step
+                | ActionKind::Speed
+                | ActionKind::BreakHost
+                | ActionKind::SetAlarm
+        )
+    }
+
+    /// What the action is called in messages ("break host could not be saved").
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Create => "create deployment",
+            ActionKind::Stop => "stop deployment",
+            ActionKind::RollBack => "roll back",
+            ActionKind::Continue => "continue deployment",
+            ActionKind::Pause => "pause clock",
+            ActionKind::Step => "step clock",
+            ActionKind::Speed => "change speed",
+            ActionKind::BreakHost => "break host",
+            ActionKind::SetAlarm => "switch alarm",
+        }
+    }
+}
+
 impl Action {
-    /// True for actions that change deployments or the world (what
-    /// `--read-only` refuses); the clock is only the view's pace.
-    pub fn changes_state(&self) -> bool {
-        !matches!(self, Action::Pause(_) | Action::Step | Action::Speed(_))
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Create(_) => ActionKind::Create,
+            Action::Stop { .. } => ActionKind::Stop,
+            Action::RollBack { .. } => ActionKind::RollBack,
+            Action::Continue { .. } => ActionKind::Continue,
+            Action::Pause(_) => ActionKind::Pause,
+            Action::Step => ActionKind::Step,
+            Action::Speed(_) => ActionKind::Speed,
+            Action::BreakHost { .. } => ActionKind::BreakHost,
+            Action::SetAlarm { .. } => ActionKind::SetAlarm,
+        }
     }
 }
 
 /// The outcome of an action, as a line for the flash area.
 pub type Outcome = Result<String, String>;
 
-pub trait Source: Send {
+/// A future a source returns: it may take long; the dashboard never waits on it.
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Who a source is, for the header and the keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
     /// The header's mode: the state file or endpoint.
-    fn mode(&self) -> String;
-    /// Reads what the request selects.
-    fn load(&self, req: &Request) -> anyhow::Result<Data>;
-    /// Performs an action.
-    fn act(&mut self, action: &Action) -> Outcome;
+    pub mode: String,
+    /// The clock and the teaching keys (break host, alarms) apply.
+    pub local: bool,
+}
+
+pub trait Source: Send + Sync {
+    fn info(&self) -> SourceInfo;
+    /// Reads what the request selects. May be slow and may fail; a failed
+    /// load can simply be tried again.
+    fn load(&self, req: Request) -> Pending<'_, anyhow::Result<Data>>;
+    /// Performs an action; the outcome arrives when it is done.
+    fn act(&self, action: Action) -> Pending<'_, Outcome>;
     /// Push notifications of change, when the source has them.
     fn changes(&self) -> Option<watch::Receiver<u64>>;
-    /// True when the clock and the teaching keys (break host, alarms) apply.
-    fn is_local(&self) -> bool;
+    /// Without push notifications: how long to wait before reading again.
+    fn poll_interval(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// The short form of a revision: `bucket/key`, `repo@commit` or `inline`.
@@ -226,16 +213,16 @@ pub fn revision_label(rev: Option<&RevisionLocation>) -> String {
         return "-".into();
     };
     if let Some(s3) = &rev.s3_location {
-        let key = s3.key.as_deref().unwrap_or_default();
+        let key = s3.key.as_deref().unwrap_or("?");
         return match &s3.bucket {
             Some(b) => format!("{b}/{key}"),
             None => key.to_string(),
         };
     }
     if let Some(gh) = &rev.git_hub_location {
-        let commit = gh.commit_id.as_deref().unwrap_or_default();
+        let commit = gh.commit_id.as_deref().unwrap_or("?");
         let short = commit.get(..7).unwrap_or(commit);
-        return format!("{}@{short}", gh.repository.as_deref().unwrap_or_default());
+        return format!("{}@{short}", gh.repository.as_deref().unwrap_or("?"));
     }
     "inline appspec".into()
 }
@@ -278,6 +265,11 @@ pub fn parse_revision(text: &str) -> Option<RevisionLocation> {
     })
 }
 
+/// `1x`, `0.5x`, `1000x`.
+pub fn format_speed(speed: f64) -> String {
+    format!("{speed}x")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +282,46 @@ mod tests {
         assert_eq!(revision_label(Some(&g)), "acme/shop@0123456");
         assert!(parse_revision("nothing").is_none());
         assert!(parse_revision("/key").is_none());
+    }
+
+    #[test]
+    fn the_form_input_leaves_blanks_to_the_group() {
+        let nd = NewDeployment {
+            app: "a".into(),
+            group: "g".into(),
+            config: Some("  ".into()),
+            description: Some(" v2 ".into()),
+            rollback_on_failure: Some(true),
+            ..Default::default()
+        };
+        let input = nd.input();
+        assert_eq!(input.deployment_config_name, None);
+        assert_eq!(input.description.as_deref(), Some("v2"));
+        let events = input
+            .auto_rollback_configuration
+            .and_then(|c| c.events)
+            .expect("events");
+        assert!(events.contains(&AutoRollbackEvent::DeploymentStopOnRequest));
+        let nd = NewDeployment {
+            rollback_on_failure: None,
+            ..nd
+        };
+        assert_eq!(nd.input().auto_rollback_configuration, None);
+    }
+
+    #[test]
+    fn read_only_refuses_what_changes_state() {
+        assert!(ActionKind::Create.changes_state());
+        assert!(ActionKind::BreakHost.changes_state());
+        assert!(!ActionKind::Step.changes_state());
+        assert!(ActionKind::SetAlarm.local_only());
+        assert!(!ActionKind::Stop.local_only());
+    }
+
+    #[test]
+    fn speeds_print_plainly() {
+        assert_eq!(format_speed(1.0), "1x");
+        assert_eq!(format_speed(0.5), "0.5x");
+        assert_eq!(format_speed(1000.0), "1000x");
     }
 }

@@ -34,9 +34,9 @@ use rusqlite::{params, params_from_iter, Connection, OpenFlags, Params};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::engine::archive::{Archive, DeploymentQuery, DeploymentRow};
-use crate::engine::error::{ApiError, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::{Archive, DeploymentQuery, ListedDeployment};
+use crate::state::error::{ApiError, ApiResult};
+use crate::state::*;
 use crate::model::Exception;
 
 pub use error::StoreError;
@@ -275,7 +275,7 @@ impl Store {
         )
     }
 
-    fn deployment_rows(&self, q: &DeploymentQuery) -> Result<Vec<DeploymentRow>, StoreError> {
+    fn deployment_rows(&self, q: &DeploymentQuery) -> Result<Vec<ListedDeployment>, StoreError> {
         let mut sql = String::from("SELECT id, seq FROM deployments WHERE 1");
         let mut args: Vec<Value> = Vec::new();
         if let Some(group) = &q.group_id {
@@ -305,6 +305,11 @@ impl Store {
             sql.push_str(" AND seq < ?");
             args.push(Value::Integer(before));
         }
+        if let Some(after) = q.after_seq {
+            // A cursor beyond i64::MAX: nothing is newer.
+            sql.push_str(" AND seq > ?");
+            args.push(Value::Integer(i64::try_from(after).unwrap_or(i64::MAX)));
+        }
         sql.push_str(" ORDER BY seq DESC LIMIT ?");
         args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
 
@@ -314,7 +319,7 @@ impl Store {
             .map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
-                Ok(DeploymentRow {
+                Ok(ListedDeployment {
                     id: r.get(0)?,
                     seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
                 })
@@ -587,7 +592,7 @@ impl Archive for Store {
             .pop())
     }
 
-    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<DeploymentRow>> {
+    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
         self.deployment_rows(query).map_err(internal)
     }
 

@@ -7,8 +7,8 @@ use rusqlite::Connection;
 use super::lock::lock_path;
 use super::schema::{APPLICATION_ID, MIGRATIONS};
 use super::*;
-use crate::engine::archive::MemArchive;
-use crate::engine::world::{Behaviour, Fleet};
+use crate::state::archive::MemArchive;
+use crate::state::fleet::{Behaviour, Fleet};
 use crate::model::*;
 
 // ---------------------------------------------------------------- fixtures
@@ -365,7 +365,7 @@ fn all_deployments() -> DeploymentQuery {
     }
 }
 
-fn ids(rows: Vec<DeploymentRow>) -> Vec<String> {
+fn ids(rows: Vec<ListedDeployment>) -> Vec<String> {
     rows.into_iter().map(|r| r.id).collect()
 }
 
@@ -1024,10 +1024,11 @@ fn query() -> impl Strategy<Value = DeploymentQuery> {
         proptest::option::of(0i64..7),
         proptest::option::of(0i64..7),
         proptest::option::of(0u64..20),
+        proptest::option::of(0u64..20),
         0usize..20,
     )
         .prop_map(
-            |(group, external, statuses, from, to, before, limit)| DeploymentQuery {
+            |(group, external, statuses, from, to, before, after, limit)| DeploymentQuery {
                 group_id: group.map(|g| format!("g-{}-{}", g / 2, g % 2)),
                 external_id: external.map(|e| format!("x-{e}")),
                 statuses: statuses
@@ -1037,6 +1038,7 @@ fn query() -> impl Strategy<Value = DeploymentQuery> {
                 created_from: from.map(|t| t * 1_000),
                 created_to: to.map(|t| t * 1_000),
                 before_seq: before,
+                after_seq: after,
                 limit,
             },
         )

@@ -1,24 +1,32 @@
-//! The app loop: the only place that performs actions against the Source (and
-//! checks `--read-only`, once), reads data, and draws. It sleeps until input,
-//! a change from the source, a resize, or (only while something runs) a 1 s tick.
+//! The app loop: turns input into messages, hands reads to the [`Loader`] and
+//! actions to tasks (the only place actions are performed, and `--read-only`
+//! is checked, once), and draws. It never waits on the source: it sleeps
+//! until input, a read's result, an action's outcome, a resize, or (only while
+//! something runs or a read is slow) a tick.
 
+use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use crossterm::event::{self, Event, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-use ratatui::DefaultTerminal;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 
+use super::loader::{Loaded, Loader};
 use super::model::{ApiStatus, Cmd, Model, Msg};
 use super::{update, view};
-use crate::source::{Action, Source};
+use crate::source::{Action, Outcome, Source};
 
 /// At most 30 frames per second.
 const FRAME: Duration = Duration::from_millis(33);
 /// Elapsed times move once a second while a deployment runs.
 const TICK: Duration = Duration::from_secs(1);
+/// A read slower than this shows a spinner, which turns at this pace.
+const SLOW: Duration = Duration::from_millis(250);
 
 pub struct Options {
     pub read_only: bool,
@@ -26,17 +34,25 @@ pub struct Options {
     pub api: ApiStatus,
 }
 
-enum Wake {
+/// Everything that wakes the loop.
+pub enum Wake {
     Msg(Msg),
-    Changed,
+    Loaded(Loaded),
     /// SIGTERM (or SIGINT from outside): quit and restore the terminal.
     Signal,
 }
 
-/// Runs the dashboard until the user quits. Refuses to start without a terminal.
-pub fn run(mut source: Box<dyn Source>, opts: Options) -> anyhow::Result<()> {
+/// Runs the dashboard on the terminal until the user quits or `shutdown`
+/// resolves. Reads and actions run on `handle`. Refuses to start without a terminal.
+pub fn run(
+    source: Arc<dyn Source>,
+    handle: &tokio::runtime::Handle,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    opts: Options,
+) -> anyhow::Result<()> {
     require_terminal()?;
-    let mut model = Model::new(source.mode(), opts.api, opts.read_only, source.is_local());
+    let info = source.info();
+    let mut model = Model::new(info.mode, opts.api, opts.read_only, info.local);
     let (tx, rx) = mpsc::channel();
     let terminal = ratatui::init();
     if opts.mouse {
@@ -49,11 +65,13 @@ pub fn run(mut source: Box<dyn Source>, opts: Options) -> anyhow::Result<()> {
         }));
     }
     spawn_input(tx.clone());
-    spawn_signals(tx.clone());
-    if let Some(changes) = source.changes() {
-        spawn_changes(changes, tx);
-    }
-    let result = run_loop(terminal, source.as_mut(), &mut model, &rx);
+    let signal = tx.clone();
+    handle.spawn(async move {
+        shutdown.await;
+        let _ = signal.send(Wake::Signal);
+    });
+    let mut app = App::new(source, handle.clone(), tx);
+    let result = app.run(terminal, &mut model, &rx, &mut sync_draw);
     if opts.mouse {
         let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     }
@@ -77,21 +95,6 @@ pub fn require_terminal() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Forwards SIGTERM/SIGINT to the loop so the terminal is restored, when an
-/// async runtime is there to listen (the launcher enters one).
-fn spawn_signals(tx: Sender<Wake>) {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    let Ok(signal) = crate::cli::shutdown_signal() else {
-        return;
-    };
-    handle.spawn(async move {
-        signal.await;
-        let _ = tx.send(Wake::Signal);
-    });
-}
-
 fn spawn_input(tx: Sender<Wake>) {
     std::thread::spawn(move || loop {
         let msg = match event::read() {
@@ -107,68 +110,193 @@ fn spawn_input(tx: Sender<Wake>) {
     });
 }
 
-/// Forwards the source's change counter; the loop coalesces bursts.
-fn spawn_changes(mut changes: tokio::sync::watch::Receiver<u64>, tx: Sender<Wake>) {
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
-            return;
-        };
-        rt.block_on(async move {
-            while changes.changed().await.is_ok() {
-                if tx.send(Wake::Changed).is_err() {
-                    return;
-                }
-            }
-        });
-    });
+/// One frame inside a synchronized update: terminals never show half a frame.
+fn sync_draw<B: Backend>(terminal: &mut Terminal<B>, model: &Model) -> anyhow::Result<()> {
+    let mut out = std::io::stdout();
+    crossterm::queue!(out, BeginSynchronizedUpdate)?;
+    terminal
+        .draw(|f| view::view(model, f))
+        .map_err(|e| anyhow::anyhow!("cannot draw: {e}"))?;
+    crossterm::execute!(out, EndSynchronizedUpdate)?;
+    Ok(())
 }
 
-fn run_loop(
-    mut terminal: DefaultTerminal,
-    source: &mut dyn Source,
-    model: &mut Model,
-    rx: &Receiver<Wake>,
-) -> anyhow::Result<()> {
-    let size = terminal.size().context("cannot read the terminal size")?;
-    model.size = (size.width, size.height);
-    reload(source, model);
-    let mut last_frame = Instant::now() - FRAME;
-    loop {
-        draw(&mut terminal, model)?;
-        last_frame = pace(last_frame);
-        let first = if model.needs_tick() {
-            match rx.recv_timeout(TICK) {
-                Ok(w) => Some(w),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
-            }
-        } else {
-            match rx.recv() {
-                Ok(w) => Some(w),
-                Err(_) => return Ok(()),
-            }
-        };
-        // A tick or a change means: read again. Drain everything pending first.
-        let mut stale = first.is_none();
-        for wake in first.into_iter().chain(rx.try_iter()) {
-            match wake {
-                Wake::Changed => stale = true,
-                Wake::Signal => return Ok(()),
-                Wake::Msg(msg) => {
-                    for cmd in update::update(model, msg) {
-                        match perform(source, model, cmd) {
-                            Step::Quit => return Ok(()),
-                            Step::Reload => stale = true,
-                            Step::Nothing => {}
-                        }
-                    }
-                }
-            }
-        }
-        if stale {
-            reload(source, model);
+/// The loop's state: the source, the loading task, and the reads in flight.
+pub struct App {
+    source: Arc<dyn Source>,
+    handle: tokio::runtime::Handle,
+    tx: Sender<Wake>,
+    loader: Loader,
+    /// When the read the model waits for was asked for.
+    loading: Option<Instant>,
+}
+
+impl App {
+    pub fn new(source: Arc<dyn Source>, handle: tokio::runtime::Handle, tx: Sender<Wake>) -> App {
+        let loader = Loader::spawn(&handle, source.clone(), tx.clone(), Wake::Loaded);
+        App {
+            source,
+            handle,
+            tx,
+            loader,
+            loading: None,
         }
     }
+
+    /// Runs until quit; `draw` puts one frame on `terminal`.
+    pub fn run<B: Backend>(
+        &mut self,
+        mut terminal: Terminal<B>,
+        model: &mut Model,
+        rx: &Receiver<Wake>,
+        draw: &mut dyn FnMut(&mut Terminal<B>, &Model) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let size = terminal
+            .size()
+            .map_err(|e| anyhow::anyhow!("cannot read the terminal size: {e}"))
+            .context("starting the dashboard")?;
+        model.size = (size.width, size.height);
+        self.reload(model);
+        let mut last_frame = Instant::now() - FRAME;
+        loop {
+            self.spin(model);
+            draw(&mut terminal, model)?;
+            last_frame = pace(last_frame);
+            let first = match self.wait_for(model) {
+                Some(timeout) => match rx.recv_timeout(timeout) {
+                    Ok(w) => Some(w),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                },
+                None => match rx.recv() {
+                    Ok(w) => Some(w),
+                    Err(_) => return Ok(()),
+                },
+            };
+            // A tick while something runs means: read again (time moved).
+            let mut stale = first.is_none() && model.needs_tick() && self.loading.is_none();
+            for wake in first.into_iter().chain(rx.try_iter()) {
+                match self.handle_wake(model, wake) {
+                    Step::Quit => return Ok(()),
+                    Step::Reload => stale = true,
+                    Step::Nothing => {}
+                }
+            }
+            if stale {
+                self.reload(model);
+            }
+        }
+    }
+
+    /// How long the loop may sleep: for ever when nothing moves.
+    fn wait_for(&self, model: &Model) -> Option<Duration> {
+        if self.loading.is_some() {
+            Some(SLOW)
+        } else if model.needs_tick() {
+            Some(TICK)
+        } else {
+            None
+        }
+    }
+
+    /// Shows a spinner in the header while the awaited read is slow.
+    fn spin(&self, model: &mut Model) {
+        model.spinner = self
+            .loading
+            .map(|since| since.elapsed())
+            .filter(|e| *e >= SLOW)
+            .map(|e| (e.as_millis() / SLOW.as_millis()) as usize);
+    }
+
+    fn handle_wake(&mut self, model: &mut Model, wake: Wake) -> Step {
+        match wake {
+            Wake::Signal => Step::Quit,
+            Wake::Loaded(loaded) => {
+                // A read for a selection the user has already left is dropped.
+                if !same_selection(&loaded.request, &model.request()) {
+                    return Step::Nothing;
+                }
+                self.loading = None;
+                let msg = match loaded.result {
+                    Ok(d) => Msg::Data(Box::new(d)),
+                    Err(e) => Msg::LoadFailed(e),
+                };
+                self.perform_all(model, msg)
+            }
+            Wake::Msg(msg) => self.perform_all(model, msg),
+        }
+    }
+
+    fn perform_all(&mut self, model: &mut Model, msg: Msg) -> Step {
+        let mut step = Step::Nothing;
+        for cmd in update::update(model, msg) {
+            match self.perform(model, cmd) {
+                Step::Quit => return Step::Quit,
+                Step::Reload => step = Step::Reload,
+                Step::Nothing => {}
+            }
+        }
+        step
+    }
+
+    fn perform(&mut self, model: &Model, cmd: Cmd) -> Step {
+        match cmd {
+            Cmd::Quit => Step::Quit,
+            Cmd::Reload => Step::Reload,
+            Cmd::Copy(text) => {
+                copy(&text);
+                Step::Nothing
+            }
+            Cmd::Act(action) => {
+                if let Err(refused) = permitted(model.read_only, &action) {
+                    let _ = self.tx.send(Wake::Msg(Msg::Done(Err(refused))));
+                    return Step::Nothing;
+                }
+                let source = self.source.clone();
+                let tx = self.tx.clone();
+                self.handle.spawn(async move {
+                    let outcome = source.act(action).await;
+                    let _ = tx.send(Wake::Msg(Msg::Done(outcome)));
+                });
+                Step::Nothing
+            }
+        }
+    }
+
+    fn reload(&mut self, model: &Model) {
+        self.loading.get_or_insert_with(Instant::now);
+        self.loader.request(model.request());
+    }
+}
+
+enum Step {
+    Quit,
+    Reload,
+    Nothing,
+}
+
+/// Two requests select the same screen (the event log cursor aside).
+fn same_selection(a: &crate::source::Request, b: &crate::source::Request) -> bool {
+    a.app == b.app && a.group_id == b.group_id && a.deployment == b.deployment
+}
+
+/// The one place `--read-only` is enforced: actions that change deployments
+/// or the world are refused (`ActionKind::changes_state`, one list).
+pub fn permitted(read_only: bool, action: &Action) -> Result<(), String> {
+    if read_only && action.kind().changes_state() {
+        return Err(format!(
+            "read-only: {} is disabled (started with --read-only)",
+            action.kind().label()
+        ));
+    }
+    Ok(())
+}
+
+/// The outcome of `action` on `source` after the read-only check, awaited
+/// (for tests and tools that drive a model without the loop).
+pub async fn dispatch(source: &dyn Source, read_only: bool, action: Action) -> Outcome {
+    permitted(read_only, &action)?;
+    source.act(action).await
 }
 
 /// Sleeps what is left of the frame budget, so bursts draw at most 30 fps.
@@ -178,61 +306,6 @@ fn pace(last: Instant) -> Instant {
         std::thread::sleep(FRAME - since);
     }
     Instant::now()
-}
-
-fn draw(terminal: &mut DefaultTerminal, model: &Model) -> anyhow::Result<()> {
-    // One synchronized update per frame: terminals never show half a frame.
-    let mut out = std::io::stdout();
-    crossterm::queue!(out, BeginSynchronizedUpdate)?;
-    terminal.draw(|f| view::view(model, f))?;
-    crossterm::execute!(out, EndSynchronizedUpdate)?;
-    Ok(())
-}
-
-enum Step {
-    Quit,
-    Reload,
-    Nothing,
-}
-
-fn perform(source: &mut dyn Source, model: &mut Model, cmd: Cmd) -> Step {
-    match cmd {
-        Cmd::Quit => Step::Quit,
-        Cmd::Reload => Step::Reload,
-        Cmd::Copy(text) => {
-            copy(&text);
-            Step::Nothing
-        }
-        Cmd::Act(action) => {
-            let outcome = dispatch(source, model.read_only, &action);
-            for c in update::update(model, Msg::Done(outcome)) {
-                if c == Cmd::Quit {
-                    return Step::Quit;
-                }
-            }
-            Step::Reload
-        }
-    }
-}
-
-/// The one place `--read-only` is enforced.
-pub fn dispatch(
-    source: &mut dyn Source,
-    read_only: bool,
-    action: &Action,
-) -> crate::source::Outcome {
-    if read_only && action.changes_state() {
-        return Err("read-only: changes are disabled (started with --read-only)".into());
-    }
-    source.act(action)
-}
-
-fn reload(source: &dyn Source, model: &mut Model) {
-    let msg = match source.load(&model.request()) {
-        Ok(d) => Msg::Data(Box::new(d)),
-        Err(e) => Msg::LoadFailed(format!("{e:#}")),
-    };
-    update::update(model, msg);
 }
 
 /// Copies to the clipboard through the terminal (OSC 52).

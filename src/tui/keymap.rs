@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::source::ActionKind;
+
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -60,8 +62,16 @@ pub struct Binding {
     /// What it does, for the help screen and the README.
     pub help: &'static str,
     pub hint: Hint,
-    /// Changes a deployment or the world: asks first; refused with `--read-only`.
-    pub changes: bool,
+    /// The action the key leads to, if it acts on the source.
+    pub acts: Option<ActionKind>,
+}
+
+impl Binding {
+    /// Changes a deployment or the world: asks first; refused with
+    /// `--read-only` (decided by `ActionKind::changes_state`, one list).
+    pub fn changes(&self) -> bool {
+        self.acts.is_some_and(ActionKind::changes_state)
+    }
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -72,7 +82,7 @@ const fn c(ch: char) -> (KeyCode, KeyModifiers) {
 }
 
 macro_rules! bind {
-    ($keys:expr, $label:expr, $cmd:ident, $short:expr, $hint:ident, $changes:expr, $help:expr) => {
+    ($keys:expr, $label:expr, $cmd:ident, $short:expr, $hint:ident, $acts:expr, $help:expr) => {
         Binding {
             keys: $keys,
             label: $label,
@@ -80,7 +90,7 @@ macro_rules! bind {
             short: $short,
             help: $help,
             hint: Hint::$hint,
-            changes: $changes,
+            acts: $acts,
         }
     };
 }
@@ -92,7 +102,7 @@ pub const KEYMAP: &[Binding] = &[
         Help,
         "help",
         Always,
-        false,
+        None,
         "Show this help"
     ),
     bind!(
@@ -101,7 +111,7 @@ pub const KEYMAP: &[Binding] = &[
         Quit,
         "quit",
         Always,
-        false,
+        None,
         "Quit"
     ),
     bind!(
@@ -110,7 +120,7 @@ pub const KEYMAP: &[Binding] = &[
         Back,
         "back",
         Never,
-        false,
+        None,
         "Back, close a popup or clear the filter"
     ),
     bind!(
@@ -119,7 +129,7 @@ pub const KEYMAP: &[Binding] = &[
         Up,
         "up",
         Never,
-        false,
+        None,
         "Move up"
     ),
     bind!(
@@ -128,7 +138,7 @@ pub const KEYMAP: &[Binding] = &[
         Down,
         "down",
         Never,
-        false,
+        None,
         "Move down"
     ),
     bind!(
@@ -137,7 +147,7 @@ pub const KEYMAP: &[Binding] = &[
         Left,
         "event",
         Never,
-        false,
+        None,
         "Previous lifecycle event (timeline)"
     ),
     bind!(
@@ -146,7 +156,7 @@ pub const KEYMAP: &[Binding] = &[
         Right,
         "event",
         Never,
-        false,
+        None,
         "Next lifecycle event (timeline)"
     ),
     bind!(
@@ -155,7 +165,7 @@ pub const KEYMAP: &[Binding] = &[
         Top,
         "top",
         Never,
-        false,
+        None,
         "First row"
     ),
     bind!(
@@ -164,7 +174,7 @@ pub const KEYMAP: &[Binding] = &[
         Bottom,
         "bottom",
         Never,
-        false,
+        None,
         "Last row"
     ),
     bind!(
@@ -173,7 +183,7 @@ pub const KEYMAP: &[Binding] = &[
         PageUp,
         "page",
         Never,
-        false,
+        None,
         "Page up"
     ),
     bind!(
@@ -182,7 +192,7 @@ pub const KEYMAP: &[Binding] = &[
         PageDown,
         "page",
         Never,
-        false,
+        None,
         "Page down"
     ),
     bind!(
@@ -191,7 +201,7 @@ pub const KEYMAP: &[Binding] = &[
         NextPane,
         "pane",
         Never,
-        false,
+        None,
         "Switch between the main view and the event log"
     ),
     bind!(
@@ -200,7 +210,7 @@ pub const KEYMAP: &[Binding] = &[
         PrevPane,
         "pane",
         Never,
-        false,
+        None,
         "Switch pane backwards"
     ),
     bind!(
@@ -209,7 +219,7 @@ pub const KEYMAP: &[Binding] = &[
         Enter,
         "open",
         Always,
-        false,
+        None,
         "Drill in: application, group, deployment, timeline"
     ),
     bind!(
@@ -218,7 +228,7 @@ pub const KEYMAP: &[Binding] = &[
         Filter,
         "filter",
         Deployments,
-        false,
+        None,
         "Filter deployments: status:failed, creator:user or any text"
     ),
     bind!(
@@ -227,7 +237,7 @@ pub const KEYMAP: &[Binding] = &[
         New,
         "new",
         Deployments,
-        true,
+        Some(ActionKind::Create),
         "Create a deployment (a form: group, revision, config, description, rollback)"
     ),
     bind!(
@@ -236,7 +246,7 @@ pub const KEYMAP: &[Binding] = &[
         Stop,
         "stop",
         Deployments,
-        true,
+        Some(ActionKind::Stop),
         "Stop the selected deployment (asks; toggle roll back)"
     ),
     bind!(
@@ -245,7 +255,7 @@ pub const KEYMAP: &[Binding] = &[
         RollBack,
         "roll back",
         Deployments,
-        true,
+        Some(ActionKind::RollBack),
         "Roll back: stop and roll back, or redeploy the last good revision"
     ),
     bind!(
@@ -254,7 +264,7 @@ pub const KEYMAP: &[Binding] = &[
         Continue,
         "continue",
         Never,
-        true,
+        Some(ActionKind::Continue),
         "Continue a deployment waiting as Ready, or end its termination wait now"
     ),
     bind!(
@@ -263,7 +273,7 @@ pub const KEYMAP: &[Binding] = &[
         Pause,
         "pause",
         Always,
-        false,
+        Some(ActionKind::Pause),
         "Pause or resume the virtual clock"
     ),
     bind!(
@@ -272,7 +282,7 @@ pub const KEYMAP: &[Binding] = &[
         Step,
         "step",
         Never,
-        false,
+        Some(ActionKind::Step),
         "Step the paused clock to the next event"
     ),
     bind!(
@@ -281,7 +291,7 @@ pub const KEYMAP: &[Binding] = &[
         Faster,
         "faster",
         Never,
-        false,
+        Some(ActionKind::Speed),
         "Faster clock (up to 64x)"
     ),
     bind!(
@@ -290,7 +300,7 @@ pub const KEYMAP: &[Binding] = &[
         Slower,
         "slower",
         Never,
-        false,
+        Some(ActionKind::Speed),
         "Slower clock (down to 1/4x)"
     ),
     bind!(
@@ -299,7 +309,7 @@ pub const KEYMAP: &[Binding] = &[
         ResetSpeed,
         "1x",
         Never,
-        false,
+        Some(ActionKind::Speed),
         "Clock back to 1x"
     ),
     bind!(
@@ -308,7 +318,7 @@ pub const KEYMAP: &[Binding] = &[
         Diagnostics,
         "log",
         Timeline,
-        false,
+        None,
         "Diagnostics of the selected event: error code, script, message, log tail"
     ),
     bind!(
@@ -317,7 +327,7 @@ pub const KEYMAP: &[Binding] = &[
         Copy,
         "copy id",
         Never,
-        false,
+        None,
         "Copy the selected ID (a hook waiting for an answer first) to the clipboard (OSC 52)"
     ),
     bind!(
@@ -326,7 +336,7 @@ pub const KEYMAP: &[Binding] = &[
         BreakHost,
         "break host",
         Timeline,
-        true,
+        Some(ActionKind::BreakHost),
         "Break the selected host: its next lifecycle event fails (teaching)"
     ),
     bind!(
@@ -335,7 +345,7 @@ pub const KEYMAP: &[Binding] = &[
         Alarm,
         "alarm",
         Never,
-        true,
+        Some(ActionKind::SetAlarm),
         "Switch the group's alarm on or off (teaching)"
     ),
 ];
@@ -364,7 +374,7 @@ pub fn markdown() -> String {
     let mut out = String::from("| Key | Action |\n|---|---|\n");
     for b in KEYMAP {
         let keys: Vec<String> = b.label.split(", ").map(|k| format!("`{k}`")).collect();
-        let note = if b.changes {
+        let note = if b.changes() {
             " (asks first; off with `--read-only`)"
         } else {
             ""

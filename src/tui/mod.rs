@@ -1,10 +1,12 @@
 //! The dashboard, Elm style (DESIGN.md "tui/"): a [`Model`], [`Msg`]s,
 //! [`update()`] turning input into intent, [`view()`] drawing from the model
-//! only, and an app loop that alone acts on the [`crate::source::Source`].
+//! only, and an app loop that alone acts on the [`crate::source::Source`],
+//! whose reads run off the UI thread (`loader`).
 
 pub mod app;
+pub mod harness;
 pub mod keymap;
-pub mod launch;
+mod loader;
 pub mod model;
 pub mod plain;
 mod popup;

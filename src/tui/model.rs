@@ -1,9 +1,11 @@
 //! The dashboard's state: everything `view()` draws from, nothing else.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::model::*;
-use crate::source::{Action, Data, DeploymentRow, EventRow, Outcome, Request};
+use crate::source::{Action, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Request};
 
 /// Input to `update()`.
 #[derive(Debug, Clone)]
@@ -15,7 +17,7 @@ pub enum Msg {
     Data(Box<Data>),
     /// An action finished.
     Done(Outcome),
-    /// A load failed.
+    /// A read failed: the last good data stays on screen.
     LoadFailed(String),
 }
 
@@ -153,12 +155,16 @@ pub struct Model {
     /// Selected lifecycle event column on the timeline.
     pub event: usize,
     pub log: Cursor,
-    /// Indexes into `data.deployments` that pass the filter.
-    pub visible: Vec<usize>,
+    /// The deployments that pass the filter.
+    pub visible: Visible,
     pub filter: String,
     pub filtering: bool,
     pub popup: Option<Popup>,
     pub flash: Option<(String, bool)>,
+    /// The last read failed: the error, shown in the header until a read succeeds.
+    pub load_error: Option<String>,
+    /// A read is slow: the spinner's frame.
+    pub spinner: Option<usize>,
     pub events: Vec<EventRow>,
     pub last_event: u64,
     pub mode: String,
@@ -168,6 +174,79 @@ pub struct Model {
     pub color: bool,
     pub size: (u16, u16),
     pub quit: bool,
+}
+
+/// Which deployments pass the filter, as indexes into the list. The
+/// finished part is filtered once per (rows, filter) and shared after that, so
+/// a refresh costs the unfinished rows only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Visible {
+    /// Indexes of unfinished rows that pass.
+    active: Vec<usize>,
+    /// Indexes into the finished rows that pass; `None`: all of them.
+    finished: Option<Arc<Vec<usize>>>,
+    finished_len: usize,
+    /// How many unfinished rows precede the finished ones.
+    offset: usize,
+    /// What `finished` was computed from (held, so it is the same rows).
+    rows: Arc<Vec<DeploymentRow>>,
+    filter: String,
+}
+
+impl Visible {
+    /// Filters `list` with `keep`; reuses the finished part when neither the
+    /// finished rows nor the filter changed.
+    pub fn compute(
+        &mut self,
+        list: &DeploymentList,
+        filter: &str,
+        keep: impl Fn(&DeploymentRow) -> bool,
+    ) {
+        let offset = list.active.len();
+        self.active = (0..offset).filter(|i| keep(&list.active[*i])).collect();
+        if !Arc::ptr_eq(&self.rows, &list.finished) || self.filter != filter {
+            self.finished = (!filter.is_empty()).then(|| {
+                Arc::new(
+                    (0..list.finished.len())
+                        .filter(|i| keep(&list.finished[*i]))
+                        .collect(),
+                )
+            });
+            self.finished_len = list.finished.len();
+            self.rows = list.finished.clone();
+            self.filter = filter.to_string();
+        }
+        // Stored relative to the finished rows; shifted by `offset` on read.
+        self.offset = offset;
+    }
+
+    pub fn len(&self) -> usize {
+        self.active.len()
+            + self
+                .finished
+                .as_ref()
+                .map_or(self.finished_len, |f| f.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The list index of the `i`-th visible row.
+    pub fn index(&self, i: usize) -> Option<usize> {
+        match i.checked_sub(self.active.len()) {
+            None => self.active.get(i).copied(),
+            Some(j) => match &self.finished {
+                None => (j < self.finished_len).then_some(self.offset + j),
+                Some(f) => f.get(j).map(|k| self.offset + k),
+            },
+        }
+    }
+
+    /// The visible row indexes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter_map(|i| self.index(i))
+    }
 }
 
 /// Most event log lines the model keeps.
@@ -188,11 +267,13 @@ impl Model {
             target: Cursor::default(),
             event: 0,
             log: Cursor::default(),
-            visible: Vec::new(),
+            visible: Visible::default(),
             filter: String::new(),
             filtering: false,
             popup: None,
             flash: None,
+            load_error: None,
+            spinner: None,
             events: Vec::new(),
             last_event: 0,
             mode,
@@ -217,7 +298,7 @@ impl Model {
 
     /// The highlighted deployment row on the list.
     pub fn selected_row(&self) -> Option<&DeploymentRow> {
-        let i = *self.visible.get(self.list.selected)?;
+        let i = self.visible.index(self.list.selected)?;
         self.data.deployments.get(i)
     }
 
@@ -226,7 +307,7 @@ impl Model {
         if self.screen == Screen::Timeline {
             let d = self.data.detail.as_ref()?;
             return Some((
-                d.info.deployment_id.clone().unwrap_or_default(),
+                d.info.deployment_id.clone()?,
                 d.info.status.clone().unwrap_or(DeploymentStatus::Created),
             ));
         }
@@ -238,20 +319,12 @@ impl Model {
         None
     }
 
-    /// True while something moves: elapsed times need a 1 s tick.
+    /// True while something moves (a Ready wait counts down too): elapsed
+    /// times need a 1 s tick. Only unfinished deployments are looked at.
     pub fn needs_tick(&self) -> bool {
-        let running = |s: &DeploymentStatus| {
-            matches!(
-                s,
-                DeploymentStatus::InProgress
-                    | DeploymentStatus::Created
-                    | DeploymentStatus::Queued
-                    // Its wait counts down.
-                    | DeploymentStatus::Ready
-            )
-        };
+        let running = |s: &DeploymentStatus| !s.is_final();
         !self.data.paused
-            && (self.data.deployments.iter().any(|d| running(&d.status))
+            && (self.data.deployments.active.iter().any(|d| running(&d.status))
                 || self
                     .data
                     .detail

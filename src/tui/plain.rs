@@ -1,28 +1,34 @@
 //! Without a terminal (CI logs, pipes): no screen, no escape codes, one
 //! timestamped line per change of the event log, until SIGINT or SIGTERM.
 
+use std::future::Future;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::theme;
-use crate::engine::EventKind;
 use crate::source::{EventRow, Request, Source};
+use crate::state::EventKind;
 
 /// How often the event log is read when the source cannot push changes.
 const POLL: Duration = Duration::from_millis(250);
 
-/// Prints every new event log line of `source` to `out` until `stop` is set.
-/// History before the start is not repeated.
-pub fn run(source: &dyn Source, out: &mut dyn Write, stop: &Arc<AtomicBool>) -> anyhow::Result<()> {
-    let mut last = latest(source)?;
+/// Prints every new event log line of `source` to `out` until `stop`
+/// resolves. History before the start is not repeated.
+pub async fn run(
+    source: &dyn Source,
+    out: &mut (dyn Write + Send),
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut last = latest(source).await?;
     let mut changes = source.changes();
-    while !stop.load(Ordering::SeqCst) {
-        let data = source.load(&Request {
-            events_after: last,
-            ..Default::default()
-        })?;
+    tokio::pin!(stop);
+    loop {
+        let data = source
+            .load(Request {
+                events_after: last,
+                ..Default::default()
+            })
+            .await?;
         for e in &data.events {
             if e.seq > last {
                 writeln!(out, "{}", line(e))?;
@@ -30,29 +36,28 @@ pub fn run(source: &dyn Source, out: &mut dyn Write, stop: &Arc<AtomicBool>) -> 
             }
         }
         out.flush()?;
-        wait(&mut changes);
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = wait(&mut changes) => {}
+        }
     }
-    Ok(())
 }
 
 /// Sequence number of the newest event log entry now.
-fn latest(source: &dyn Source) -> anyhow::Result<u64> {
-    let data = source.load(&Request::default())?;
+async fn latest(source: &dyn Source) -> anyhow::Result<u64> {
+    let data = source.load(Request::default()).await?;
     Ok(data.events.last().map(|e| e.seq).unwrap_or(0))
 }
 
-/// Sleeps until the source reports a change or the poll interval passes.
-fn wait(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) {
-    let Some(rx) = changes else {
-        return std::thread::sleep(POLL);
-    };
-    let deadline = std::time::Instant::now() + POLL;
-    while std::time::Instant::now() < deadline {
-        if rx.has_changed().unwrap_or(false) {
-            rx.borrow_and_update();
-            return;
+/// Waits for the source to report a change, or the poll interval.
+async fn wait(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    match changes {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                *changes = None;
+            }
         }
-        std::thread::sleep(Duration::from_millis(25));
+        None => tokio::time::sleep(POLL).await,
     }
 }
 

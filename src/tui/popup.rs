@@ -51,7 +51,7 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     };
     let inner = boxed(f, area, 110, rows, "Keys (esc closes)", t);
     let entry = |b: &super::keymap::Binding, w: usize| -> Vec<Span<'static>> {
-        let off = m.read_only && b.changes;
+        let off = m.read_only && b.changes();
         let style = if off { t.dim() } else { Style::new() };
         let text = if compact { b.short } else { b.help };
         let text = format!("{text}{}", if off { " (read-only)" } else { "" });

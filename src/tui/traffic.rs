@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 
 use super::theme::{self, glyph, Theme};
-use crate::engine::records::{BlueGreenPhase, HookExecution};
+use crate::state::{BlueGreenPhase, HookExecution};
 use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
 use crate::source::{BlueGreenView, Detail, TrafficView, WaitView};

@@ -5,11 +5,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
 use super::keymap::{self, Command};
 use super::model::*;
-use crate::engine::clock::SPEEDS;
-use crate::engine::AlarmState;
-use crate::model::DeploymentStatus;
-use crate::model::DeploymentWaitType;
+use crate::model::{DeploymentStatus, DeploymentWaitType};
 use crate::source::{parse_revision, revision_label, Action, Data, DeploymentRow, NewDeployment};
+use crate::state::AlarmState;
+
+/// Speeds `+` and `-` step through.
+pub const SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
@@ -37,7 +38,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             vec![Cmd::Reload]
         }
         Msg::LoadFailed(e) => {
-            m.flash = Some((format!("cannot read: {e}"), true));
+            m.load_error = Some(e);
             vec![]
         }
     }
@@ -46,10 +47,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
 /// Takes in a fresh read: new data, new log lines, selections kept by identity.
 fn absorb(m: &mut Model, mut d: Data) {
     let new_events = std::mem::take(&mut d.events);
+    let seen = m.last_event;
     if let Some(last) = new_events.last() {
-        m.last_event = last.seq;
+        m.last_event = m.last_event.max(last.seq);
     }
-    m.events.extend(new_events);
+    m.load_error = None;
+    m.events.extend(new_events.into_iter().filter(|e| e.seq > seen));
     if m.events.len() > LOG_KEEP {
         let extra = m.events.len() - LOG_KEEP;
         m.events.drain(..extra);
@@ -63,22 +66,24 @@ fn absorb(m: &mut Model, mut d: Data) {
 pub fn refilter(m: &mut Model) {
     let keep_id = m.selected_row().map(|r| r.id.clone());
     let filter = m.filter.to_lowercase();
-    m.visible = m
-        .data
-        .deployments
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| matches_filter(r, &filter))
-        .map(|(i, _)| i)
-        .collect();
-    if let Some(id) = keep_id {
-        if let Some(pos) = m
-            .visible
-            .iter()
-            .position(|i| m.data.deployments[*i].id == id)
-        {
-            m.list.selected = pos;
-        }
+    m.visible
+        .compute(&m.data.deployments, &filter, |r| matches_filter(r, &filter));
+    let Some(id) = keep_id else {
+        return;
+    };
+    // The selected row keeps its place when it did not move (the common
+    // case); otherwise it is looked for.
+    let at = |i: usize| {
+        m.visible
+            .index(i)
+            .and_then(|k| m.data.deployments.get(k))
+            .is_some_and(|r| r.id == id)
+    };
+    if at(m.list.selected) {
+        return;
+    }
+    if let Some(pos) = (0..m.visible.len()).find(|i| at(*i)) {
+        m.list.selected = pos;
     }
 }
 
@@ -148,7 +153,7 @@ fn filter_key(m: &mut Model, k: KeyEvent) {
 }
 
 pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
-    if m.read_only && keymap::binding(c).is_some_and(|b| b.changes) {
+    if m.read_only && keymap::binding(c).is_some_and(|b| b.changes()) {
         flash(
             m,
             "read-only: started with --read-only, nothing can be changed",
@@ -324,13 +329,6 @@ fn new_form(m: &mut Model) {
     })));
 }
 
-fn is_finished(s: &DeploymentStatus) -> bool {
-    matches!(
-        s,
-        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
-    )
-}
-
 fn confirm(m: &mut Model, title: &str, body: String, button: String, action: Action) {
     let rollback = matches!(action, Action::Stop { .. }).then_some(false);
     m.popup = Some(Popup::Confirm(Box::new(Confirm {
@@ -347,7 +345,7 @@ fn stop(m: &mut Model) {
     let Some((id, status)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
     };
-    if is_finished(&status) {
+    if status.is_final() {
         return flash(m, &format!("{id} has already finished ({status})"), true);
     }
     let body = format!("Stop {id}? Lifecycle events already running finish first.");
@@ -367,7 +365,7 @@ fn roll_back(m: &mut Model) {
     let Some((id, status)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
     };
-    let body = if is_finished(&status) {
+    let body = if status.is_final() {
         "Redeploy the group's last successful revision as a new deployment?".to_string()
     } else {
         format!("Stop {id} and roll back to the last successful revision?")

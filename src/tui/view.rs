@@ -42,6 +42,9 @@ pub fn view(m: &Model, f: &mut Frame) {
     popup::draw(m, t, f, area);
 }
 
+/// The spinner shown while a read is slow.
+const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
+
 fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     // Narrow terminals drop the date and the scheme rather than overlap.
     let wide = area.width >= 100;
@@ -59,8 +62,15 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     if m.read_only {
         left.push(Span::styled(" │ READ-ONLY", t.title()));
     }
+    if let Some(frame) = m.spinner {
+        let turn = SPINNER[frame % SPINNER.len()];
+        left.push(Span::styled(format!(" │ {turn} reading"), t.dim()));
+    }
+    if let Some(e) = &m.load_error {
+        left.push(Span::styled(format!(" │ ⚠ {e}"), t.error()));
+    }
     let now = m.data.now;
-    let speed = crate::cli::format_speed(m.data.speed);
+    let speed = crate::source::format_speed(m.data.speed);
     let clock = if m.data.paused {
         Span::styled(
             format!(" ⏸ PAUSED {speed} "),
@@ -162,9 +172,9 @@ fn groups(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
 fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let wide = area.width >= 110;
     let now = m.data.now;
-    let rows = window(m.list, m.visible.len(), area).map(|i| {
-        let r = &m.data.deployments[m.visible[i]];
-        deployment_row(r, t, now, wide).style(row_style(t, m, i == m.list.selected))
+    let rows = window(m.list, m.visible.len(), area).filter_map(|i| {
+        let r = m.data.deployments.get(m.visible.index(i)?)?;
+        Some(deployment_row(r, t, now, wide).style(row_style(t, m, i == m.list.selected)))
     });
     let mut widths = vec![
         Constraint::Length(13),
@@ -305,8 +315,8 @@ fn event_log(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         .iter()
         .map(|e| {
             let mark = match e.kind {
-                crate::engine::EventKind::Notification => Span::styled("✉ ", t.fg(Color::Magenta)),
-                crate::engine::EventKind::World => Span::styled("⚑ ", t.fg(Color::Yellow)),
+                crate::state::EventKind::Notification => Span::styled("✉ ", t.fg(Color::Magenta)),
+                crate::state::EventKind::World => Span::styled("⚑ ", t.fg(Color::Yellow)),
                 _ => Span::raw("  "),
             };
             Line::from(vec![
@@ -334,7 +344,7 @@ pub fn explain_text(m: &Model) -> String {
     if m.screen == Screen::Timeline {
         if let Some(ev) = timeline::selected_event(m) {
             let name = ev.lifecycle_event_name.clone().unwrap_or_default();
-            return format!("{name}: {}", crate::engine::lifecycle::explain(&name));
+            return format!("{name}: {}", crate::model::explain::explain(&name));
         }
         if let Some(s) = m.data.detail.as_ref().and_then(|d| d.info.status.as_ref()) {
             return theme::explain_status(s).to_string();
@@ -374,7 +384,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let mut spans = vec![Span::raw(" ")];
     for b in KEYMAP
         .iter()
-        .filter(|b| shown(b.hint) && !(m.read_only && b.changes))
+        .filter(|b| shown(b.hint) && !(m.read_only && b.changes()))
     {
         let key = b.label.split(", ").next().unwrap_or(b.label);
         spans.push(Span::styled(key.to_string(), t.title()));

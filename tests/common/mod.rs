@@ -2,8 +2,9 @@
 //! sleeps, no I/O; time moves only when a test says so.
 #![allow(dead_code)]
 
-use codedeck::engine::world::Fleet;
-use codedeck::engine::{ApiResult, Archive, Change, Engine, EngineOptions, MemArchive};
+use codedeck::state::fleet::Fleet;
+use codedeck::engine::{Engine, EngineOptions};
+use codedeck::state::{ApiResult, Archive, Change, MemArchive};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 

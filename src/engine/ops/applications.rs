@@ -2,9 +2,9 @@
 //! DeleteApplication, ListApplications.
 
 use super::{batch_limit, page_names};
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -71,7 +71,7 @@ impl Engine {
     }
 
     pub fn get_application(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: GetApplicationInput,
@@ -83,7 +83,7 @@ impl Engine {
     }
 
     pub fn batch_get_applications(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: BatchGetApplicationsInput,
@@ -185,7 +185,7 @@ impl Engine {
     }
 
     pub fn list_applications(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListApplicationsInput,

@@ -2,10 +2,10 @@
 //! ListDeploymentConfigs.
 
 use super::page_names;
-use crate::engine::archive::Archive;
+use crate::state::archive::Archive;
 use crate::engine::configs::{self, is_predefined};
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -61,7 +61,7 @@ impl Engine {
     }
 
     pub fn get_deployment_config(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: GetDeploymentConfigInput,
@@ -122,7 +122,7 @@ impl Engine {
     }
 
     pub fn list_deployment_configs(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListDeploymentConfigsInput,

@@ -3,10 +3,10 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::archive::{Archive, DeploymentQuery};
+use crate::state::archive::{Archive, DeploymentQuery};
 use crate::engine::deploy::{revision_key, rollback_enabled_for, NewDeployment};
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
@@ -224,7 +224,7 @@ impl Engine {
     }
 
     pub fn get_deployment(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: GetDeploymentInput,
@@ -236,7 +236,7 @@ impl Engine {
     }
 
     pub fn batch_get_deployments(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: BatchGetDeploymentsInput,
@@ -263,7 +263,7 @@ impl Engine {
     }
 
     pub fn list_deployments(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: ListDeploymentsInput,
@@ -307,6 +307,7 @@ impl Engine {
             created_from: from,
             created_to: to,
             before_seq,
+            after_seq: None,
             limit: PAGE_SIZE + 1,
         })?;
         let more = rows.len() > PAGE_SIZE;

@@ -2,9 +2,9 @@
 //! UpdateDeploymentGroup, DeleteDeploymentGroup, ListDeploymentGroups.
 
 use super::{batch_limit, page_names};
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::validate::{self, GroupMembers};
 use crate::engine::{configs, Engine};
 use crate::model::time::Millis;
@@ -235,7 +235,7 @@ impl Engine {
     }
 
     pub fn get_deployment_group(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: GetDeploymentGroupInput,
@@ -250,7 +250,7 @@ impl Engine {
     }
 
     pub fn batch_get_deployment_groups(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: BatchGetDeploymentGroupsInput,
@@ -419,7 +419,7 @@ impl Engine {
     }
 
     pub fn list_deployment_groups(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListDeploymentGroupsInput,

@@ -2,9 +2,9 @@
 //! AddTagsTo..., RemoveTagsFrom....
 
 use super::{batch_limit, page_names};
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::selection::{any_matches, onprem_filters};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
@@ -126,7 +126,7 @@ impl Engine {
     }
 
     pub fn get_on_premises_instance(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: GetOnPremisesInstanceInput,
@@ -144,7 +144,7 @@ impl Engine {
     }
 
     pub fn batch_get_on_premises_instances(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: BatchGetOnPremisesInstancesInput,
@@ -170,7 +170,7 @@ impl Engine {
     }
 
     pub fn list_on_premises_instances(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListOnPremisesInstancesInput,

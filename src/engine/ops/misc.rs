@@ -1,14 +1,14 @@
 //! GitHub connections (none is ever connected) and DeleteResourcesByExternalId.
 
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
 
 impl Engine {
     pub fn list_git_hub_account_token_names(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListGitHubAccountTokenNamesInput,

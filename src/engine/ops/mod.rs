@@ -9,11 +9,14 @@ mod groups;
 mod instances;
 mod misc;
 mod revisions;
+mod rollback;
 mod tags;
 mod targets;
 mod world;
 
-use super::error::{err, ApiResult};
+pub use rollback::{RollbackPlan, RolledBack};
+
+use crate::state::error::{err, ApiResult};
 use crate::model::Exception;
 
 /// Items per page for every paginated list (the real size is UNCONFIRMED; 100 is

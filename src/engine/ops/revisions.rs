@@ -2,10 +2,10 @@
 //! BatchGetApplicationRevisions, ListApplicationRevisions.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::archive::Archive;
+use crate::state::archive::Archive;
 use crate::engine::deploy::revision_key;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -86,7 +86,7 @@ impl Engine {
     }
 
     pub fn get_application_revision(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: GetApplicationRevisionInput,
@@ -110,7 +110,7 @@ impl Engine {
     }
 
     pub fn batch_get_application_revisions(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: BatchGetApplicationRevisionsInput,
@@ -144,7 +144,7 @@ impl Engine {
     }
 
     pub fn list_application_revisions(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: ListApplicationRevisionsInput,

@@ -1,8 +1,8 @@
 //! TagResource, UntagResource, ListTagsForResource: applications and deployment
 //! groups are taggable; other CodeDeploy ARNs are not.
 
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -114,7 +114,7 @@ impl Engine {
     }
 
     pub fn list_tags_for_resource(
-        &mut self,
+        &self,
         _now: Millis,
         _ar: &dyn Archive,
         input: ListTagsForResourceInput,

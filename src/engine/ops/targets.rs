@@ -2,9 +2,9 @@
 //! deprecated ListDeploymentInstances, GetDeploymentInstance, BatchGetDeploymentInstances.
 
 use super::{batch_limit, page_offset};
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
@@ -70,7 +70,7 @@ impl Engine {
     }
 
     pub fn list_deployment_targets(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: ListDeploymentTargetsInput,
@@ -119,7 +119,7 @@ impl Engine {
     }
 
     pub fn get_deployment_target(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: GetDeploymentTargetInput,
@@ -135,7 +135,7 @@ impl Engine {
     }
 
     pub fn batch_get_deployment_targets(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: BatchGetDeploymentTargetsInput,
@@ -199,7 +199,7 @@ impl Engine {
     }
 
     pub fn list_deployment_instances(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: ListDeploymentInstancesInput,
@@ -253,7 +253,7 @@ impl Engine {
     }
 
     pub fn get_deployment_instance(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: GetDeploymentInstanceInput,
@@ -284,7 +284,7 @@ impl Engine {
     }
 
     pub fn batch_get_deployment_instances(
-        &mut self,
+        &self,
         _now: Millis,
         ar: &dyn Archive,
         input: BatchGetDeploymentInstancesInput,

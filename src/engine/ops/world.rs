@@ -1,9 +1,9 @@
 //! Commands on the simulated world that are not CodeDeploy operations: alarms as
 //! switches and faults injected into hosts (the dashboard's teaching keys).
 
-use crate::engine::archive::Archive;
-use crate::engine::error::{err, ApiResult};
-use crate::engine::records::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;

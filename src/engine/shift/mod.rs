@@ -16,11 +16,12 @@ pub use hooks::HOOK_TIMEOUT_MILLIS;
 pub use traffic::traffic_schedule;
 
 use super::appspec::{self, EcsSpec, LambdaSpec};
-use super::archive::Archive;
+use crate::state::archive::Archive;
 use super::deploy::rollback_enabled_for;
-use super::records::*;
-use super::world::{HookOutcome, DEFAULT_HOOK_SECS};
-use super::{rng, Engine};
+use crate::state::*;
+use crate::state::fleet::{HookOutcome, DEFAULT_HOOK_SECS};
+use super::Engine;
+use crate::state::rng;
 use crate::model::time::Millis;
 use crate::model::*;
 
@@ -44,8 +45,7 @@ pub const HOOKS_TAG: &str = "codedeck:hooks";
 /// Group tag: `codedeck:hook-fail = <event>` makes that event's hook fail.
 pub const HOOK_FAIL_TAG: &str = "codedeck:hook-fail";
 
-/// One virtual minute.
-pub(crate) const MINUTE: Millis = 60_000;
+pub(crate) use crate::model::time::MINUTE;
 
 /// What a deployment deploys, parsed from its appspec.
 enum Spec {
@@ -65,7 +65,7 @@ impl Spec {
 /// The appspec text a revision carries: inline, or an object of simulated S3.
 pub(crate) fn revision_text(
     rev: &RevisionLocation,
-    fleet: &super::world::Fleet,
+    fleet: &crate::state::fleet::Fleet,
 ) -> Result<String, (ErrorCode, String)> {
     if let Some(text) = rev
         .app_spec_content

@@ -2,38 +2,7 @@
 //! sets, and putting traffic back on rollback.
 
 use super::*;
-
-/// The traffic steps of AllowTraffic from `t0`: (time, percent on the new side).
-/// Linear shifting reaches 100 % at t0 + (k-1)·interval with k = ceil(100/p)
-/// equal increments (reference §16 item 5: our decision), like canary's two.
-pub fn traffic_schedule(routing: Option<&TrafficRoutingConfig>, t0: Millis) -> Vec<(Millis, f64)> {
-    let kind = routing.and_then(|r| r.r#type.clone());
-    match kind {
-        Some(TrafficRoutingType::TimeBasedCanary) => {
-            let c = routing
-                .and_then(|r| r.time_based_canary.clone())
-                .unwrap_or_default();
-            let p = f64::from(c.canary_percentage.unwrap_or(10).clamp(1, 99));
-            let i = Millis::from(c.canary_interval.unwrap_or(1).max(1)) * MINUTE;
-            vec![(t0, p), (t0 + i, 100.0)]
-        }
-        Some(TrafficRoutingType::TimeBasedLinear) => {
-            let l = routing
-                .and_then(|r| r.time_based_linear.clone())
-                .unwrap_or_default();
-            let p = l.linear_percentage.unwrap_or(10).clamp(1, 99);
-            let i = Millis::from(l.linear_interval.unwrap_or(1).max(1)) * MINUTE;
-            let k = (100 + p - 1) / p;
-            (0..k)
-                .map(|n| {
-                    let w = (p * (n + 1)).min(100);
-                    (t0 + Millis::from(n) * i, f64::from(w))
-                })
-                .collect()
-        }
-        _ => vec![(t0, 100.0)],
-    }
-}
+pub use crate::model::rules::traffic_schedule;
 
 impl Engine {
     pub(super) fn begin_traffic(&mut self, id: &str, at: Millis, ar: &dyn Archive) {

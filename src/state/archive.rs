@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::error::ApiResult;
+use super::change::Change;
 use super::records::*;
 use crate::model::time::Millis;
 use crate::model::DeploymentStatus;
@@ -21,12 +22,14 @@ pub struct DeploymentQuery {
     pub created_to: Option<Millis>,
     /// Only deployments with `seq` below this (the pagination cursor).
     pub before_seq: Option<u64>,
+    /// Only deployments with `seq` above this (what is new since a read).
+    pub after_seq: Option<u64>,
     pub limit: usize,
 }
 
 /// A listed deployment: its ID and creation sequence (the cursor).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentRow {
+pub struct ListedDeployment {
     pub id: String,
     pub seq: u64,
 }
@@ -37,7 +40,7 @@ pub trait Archive {
     /// A deployment's targets in index order.
     fn targets(&self, deployment_id: &str) -> ApiResult<Vec<TargetRecord>>;
     fn target(&self, deployment_id: &str, target_id: &str) -> ApiResult<Option<TargetRecord>>;
-    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<DeploymentRow>>;
+    fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>>;
     fn revision(&self, application_id: &str, key: &str) -> ApiResult<Option<RevisionRecord>>;
     fn revisions(&self, application_id: &str) -> ApiResult<Vec<RevisionRecord>>;
     /// Event log entries with `seq` above `after`, oldest first, at most `limit`.
@@ -108,7 +111,7 @@ impl Archive for MemArchive {
             .find(|t| t.target_id == target_id))
     }
 
-    fn deployments(&self, q: &DeploymentQuery) -> ApiResult<Vec<DeploymentRow>> {
+    fn deployments(&self, q: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
         let mut rows: Vec<&DeploymentRecord> = self
             .deployments
             .values()
@@ -122,12 +125,13 @@ impl Archive for MemArchive {
             .filter(|d| q.created_from.is_none_or(|t| d.create_time() >= t))
             .filter(|d| q.created_to.is_none_or(|t| d.create_time() <= t))
             .filter(|d| q.before_seq.is_none_or(|s| d.seq < s))
+            .filter(|d| q.after_seq.is_none_or(|s| d.seq > s))
             .collect();
         rows.sort_by_key(|d| std::cmp::Reverse(d.seq));
         Ok(rows
             .into_iter()
             .take(q.limit)
-            .map(|d| DeploymentRow {
+            .map(|d| ListedDeployment {
                 id: d.id().to_string(),
                 seq: d.seq,
             })

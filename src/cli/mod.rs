@@ -1,5 +1,9 @@
-//! The command line: `codedeck` (the dashboard, with the API alongside) and
-//! `codedeck serve` (the API alone).
+//! The command line, and the wiring at the top: `codedeck` (the dashboard,
+//! with the API alongside) and `codedeck serve` (the API alone). Startup (open
+//! the runtime, bind the API, seed the demo, start a front end) lives here and
+//! nowhere below.
+
+mod dashboard;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -7,8 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::world::Fleet;
 use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
+use crate::source::format_speed;
+use crate::state::fleet::Fleet;
 
 /// The default API address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -104,13 +109,13 @@ pub struct ServeArgs {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => crate::tui::launch::run(cli.dashboard),
+        None => dashboard::run(cli.dashboard),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Keys) => {
             print!("{}", crate::tui::keymap::markdown());
             Ok(())
         }
-        Some(Command::Screenshot { out }) => crate::tui::launch::screenshot(&out),
+        Some(Command::Screenshot { out }) => dashboard::screenshot(&out),
     }
 }
 
@@ -186,11 +191,6 @@ pub fn listen_address(listen: &str, allow_remote: bool) -> anyhow::Result<Socket
     Ok(addr)
 }
 
-/// `1x`, `0.5x`, `1000x`.
-pub fn format_speed(speed: f64) -> String {
-    format!("{speed}x")
-}
-
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         bail!("--speed {}: must be a positive number", args.speed);
@@ -210,6 +210,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             fleet,
             speed: args.speed,
             strict: args.strict,
+            clock: Default::default(),
         })?;
         let listener = match crate::api::bind(addr).await {
             Ok(l) => l,
@@ -291,13 +292,6 @@ mod tests {
         assert!(!line.contains('\n'), "{line}");
         assert!(line.contains("line 2"), "{line}");
         assert!(line.contains("expected a string"), "{line}");
-    }
-
-    #[test]
-    fn speeds_print_plainly() {
-        assert_eq!(format_speed(1.0), "1x");
-        assert_eq!(format_speed(0.5), "0.5x");
-        assert_eq!(format_speed(1000.0), "1000x");
     }
 
     #[test]

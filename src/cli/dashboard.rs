@@ -1,27 +1,21 @@
 //! `codedeck` with no subcommand: opens the runtime, serves the API alongside
-//! (or says in the header why not), and runs the dashboard over it.
+//! (or says in the header why not), and runs the dashboard over it; without a
+//! terminal, one line per change instead.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
-use super::app::{self, Options};
-use super::model::{ApiStatus, Msg};
-use crate::cli::{self, DashboardArgs};
-use crate::engine::world::Fleet;
+use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location};
+use super::{DashboardArgs, DEFAULT_LISTEN};
+use crate::demo::{self, DEMO_SEED};
 use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
-use crate::source::demo;
 use crate::source::local::LocalSource;
-use crate::source::sim::SimSource;
-use crate::source::Source;
-
-/// The demo world's seed: the same world every time.
-pub const DEMO_SEED: u64 = 7;
+use crate::tui::app::{self, Options};
+use crate::tui::harness::Harness;
+use crate::tui::ApiStatus;
 
 pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     let s = &args.serve;
@@ -31,14 +25,14 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     let addr = if args.no_api {
         None
     } else {
-        Some(cli::listen_address(&s.listen, s.allow_remote)?)
+        Some(listen_address(&s.listen, s.allow_remote)?)
     };
     let demo_file = args.demo.then(demo_path);
     let state = match &demo_file {
         Some(p) => StateLocation::Path(p.clone()),
-        None => cli::state_location(s.state.as_deref())?,
+        None => state_location(s.state.as_deref())?,
     };
-    let fleet = s.fleet.as_deref().map(cli::read_fleet).transpose()?;
+    let fleet = s.fleet.as_deref().map(read_fleet).transpose()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -50,28 +44,27 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
         seed: if args.demo {
             DEMO_SEED
         } else {
-            s.seed.unwrap_or_else(cli::random_seed)
+            s.seed.unwrap_or_else(random_seed)
         },
         fleet,
         speed: s.speed,
         strict: s.strict,
+        clock: Default::default(),
     })?;
     if args.demo {
-        demo::seed(&mut runtime.clone());
+        demo::seed(&runtime);
     }
     let (api, stop) = start_api(&tokio, &runtime, addr);
-    let source = LocalSource::new(runtime.clone());
+    let source = Arc::new(LocalSource::new(runtime.clone()));
     let result = if app::has_terminal() {
-        app::run(
-            Box::new(source),
-            Options {
-                read_only: args.read_only,
-                mouse: args.mouse,
-                api,
-            },
-        )
+        let opts = Options {
+            read_only: args.read_only,
+            mouse: args.mouse,
+            api,
+        };
+        shutdown_signal().and_then(|signal| app::run(source, tokio.handle(), signal, opts))
     } else {
-        plain(&tokio, &source, &api)
+        plain(&tokio, source.as_ref(), &api)
     };
     if let Some(stop) = stop {
         let _ = stop.send(());
@@ -101,14 +94,9 @@ fn plain(
     eprintln!(
         "codedeck: no terminal, printing one line per change ({api}; SIGINT or SIGTERM stops)"
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let signal = cli::shutdown_signal()?;
-    let flag = stop.clone();
-    tokio.spawn(async move {
-        signal.await;
-        flag.store(true, Ordering::SeqCst);
-    });
-    super::plain::run(source, &mut std::io::stdout().lock(), &stop)
+    let signal = shutdown_signal()?;
+    let mut out = std::io::stdout();
+    tokio.block_on(crate::tui::plain::run(source, &mut out, signal))
 }
 
 fn demo_path() -> PathBuf {
@@ -145,67 +133,15 @@ fn start_api(
     (ApiStatus::Serving(local.to_string()), Some(tx))
 }
 
-/// The demo world on a fixed clock, as a source (snapshots, screenshot, benches).
-pub fn demo_source() -> SimSource {
-    let mut sim = SimSource::new(Fleet::sample(), DEMO_SEED);
-    demo::seed(&mut sim);
-    sim
-}
-
-/// Drives a model over `source` through `keys` and returns the final screen.
-pub fn render(
-    source: &mut dyn Source,
-    model: &mut super::Model,
-    width: u16,
-    height: u16,
-) -> anyhow::Result<ratatui::buffer::Buffer> {
-    let data = source.load(&model.request())?;
-    super::update(model, Msg::Resize(width, height));
-    super::update(model, Msg::Data(Box::new(data)));
-    let mut terminal = Terminal::new(TestBackend::new(width, height))?;
-    terminal.draw(|f| super::view(model, f))?;
-    Ok(terminal.backend().buffer().clone())
-}
-
 /// Writes the README screenshot: the demo world's failed-and-rolled-back deployment.
 pub fn screenshot(out: &Path) -> anyhow::Result<()> {
-    let mut source = demo_source();
-    let mut model = super::Model::new(
-        source.mode(),
-        ApiStatus::Serving(cli::DEFAULT_LISTEN.into()),
-        false,
-        true,
-    );
-    model.color = true;
+    let api = ApiStatus::Serving(DEFAULT_LISTEN.into());
+    let mut h = Harness::new(demo::source()?, api, false, (120, 40))?;
     // web-shop, prod, the deployment before the newest (which is its rollback).
-    let keys = "G\rjj\rj\r";
-    for ch in keys.chars() {
-        drive(&mut source, &mut model, ch)?;
-    }
-    let buf = render(&mut source, &mut model, 120, 40)?;
-    std::fs::write(out, super::screenshot::svg(&buf))
+    h.keys("G\rjj\rj\r")?;
+    let buf = h.render(120, 40)?;
+    std::fs::write(out, crate::tui::screenshot::svg(&buf))
         .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {}", out.display());
-    Ok(())
-}
-
-/// Feeds one key to the model, performing its commands against `source` like the app loop.
-pub fn drive(source: &mut dyn Source, model: &mut super::Model, ch: char) -> anyhow::Result<()> {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let code = match ch {
-        '\r' => KeyCode::Enter,
-        '\x1b' => KeyCode::Esc,
-        '\t' => KeyCode::Tab,
-        c => KeyCode::Char(c),
-    };
-    let cmds = super::update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    for cmd in cmds {
-        if let super::Cmd::Act(a) = cmd {
-            let outcome = app::dispatch(source, model.read_only, &a);
-            super::update(model, Msg::Done(outcome));
-        }
-        let data = source.load(&model.request())?;
-        super::update(model, Msg::Data(Box::new(data)));
-    }
     Ok(())
 }

@@ -1,14 +1,9 @@
 //! The virtual clock of DESIGN.md "Time": pure arithmetic over wall-clock
-//! readings the caller supplies, so it is as deterministic as the engine.
-
-use serde::{Deserialize, Serialize};
+//! readings the caller supplies (the runtime reads the wall clock).
 
 use crate::model::time::Millis;
 
-/// Speeds the dashboard steps through with `+` and `-`.
-pub const SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VirtualClock {
     /// Virtual time at the anchor.
     anchor_virtual: Millis,
@@ -66,20 +61,6 @@ impl VirtualClock {
         self.anchor_virtual = self.anchor_virtual.max(to);
     }
 
-    /// The next speed up or down the `SPEEDS` ladder.
-    pub fn stepped_speed(&self, faster: bool) -> f64 {
-        let idx = SPEEDS
-            .iter()
-            .position(|s| *s >= self.speed)
-            .unwrap_or(SPEEDS.len() - 1);
-        let next = if faster {
-            (idx + 1).min(SPEEDS.len() - 1)
-        } else {
-            idx.saturating_sub(1)
-        };
-        SPEEDS[next]
-    }
-
     /// Wall milliseconds until virtual time reaches `due` (None while paused).
     pub fn wall_until(&self, wall: Millis, due: Millis) -> Option<Millis> {
         if self.paused {
@@ -114,14 +95,5 @@ mod tests {
         c.set_speed(60_000, 1.0);
         assert_eq!(c.now(61_000), 71_000);
         assert_eq!(c.wall_until(61_000, 81_000), Some(10_000));
-    }
-
-    #[test]
-    fn speed_ladder() {
-        let c = VirtualClock::new(0, 0, 1.0);
-        assert_eq!(c.stepped_speed(true), 2.0);
-        assert_eq!(c.stepped_speed(false), 0.5);
-        let fast = VirtualClock::new(0, 0, 64.0);
-        assert_eq!(fast.stepped_speed(true), 64.0);
     }
 }

@@ -1,12 +1,11 @@
-//! What the engine persists: one record type per stored resource, built from the
-//! wire model plus the engine's own bookkeeping. The store saves them as JSON
-//! with a few key columns; it never looks inside.
+//! What the engine keeps and the store persists: one record type per stored
+//! resource, built from the wire model plus the engine's own bookkeeping. The
+//! store saves them as JSON with a few key columns; it never looks inside.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::world::Fleet;
 use crate::model::time::Millis;
 use crate::model::*;
 
@@ -109,10 +108,7 @@ impl DeploymentRecord {
             .unwrap_or(DeploymentStatus::Created)
     }
     pub fn is_finished(&self) -> bool {
-        matches!(
-            self.status(),
-            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
-        )
+        self.status().is_final()
     }
     pub fn create_time(&self) -> Millis {
         self.info.create_time.map(|t| t.0).unwrap_or_default()
@@ -412,59 +408,6 @@ pub struct Meta {
     pub next_id: u64,
     /// The virtual time the engine last advanced to.
     pub now: Millis,
-}
-
-/// Everything the engine keeps in memory, as loaded from the store at start.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Snapshot {
-    pub meta: Option<Meta>,
-    /// The simulated world, stored apart from `meta` because it rarely changes.
-    pub fleet: Option<Fleet>,
-    pub applications: Vec<ApplicationRecord>,
-    pub groups: Vec<GroupRecord>,
-    pub configs: Vec<ConfigRecord>,
-    pub instances: Vec<InstanceRecord>,
-    pub hosts: Vec<HostRecord>,
-    pub alarms: Vec<AlarmRecord>,
-    pub functions: Vec<FunctionRecord>,
-    pub services: Vec<ServiceRecord>,
-    /// Deployments not yet finished, with their targets.
-    pub active: Vec<(DeploymentRecord, Vec<TargetRecord>)>,
-}
-
-/// One record the engine touched during a step. The store applies a step's
-/// changes in order, in one transaction.
-// Changes live only for one step; boxing the large records would cost an
-// allocation each for no gain.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    Meta(Meta),
-    /// The fleet file in use (written when it is first set or replaced).
-    Fleet(Fleet),
-    Application(ApplicationRecord),
-    /// Removes the application with its groups, deployments, targets and revisions.
-    ApplicationDeleted {
-        application_id: String,
-    },
-    Group(GroupRecord),
-    /// Removes the group; its past deployments stay readable.
-    GroupDeleted {
-        group_id: String,
-    },
-    Config(ConfigRecord),
-    ConfigDeleted {
-        name: String,
-    },
-    Instance(InstanceRecord),
-    Revision(RevisionRecord),
-    Deployment(DeploymentRecord),
-    Target(TargetRecord),
-    Host(HostRecord),
-    Alarm(AlarmRecord),
-    Function(FunctionRecord),
-    Service(ServiceRecord),
-    Event(EventRecord),
 }
 
 /// The members every kind of deployment target shares, whichever of

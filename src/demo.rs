@@ -2,66 +2,48 @@
 //! per compute platform and a few finished deployments, one of them failed and
 //! rolled back automatically.
 
-use super::parse_revision;
-use super::sim::SimSource;
-use crate::engine::{ApiResult, Archive, Engine, FaultKind};
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, RuntimeOptions};
+use crate::source::local::LocalSource;
+use crate::source::parse_revision;
+use crate::state::{ApiResult, FaultKind};
 
-/// Something the demo can be seeded into: the runtime or a simulated engine.
-pub trait World {
-    fn run(
-        &mut self,
-        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
-    ) -> ApiResult<()>;
-    /// Lets every running deployment finish.
-    fn settle(&mut self);
-    /// Processes the next scheduled wake-up; false when nothing is scheduled.
-    fn step(&mut self) -> bool;
+/// The demo world's seed: the same world every time.
+pub const DEMO_SEED: u64 = 7;
+
+/// 2023-11-14 22:13:20 UTC: where simulated worlds on a fixed clock start.
+pub const T0: Millis = 1_700_000_000_000;
+
+/// The demo world in memory on a fixed clock at [`T0`]: time moves only when
+/// stepped (snapshots, the README screenshot, benchmarks).
+pub fn fixed() -> anyhow::Result<Runtime> {
+    let rt = Runtime::open(RuntimeOptions {
+        seed: DEMO_SEED,
+        ..RuntimeOptions::fixed(T0)
+    })?;
+    seed(&rt);
+    Ok(rt)
 }
 
-impl World for Runtime {
-    fn run(
-        &mut self,
-        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
-    ) -> ApiResult<()> {
-        self.call(Operation::CreateDeployment, |e, now, ar| f(e, now, ar))
-    }
-
-    fn settle(&mut self) {
-        // Bounded: a deployment that waits forever must not hang the demo.
-        for _ in 0..100_000 {
-            if !self.with_engine(|e| e.has_active()) || Runtime::step(self).is_none() {
-                return;
-            }
+/// Lets every running deployment finish (bounded: a deployment that waits
+/// forever must not hang the demo).
+fn settle(w: &Runtime) {
+    for _ in 0..100_000 {
+        let running = w.read(|e, _, _| Ok(e.has_active())).unwrap_or(false);
+        if !running || w.step().is_none() {
+            return;
         }
-    }
-
-    fn step(&mut self) -> bool {
-        Runtime::step(self).is_some()
     }
 }
 
-impl World for SimSource {
-    fn run(
-        &mut self,
-        f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive) -> ApiResult<()>,
-    ) -> ApiResult<()> {
-        self.call(|e, now, ar| f(e, now, ar))
-    }
-
-    fn settle(&mut self) {
-        for _ in 0..100_000 {
-            if !self.engine.has_active() || !SimSource::step(self) {
-                return;
-            }
-        }
-    }
-
-    fn step(&mut self) -> bool {
-        SimSource::step(self)
-    }
+/// The demo world on a fixed clock as the dashboard's source (snapshots, the
+/// screenshot, benchmarks); the header says "demo (simulated)".
+pub fn source() -> anyhow::Result<std::sync::Arc<LocalSource>> {
+    Ok(std::sync::Arc::new(LocalSource::named(
+        fixed()?,
+        "demo (simulated)",
+    )))
 }
 
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeck-demo";
@@ -69,7 +51,7 @@ pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeck-demo";
 pub const BROKEN_HOST: &str = "i-0a1b2c3d4e5f00002";
 
 /// Seeds the demo world. Parts the engine cannot do yet are left out quietly.
-pub fn seed(w: &mut dyn World) {
+pub fn seed(w: &Runtime) {
     server(w);
     lambda(w);
     ecs(w);
@@ -78,7 +60,7 @@ pub fn seed(w: &mut dyn World) {
 
 /// Left running for a first look: an EC2 blue/green deployment waiting for
 /// ContinueDeployment, and a Lambda canary with 10% of traffic on the new version.
-fn live(w: &mut dyn World) {
+fn live(w: &Runtime) {
     group(w, "web-shop", "blue-green", |g| {
         g.auto_scaling_groups = Some(vec!["web-asg".into()]);
         g.deployment_config_name = Some("CodeDeployDefault.HalfAtATime".into());
@@ -116,19 +98,18 @@ fn live(w: &mut dyn World) {
     // Advance until both stand where a first look should find them.
     for _ in 0..10_000 {
         let mut there = true;
-        let _ = w.run(&mut |e, _, _| {
-            let status = |id: &str| e.active.get(id).map(|a| a.rec.status());
+        let _ = w.read(|e, _, _| {
+            let status = |id: &str| e.active(id).map(|(rec, _)| rec.status());
             let weight = e
-                .active
-                .get(&canary)
-                .and_then(|a| a.rec.run.as_ref())
+                .active(&canary)
+                .and_then(|(rec, _)| rec.run.as_ref())
                 .and_then(|r| r.shift.as_ref())
                 .map(|s| s.weight);
             there = status(&bg).is_none_or(|s| s == DeploymentStatus::Ready)
                 && weight.is_none_or(|w| w > 0.0);
             Ok(())
         });
-        if there || !w.step() {
+        if there || w.step().is_none() {
             return;
         }
     }
@@ -136,14 +117,14 @@ fn live(w: &mut dyn World) {
 
 /// Creates a deployment and leaves it running; its ID.
 fn start(
-    w: &mut dyn World,
+    w: &Runtime,
     app: &str,
     group: &str,
     rev: RevisionLocation,
     description: &str,
 ) -> Option<String> {
     let mut id = None;
-    let r = w.run(&mut |e, now, ar| {
+    let r = w.write("demo", |e, now, ar| {
         let out = e.create_deployment(
             now,
             ar,
@@ -162,7 +143,7 @@ fn start(
     id
 }
 
-fn server(w: &mut dyn World) {
+fn server(w: &Runtime) {
     app(w, "web-shop", ComputePlatform::Server);
     group(w, "web-shop", "prod", |g| {
         g.ec2_tag_filters = Some(vec![tag("Name", "web")]);
@@ -209,7 +190,7 @@ fn server(w: &mut dyn World) {
         "v2: new checkout",
     );
     // A host breaks during v3: the deployment fails and rolls back to v2.
-    let _ = w.run(&mut |e, now, _| e.break_host(now, BROKEN_HOST, FaultKind::Fail));
+    let _ = w.write("demo", |e, now, _| e.break_host(now, BROKEN_HOST, FaultKind::Fail));
     deploy(
         w,
         "web-shop",
@@ -227,7 +208,7 @@ fn server(w: &mut dyn World) {
     );
 }
 
-fn lambda(w: &mut dyn World) {
+fn lambda(w: &Runtime) {
     app(w, "checkout-fn", ComputePlatform::Lambda);
     group(w, "checkout-fn", "live", |g| {
         g.deployment_config_name = Some("CodeDeployDefault.LambdaCanary10Percent5Minutes".into());
@@ -236,7 +217,7 @@ fn lambda(w: &mut dyn World) {
     deploy_revision(w, "checkout-fn", "live", inline(spec), "canary of v2");
 }
 
-fn ecs(w: &mut dyn World) {
+fn ecs(w: &Runtime) {
     app(w, "storefront", ComputePlatform::Ecs);
     group(w, "storefront", "blue-green", |g| {
         g.deployment_config_name = Some("CodeDeployDefault.ECSAllAtOnce".into());
@@ -278,8 +259,8 @@ fn ecs(w: &mut dyn World) {
     );
 }
 
-fn app(w: &mut dyn World, name: &str, platform: ComputePlatform) {
-    let r = w.run(&mut |e, now, ar| {
+fn app(w: &Runtime, name: &str, platform: ComputePlatform) {
+    let r = w.write("demo", |e, now, ar| {
         e.create_application(
             now,
             ar,
@@ -295,12 +276,12 @@ fn app(w: &mut dyn World, name: &str, platform: ComputePlatform) {
 }
 
 fn group(
-    w: &mut dyn World,
+    w: &Runtime,
     app: &str,
     name: &str,
     tweak: impl Fn(&mut CreateDeploymentGroupInput),
 ) {
-    let r = w.run(&mut |e, now, ar| {
+    let r = w.write("demo", |e, now, ar| {
         let mut input = CreateDeploymentGroupInput {
             application_name: Some(app.into()),
             deployment_group_name: Some(name.into()),
@@ -313,20 +294,20 @@ fn group(
     note(name, r);
 }
 
-fn deploy(w: &mut dyn World, app: &str, group: &str, rev: &str, description: &str) {
+fn deploy(w: &Runtime, app: &str, group: &str, rev: &str, description: &str) {
     if let Some(rev) = parse_revision(rev) {
         deploy_revision(w, app, group, rev, description);
     }
 }
 
 fn deploy_revision(
-    w: &mut dyn World,
+    w: &Runtime,
     app: &str,
     group: &str,
     rev: RevisionLocation,
     description: &str,
 ) {
-    let r = w.run(&mut |e, now, ar| {
+    let r = w.write("demo", |e, now, ar| {
         e.create_deployment(
             now,
             ar,
@@ -341,7 +322,7 @@ fn deploy_revision(
         .map(|_| ())
     });
     note(group, r);
-    w.settle();
+    settle(w);
 }
 
 fn inline(spec: &str) -> RevisionLocation {

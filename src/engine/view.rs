@@ -1,0 +1,118 @@
+//! Reads for whoever holds the engine through the runtime (the dashboard's
+//! local source, the demo, tests): its state through methods, never its
+//! fields, and the rules a reader would otherwise re-derive.
+
+use super::Engine;
+use crate::model::time::Millis;
+use crate::model::*;
+use crate::state::*;
+
+/// A deployment waiting for ContinueDeployment or before removing its originals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub kind: DeploymentWaitType,
+    /// When the wait ends by itself (`None`: only ContinueDeployment ends it).
+    pub until: Option<Millis>,
+}
+
+impl Engine {
+    pub fn applications(&self) -> impl Iterator<Item = &ApplicationRecord> {
+        self.apps.values()
+    }
+
+    pub fn application(&self, name: &str) -> Option<&ApplicationRecord> {
+        self.apps.get(name)
+    }
+
+    /// The groups of the application with ID `app_id`.
+    pub fn groups_of<'a>(&'a self, app_id: &'a str) -> impl Iterator<Item = &'a GroupRecord> {
+        self.groups
+            .values()
+            .filter(move |g| g.application_id == app_id)
+    }
+
+    pub fn group(&self, id: &str) -> Option<&GroupRecord> {
+        self.groups.get(id)
+    }
+
+    /// An unfinished deployment with its targets in index order.
+    pub fn active(&self, id: &str) -> Option<(&DeploymentRecord, &[TargetRecord])> {
+        self.active.get(id).map(|a| (&a.rec, a.targets.as_slice()))
+    }
+
+    /// The unfinished deployments of a group, in no particular order. Costs
+    /// what is running, not the group's history.
+    pub fn active_in_group<'a>(
+        &'a self,
+        group_id: &'a str,
+    ) -> impl Iterator<Item = &'a DeploymentRecord> {
+        self.active
+            .values()
+            .map(|a| &a.rec)
+            .filter(move |r| r.group_id == group_id)
+    }
+
+    /// Any deployment, unfinished or in the archive, by ID.
+    pub fn deployment(&self, ar: &dyn Archive, id: &str) -> ApiResult<DeploymentRecord> {
+        self.deployment_record(ar, Some(id))
+    }
+
+    /// The sequence number of the newest event log entry.
+    pub fn last_event_seq(&self) -> u64 {
+        self.meta.next_event_seq.saturating_sub(1)
+    }
+
+    /// The wait a deployment is in, if any: an EC2 blue/green phase or a
+    /// Lambda/ECS shift waiting for ContinueDeployment or its termination wait.
+    pub fn wait_of(rec: &DeploymentRecord) -> Option<Wait> {
+        let run = rec.run.as_ref()?;
+        if let Some(bg) = &run.blue_green {
+            let kind = match bg.phase {
+                BlueGreenPhase::Ready => DeploymentWaitType::ReadyWait,
+                BlueGreenPhase::TerminationWait => DeploymentWaitType::TerminationWait,
+                _ => return None,
+            };
+            return Some(Wait {
+                kind,
+                until: run.deadline,
+            });
+        }
+        let shift = run.shift.as_ref()?;
+        let kind = match shift.wait? {
+            ShiftWait::Ready => DeploymentWaitType::ReadyWait,
+            ShiftWait::Termination => DeploymentWaitType::TerminationWait,
+        };
+        Some(Wait {
+            kind,
+            until: shift.wait_until,
+        })
+    }
+
+    /// The traffic schedule of a Lambda or ECS deployment: the running one's
+    /// own, or a finished one's as it ran from AllowTraffic's start.
+    pub fn traffic_schedule_of(
+        &self,
+        rec: &DeploymentRecord,
+        targets: &[TargetRecord],
+    ) -> Vec<(Millis, f64)> {
+        if let Some(shift) = rec.run.as_ref().and_then(|r| r.shift.as_ref()) {
+            return shift.schedule.clone();
+        }
+        let start = targets.first().and_then(|t| {
+            t.events()
+                .iter()
+                .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
+                .and_then(|e| e.start_time)
+        });
+        let Some(t0) = start else {
+            return Vec::new();
+        };
+        let routing = rec
+            .info
+            .deployment_config_name
+            .as_deref()
+            .and_then(|name| self.config_info(name))
+            .and_then(|c| c.traffic_routing_config);
+        crate::model::rules::traffic_schedule(routing.as_ref(), t0.0)
+    }
+}

@@ -1,0 +1,197 @@
+//! What a source hands the dashboard: one screen's [`Data`], read at one
+//! instant. Plain data in the project's own types (the wire model and the
+//! state records' enums), whichever source produced it.
+
+use std::sync::Arc;
+
+use crate::model::time::Millis;
+use crate::model::*;
+use crate::state::{AlarmState, BlueGreenPhase, EventKind, HookExecution};
+
+/// Everything one screen needs, read at one instant.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Data {
+    pub now: Millis,
+    pub speed: f64,
+    pub paused: bool,
+    pub apps: Vec<AppRow>,
+    pub groups: Vec<GroupRow>,
+    pub deployments: DeploymentList,
+    pub detail: Option<Detail>,
+    /// New event log entries (after `Request::events_after`), oldest first.
+    pub events: Vec<EventRow>,
+    pub alarms: Vec<(String, AlarmState)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppRow {
+    pub name: String,
+    pub platform: ComputePlatform,
+    pub groups: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub id: String,
+    pub name: String,
+    pub config: String,
+    pub active: Option<String>,
+    pub queued: usize,
+    pub alarms: Vec<String>,
+    pub target_revision: Option<RevisionLocation>,
+}
+
+/// One line of the deployment list: small, so 10,000 of them stay cheap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub status: DeploymentStatus,
+    pub config: String,
+    pub overview: DeploymentOverview,
+    pub revision: String,
+    pub creator: String,
+    pub created: Millis,
+    pub started: Option<Millis>,
+    pub completed: Option<Millis>,
+}
+
+/// A group's deployments: the unfinished ones (read anew each time) above the
+/// finished ones, each part newest first. Finished deployments never change,
+/// so that part is shared between reads: a refresh copies a pointer, not the
+/// group's history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeploymentList {
+    pub active: Vec<DeploymentRow>,
+    pub finished: Arc<Vec<DeploymentRow>>,
+}
+
+impl DeploymentList {
+    pub fn len(&self) -> usize {
+        self.active.len() + self.finished.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th row, unfinished ones first.
+    pub fn get(&self, i: usize) -> Option<&DeploymentRow> {
+        match i.checked_sub(self.active.len()) {
+            None => self.active.get(i),
+            Some(j) => self.finished.get(j),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &DeploymentRow> {
+        self.active.iter().chain(self.finished.iter())
+    }
+}
+
+/// The selected deployment in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub info: DeploymentInfo,
+    pub targets: Vec<TargetView>,
+    /// Minimum healthy hosts and how many may be down at once (while running).
+    pub min_healthy: Option<i64>,
+    pub max_down: Option<i64>,
+    /// Targets not yet started.
+    pub pending: usize,
+    /// A stop is in progress.
+    pub stopping: bool,
+    /// Lambda and ECS: traffic between the original and the replacement.
+    pub traffic: Option<TrafficView>,
+    /// EC2 blue/green: the phase and its wait (hosts carry their Blue/Green label).
+    pub blue_green: Option<BlueGreenView>,
+    /// Lambda and ECS hook executions, oldest first.
+    pub hooks: Vec<HookExecution>,
+}
+
+/// Where traffic stands in a Lambda or ECS deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficView {
+    /// What serves traffic before: "version 1", "task set Blue".
+    pub original: String,
+    /// What the deployment shifts traffic to: "version 2", "task set Green".
+    pub replacement: String,
+    /// Percent of traffic on the replacement now.
+    pub weight: f64,
+    /// The shifting schedule, (virtual time, percent on the replacement);
+    /// empty until AllowTraffic starts.
+    pub steps: Vec<(Millis, f64)>,
+    /// How many steps have been applied.
+    pub applied: usize,
+    /// A wait in progress.
+    pub wait: Option<WaitView>,
+    /// Traffic went back to the original after a failure or a stop.
+    pub restored: bool,
+}
+
+/// The phase of an EC2 blue/green deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueGreenView {
+    pub phase: BlueGreenPhase,
+    pub wait: Option<WaitView>,
+    /// A rollback: the original hosts take traffic back, the replacements are blocked.
+    pub rollback: bool,
+}
+
+/// A deployment waiting: for ContinueDeployment (Ready) or before terminating
+/// the original instances or task set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitView {
+    pub kind: DeploymentWaitType,
+    /// When the wait ends by itself (`None`: only ContinueDeployment ends it).
+    pub until: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetView {
+    pub id: String,
+    pub host: String,
+    pub status: TargetStatus,
+    pub events: Vec<LifecycleEvent>,
+    /// EC2 blue/green: Blue (original) or Green (replacement).
+    pub label: Option<TargetLabel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub seq: u64,
+    pub time: Millis,
+    pub kind: EventKind,
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str) -> DeploymentRow {
+        DeploymentRow {
+            id: id.into(),
+            status: DeploymentStatus::Succeeded,
+            config: String::new(),
+            overview: DeploymentOverview::default(),
+            revision: String::new(),
+            creator: String::new(),
+            created: 0,
+            started: None,
+            completed: None,
+        }
+    }
+
+    #[test]
+    fn list_reads_active_then_finished() {
+        let list = DeploymentList {
+            active: vec![row("a")],
+            finished: Arc::new(vec![row("b"), row("c")]),
+        };
+        assert_eq!(list.len(), 3);
+        let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(list.get(0).map(|r| r.id.as_str()), Some("a"));
+        assert_eq!(list.get(2).map(|r| r.id.as_str()), Some("c"));
+        assert!(list.get(3).is_none());
+    }
+}

@@ -1,0 +1,71 @@
+//! The dashboard's actions on the embedded runtime: each one write, labelled
+//! as what it is, calling the engine method the API calls for the same thing.
+
+use crate::engine::RolledBack;
+use crate::model::*;
+use crate::runtime::Runtime;
+use crate::source::{format_speed, Action, Outcome};
+use crate::state::{AlarmState, ApiResult, FaultKind};
+
+/// Performs `action`; the line for the flash area.
+pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
+    let label = action.kind().label();
+    let done = |r: ApiResult<String>| r.map_err(|e| format!("{}: {}", e.exception.name(), e.message));
+    match action {
+        Action::Pause(p) => {
+            rt.pause(*p);
+            Ok(if *p { "paused" } else { "resumed" }.into())
+        }
+        Action::Step => Ok(match rt.step() {
+            Some(_) => "stepped to the next event".into(),
+            None => "nothing is scheduled".into(),
+        }),
+        Action::Speed(s) => {
+            rt.set_speed(*s);
+            Ok(format!("speed {}", format_speed(*s)))
+        }
+        Action::Create(nd) => done(rt.write(label, |e, now, ar| {
+            let out = e.create_deployment(now, ar, nd.input())?;
+            Ok(format!("created {}", out.deployment_id.as_deref().unwrap_or("?")))
+        })),
+        Action::Stop { id, rollback } => done(rt.write(label, |e, now, ar| {
+            let input = StopDeploymentInput {
+                deployment_id: Some(id.clone()),
+                auto_rollback_enabled: Some(*rollback),
+            };
+            let out = e.stop_deployment(now, ar, input)?;
+            Ok(format!(
+                "stop {id}: {}",
+                out.status_message.as_deref().unwrap_or("requested")
+            ))
+        })),
+        Action::RollBack { id } => done(rt.write(label, |e, now, ar| {
+            Ok(match e.roll_back(now, ar, id)? {
+                RolledBack::Stopping(message) => format!("stop {id}: {message}"),
+                RolledBack::Redeployed { id: new, source } => {
+                    format!("created {new}: redeploys the revision of {source}")
+                }
+            })
+        })),
+        Action::Continue { id, wait } => done(rt.write(label, |e, now, ar| {
+            let input = ContinueDeploymentInput {
+                deployment_id: Some(id.clone()),
+                deployment_wait_type: Some(wait.clone()),
+            };
+            e.continue_deployment(now, ar, input)?;
+            Ok(match wait {
+                DeploymentWaitType::TerminationWait => format!("{id}: originals removed now"),
+                _ => format!("{id} continues: traffic reroutes"),
+            })
+        })),
+        Action::BreakHost { host } => done(rt.write(label, |e, now, _| {
+            e.break_host(now, host, FaultKind::Fail)?;
+            Ok(format!("{host} will fail its next lifecycle event"))
+        })),
+        Action::SetAlarm { name, on } => done(rt.write(label, |e, now, ar| {
+            let state = if *on { AlarmState::Alarm } else { AlarmState::Ok };
+            e.set_alarm(now, ar, name, state)?;
+            Ok(format!("alarm {name} is now {}", if *on { "ALARM" } else { "OK" }))
+        })),
+    }
+}

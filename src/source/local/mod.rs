@@ -1,0 +1,74 @@
+//! The embedded runtime as a source: reads through `Runtime::read`, acts
+//! through `Runtime::write` with the same engine methods the API calls (so
+//! the same rules apply), and pushes a change counter (no polling).
+
+mod act;
+mod read;
+
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+
+use super::*;
+use crate::runtime::Runtime;
+
+pub struct LocalSource {
+    runtime: Runtime,
+    mode: String,
+    finished: Mutex<read::Finished>,
+}
+
+impl LocalSource {
+    /// The header names the state file.
+    pub fn new(runtime: Runtime) -> LocalSource {
+        let mode = format!("local {}", runtime.location());
+        LocalSource::named(runtime, mode)
+    }
+
+    /// The header says `mode` (the demo, a lesson).
+    pub fn named(runtime: Runtime, mode: impl Into<String>) -> LocalSource {
+        LocalSource {
+            runtime,
+            mode: mode.into(),
+            finished: Mutex::new(read::Finished::default()),
+        }
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Reads what `req` selects now (what `load` resolves to).
+    pub fn read(&self, req: &Request) -> anyhow::Result<Data> {
+        let clock = self.runtime.clock_state();
+        let mut finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
+        let mut data = self
+            .runtime
+            .read(|engine, now, ar| read::load(engine, ar, now, req, &mut finished))
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        data.speed = clock.speed;
+        data.paused = clock.paused;
+        Ok(data)
+    }
+}
+
+impl Source for LocalSource {
+    fn info(&self) -> SourceInfo {
+        SourceInfo {
+            mode: self.mode.clone(),
+            local: true,
+        }
+    }
+
+    fn load(&self, req: Request) -> Pending<'_, anyhow::Result<Data>> {
+        Box::pin(async move { self.read(&req) })
+    }
+
+    fn act(&self, action: Action) -> Pending<'_, Outcome> {
+        Box::pin(async move { act::perform(&self.runtime, &action) })
+    }
+
+    fn changes(&self) -> Option<watch::Receiver<u64>> {
+        Some(self.runtime.subscribe())
+    }
+}

@@ -1,0 +1,382 @@
+//! Reading one screen's [`Data`] out of the engine and its archive, through
+//! [`Finished`]: the one cache of finished deployments on this path. A
+//! refresh reads the group's unfinished deployments from the engine and only
+//! what finished or appeared since the last refresh from the archive, so it
+//! costs what changed, not the group's history.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::model::time::Millis;
+use crate::model::*;
+use crate::source::*;
+use crate::state::{Archive, DeploymentQuery, DeploymentRecord, TargetRecord};
+
+/// Finished deployments never change: the open group's finished rows and
+/// the open deployment's detail once it has finished are read once.
+#[derive(Debug, Default)]
+pub(super) struct Finished {
+    list: Option<GroupList>,
+    detail: Option<Detail>,
+}
+
+#[derive(Debug)]
+struct GroupList {
+    group_id: String,
+    /// Finished rows, newest first, with their creation sequence numbers.
+    rows: Arc<Vec<DeploymentRow>>,
+    seqs: Vec<u64>,
+    /// The newest sequence number seen: later ones are new.
+    max_seq: u64,
+    /// Unfinished at the last refresh: when one no longer is, it finished.
+    active: BTreeSet<String>,
+}
+
+type ReadResult<T> = Result<T, crate::state::ApiError>;
+
+/// Reads what `req` selects at virtual time `now`.
+pub(super) fn load(
+    engine: &Engine,
+    ar: &dyn Archive,
+    now: Millis,
+    req: &Request,
+    finished: &mut Finished,
+) -> ReadResult<Data> {
+    let apps = engine
+        .applications()
+        .map(|a| AppRow {
+            name: a.name().to_string(),
+            platform: a
+                .info
+                .compute_platform
+                .clone()
+                .unwrap_or(ComputePlatform::Server),
+            groups: engine.groups_of(a.id()).count(),
+        })
+        .collect();
+    let groups = match &req.app {
+        Some(app) => groups_of(engine, app),
+        None => Vec::new(),
+    };
+    let deployments = match &req.group_id {
+        Some(g) => list(engine, ar, g, finished)?,
+        None => DeploymentList::default(),
+    };
+    let detail = match &req.deployment {
+        Some(id) => detail(engine, ar, id, &mut finished.detail)?,
+        None => None,
+    };
+    Ok(Data {
+        now,
+        speed: 1.0,
+        paused: false,
+        apps,
+        groups,
+        deployments,
+        detail,
+        events: events(engine, ar, req.events_after)?,
+        alarms: engine.alarms().map(|a| (a.name.clone(), a.state)).collect(),
+    })
+}
+
+fn groups_of(engine: &Engine, app: &str) -> Vec<GroupRow> {
+    let Some(app) = engine.application(app) else {
+        return Vec::new();
+    };
+    let mut rows: Vec<GroupRow> = engine
+        .groups_of(app.id())
+        .map(|g| GroupRow {
+            id: g.id().to_string(),
+            name: g.name().to_string(),
+            config: g.info.deployment_config_name.clone().unwrap_or_default(),
+            active: g.active.clone(),
+            queued: g.queue.len(),
+            alarms: g
+                .info
+                .alarm_configuration
+                .as_ref()
+                .and_then(|a| a.alarms.as_ref())
+                .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
+                .unwrap_or_default(),
+            target_revision: g.info.target_revision.clone(),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+/// The group's deployments: unfinished ones from the engine, finished ones
+/// from the cache, brought up to date with what changed since the last read.
+fn list(
+    engine: &Engine,
+    ar: &dyn Archive,
+    group_id: &str,
+    finished: &mut Finished,
+) -> ReadResult<DeploymentList> {
+    if engine.group(group_id).is_none() {
+        finished.list = None;
+        return Ok(DeploymentList::default());
+    }
+    let mut active: Vec<&DeploymentRecord> = engine.active_in_group(group_id).collect();
+    active.sort_by_key(|r| std::cmp::Reverse(r.seq));
+    let list = match finished.list.take() {
+        Some(l) if l.group_id == group_id => catch_up(l, &active, ar)?,
+        _ => first_read(group_id, &active, ar)?,
+    };
+    let out = DeploymentList {
+        active: active.iter().map(|r| row(r)).collect(),
+        finished: list.rows.clone(),
+    };
+    finished.list = Some(list);
+    Ok(out)
+}
+
+/// The whole history of the group, once.
+fn first_read(
+    group_id: &str,
+    active: &[&DeploymentRecord],
+    ar: &dyn Archive,
+) -> ReadResult<GroupList> {
+    let listed = ar.deployments(&DeploymentQuery {
+        group_id: Some(group_id.to_string()),
+        limit: LIST_LIMIT,
+        ..Default::default()
+    })?;
+    let mut list = GroupList {
+        group_id: group_id.to_string(),
+        rows: Arc::new(Vec::with_capacity(listed.len())),
+        seqs: Vec::with_capacity(listed.len()),
+        max_seq: 0,
+        active: active.iter().map(|r| r.id().to_string()).collect(),
+    };
+    let mut rows = Vec::with_capacity(listed.len());
+    for l in listed {
+        list.max_seq = list.max_seq.max(l.seq);
+        if list.active.contains(&l.id) {
+            continue;
+        }
+        if let Some(rec) = ar.deployment(&l.id)?.filter(|r| r.is_finished()) {
+            rows.push(row(&rec));
+            list.seqs.push(rec.seq);
+        }
+    }
+    list.rows = Arc::new(rows);
+    note_active(&mut list, active);
+    Ok(list)
+}
+
+/// What finished since the last read, and what was created since (it may
+/// have finished already): reads of those deployments only.
+fn catch_up(
+    mut list: GroupList,
+    active: &[&DeploymentRecord],
+    ar: &dyn Archive,
+) -> ReadResult<GroupList> {
+    let now_active: BTreeSet<&str> = active.iter().map(|r| r.id()).collect();
+    let mut changed: BTreeSet<String> = list
+        .active
+        .iter()
+        .filter(|id| !now_active.contains(id.as_str()))
+        .cloned()
+        .collect();
+    let created = ar.deployments(&DeploymentQuery {
+        group_id: Some(list.group_id.clone()),
+        after_seq: Some(list.max_seq),
+        limit: LIST_LIMIT,
+        ..Default::default()
+    })?;
+    for l in created {
+        list.max_seq = list.max_seq.max(l.seq);
+        if !now_active.contains(l.id.as_str()) {
+            changed.insert(l.id);
+        }
+    }
+    for id in changed {
+        if let Some(rec) = ar.deployment(&id)?.filter(|r| r.is_finished()) {
+            insert_finished(&mut list, &rec);
+        }
+    }
+    note_active(&mut list, active);
+    Ok(list)
+}
+
+fn note_active(list: &mut GroupList, active: &[&DeploymentRecord]) {
+    list.active = active.iter().map(|r| r.id().to_string()).collect();
+    if let Some(newest) = active.iter().map(|r| r.seq).max() {
+        list.max_seq = list.max_seq.max(newest);
+    }
+}
+
+/// Adds a finished deployment in its place (newest first). Copies the rows
+/// when a published read still shares them: once per finished deployment.
+fn insert_finished(list: &mut GroupList, rec: &DeploymentRecord) {
+    let at = list.seqs.partition_point(|s| *s > rec.seq);
+    if list.seqs.get(at) == Some(&rec.seq) {
+        return;
+    }
+    list.seqs.insert(at, rec.seq);
+    Arc::make_mut(&mut list.rows).insert(at, row(rec));
+}
+
+/// The list row of a deployment.
+fn row(rec: &DeploymentRecord) -> DeploymentRow {
+    let info = &rec.info;
+    DeploymentRow {
+        id: rec.id().to_string(),
+        status: rec.status(),
+        config: info.deployment_config_name.clone().unwrap_or_default(),
+        overview: info.deployment_overview.clone().unwrap_or_default(),
+        revision: revision_label(info.revision.as_ref()),
+        creator: info
+            .creator
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        created: rec.create_time(),
+        started: info.start_time.map(|t| t.0),
+        completed: info.complete_time.map(|t| t.0),
+    }
+}
+
+/// The open deployment; a finished one is read once.
+fn detail(
+    engine: &Engine,
+    ar: &dyn Archive,
+    id: &str,
+    cached: &mut Option<Detail>,
+) -> ReadResult<Option<Detail>> {
+    if let Some((rec, targets)) = engine.active(id) {
+        *cached = None;
+        return Ok(Some(build_detail(engine, ar, rec, targets)));
+    }
+    if let Some(d) = cached.as_ref().filter(|d| d.info.deployment_id.as_deref() == Some(id)) {
+        return Ok(Some(d.clone()));
+    }
+    let Some(rec) = ar.deployment(id)? else {
+        return Ok(None);
+    };
+    let targets = ar.targets(id)?;
+    let d = build_detail(engine, ar, &rec, &targets);
+    *cached = rec.is_finished().then(|| d.clone());
+    Ok(Some(d))
+}
+
+fn build_detail(
+    engine: &Engine,
+    ar: &dyn Archive,
+    rec: &DeploymentRecord,
+    targets: &[TargetRecord],
+) -> Detail {
+    let run = rec.run.as_ref();
+    let wait = Engine::wait_of(rec).map(|w| WaitView {
+        kind: w.kind,
+        until: w.until,
+    });
+    let traffic = traffic(engine, rec, targets, wait.clone());
+    let blue_green = run.and_then(|r| r.blue_green.as_ref()).map(|bg| BlueGreenView {
+        phase: bg.phase,
+        wait: wait.clone(),
+        rollback: bg.rollback_of.is_some(),
+    });
+    let hooks = if traffic.is_some() {
+        engine.hook_executions(ar, rec.id())
+    } else {
+        Vec::new()
+    };
+    let mut targets: Vec<TargetView> = targets.iter().map(target_view).collect();
+    // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
+    targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    Detail {
+        traffic,
+        blue_green,
+        hooks,
+        min_healthy: run.map(|r| r.min_healthy),
+        max_down: run.map(|r| r.max_down),
+        pending: run.map_or(0, |r| r.pending.len()),
+        stopping: run.is_some_and(|r| r.stop.is_some()),
+        targets,
+        info: rec.info.clone(),
+    }
+}
+
+fn target_view(t: &TargetRecord) -> TargetView {
+    TargetView {
+        id: t.target_id.clone(),
+        host: t.run.host.clone(),
+        status: t.status(),
+        events: t.events().to_vec(),
+        label: t
+            .target
+            .instance_target
+            .as_ref()
+            .and_then(|i| i.instance_label.clone()),
+    }
+}
+
+fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> ReadResult<Vec<EventRow>> {
+    // The archive reads forward; start no earlier than the last EVENT_LIMIT entries.
+    let last = engine.last_event_seq();
+    let from = after.max(last.saturating_sub(EVENT_LIMIT as u64));
+    Ok(ar
+        .events(from, EVENT_LIMIT)?
+        .into_iter()
+        .map(|e| EventRow {
+            seq: e.seq,
+            time: e.time.0,
+            kind: e.kind,
+            text: e.text,
+        })
+        .collect())
+}
+
+/// The traffic view of a Lambda or ECS deployment, running or finished.
+fn traffic(
+    engine: &Engine,
+    rec: &DeploymentRecord,
+    targets: &[TargetRecord],
+    wait: Option<WaitView>,
+) -> Option<TrafficView> {
+    let target = targets.first()?;
+    let (original, replacement, weight) = sides(&target.target)?;
+    let shift = rec.run.as_ref().and_then(|r| r.shift.as_ref());
+    let steps = engine.traffic_schedule_of(rec, targets);
+    let weight = shift.map_or(weight, |s| s.weight);
+    let applied = match shift {
+        Some(s) => s.step,
+        None => steps.iter().filter(|(_, w)| *w <= weight).count(),
+    };
+    Some(TrafficView {
+        original,
+        replacement,
+        weight,
+        steps,
+        applied,
+        wait,
+        restored: shift.is_some_and(|s| s.restored),
+    })
+}
+
+/// Labels of both sides and the weight on the replacement, from the target.
+fn sides(t: &DeploymentTarget) -> Option<(String, String, f64)> {
+    if let Some(info) = t
+        .lambda_target
+        .as_ref()
+        .and_then(|l| l.lambda_function_info.as_ref())
+    {
+        return Some((
+            format!("version {}", info.current_version.as_deref().unwrap_or("?")),
+            format!("version {}", info.target_version.as_deref().unwrap_or("?")),
+            info.target_version_weight.unwrap_or(0.0),
+        ));
+    }
+    let sets = t.ecs_target.as_ref()?.task_sets_info.as_ref()?;
+    let green = sets
+        .iter()
+        .find(|s| s.task_set_label == Some(TargetLabel::Green));
+    Some((
+        "task set Blue".into(),
+        "task set Green".into(),
+        green.and_then(|s| s.traffic_weight).unwrap_or(0.0),
+    ))
+}

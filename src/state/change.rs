@@ -1,0 +1,58 @@
+//! What one engine step hands the store ([`Change`]) and what the store hands
+//! back at start ([`Snapshot`]).
+
+use super::fleet::Fleet;
+use super::records::*;
+
+/// Everything the engine keeps in memory, as loaded from the store at start.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub meta: Option<Meta>,
+    /// The simulated world, stored apart from `meta` because it rarely changes.
+    pub fleet: Option<Fleet>,
+    pub applications: Vec<ApplicationRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub configs: Vec<ConfigRecord>,
+    pub instances: Vec<InstanceRecord>,
+    pub hosts: Vec<HostRecord>,
+    pub alarms: Vec<AlarmRecord>,
+    pub functions: Vec<FunctionRecord>,
+    pub services: Vec<ServiceRecord>,
+    /// Deployments not yet finished, with their targets.
+    pub active: Vec<(DeploymentRecord, Vec<TargetRecord>)>,
+}
+
+/// One record the engine touched during a step. The store applies a step's
+/// changes in order, in one transaction.
+// Changes live only for one step; boxing the large records would cost an
+// allocation each for no gain.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Meta(Meta),
+    /// The fleet file in use (written when it is first set or replaced).
+    Fleet(Fleet),
+    Application(ApplicationRecord),
+    /// Removes the application with its groups, deployments, targets and revisions.
+    ApplicationDeleted {
+        application_id: String,
+    },
+    Group(GroupRecord),
+    /// Removes the group; its past deployments stay readable.
+    GroupDeleted {
+        group_id: String,
+    },
+    Config(ConfigRecord),
+    ConfigDeleted {
+        name: String,
+    },
+    Instance(InstanceRecord),
+    Revision(RevisionRecord),
+    Deployment(DeploymentRecord),
+    Target(TargetRecord),
+    Host(HostRecord),
+    Alarm(AlarmRecord),
+    Function(FunctionRecord),
+    Service(ServiceRecord),
+    Event(EventRecord),
+}

@@ -1,0 +1,387 @@
+//! The fleet file: the simulated world deployments land in (EC2 instances and
+//! Auto Scaling groups, Lambda functions, ECS services, S3 objects, CloudWatch
+//! alarms as named switches). Data and its parsing only; how hosts behave
+//! during a deployment is the engine's (`engine::world`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::records::AlarmState;
+use super::rng;
+
+/// Default virtual seconds per lifecycle event when the fleet says nothing.
+pub const DEFAULT_DURATIONS: [(&str, i64); 13] = [
+    ("BeforeBlockTraffic", 2),
+    ("BlockTraffic", 6),
+    ("AfterBlockTraffic", 2),
+    ("ApplicationStop", 2),
+    ("DownloadBundle", 4),
+    ("BeforeInstall", 3),
+    ("Install", 5),
+    ("AfterInstall", 3),
+    ("ApplicationStart", 3),
+    ("ValidateService", 4),
+    ("BeforeAllowTraffic", 2),
+    ("AllowTraffic", 6),
+    ("AfterAllowTraffic", 2),
+];
+
+/// The fleet file. See `assets/fleet.toml` for a documented sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    #[serde(default)]
+    pub defaults: Behaviour,
+    #[serde(default, rename = "instance")]
+    pub instances: Vec<InstanceSpec>,
+    #[serde(default, rename = "auto_scaling_group")]
+    pub auto_scaling_groups: Vec<AsgSpec>,
+    #[serde(default, rename = "alarm")]
+    pub alarms: Vec<AlarmSpec>,
+    #[serde(
+        default,
+        rename = "lambda_function",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub functions: Vec<FunctionSpec>,
+    #[serde(default, rename = "ecs_service", skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSpec>,
+    #[serde(default, rename = "s3_object", skip_serializing_if = "Vec::is_empty")]
+    pub s3_objects: Vec<S3ObjectSpec>,
+}
+
+/// A simulated Lambda function: a deployment target (its aliases) or a hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSpec {
+    pub name: String,
+    /// Alias name -> the version it points at.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// As a hook: "succeed" (default), "fail", or "timeout" (never answers).
+    pub hook: Option<String>,
+    /// As a hook: virtual seconds before it answers (default 3).
+    pub duration: Option<f64>,
+}
+
+/// A simulated ECS service with one task set serving production.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub cluster: String,
+    pub name: String,
+    /// The task definition of the running (original) task set.
+    pub task_definition: Option<String>,
+    /// Tasks per task set (default 2).
+    pub desired_count: Option<i64>,
+}
+
+/// An object in simulated S3: a Lambda or ECS appspec that S3 revisions name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3ObjectSpec {
+    pub bucket: String,
+    pub key: String,
+    pub content: String,
+}
+
+/// How a simulated hook function answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookOutcome {
+    Succeed,
+    Fail,
+    /// Never answers: the hook fails after the one-hour limit.
+    Silent,
+}
+
+/// Default virtual seconds a simulated hook function runs.
+pub const DEFAULT_HOOK_SECS: f64 = 3.0;
+
+impl FunctionSpec {
+    pub fn outcome(&self) -> HookOutcome {
+        match self.hook.as_deref() {
+            Some("fail") => HookOutcome::Fail,
+            Some("timeout") => HookOutcome::Silent,
+            _ => HookOutcome::Succeed,
+        }
+    }
+}
+
+/// How a host behaves; every member is optional and falls back to the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Behaviour {
+    /// Virtual seconds per lifecycle event, by event name.
+    #[serde(default)]
+    pub durations: BTreeMap<String, f64>,
+    /// Relative spread of durations, 0.0..=0.9 (default 0.2), drawn from the seed.
+    pub jitter: Option<f64>,
+    /// Fail this lifecycle event (ScriptFailed).
+    pub fail: Option<String>,
+    /// Let this lifecycle event run past its script timeout (ScriptTimedOut).
+    pub timeout: Option<String>,
+    /// This lifecycle event's script is missing (ScriptMissing).
+    pub missing: Option<String>,
+    /// "running" (default) or "stopped": a stopped host never answers.
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSpec {
+    /// EC2 instance ID; derived from the name when absent.
+    pub id: Option<String>,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub availability_zone: Option<String>,
+    #[serde(flatten)]
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsgSpec {
+    pub name: String,
+    /// How many instances the group runs (named `<name>-1`, `<name>-2`, ...).
+    #[serde(default)]
+    pub capacity: u32,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmSpec {
+    pub name: String,
+    /// "OK" (default), "ALARM" or "POLL_FAILURE".
+    pub state: Option<String>,
+}
+
+/// A resolved simulated EC2 instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    pub id: String,
+    pub tags: BTreeMap<String, String>,
+    pub asg: Option<String>,
+    pub availability_zone: String,
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FleetError {
+    #[error("fleet file is not valid TOML for codedeck: {0}")]
+    Parse(String),
+    #[error("fleet file: {0}")]
+    Invalid(String),
+}
+
+impl Fleet {
+    pub fn parse(text: &str) -> Result<Fleet, FleetError> {
+        let fleet: Fleet = toml::from_str(text).map_err(|e| FleetError::Parse(e.to_string()))?;
+        fleet.validate()?;
+        Ok(fleet)
+    }
+
+    /// The sample fleet shipped in `assets/fleet.toml`, used when none is given.
+    pub fn sample() -> Fleet {
+        Fleet::parse(include_str!("../../assets/fleet.toml")).unwrap_or_default()
+    }
+
+    fn validate(&self) -> Result<(), FleetError> {
+        let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
+        let check = |b: &Behaviour, owner: &str| -> Result<(), FleetError> {
+            for event in b
+                .durations
+                .keys()
+                .chain(b.fail.iter())
+                .chain(b.timeout.iter())
+                .chain(b.missing.iter())
+            {
+                if !known.contains(&event.as_str()) {
+                    return Err(FleetError::Invalid(format!(
+                        "{owner}: unknown lifecycle event {event:?} (expected one of {})",
+                        known.join(", ")
+                    )));
+                }
+            }
+            if let Some(d) = b.durations.values().find(|d| !d.is_finite() || **d < 0.0) {
+                return Err(FleetError::Invalid(format!(
+                    "{owner}: duration {d} must be >= 0"
+                )));
+            }
+            if let Some(j) = b.jitter.filter(|j| !(0.0..=0.9).contains(j)) {
+                return Err(FleetError::Invalid(format!(
+                    "{owner}: jitter {j} must be within 0.0..=0.9"
+                )));
+            }
+            match b.state.as_deref() {
+                None | Some("running") | Some("stopped") => Ok(()),
+                Some(other) => Err(FleetError::Invalid(format!(
+                    "{owner}: state {other:?} must be \"running\" or \"stopped\""
+                ))),
+            }
+        };
+        check(&self.defaults, "[defaults]")?;
+        let mut ids = std::collections::BTreeSet::new();
+        for host in self.hosts() {
+            if !ids.insert(host.id.clone()) {
+                return Err(FleetError::Invalid(format!(
+                    "instance {} is declared twice",
+                    host.id
+                )));
+            }
+        }
+        for spec in &self.instances {
+            check(&spec.behaviour, &format!("instance {}", spec.label()))?;
+        }
+        for asg in &self.auto_scaling_groups {
+            check(&asg.behaviour, &format!("auto_scaling_group {}", asg.name))?;
+        }
+        for f in &self.functions {
+            if !matches!(
+                f.hook.as_deref(),
+                None | Some("succeed" | "fail" | "timeout")
+            ) {
+                return Err(FleetError::Invalid(format!(
+                    "lambda_function {}: hook must be \"succeed\", \"fail\" or \"timeout\"",
+                    f.name
+                )));
+            }
+            if f.duration.is_some_and(|d| !d.is_finite() || d < 0.0) {
+                return Err(FleetError::Invalid(format!(
+                    "lambda_function {}: duration must be >= 0",
+                    f.name
+                )));
+            }
+        }
+        for svc in &self.services {
+            if svc.desired_count.is_some_and(|c| c < 0) {
+                return Err(FleetError::Invalid(format!(
+                    "ecs_service {}/{}: desired_count must be >= 0",
+                    svc.cluster, svc.name
+                )));
+            }
+        }
+        for alarm in &self.alarms {
+            if parse_alarm_state(alarm.state.as_deref()).is_none() {
+                return Err(FleetError::Invalid(format!(
+                    "alarm {}: state must be OK, ALARM or POLL_FAILURE",
+                    alarm.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every simulated EC2 instance: declared ones, then Auto Scaling members.
+    pub fn hosts(&self) -> Vec<Host> {
+        let mut hosts: Vec<Host> = self
+            .instances
+            .iter()
+            .map(|spec| {
+                let mut tags = spec.tags.clone();
+                if let Some(name) = &spec.name {
+                    tags.entry("Name".into()).or_insert_with(|| name.clone());
+                }
+                Host {
+                    id: spec.id.clone().unwrap_or_else(|| derived_id(&spec.label())),
+                    tags,
+                    asg: None,
+                    availability_zone: spec
+                        .availability_zone
+                        .clone()
+                        .unwrap_or_else(|| "us-east-1a".into()),
+                    behaviour: spec.behaviour.clone(),
+                }
+            })
+            .collect();
+        for asg in &self.auto_scaling_groups {
+            for n in 1..=asg.capacity {
+                let mut tags = asg.tags.clone();
+                tags.insert("aws:autoscaling:groupName".into(), asg.name.clone());
+                let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+                hosts.push(Host {
+                    id: derived_id(&format!("{}-{n}", asg.name)),
+                    tags,
+                    asg: Some(asg.name.clone()),
+                    availability_zone: zones[(n as usize - 1) % zones.len()].into(),
+                    behaviour: asg.behaviour.clone(),
+                });
+            }
+        }
+        hosts
+    }
+}
+
+impl InstanceSpec {
+    fn label(&self) -> String {
+        self.id
+            .clone()
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| format!("{:?}", self.tags))
+    }
+}
+
+pub fn parse_alarm_state(s: Option<&str>) -> Option<AlarmState> {
+    match s.unwrap_or("OK") {
+        "OK" => Some(AlarmState::Ok),
+        "ALARM" => Some(AlarmState::Alarm),
+        "POLL_FAILURE" => Some(AlarmState::PollFailure),
+        _ => None,
+    }
+}
+
+/// A stable EC2-shaped ID for a host declared without one.
+fn derived_id(label: &str) -> String {
+    crate::model::ids::ec2_instance_id(rng::draw(0xc0de_dec4, &[label]))
+}
+
+impl Behaviour {
+    /// This host's behaviour with the fleet defaults filled in.
+    pub fn over(&self, defaults: &Behaviour) -> Behaviour {
+        let mut durations = defaults.durations.clone();
+        durations.extend(self.durations.clone());
+        Behaviour {
+            durations,
+            jitter: self.jitter.or(defaults.jitter),
+            fail: self.fail.clone().or_else(|| defaults.fail.clone()),
+            timeout: self.timeout.clone().or_else(|| defaults.timeout.clone()),
+            missing: self.missing.clone().or_else(|| defaults.missing.clone()),
+            state: self.state.clone().or_else(|| defaults.state.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_fleet_parses_and_has_web_hosts() {
+        let fleet = Fleet::parse(include_str!("../../assets/fleet.toml")).expect("sample fleet");
+        let web = fleet
+            .hosts()
+            .into_iter()
+            .filter(|h| h.tags.get("Name").map(String::as_str) == Some("web"))
+            .count();
+        assert!(web >= 3, "sample fleet needs Name=web hosts, found {web}");
+    }
+
+    #[test]
+    fn bad_fleets_get_clear_errors() {
+        let e = Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"Nope\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains("unknown lifecycle event \"Nope\""),
+            "{e}"
+        );
+        let e = Fleet::parse("[[instance]]\nnam = \"a\"\n").unwrap_err();
+        assert!(e.to_string().contains("not valid TOML"), "{e}");
+        let e =
+            Fleet::parse("[[instance]]\nname = \"a\"\n[[instance]]\nname = \"a\"\n").unwrap_err();
+        assert!(e.to_string().contains("declared twice"), "{e}");
+    }
+}
