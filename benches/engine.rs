@@ -8,11 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use codedeck::state::fleet::Fleet;
 use codedeck::engine::{Engine, EngineOptions};
-use codedeck::state::{Archive, MemArchive};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::state::fleet::Fleet;
+use codedeck::state::{Archive, MemArchive};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const T0: Millis = 1_700_000_000_000;

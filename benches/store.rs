@@ -17,9 +17,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use codedeck::state::*;
-use codedeck::state::fleet::Fleet;
 use codedeck::model::*;
+use codedeck::state::fleet::Fleet;
+use codedeck::state::*;
 use codedeck::store::Store;
 use criterion::{criterion_group, BatchSize, Criterion};
 

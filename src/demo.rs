@@ -2,11 +2,11 @@
 //! per compute platform and a few finished deployments, one of them failed and
 //! rolled back automatically.
 
+use crate::model::labels::parse_revision;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::runtime::{Runtime, RuntimeOptions};
 use crate::source::local::LocalSource;
-use crate::source::parse_revision;
 use crate::state::{ApiResult, FaultKind};
 
 /// The demo world's seed: the same world every time.
@@ -190,7 +190,9 @@ fn server(w: &Runtime) {
         "v2: new checkout",
     );
     // A host breaks during v3: the deployment fails and rolls back to v2.
-    let _ = w.write("demo", |e, now, _| e.break_host(now, BROKEN_HOST, FaultKind::Fail));
+    let _ = w.write("demo", |e, now, _| {
+        e.break_host(now, BROKEN_HOST, FaultKind::Fail)
+    });
     deploy(
         w,
         "web-shop",
@@ -275,12 +277,7 @@ fn app(w: &Runtime, name: &str, platform: ComputePlatform) {
     note(name, r);
 }
 
-fn group(
-    w: &Runtime,
-    app: &str,
-    name: &str,
-    tweak: impl Fn(&mut CreateDeploymentGroupInput),
-) {
+fn group(w: &Runtime, app: &str, name: &str, tweak: impl Fn(&mut CreateDeploymentGroupInput)) {
     let r = w.write("demo", |e, now, ar| {
         let mut input = CreateDeploymentGroupInput {
             application_name: Some(app.into()),
@@ -300,13 +297,7 @@ fn deploy(w: &Runtime, app: &str, group: &str, rev: &str, description: &str) {
     }
 }
 
-fn deploy_revision(
-    w: &Runtime,
-    app: &str,
-    group: &str,
-    rev: RevisionLocation,
-    description: &str,
-) {
+fn deploy_revision(w: &Runtime, app: &str, group: &str, rev: RevisionLocation, description: &str) {
     let r = w.write("demo", |e, now, ar| {
         e.create_deployment(
             now,

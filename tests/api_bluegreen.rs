@@ -9,8 +9,8 @@
 mod common_api;
 
 use aws_sdk_codedeploy::types::*;
-use codedeck::state::fleet::Fleet;
 use codedeck::runtime::RuntimeOptions;
+use codedeck::state::fleet::Fleet;
 use common_api::*;
 
 const FLEET: &str = r#"

@@ -20,8 +20,8 @@ use std::time::Duration;
 use aws_sdk_codedeploy::primitives::DateTime;
 use aws_sdk_codedeploy::types::*;
 use aws_sdk_codedeploy::Client;
-use codedeck::state::fleet::Fleet;
 use codedeck::runtime::RuntimeOptions;
+use codedeck::state::fleet::Fleet;
 use common_api::*;
 use serde_json::json;
 

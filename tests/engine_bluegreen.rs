@@ -8,10 +8,10 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use codedeck::state::HostRecord;
-use codedeck::state::Change;
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::state::Change;
+use codedeck::state::HostRecord;
 use common::*;
 
 const SEC: Millis = 1_000;
@@ -1558,8 +1558,8 @@ fn stop_without_rollback_and_first_deployment_failures_do_not_roll_back() {
 /// rebuilding the engine from the store after every step; returns everything
 /// observable at the end.
 fn bg_run(restart_every_step: bool) -> String {
-    use codedeck::state::fleet::Fleet;
     use codedeck::engine::{Engine, EngineOptions};
+    use codedeck::state::fleet::Fleet;
     use codedeck::state::Archive;
     use codedeck::store::Store;
     let bad = host('c', 1);

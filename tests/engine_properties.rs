@@ -1,11 +1,11 @@
 //! Property tests of the engine's invariants over random fleets, configs and
 //! operation sequences, driven at simulated speed through the SQLite store.
 
-use codedeck::state::fleet::Fleet;
 use codedeck::engine::{Engine, EngineOptions};
-use codedeck::state::{AlarmState, Archive, DeploymentQuery, FaultKind};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::state::fleet::Fleet;
+use codedeck::state::{AlarmState, Archive, DeploymentQuery, FaultKind};
 use codedeck::store::Store;
 use proptest::prelude::*;
 

@@ -3,8 +3,8 @@
 mod common;
 
 use codedeck::engine::EngineOptions;
-use codedeck::state::{AlarmState, FaultKind};
 use codedeck::model::*;
+use codedeck::state::{AlarmState, FaultKind};
 use common::*;
 
 fn id(n: usize) -> String {

@@ -5,9 +5,9 @@
 
 mod common;
 
-use codedeck::state::HookExecution;
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::state::HookExecution;
 use common::*;
 
 const MIN: Millis = 60_000;
@@ -950,8 +950,8 @@ fn ecs_groups_without_load_balancer_get_a_simulated_pair() {
 /// optionally rebuilding the engine from the store after every step; returns
 /// everything observable at the end.
 fn shift_run(restart_every_step: bool) -> String {
-    use codedeck::state::fleet::Fleet;
     use codedeck::engine::{Engine, EngineOptions};
+    use codedeck::state::fleet::Fleet;
     use codedeck::state::Archive;
     use codedeck::store::Store;
     let mut store = Store::in_memory().expect("store");

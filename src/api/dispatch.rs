@@ -4,9 +4,9 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::state::{ApiError, ApiResult};
 use crate::model::*;
 use crate::runtime::Runtime;
+use crate::state::{ApiError, ApiResult};
 
 /// Decodes a request body; an empty body is `{}`.
 fn decode<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
@@ -57,7 +57,9 @@ macro_rules! invoke {
         $rt.read(|engine, now, ar| engine.$method(now, ar, $input))
     };
     (write, $rt:expr, $op:expr, $method:ident, $input:expr) => {
-        $rt.write($op.name(), |engine, now, ar| engine.$method(now, ar, $input))
+        $rt.write($op.name(), |engine, now, ar| {
+            engine.$method(now, ar, $input)
+        })
     };
 }
 

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::state::ApiError;
 use crate::model::{Exception, Operation};
+use crate::state::ApiError;
 
 /// `X-Amz-Target: CodeDeploy_20141006.<Operation>`.
 pub const TARGET_HEADER: &str = "x-amz-target";

@@ -16,9 +16,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::dispatch::dispatch;
 use super::protocol::{self, MAX_BODY};
-use crate::state::ApiError;
 use crate::model::Exception;
 use crate::runtime::Runtime;
+use crate::state::ApiError;
 
 /// How much of an oversized body is read (and thrown away) before answering
 /// 413, so that a client still writing it gets the reply rather than a reset.

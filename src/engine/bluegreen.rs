@@ -51,19 +51,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::state::archive::Archive;
 use super::configs;
 use super::deploy::{revision_key, AfterEvent};
 use super::lifecycle;
-use crate::state::*;
 use super::selection::{self, Candidate};
 use super::world;
-use crate::state::fleet::Host;
 use super::{Engine, DEPLOYMENT_TIMER};
-use crate::state::error::{err, ApiResult};
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::fleet::Host;
+use crate::state::*;
 
 use crate::model::time::MINUTE;
 /// EC2 waits at most 48 hours for ContinueDeployment (reference §10).

@@ -4,16 +4,16 @@
 
 use std::cmp::Reverse;
 
-use crate::state::archive::Archive;
 use super::configs;
 use super::lifecycle;
-use crate::state::*;
 use super::selection::{self, Candidate};
 use super::{Active, Engine, DEPLOYMENT_TIMER};
-use crate::state::rng;
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::rng;
+use crate::state::*;
 
 /// Everything needed to create a deployment, from the API or from the engine itself.
 #[derive(Debug, Clone, Default)]
@@ -583,7 +583,10 @@ impl Engine {
     }
 
     /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.
-    pub(crate) fn behaviour(&self, host_id: &str) -> std::borrow::Cow<'_, crate::state::fleet::Behaviour> {
+    pub(crate) fn behaviour(
+        &self,
+        host_id: &str,
+    ) -> std::borrow::Cow<'_, crate::state::fleet::Behaviour> {
         let defaults = &self.fleet.defaults;
         if let Some(host) = self.fleet_hosts.get(host_id) {
             return std::borrow::Cow::Borrowed(&host.behaviour);
@@ -897,8 +900,13 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        let rollback =
-            self.rollback_after(id, &status, run.as_ref().and_then(|r| r.stop.as_ref()), at, ar);
+        let rollback = self.rollback_after(
+            id,
+            &status,
+            run.as_ref().and_then(|r| r.stop.as_ref()),
+            at,
+            ar,
+        );
         let Some(active) = self.active.remove(id) else {
             return;
         };

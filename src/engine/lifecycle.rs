@@ -1,8 +1,8 @@
 //! Lifecycle events: their order per deployment kind (reference §7), who runs
 //! them, and the diagnostics a simulated run reports.
 
-use crate::state::FaultKind;
 use crate::model::*;
+use crate::state::FaultKind;
 
 /// EC2/on-premises in-place without a load balancer (7 events).
 pub const SERVER_IN_PLACE: [&str; 7] = [

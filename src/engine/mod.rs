@@ -18,12 +18,10 @@ pub mod validate;
 mod view;
 pub mod world;
 
-pub use ops::{RollbackPlan, RolledBack};
 pub use view::Wait;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
-
 
 use crate::model::ids::{Arns, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::model::time::Millis;
@@ -221,8 +219,8 @@ impl Engine {
         self.sync_blue_green_hosts();
         for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {
-                let state =
-                    crate::state::fleet::parse_alarm_state(spec.state.as_deref()).unwrap_or(AlarmState::Ok);
+                let state = crate::state::fleet::parse_alarm_state(spec.state.as_deref())
+                    .unwrap_or(AlarmState::Ok);
                 self.put_alarm(AlarmRecord {
                     name: spec.name,
                     state,

@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::state::*;
 use super::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::*;
 
 impl Engine {
     pub(crate) fn log(

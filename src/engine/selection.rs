@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::state::HostRecord;
-use crate::state::fleet::Host;
 use crate::model::*;
+use crate::state::fleet::Host;
+use crate::state::HostRecord;
 
 /// One filter as `(key, value, type)`, whatever shape it arrived in.
 pub type Filter<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);

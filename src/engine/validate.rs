@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::state::error::{err, ApiResult};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::error::{err, ApiResult};
 
 const NAME_CHARS: &str = "[A-Za-z0-9+=,.@_-]";
 

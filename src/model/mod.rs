@@ -7,8 +7,9 @@
 
 pub mod enums;
 pub mod exceptions;
-pub mod ids;
 pub mod explain;
+pub mod ids;
+pub mod labels;
 pub mod operations;
 pub mod rules;
 pub mod shapes;

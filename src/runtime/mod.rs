@@ -14,7 +14,10 @@
 
 mod cache;
 pub mod clock;
+mod screen;
 mod ticker;
+
+pub use screen::{ScreenCache, EVENT_LIMIT, LIST_LIMIT};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

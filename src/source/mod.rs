@@ -7,7 +7,6 @@
 //! the project's own types (the wire model, the state records' enums), never
 //! the engine's.
 
-pub mod data;
 pub mod local;
 
 use std::future::Future;
@@ -18,22 +17,7 @@ use tokio::sync::watch;
 
 use crate::model::*;
 
-pub use data::*;
-
-/// What the dashboard asks for: its current selection.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Request {
-    pub app: Option<String>,
-    pub group_id: Option<String>,
-    pub deployment: Option<String>,
-    /// Only event log entries after this sequence number.
-    pub events_after: u64,
-}
-
-/// Most deployments listed per group (newest first).
-pub const LIST_LIMIT: usize = 20_000;
-/// Most event log lines kept.
-pub const EVENT_LIMIT: usize = 500;
+pub use crate::state::view::*;
 
 /// A new deployment, as the form describes it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,15 +36,17 @@ impl NewDeployment {
     /// it: blank fields fall back to the group's settings, and "roll back"
     /// means on failure and on a stop request.
     pub fn input(&self) -> CreateDeploymentInput {
-        let auto_rollback = self.rollback_on_failure.map(|on| AutoRollbackConfiguration {
-            enabled: Some(on),
-            events: on.then(|| {
-                vec![
-                    AutoRollbackEvent::DeploymentFailure,
-                    AutoRollbackEvent::DeploymentStopOnRequest,
-                ]
-            }),
-        });
+        let auto_rollback = self
+            .rollback_on_failure
+            .map(|on| AutoRollbackConfiguration {
+                enabled: Some(on),
+                events: on.then(|| {
+                    vec![
+                        AutoRollbackEvent::DeploymentFailure,
+                        AutoRollbackEvent::DeploymentStopOnRequest,
+                    ]
+                }),
+            });
         let text = |s: &Option<String>| {
             s.as_deref()
                 .map(str::trim)
@@ -207,64 +193,6 @@ pub trait Source: Send + Sync {
     }
 }
 
-/// The short form of a revision: `bucket/key`, `repo@commit` or `inline`.
-pub fn revision_label(rev: Option<&RevisionLocation>) -> String {
-    let Some(rev) = rev else {
-        return "-".into();
-    };
-    if let Some(s3) = &rev.s3_location {
-        let key = s3.key.as_deref().unwrap_or("?");
-        return match &s3.bucket {
-            Some(b) => format!("{b}/{key}"),
-            None => key.to_string(),
-        };
-    }
-    if let Some(gh) = &rev.git_hub_location {
-        let commit = gh.commit_id.as_deref().unwrap_or("?");
-        let short = commit.get(..7).unwrap_or(commit);
-        return format!("{}@{short}", gh.repository.as_deref().unwrap_or("?"));
-    }
-    "inline appspec".into()
-}
-
-/// Parses what a person types as a revision: `s3://bucket/key`, `bucket/key`,
-/// `owner/repo@commit`.
-pub fn parse_revision(text: &str) -> Option<RevisionLocation> {
-    let text = text.trim();
-    if let Some((repo, commit)) = text.split_once('@') {
-        return (!repo.is_empty() && !commit.is_empty()).then(|| RevisionLocation {
-            revision_type: Some(RevisionLocationType::GitHub),
-            git_hub_location: Some(GitHubLocation {
-                repository: Some(repo.into()),
-                commit_id: Some(commit.into()),
-            }),
-            ..Default::default()
-        });
-    }
-    let path = text.strip_prefix("s3://").unwrap_or(text);
-    let (bucket, key) = path.split_once('/')?;
-    if bucket.is_empty() || key.is_empty() {
-        return None;
-    }
-    let bundle = match key.rsplit('.').next() {
-        Some("tar") => BundleType::Tar,
-        Some("tgz") | Some("gz") => BundleType::Tgz,
-        Some("yaml") | Some("yml") => BundleType::Yaml,
-        Some("json") => BundleType::Json,
-        _ => BundleType::Zip,
-    };
-    Some(RevisionLocation {
-        revision_type: Some(RevisionLocationType::S3),
-        s3_location: Some(S3Location {
-            bucket: Some(bucket.into()),
-            key: Some(key.into()),
-            bundle_type: Some(bundle),
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-}
-
 /// `1x`, `0.5x`, `1000x`.
 pub fn format_speed(speed: f64) -> String {
     format!("{speed}x")
@@ -273,16 +201,6 @@ pub fn format_speed(speed: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn revisions_round_trip_through_labels() {
-        let r = parse_revision("s3://my-artifacts/app-v2.zip").expect("s3");
-        assert_eq!(revision_label(Some(&r)), "my-artifacts/app-v2.zip");
-        let g = parse_revision("acme/shop@0123456789abcdef").expect("github");
-        assert_eq!(revision_label(Some(&g)), "acme/shop@0123456");
-        assert!(parse_revision("nothing").is_none());
-        assert!(parse_revision("/key").is_none());
-    }
 
     #[test]
     fn the_form_input_leaves_blanks_to_the_group() {

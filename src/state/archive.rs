@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::error::ApiResult;
 use super::change::Change;
+use super::error::ApiResult;
 use super::records::*;
 use crate::model::time::Millis;
 use crate::model::DeploymentStatus;

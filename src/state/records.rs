@@ -477,3 +477,24 @@ impl TargetRecord {
         }
     }
 }
+
+/// What rolling a deployment back will do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RollbackPlan {
+    /// Still running: StopDeployment with `autoRollbackEnabled`.
+    Stop,
+    /// Finished: a new deployment of `revision`, the revision of `source`.
+    Redeploy {
+        source: String,
+        revision: Box<RevisionLocation>,
+    },
+}
+
+/// What rolling back did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RolledBack {
+    /// The stop's status message.
+    Stopping(String),
+    /// The new deployment's ID and the deployment whose revision it redeploys.
+    Redeployed { id: String, source: String },
+}

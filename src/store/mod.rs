@@ -34,10 +34,10 @@ use rusqlite::{params, params_from_iter, Connection, OpenFlags, Params};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::model::Exception;
 use crate::state::archive::{Archive, DeploymentQuery, ListedDeployment};
 use crate::state::error::{ApiError, ApiResult};
 use crate::state::*;
-use crate::model::Exception;
 
 pub use error::StoreError;
 pub use lock::LockOwner;

@@ -7,9 +7,9 @@ use rusqlite::Connection;
 use super::lock::lock_path;
 use super::schema::{APPLICATION_ID, MIGRATIONS};
 use super::*;
+use crate::model::*;
 use crate::state::archive::MemArchive;
 use crate::state::fleet::{Behaviour, Fleet};
-use crate::model::*;
 
 // ---------------------------------------------------------------- fixtures
 

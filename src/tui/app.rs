@@ -37,7 +37,7 @@ pub struct Options {
 /// Everything that wakes the loop.
 pub enum Wake {
     Msg(Msg),
-    Loaded(Loaded),
+    Loaded(Box<Loaded>),
     /// SIGTERM (or SIGINT from outside): quit and restore the terminal.
     Signal,
 }
@@ -133,7 +133,9 @@ pub struct App {
 
 impl App {
     pub fn new(source: Arc<dyn Source>, handle: tokio::runtime::Handle, tx: Sender<Wake>) -> App {
-        let loader = Loader::spawn(&handle, source.clone(), tx.clone(), Wake::Loaded);
+        let loader = Loader::spawn(&handle, source.clone(), tx.clone(), |l| {
+            Wake::Loaded(Box::new(l))
+        });
         App {
             source,
             handle,
@@ -213,7 +215,7 @@ impl App {
             Wake::Signal => Step::Quit,
             Wake::Loaded(loaded) => {
                 // A read for a selection the user has already left is dropped.
-                if !same_selection(&loaded.request, &model.request()) {
+                if !loaded.request.same_selection(&model.request()) {
                     return Step::Nothing;
                 }
                 self.loading = None;
@@ -273,11 +275,6 @@ enum Step {
     Quit,
     Reload,
     Nothing,
-}
-
-/// Two requests select the same screen (the event log cursor aside).
-fn same_selection(a: &crate::source::Request, b: &crate::source::Request) -> bool {
-    a.app == b.app && a.group_id == b.group_id && a.deployment == b.deployment
 }
 
 /// The one place `--read-only` is enforced: actions that change deployments

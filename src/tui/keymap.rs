@@ -96,15 +96,7 @@ macro_rules! bind {
 }
 
 pub const KEYMAP: &[Binding] = &[
-    bind!(
-        &[c('?')],
-        "?",
-        Help,
-        "help",
-        Always,
-        None,
-        "Show this help"
-    ),
+    bind!(&[c('?')], "?", Help, "help", Always, None, "Show this help"),
     bind!(
         &[c('q'), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
         "q, ctrl-c",

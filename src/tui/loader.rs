@@ -72,7 +72,10 @@ async fn run<W>(
         let Some(request) = requests.borrow_and_update().clone() else {
             continue;
         };
-        let result = source.load(request.clone()).await.map_err(|e| format!("{e:#}"));
+        let result = source
+            .load(request.clone())
+            .await
+            .map_err(|e| format!("{e:#}"));
         retry = match &result {
             Ok(_) => None,
             Err(_) => Some(retry.map_or(RETRY_FIRST, |r| (r * 2).min(RETRY_MAX))),

@@ -16,6 +16,7 @@ mod timeline;
 mod traffic;
 pub mod update;
 pub mod view;
+mod widgets;
 
 pub use model::{ApiStatus, Cmd, Model, Msg};
 pub use update::update;

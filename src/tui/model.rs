@@ -302,6 +302,14 @@ impl Model {
         self.data.deployments.get(i)
     }
 
+    /// The lifecycle event under the cursor on the timeline.
+    pub fn selected_event(&self) -> Option<&LifecycleEvent> {
+        let d = self.data.detail.as_ref()?;
+        let t = d.targets.get(self.target.selected)?;
+        t.events
+            .get(self.event.min(t.events.len().saturating_sub(1)))
+    }
+
     /// The deployment the keys act on: the timeline's, else the list's.
     pub fn focused_deployment(&self) -> Option<(String, DeploymentStatus)> {
         if self.screen == Screen::Timeline {
@@ -324,7 +332,12 @@ impl Model {
     pub fn needs_tick(&self) -> bool {
         let running = |s: &DeploymentStatus| !s.is_final();
         !self.data.paused
-            && (self.data.deployments.active.iter().any(|d| running(&d.status))
+            && (self
+                .data
+                .deployments
+                .active
+                .iter()
+                .any(|d| running(&d.status))
                 || self
                     .data
                     .detail

@@ -171,7 +171,7 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
 fn failed_event(m: &Model) -> Option<(String, LifecycleEvent)> {
     let d = m.data.detail.as_ref()?;
     let failed = |e: &&LifecycleEvent| e.status == Some(LifecycleEventStatus::Failed);
-    if let Some(e) = super::timeline::selected_event(m).filter(failed) {
+    if let Some(e) = m.selected_event().filter(failed) {
         let host = d.targets.get(m.target.selected).map(|t| t.host.clone());
         return Some((host.unwrap_or_default(), e.clone()));
     }

@@ -9,17 +9,11 @@ use ratatui::Frame;
 
 use super::model::*;
 use super::theme::{self, glyph, labelled, Theme};
-use super::view::{elapsed, progress, window};
+use super::widgets::{elapsed, progress, window};
+use crate::model::labels::revision_label;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::source::{revision_label, Detail, TargetView};
-
-/// The lifecycle event under the cursor.
-pub fn selected_event(m: &Model) -> Option<&LifecycleEvent> {
-    let d = m.data.detail.as_ref()?;
-    let t = d.targets.get(m.target.selected)?;
-    t.events.get(m.event.min(t.events.len().saturating_sub(1)))
-}
+use crate::source::{Detail, TargetView};
 
 pub fn draw(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let Some(d) = m.data.detail.as_ref() else {

@@ -6,10 +6,10 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 
 use super::theme::{self, glyph, Theme};
-use crate::state::{BlueGreenPhase, HookExecution};
 use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
 use crate::source::{BlueGreenView, Detail, TrafficView, WaitView};
+use crate::state::{BlueGreenPhase, HookExecution};
 
 /// Width of the weight bar in cells.
 const BAR: usize = 30;

@@ -5,8 +5,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
 use super::keymap::{self, Command};
 use super::model::*;
+use crate::model::labels::{parse_revision, revision_label};
 use crate::model::{DeploymentStatus, DeploymentWaitType};
-use crate::source::{parse_revision, revision_label, Action, Data, DeploymentRow, NewDeployment};
+use crate::source::{Action, Data, DeploymentRow, NewDeployment};
 use crate::state::AlarmState;
 
 /// Speeds `+` and `-` step through.
@@ -52,7 +53,8 @@ fn absorb(m: &mut Model, mut d: Data) {
         m.last_event = m.last_event.max(last.seq);
     }
     m.load_error = None;
-    m.events.extend(new_events.into_iter().filter(|e| e.seq > seen));
+    m.events
+        .extend(new_events.into_iter().filter(|e| e.seq > seen));
     if m.events.len() > LOG_KEEP {
         let extra = m.events.len() - LOG_KEEP;
         m.events.drain(..extra);

@@ -10,9 +10,9 @@ use ratatui::Frame;
 use super::keymap::{Hint, KEYMAP};
 use super::model::*;
 use super::theme::{self, labelled, Theme};
+use super::widgets::{elapsed, progress, window};
 use super::{popup, timeline};
 use crate::model::time::Millis;
-use crate::model::DeploymentOverview;
 use crate::source::DeploymentRow;
 
 pub fn view(m: &Model, f: &mut Frame) {
@@ -236,55 +236,6 @@ fn deployment_row(r: &DeploymentRow, t: Theme, now: Millis, wide: bool) -> Row<'
     Row::new(cells)
 }
 
-/// Elapsed time: start to end, or start to now while running.
-pub fn elapsed(start: Option<Millis>, end: Option<Millis>, now: Millis) -> String {
-    match (start, end) {
-        (Some(s), Some(e)) => theme::duration(e - s),
-        (Some(s), None) => theme::duration(now - s),
-        _ => "-".into(),
-    }
-}
-
-/// A segmented bar of the overview counts: █ succeeded, ▓ failed, ▒ running,
-/// ░ skipped, · pending (shapes differ, so it reads without colour too).
-pub fn progress(o: &DeploymentOverview, width: usize, t: Theme) -> Line<'static> {
-    let parts = [
-        (o.succeeded, '█', Color::Green),
-        (o.failed, '▓', Color::Red),
-        (o.in_progress, '▒', Color::Cyan),
-        (o.ready, '▒', Color::Magenta),
-        (o.skipped, '░', Color::Reset),
-        (o.pending, '·', Color::Reset),
-    ];
-    let total: i64 = parts.iter().map(|p| p.0.unwrap_or(0)).sum();
-    if total == 0 {
-        return Line::from("·".repeat(width));
-    }
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    for (i, (n, ch, color)) in parts.iter().enumerate() {
-        let n = n.unwrap_or(0);
-        let mut cells = (n as usize * width)
-            .div_ceil(total as usize)
-            .min(width - used);
-        if i == parts.len() - 1 {
-            cells = width - used;
-        }
-        if cells > 0 {
-            spans.push(Span::styled(ch.to_string().repeat(cells), t.fg(*color)));
-            used += cells;
-        }
-    }
-    Line::from(spans)
-}
-
-/// The rows of a list that fit in `area` (a top border and a header row).
-pub fn window(c: Cursor, len: usize, area: Rect) -> std::ops::Range<usize> {
-    let page = area.height.saturating_sub(2) as usize;
-    let offset = visible_offset(c, page).min(len);
-    offset..(offset + page).min(len)
-}
-
 fn empty(f: &mut Frame, area: Rect, text: &str) {
     if area.height < 4 {
         return;
@@ -342,7 +293,7 @@ fn explanation(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
 /// The selected lifecycle event's or status's explanation.
 pub fn explain_text(m: &Model) -> String {
     if m.screen == Screen::Timeline {
-        if let Some(ev) = timeline::selected_event(m) {
+        if let Some(ev) = m.selected_event() {
             let name = ev.lifecycle_event_name.clone().unwrap_or_default();
             return format!("{name}: {}", crate::model::explain::explain(&name));
         }

@@ -2,11 +2,11 @@
 //! sleeps, no I/O; time moves only when a test says so.
 #![allow(dead_code)]
 
-use codedeck::state::fleet::Fleet;
 use codedeck::engine::{Engine, EngineOptions};
-use codedeck::state::{ApiResult, Archive, Change, MemArchive};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::state::fleet::Fleet;
+use codedeck::state::{ApiResult, Archive, Change, MemArchive};
 
 pub const T0: Millis = 1_700_000_000_000;
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeploy-role";

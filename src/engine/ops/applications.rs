@@ -2,12 +2,12 @@
 //! DeleteApplication, ListApplications.
 
 use super::{batch_limit, page_names};
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 /// Applications per account (reference §5).
 const APPLICATION_LIMIT: usize = 1000;

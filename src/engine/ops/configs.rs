@@ -2,13 +2,13 @@
 //! ListDeploymentConfigs.
 
 use super::page_names;
-use crate::state::archive::Archive;
 use crate::engine::configs::{self, is_predefined};
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 /// Custom deployment configurations per account (reference §5).
 const CUSTOM_CONFIG_LIMIT: usize = 200;

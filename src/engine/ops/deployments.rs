@@ -3,14 +3,14 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::state::archive::{Archive, DeploymentQuery};
 use crate::engine::deploy::{revision_key, rollback_enabled_for, NewDeployment};
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::{Archive, DeploymentQuery};
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 /// The wire form of a deployment: AppSpec content is never returned (only its sha256).
 fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {

@@ -2,13 +2,13 @@
 //! UpdateDeploymentGroup, DeleteDeploymentGroup, ListDeploymentGroups.
 
 use super::{batch_limit, page_names};
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::validate::{self, GroupMembers};
 use crate::engine::{configs, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 /// Deployment groups per application (reference §5).
 const GROUP_LIMIT: usize = 1000;

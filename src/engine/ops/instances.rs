@@ -2,13 +2,13 @@
 //! AddTagsTo..., RemoveTagsFrom....
 
 use super::{batch_limit, page_names};
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::selection::{any_matches, onprem_filters};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 /// Tags per on-premises instance and instances per tagging call (UNCONFIRMED numbers).
 const TAGS_PER_INSTANCE: usize = 10;

@@ -1,10 +1,10 @@
 //! GitHub connections (none is ever connected) and DeleteResourcesByExternalId.
 
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
 
 impl Engine {
     pub fn list_git_hub_account_token_names(

@@ -14,10 +14,8 @@ mod tags;
 mod targets;
 mod world;
 
-pub use rollback::{RollbackPlan, RolledBack};
-
-use crate::state::error::{err, ApiResult};
 use crate::model::Exception;
+use crate::state::error::{err, ApiResult};
 
 /// Items per page for every paginated list (the real size is UNCONFIRMED; 100 is
 /// what the reference suggests).

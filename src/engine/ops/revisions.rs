@@ -2,13 +2,13 @@
 //! BatchGetApplicationRevisions, ListApplicationRevisions.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::state::archive::Archive;
 use crate::engine::deploy::revision_key;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 impl Engine {
     fn app_and_platform(&self, name: Option<&str>) -> ApiResult<(String, String, ComputePlatform)> {

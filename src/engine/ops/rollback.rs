@@ -8,27 +8,7 @@ use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::archive::Archive;
 use crate::state::error::{err, ApiResult};
-
-/// What rolling a deployment back will do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RollbackPlan {
-    /// Still running: StopDeployment with `autoRollbackEnabled`.
-    Stop,
-    /// Finished: a new deployment of `revision`, the revision of `source`.
-    Redeploy {
-        source: String,
-        revision: RevisionLocation,
-    },
-}
-
-/// What rolling back did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RolledBack {
-    /// The stop's status message.
-    Stopping(String),
-    /// The new deployment's ID and the deployment whose revision it redeploys.
-    Redeployed { id: String, source: String },
-}
+use crate::state::{RollbackPlan, RolledBack};
 
 impl Engine {
     /// What [`Engine::roll_back`] would do for deployment `id`.
@@ -56,7 +36,10 @@ impl Engine {
                 format!("The last successful deployment {source} has no revision."),
             );
         };
-        Ok(RollbackPlan::Redeploy { source, revision })
+        Ok(RollbackPlan::Redeploy {
+            source,
+            revision: Box::new(revision),
+        })
     }
 
     /// Rolls deployment `id` back as [`Engine::rollback_plan`] says.
@@ -71,9 +54,10 @@ impl Engine {
                         auto_rollback_enabled: Some(true),
                     },
                 )?;
-                Ok(RolledBack::Stopping(out.status_message.unwrap_or_else(
-                    || "stopping with rollback".to_string(),
-                )))
+                Ok(RolledBack::Stopping(
+                    out.status_message
+                        .unwrap_or_else(|| "stopping with rollback".to_string()),
+                ))
             }
             RollbackPlan::Redeploy { source, revision } => {
                 let rec = self.deployment_record(ar, Some(id))?;
@@ -83,7 +67,7 @@ impl Engine {
                     CreateDeploymentInput {
                         application_name: rec.info.application_name.clone(),
                         deployment_group_name: rec.info.deployment_group_name.clone(),
-                        revision: Some(revision),
+                        revision: Some(*revision),
                         description: Some(format!("Roll back to the revision of {source}")),
                         ..Default::default()
                     },

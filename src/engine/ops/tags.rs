@@ -1,11 +1,11 @@
 //! TagResource, UntagResource, ListTagsForResource: applications and deployment
 //! groups are taggable; other CodeDeploy ARNs are not.
 
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
 
 /// What a resource ARN names.
 enum Taggable {

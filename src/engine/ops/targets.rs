@@ -2,12 +2,12 @@
 //! deprecated ListDeploymentInstances, GetDeploymentInstance, BatchGetDeploymentInstances.
 
 use super::{batch_limit, page_offset};
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 fn status_of(t: &TargetRecord) -> Option<TargetStatus> {
     let tt = &t.target;

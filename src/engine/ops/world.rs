@@ -1,12 +1,12 @@
 //! Commands on the simulated world that are not CodeDeploy operations: alarms as
 //! switches and faults injected into hosts (the dashboard's teaching keys).
 
-use crate::state::archive::Archive;
-use crate::state::error::{err, ApiResult};
-use crate::state::*;
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::error::{err, ApiResult};
+use crate::state::*;
 
 impl Engine {
     /// Sets an alarm's state (creating the alarm if needed); deployments that

@@ -16,14 +16,14 @@ pub use hooks::HOOK_TIMEOUT_MILLIS;
 pub use traffic::traffic_schedule;
 
 use super::appspec::{self, EcsSpec, LambdaSpec};
-use crate::state::archive::Archive;
 use super::deploy::rollback_enabled_for;
-use crate::state::*;
-use crate::state::fleet::{HookOutcome, DEFAULT_HOOK_SECS};
 use super::Engine;
-use crate::state::rng;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::archive::Archive;
+use crate::state::fleet::{HookOutcome, DEFAULT_HOOK_SECS};
+use crate::state::rng;
+use crate::state::*;
 
 /// Lambda target events (§7.3).
 pub const LAMBDA_EVENTS: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];

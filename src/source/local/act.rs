@@ -1,16 +1,17 @@
 //! The dashboard's actions on the embedded runtime: each one write, labelled
 //! as what it is, calling the engine method the API calls for the same thing.
 
-use crate::engine::RolledBack;
 use crate::model::*;
 use crate::runtime::Runtime;
 use crate::source::{format_speed, Action, Outcome};
+use crate::state::RolledBack;
 use crate::state::{AlarmState, ApiResult, FaultKind};
 
 /// Performs `action`; the line for the flash area.
 pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
     let label = action.kind().label();
-    let done = |r: ApiResult<String>| r.map_err(|e| format!("{}: {}", e.exception.name(), e.message));
+    let done =
+        |r: ApiResult<String>| r.map_err(|e| format!("{}: {}", e.exception.name(), e.message));
     match action {
         Action::Pause(p) => {
             rt.pause(*p);
@@ -26,7 +27,10 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
         }
         Action::Create(nd) => done(rt.write(label, |e, now, ar| {
             let out = e.create_deployment(now, ar, nd.input())?;
-            Ok(format!("created {}", out.deployment_id.as_deref().unwrap_or("?")))
+            Ok(format!(
+                "created {}",
+                out.deployment_id.as_deref().unwrap_or("?")
+            ))
         })),
         Action::Stop { id, rollback } => done(rt.write(label, |e, now, ar| {
             let input = StopDeploymentInput {
@@ -63,9 +67,16 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             Ok(format!("{host} will fail its next lifecycle event"))
         })),
         Action::SetAlarm { name, on } => done(rt.write(label, |e, now, ar| {
-            let state = if *on { AlarmState::Alarm } else { AlarmState::Ok };
+            let state = if *on {
+                AlarmState::Alarm
+            } else {
+                AlarmState::Ok
+            };
             e.set_alarm(now, ar, name, state)?;
-            Ok(format!("alarm {name} is now {}", if *on { "ALARM" } else { "OK" }))
+            Ok(format!(
+                "alarm {name} is now {}",
+                if *on { "ALARM" } else { "OK" }
+            ))
         })),
     }
 }

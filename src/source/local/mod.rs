@@ -1,21 +1,21 @@
-//! The embedded runtime as a source: reads through `Runtime::read`, acts
+//! The embedded runtime as a source: reads through the runtime's read view
+//! (`Runtime::screen`), acts
 //! through `Runtime::write` with the same engine methods the API calls (so
 //! the same rules apply), and pushes a change counter (no polling).
 
 mod act;
-mod read;
 
 use std::sync::Mutex;
 
 use tokio::sync::watch;
 
 use super::*;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, ScreenCache};
 
 pub struct LocalSource {
     runtime: Runtime,
     mode: String,
-    finished: Mutex<read::Finished>,
+    cache: Mutex<ScreenCache>,
 }
 
 impl LocalSource {
@@ -30,7 +30,7 @@ impl LocalSource {
         LocalSource {
             runtime,
             mode: mode.into(),
-            finished: Mutex::new(read::Finished::default()),
+            cache: Mutex::new(ScreenCache::default()),
         }
     }
 
@@ -40,15 +40,10 @@ impl LocalSource {
 
     /// Reads what `req` selects now (what `load` resolves to).
     pub fn read(&self, req: &Request) -> anyhow::Result<Data> {
-        let clock = self.runtime.clock_state();
-        let mut finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
-        let mut data = self
-            .runtime
-            .read(|engine, now, ar| read::load(engine, ar, now, req, &mut finished))
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-        data.speed = clock.speed;
-        data.paused = clock.paused;
-        Ok(data)
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.runtime
+            .screen(req, &mut cache)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))
     }
 }
 

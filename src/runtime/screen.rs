@@ -1,22 +1,42 @@
-//! Reading one screen's [`Data`] out of the engine and its archive, through
-//! [`Finished`]: the one cache of finished deployments on this path. A
-//! refresh reads the group's unfinished deployments from the engine and only
-//! what finished or appeared since the last refresh from the archive, so it
-//! costs what changed, not the group's history.
+//! The runtime's read view for the dashboard: one screen's [`Data`] out of
+//! the engine and its archive, through [`ScreenCache`], the one cache of
+//! finished deployments on this path. A refresh reads the group's unfinished
+//! deployments from the engine and, from the archive, only what finished or
+//! appeared since the last refresh: it costs what changed, not the group's
+//! history.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use super::Runtime;
 use crate::engine::Engine;
+use crate::model::labels::revision_label;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::source::*;
-use crate::state::{Archive, DeploymentQuery, DeploymentRecord, TargetRecord};
+use crate::state::view::*;
+use crate::state::{ApiResult, Archive, DeploymentQuery, DeploymentRecord, TargetRecord};
+
+/// Most deployments listed per group (newest first).
+pub const LIST_LIMIT: usize = 20_000;
+/// Most event log lines read at once.
+pub const EVENT_LIMIT: usize = 500;
+
+impl Runtime {
+    /// Reads what `req` selects now, bringing `cache` up to date.
+    pub fn screen(&self, req: &Request, cache: &mut ScreenCache) -> ApiResult<Data> {
+        let clock = self.clock_state();
+        let mut data = self.read(|engine, now, ar| load(engine, ar, now, req, cache))?;
+        data.speed = clock.speed;
+        data.paused = clock.paused;
+        Ok(data)
+    }
+}
 
 /// Finished deployments never change: the open group's finished rows and
-/// the open deployment's detail once it has finished are read once.
+/// the open deployment's detail once it has finished are read once. One per
+/// reader (a dashboard), kept between its reads.
 #[derive(Debug, Default)]
-pub(super) struct Finished {
+pub struct ScreenCache {
     list: Option<GroupList>,
     detail: Option<Detail>,
 }
@@ -33,15 +53,15 @@ struct GroupList {
     active: BTreeSet<String>,
 }
 
-type ReadResult<T> = Result<T, crate::state::ApiError>;
+type ReadResult<T> = ApiResult<T>;
 
 /// Reads what `req` selects at virtual time `now`.
-pub(super) fn load(
+fn load(
     engine: &Engine,
     ar: &dyn Archive,
     now: Millis,
     req: &Request,
-    finished: &mut Finished,
+    finished: &mut ScreenCache,
 ) -> ReadResult<Data> {
     let apps = engine
         .applications()
@@ -112,7 +132,7 @@ fn list(
     engine: &Engine,
     ar: &dyn Archive,
     group_id: &str,
-    finished: &mut Finished,
+    finished: &mut ScreenCache,
 ) -> ReadResult<DeploymentList> {
     if engine.group(group_id).is_none() {
         finished.list = None;
@@ -250,7 +270,10 @@ fn detail(
         *cached = None;
         return Ok(Some(build_detail(engine, ar, rec, targets)));
     }
-    if let Some(d) = cached.as_ref().filter(|d| d.info.deployment_id.as_deref() == Some(id)) {
+    if let Some(d) = cached
+        .as_ref()
+        .filter(|d| d.info.deployment_id.as_deref() == Some(id))
+    {
         return Ok(Some(d.clone()));
     }
     let Some(rec) = ar.deployment(id)? else {
@@ -274,11 +297,13 @@ fn build_detail(
         until: w.until,
     });
     let traffic = traffic(engine, rec, targets, wait.clone());
-    let blue_green = run.and_then(|r| r.blue_green.as_ref()).map(|bg| BlueGreenView {
-        phase: bg.phase,
-        wait: wait.clone(),
-        rollback: bg.rollback_of.is_some(),
-    });
+    let blue_green = run
+        .and_then(|r| r.blue_green.as_ref())
+        .map(|bg| BlueGreenView {
+            phase: bg.phase,
+            wait: wait.clone(),
+            rollback: bg.rollback_of.is_some(),
+        });
     let hooks = if traffic.is_some() {
         engine.hook_executions(ar, rec.id())
     } else {

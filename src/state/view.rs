@@ -1,12 +1,31 @@
-//! What a source hands the dashboard: one screen's [`Data`], read at one
-//! instant. Plain data in the project's own types (the wire model and the
-//! state records' enums), whichever source produced it.
+//! What one screen of the dashboard reads at one instant ([`Data`]) for a
+//! selection ([`Request`]): plain data in the project's own types, whichever
+//! source produced it (the runtime's read view, or AWS through the SDK).
 
 use std::sync::Arc;
 
+use super::records::{AlarmState, BlueGreenPhase, EventKind, HookExecution};
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::{AlarmState, BlueGreenPhase, EventKind, HookExecution};
+
+/// What the dashboard asks for: its current selection.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    pub app: Option<String>,
+    pub group_id: Option<String>,
+    pub deployment: Option<String>,
+    /// Only event log entries after this sequence number.
+    pub events_after: u64,
+}
+
+impl Request {
+    /// Two requests select the same screen (the event log cursor aside).
+    pub fn same_selection(&self, other: &Request) -> bool {
+        self.app == other.app
+            && self.group_id == other.group_id
+            && self.deployment == other.deployment
+    }
+}
 
 /// Everything one screen needs, read at one instant.
 #[derive(Debug, Clone, Default, PartialEq)]
