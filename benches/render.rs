@@ -5,6 +5,11 @@
 //!   the selected group. Target at 10,000: under 2 ms.
 //! * `render/scroll/{100,1000,10000}`: a `j` key through `update()` and the
 //!   frame after it (the selection moves, so the rows redraw).
+//! * `refresh/10000_finished_10_active`: one refresh of the deployment list as
+//!   the dashboard does it (the runtime's read view of the selected group with
+//!   10,000 finished and 10 unfinished deployments, then `update()` taking the
+//!   data in), cache warm. `refresh/first_read_10000` is the first read of
+//!   that group (the whole history, once). A refresh costs what changed.
 //! * Before the benchmarks, a counting global allocator measures, per size, the
 //!   model's heap (bytes held by the model with its N rows), and per frame the
 //!   bytes allocated, the number of allocations and the bytes still held after
@@ -19,8 +24,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use std::sync::Arc;
 
-use codedeck::model::DeploymentStatus;
-use codedeck::source::{DeploymentList, DeploymentRow};
+use codedeck::model::*;
+use codedeck::runtime::{Runtime, RuntimeOptions};
+use codedeck::source::local::LocalSource;
+use codedeck::source::{DeploymentList, DeploymentRow, Request};
 use codedeck::tui::harness::Harness;
 use codedeck::tui::{update, view, ApiStatus, Model, Msg};
 use criterion::{criterion_group, BenchmarkId, Criterion};
@@ -197,7 +204,117 @@ fn render_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, render_benches);
+/// A group with `finished` finished deployments and `active` unfinished ones
+/// (one running, the rest queued) on a fixed clock, and the request that
+/// selects it. Finished ones fail at once (their group matches no instance
+/// while they run): history is cheap to make, and a row is a row.
+fn history(finished: usize, active: usize) -> (Arc<LocalSource>, Request) {
+    let rt = Runtime::open(RuntimeOptions::fixed(codedeck::demo::T0)).expect("runtime");
+    let tags = |value: &str| {
+        Some(vec![EC2TagFilter {
+            key: Some("Name".into()),
+            value: Some(value.into()),
+            r#type: Some(EC2TagFilterType::KeyAndValue),
+        }])
+    };
+    let group_id = rt
+        .write("bench", |e, now, ar| {
+            e.create_application(
+                now,
+                ar,
+                CreateApplicationInput {
+                    application_name: Some("app".into()),
+                    ..Default::default()
+                },
+            )?;
+            let g = e.create_deployment_group(
+                now,
+                ar,
+                CreateDeploymentGroupInput {
+                    application_name: Some("app".into()),
+                    deployment_group_name: Some("g".into()),
+                    service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
+                    ec2_tag_filters: tags("nothing"),
+                    ..Default::default()
+                },
+            )?;
+            Ok(g.deployment_group_id.expect("group id"))
+        })
+        .expect("setup");
+    let deploy = |n: usize| {
+        for _ in 0..n {
+            rt.write("bench", |e, now, ar| {
+                e.create_deployment(
+                    now,
+                    ar,
+                    CreateDeploymentInput {
+                        application_name: Some("app".into()),
+                        deployment_group_name: Some("g".into()),
+                        revision: codedeck::model::labels::parse_revision("b/app.zip"),
+                        ..Default::default()
+                    },
+                )
+            })
+            .expect("create");
+        }
+    };
+    deploy(finished);
+    while rt.read(|e, _, _| Ok(e.has_active())).expect("read") {
+        rt.step();
+    }
+    rt.write("bench", |e, now, ar| {
+        e.update_deployment_group(
+            now,
+            ar,
+            UpdateDeploymentGroupInput {
+                application_name: Some("app".into()),
+                current_deployment_group_name: Some("g".into()),
+                ec2_tag_filters: tags("web"),
+                ..Default::default()
+            },
+        )
+    })
+    .expect("update");
+    deploy(active);
+    // Start the first one; the others wait Queued.
+    for _ in 0..3 {
+        rt.step();
+    }
+    let req = Request {
+        app: Some("app".into()),
+        group_id: Some(group_id),
+        ..Default::default()
+    };
+    (Arc::new(LocalSource::new(rt)), req)
+}
+
+fn refresh_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("refresh");
+    g.sample_size(20);
+    let (src, req) = history(10_000, 10);
+    let first = src.read(&req).expect("read");
+    assert_eq!(first.deployments.finished.len(), 10_000);
+    assert_eq!(first.deployments.active.len(), 10);
+    let mut m = Model::new("bench".into(), ApiStatus::Off, false, true);
+    update(&mut m, Msg::Resize(W, H));
+    update(&mut m, Msg::Data(Box::new(first)));
+    g.bench_function("10000_finished_10_active", |b| {
+        b.iter(|| {
+            let d = src.read(black_box(&req)).expect("read");
+            update(&mut m, Msg::Data(Box::new(d)));
+        })
+    });
+    g.bench_function("first_read_10000", |b| {
+        b.iter_batched(
+            || LocalSource::new(src.runtime().clone()),
+            |fresh| fresh.read(&req).expect("read"),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, render_benches, refresh_benches);
 
 fn main() {
     memory_report();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::body::Body;
-use axum::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use axum::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
@@ -185,6 +185,29 @@ pub fn too_large() -> Response {
             format!("request body exceeds the {MAX_BODY} byte limit"),
         ),
     )
+}
+
+/// `GET /health`: the API is up and answering.
+pub fn health() -> Response {
+    let mut res = Response::new(Body::from("ok\n"));
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    res
+}
+
+/// A reply whose body breaks off: the client sees the connection drop
+/// mid-response (an injected fault).
+pub fn dropped() -> Response {
+    let cut = futures_util::stream::iter([
+        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"__type\":")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected fault: connection dropped",
+        )),
+    ]);
+    let mut res = reply(StatusCode::OK, Body::from_stream(cut));
+    res.headers_mut().remove(CONTENT_LENGTH);
+    res
 }
 
 /// The last line of defence: a handler panicked.

@@ -1,7 +1,9 @@
-//! The HTTP side: one route (`POST /`), a listener, graceful shutdown.
+//! The HTTP side: one route (`POST /`), `GET /health`, a listener, graceful
+//! shutdown, and the faults a test may ask for.
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,6 +17,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::dispatch::dispatch;
+use super::faults::{Fault, Faults};
 use super::protocol::{self, MAX_BODY};
 use crate::model::Exception;
 use crate::runtime::Runtime;
@@ -27,18 +30,40 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// How long open connections get to finish after shutdown is requested.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// What every request sees.
+#[derive(Clone)]
+struct Api {
+    runtime: Runtime,
+    faults: Arc<Faults>,
+}
+
 /// The application: every request goes through [`handle`].
 pub fn router(runtime: Runtime) -> Router {
+    router_with(runtime, Arc::new(Faults::default()))
+}
+
+fn router_with(runtime: Runtime, faults: Arc<Faults>) -> Router {
     Router::new()
         .fallback(handle)
-        .with_state(runtime)
+        .with_state(Api { runtime, faults })
         .layer(CatchPanicLayer::custom(|_| protocol::panicked()))
 }
 
-async fn handle(State(runtime): State<Runtime>, req: Request) -> Response {
+async fn handle(State(api): State<Api>, req: Request) -> Response {
+    if req.uri().path() == "/health" && req.method() == Method::GET {
+        return protocol::health();
+    }
     if req.uri().path() != "/" {
         return protocol::not_found(req.uri().path());
     }
+    match api.faults.next() {
+        Fault::None => {}
+        Fault::Throttle => {
+            return protocol::error(&ApiError::new(Exception::Throttling, "Rate exceeded"));
+        }
+        Fault::Drop => return protocol::dropped(),
+    }
+    let runtime = api.runtime;
     if req.method() != Method::POST {
         return protocol::method_not_allowed(req.method().as_str());
     }
@@ -117,6 +142,16 @@ pub async fn serve(
     runtime: Runtime,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(listener, runtime, Faults::default(), shutdown).await
+}
+
+/// [`serve`], with `faults` injected into a share of the requests.
+pub async fn serve_with(
+    listener: TcpListener,
+    runtime: Runtime,
+    faults: Faults,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!("TCP_NODELAY: {e}");
@@ -127,7 +162,7 @@ pub async fn serve(
         shutdown.await;
         let _ = stopping_tx.send(true);
     };
-    let server = axum::serve(listener, router(runtime))
+    let server = axum::serve(listener, router_with(runtime, Arc::new(faults)))
         .with_graceful_shutdown(signal)
         .into_future();
     let grace = async move {

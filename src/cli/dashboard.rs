@@ -11,11 +11,13 @@ use anyhow::{bail, Context as _};
 use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location};
 use super::{DashboardArgs, DEFAULT_LISTEN};
 use crate::demo::{self, DEMO_SEED};
-use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
+use crate::runtime::{wall_now, Runtime, RuntimeOptions, StateLocation};
 use crate::source::local::LocalSource;
 use crate::tui::app::{self, Options};
 use crate::tui::harness::Harness;
 use crate::tui::ApiStatus;
+use crate::watch::follow::follow;
+use crate::watch::lines::Style;
 
 pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     let s = &args.serve;
@@ -88,7 +90,7 @@ fn plain(
 ) -> anyhow::Result<()> {
     let api = match api {
         ApiStatus::Serving(a) => format!("API on http://{a}"),
-        ApiStatus::Off => "API off".into(),
+        ApiStatus::Off | ApiStatus::Remote => "API off".into(),
         ApiStatus::Busy(a) => format!("API off: {a} busy"),
     };
     eprintln!(
@@ -96,7 +98,12 @@ fn plain(
     );
     let signal = shutdown_signal()?;
     let mut out = std::io::stdout();
-    tokio.block_on(crate::tui::plain::run(source, &mut out, signal))
+    let style = Style {
+        json: false,
+        color: false,
+        virtual_time: source.runtime().clock_state().speed != 1.0,
+    };
+    tokio.block_on(follow(source, &mut out, style, wall_now, signal))
 }
 
 fn demo_path() -> PathBuf {

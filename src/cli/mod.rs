@@ -3,7 +3,10 @@
 //! the runtime, bind the API, seed the demo, start a front end) lives here and
 //! nowhere below.
 
+mod aws;
 mod dashboard;
+mod serve;
+mod watch;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -11,8 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 
-use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
-use crate::source::format_speed;
+use crate::runtime::StateLocation;
 use crate::state::fleet::Fleet;
 
 /// The default API address.
@@ -39,7 +41,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the CodeDeploy API (JSON 1.1) on a local port.
-    Serve(ServeArgs),
+    Serve(serve::ServeCommand),
+    /// The dashboard on AWS CodeDeploy (or any CodeDeploy endpoint).
+    Aws(aws::AwsArgs),
+    /// Follow one deployment, a line per change, and exit with its result (CI).
+    #[command(after_help = watch::EXIT_CODES)]
+    Watch(watch::WatchArgs),
     /// Print the dashboard's keys as a Markdown table (for the README).
     #[command(hide = true)]
     Keys,
@@ -110,7 +117,9 @@ pub struct ServeArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => dashboard::run(cli.dashboard),
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Aws(args)) => aws::run(args),
+        Some(Command::Watch(args)) => watch::run(args),
         Some(Command::Keys) => {
             print!("{}", crate::tui::keymap::markdown());
             Ok(())
@@ -191,53 +200,6 @@ pub fn listen_address(listen: &str, allow_remote: bool) -> anyhow::Result<Socket
     Ok(addr)
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        bail!("--speed {}: must be a positive number", args.speed);
-    }
-    let addr = listen_address(&args.listen, args.allow_remote)?;
-    let state = state_location(args.state.as_deref())?;
-    let fleet = args.fleet.as_deref().map(read_fleet).transpose()?;
-    let seed = args.seed.unwrap_or_else(random_seed);
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    tokio.block_on(async move {
-        let runtime = Runtime::open(RuntimeOptions {
-            state: state.clone(),
-            seed,
-            fleet,
-            speed: args.speed,
-            strict: args.strict,
-            clock: Default::default(),
-        })?;
-        let listener = match crate::api::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                runtime.shutdown()?;
-                return Err(e);
-            }
-        };
-        let shutdown = match shutdown_signal() {
-            Ok(s) => s,
-            Err(e) => {
-                runtime.shutdown()?;
-                return Err(e);
-            }
-        };
-        let local = listener.local_addr().unwrap_or(addr);
-        eprintln!(
-            "codedeck serving CodeDeploy on http://{local} (state: {state}, speed: {})",
-            format_speed(runtime.clock_state().speed)
-        );
-        let served = crate::api::serve(listener, runtime.clone(), shutdown).await;
-        let closed = runtime.shutdown();
-        served?;
-        closed
-    })
-}
-
 /// A seed for a new state file when none is given.
 pub fn random_seed() -> u64 {
     let v = uuid::Uuid::new_v4().as_u64_pair();
@@ -312,11 +274,39 @@ mod tests {
             Cli::try_parse_from(["codedeck", "serve", "--speed", "60", "--strict"]).expect("parse");
         match cli.command {
             Some(Command::Serve(a)) => {
-                assert_eq!(a.speed, 60.0);
-                assert!(a.strict);
-                assert_eq!(a.listen, DEFAULT_LISTEN);
+                assert_eq!(a.serve.speed, 60.0);
+                assert!(a.serve.strict);
+                assert_eq!(a.serve.listen, DEFAULT_LISTEN);
+                assert!(!a.print_changes);
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn parses_watch() {
+        let cli = Cli::try_parse_from([
+            "codedeck",
+            "watch",
+            "--application",
+            "a",
+            "--deployment-group",
+            "g",
+            "--local",
+            "--timeout",
+            "10m",
+            "--until",
+            "ready",
+            "--output",
+            "json",
+        ])
+        .expect("parse");
+        let Some(Command::Watch(w)) = cli.command else {
+            panic!("not watch");
+        };
+        assert_eq!(w.timeout.map(|d| d.as_secs()), Some(600));
+        assert!(w.local);
+        let e = Cli::try_parse_from(["codedeck", "watch"]).expect_err("needs a target");
+        assert!(e.to_string().contains("DEPLOYMENT_ID"), "{e}");
     }
 }

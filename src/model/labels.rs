@@ -1,5 +1,5 @@
 //! Resources in the short forms people read and type: a revision as
-//! `bucket/key` or `owner/repo@commit`.
+//! `bucket/key` or `owner/repo@commit`, the sides of a traffic shift.
 
 use super::*;
 
@@ -59,6 +59,31 @@ pub fn parse_revision(text: &str) -> Option<RevisionLocation> {
         }),
         ..Default::default()
     })
+}
+
+/// A Lambda or ECS deployment's two sides ("version 1", "task set Blue") and
+/// the percent of traffic on the replacement, from its target.
+pub fn traffic_sides(t: &DeploymentTarget) -> Option<(String, String, f64)> {
+    if let Some(info) = t
+        .lambda_target
+        .as_ref()
+        .and_then(|l| l.lambda_function_info.as_ref())
+    {
+        return Some((
+            format!("version {}", info.current_version.as_deref().unwrap_or("?")),
+            format!("version {}", info.target_version.as_deref().unwrap_or("?")),
+            info.target_version_weight.unwrap_or(0.0),
+        ));
+    }
+    let sets = t.ecs_target.as_ref()?.task_sets_info.as_ref()?;
+    let green = sets
+        .iter()
+        .find(|s| s.task_set_label == Some(TargetLabel::Green));
+    Some((
+        "task set Blue".into(),
+        "task set Green".into(),
+        green.and_then(|s| s.traffic_weight).unwrap_or(0.0),
+    ))
 }
 
 #[cfg(test)]

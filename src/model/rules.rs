@@ -47,3 +47,17 @@ pub fn traffic_schedule(routing: Option<&TrafficRoutingConfig>, t0: Millis) -> V
         _ => vec![(t0, 100.0)],
     }
 }
+
+/// Minimum healthy hosts M and the most that may be down at once U = N - M,
+/// for a deployment to `n` instances (reference §8.1).
+pub fn health_limits(mhh: Option<&MinimumHealthyHosts>, n: i64) -> (i64, i64) {
+    let value = mhh.and_then(|m| m.value).unwrap_or(1) as i64;
+    let min = match mhh.and_then(|m| m.r#type.as_ref()) {
+        Some(MinimumHealthyHostsType::HostCount) => value,
+        // Fractional instances round up, converted at the start of the deployment.
+        Some(MinimumHealthyHostsType::FleetPercent) => (n * value + 99) / 100,
+        // MOST_CONCURRENCY (OneAtATime): all but one stay healthy.
+        _ => (n - 1).max(0),
+    };
+    (min, n - min)
+}

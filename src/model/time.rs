@@ -45,6 +45,32 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// `HH:MM:SS` of a virtual time (UTC).
+pub fn clock_time(ms: Millis) -> String {
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// `YYYY-MM-DD` of a virtual time (UTC).
+pub fn date(ms: Millis) -> String {
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `2026-12-03T10:00:00Z` of a time (UTC).
+pub fn iso(ms: Millis) -> String {
+    format!("{}T{}Z", date(ms), clock_time(ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +84,12 @@ mod tests {
         assert_eq!(back, t);
         let whole: Timestamp = serde_json::from_str("1446232639").unwrap();
         assert_eq!(whole, Timestamp(1_446_232_639_000));
+    }
+
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
     }
 }

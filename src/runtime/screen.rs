@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::Runtime;
 use crate::engine::Engine;
-use crate::model::labels::revision_label;
+use crate::model::labels::{revision_label, traffic_sides};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::*;
@@ -97,6 +97,8 @@ fn load(
         detail,
         events: events(engine, ar, req.events_after)?,
         alarms: engine.alarms().map(|a| (a.name.clone(), a.state)).collect(),
+        status: None,
+        problem: None,
     })
 }
 
@@ -349,6 +351,7 @@ fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> ReadResult<Vec<Event
         .map(|e| EventRow {
             seq: e.seq,
             time: e.time.0,
+            deployment: e.deployment_id,
             kind: e.kind,
             text: e.text,
         })
@@ -363,7 +366,7 @@ fn traffic(
     wait: Option<WaitView>,
 ) -> Option<TrafficView> {
     let target = targets.first()?;
-    let (original, replacement, weight) = sides(&target.target)?;
+    let (original, replacement, weight) = traffic_sides(&target.target)?;
     let shift = rec.run.as_ref().and_then(|r| r.shift.as_ref());
     let steps = engine.traffic_schedule_of(rec, targets);
     let weight = shift.map_or(weight, |s| s.weight);
@@ -380,28 +383,4 @@ fn traffic(
         wait,
         restored: shift.is_some_and(|s| s.restored),
     })
-}
-
-/// Labels of both sides and the weight on the replacement, from the target.
-fn sides(t: &DeploymentTarget) -> Option<(String, String, f64)> {
-    if let Some(info) = t
-        .lambda_target
-        .as_ref()
-        .and_then(|l| l.lambda_function_info.as_ref())
-    {
-        return Some((
-            format!("version {}", info.current_version.as_deref().unwrap_or("?")),
-            format!("version {}", info.target_version.as_deref().unwrap_or("?")),
-            info.target_version_weight.unwrap_or(0.0),
-        ));
-    }
-    let sets = t.ecs_target.as_ref()?.task_sets_info.as_ref()?;
-    let green = sets
-        .iter()
-        .find(|s| s.task_set_label == Some(TargetLabel::Green));
-    Some((
-        "task set Blue".into(),
-        "task set Green".into(),
-        green.and_then(|s| s.traffic_weight).unwrap_or(0.0),
-    ))
 }

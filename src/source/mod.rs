@@ -7,6 +7,7 @@
 //! the project's own types (the wire model, the state records' enums), never
 //! the engine's.
 
+pub mod aws;
 pub mod local;
 
 use std::future::Future;

@@ -40,6 +40,24 @@ pub struct Data {
     /// New event log entries (after `Request::events_after`), oldest first.
     pub events: Vec<EventRow>,
     pub alarms: Vec<(String, AlarmState)>,
+    /// A remote source's health: calls, backoff, staleness, last error.
+    pub status: Option<SourceStatus>,
+    /// What could not be read for this screen, and why (a missing permission,
+    /// an operation the endpoint lacks); the rest of the screen is shown.
+    pub problem: Option<String>,
+}
+
+/// How a polling source is doing, for the header.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceStatus {
+    /// Who the source reads, as the header says it ("aws 123456789012 eu-west-1").
+    pub label: String,
+    pub calls_per_minute: usize,
+    /// Backing off: seconds until the next try, and why ("throttled").
+    pub backoff: Option<(u64, String)>,
+    /// The data on screen is older than the last failed read, since then.
+    pub stale_since: Option<Millis>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +196,8 @@ pub struct TargetView {
 pub struct EventRow {
     pub seq: u64,
     pub time: Millis,
+    /// The deployment the entry is about, if any.
+    pub deployment: Option<String>,
     pub kind: EventKind,
     pub text: String,
 }

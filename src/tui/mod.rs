@@ -8,7 +8,6 @@ pub mod harness;
 pub mod keymap;
 mod loader;
 pub mod model;
-pub mod plain;
 mod popup;
 pub mod screenshot;
 pub mod theme;

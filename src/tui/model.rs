@@ -51,6 +51,8 @@ pub enum ApiStatus {
     Serving(String),
     Off,
     Busy(String),
+    /// A remote source: there is no local API to speak of.
+    Remote,
 }
 
 /// A list's cursor and scroll position.

@@ -84,26 +84,7 @@ pub fn explain_status(s: &DeploymentStatus) -> &'static str {
     }
 }
 
-/// `HH:MM:SS` of a virtual time (UTC).
-pub fn clock_time(ms: Millis) -> String {
-    let secs = ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
-/// `YYYY-MM-DD` of a virtual time (UTC).
-pub fn date(ms: Millis) -> String {
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use crate::model::time::{clock_time, date};
 
 /// `4s`, `2m05s`, `1h02m`.
 pub fn duration(ms: Millis) -> String {

@@ -53,6 +53,14 @@ fn absorb(m: &mut Model, mut d: Data) {
         m.last_event = m.last_event.max(last.seq);
     }
     m.load_error = None;
+    if let Some(label) = d
+        .status
+        .as_ref()
+        .map(|s| &s.label)
+        .filter(|l| !l.is_empty())
+    {
+        m.mode = label.clone();
+    }
     m.events
         .extend(new_events.into_iter().filter(|e| e.seq > seen));
     if m.events.len() > LOG_KEEP {

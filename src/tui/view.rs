@@ -53,12 +53,21 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         ApiStatus::Serving(a) => Span::raw(format!("API {a}")),
         ApiStatus::Off => Span::styled("API off", t.dim()),
         ApiStatus::Busy(a) => Span::styled(format!("API off: {a} busy"), t.error()),
+        ApiStatus::Remote => Span::raw(""),
+    };
+    let sep = if m.api == ApiStatus::Remote {
+        ""
+    } else {
+        " │ "
     };
     let mut left = vec![
         Span::styled(" codedeck ", t.title().add_modifier(Modifier::REVERSED)),
-        Span::raw(format!(" {} │ ", m.mode)),
+        Span::raw(format!(" {}{sep}", m.mode)),
         api,
     ];
+    if let Some(s) = &m.data.status {
+        left.extend(source_status(s, t));
+    }
     if m.read_only {
         left.push(Span::styled(" │ READ-ONLY", t.title()));
     }
@@ -92,6 +101,32 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw)]).areas(area);
     f.render_widget(Paragraph::new(Line::from(left)), l);
     f.render_widget(Paragraph::new(right), r);
+}
+
+/// A polling source's health: calls per minute, backoff, staleness, error.
+fn source_status(s: &crate::source::SourceStatus, t: Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(
+        format!(" │ {} calls/min", s.calls_per_minute),
+        t.dim(),
+    )];
+    if let Some((secs, why)) = &s.backoff {
+        spans.push(Span::styled(
+            format!(" │ backing off {secs} s ({why})"),
+            t.error(),
+        ));
+    }
+    if let Some(since) = s.stale_since {
+        spans.push(Span::styled(
+            format!(" │ stale since {}", theme::clock_time(since)),
+            t.error(),
+        ));
+        if let Some(e) = &s.last_error {
+            spans.push(Span::styled(format!(" │ ⚠ {e}"), t.error()));
+        }
+    } else if let Some(e) = &s.last_error {
+        spans.push(Span::styled(format!(" │ last error: {e}"), t.dim()));
+    }
+    spans
 }
 
 /// A table's block: `Title(scope)[count] </filter>`, bold when focused.
@@ -282,10 +317,13 @@ fn event_log(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
 }
 
 fn explanation(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let line = match &m.flash {
-        Some((text, true)) => Line::from(Span::styled(format!(" ✖ {text}"), t.error())),
-        Some((text, false)) => Line::from(Span::styled(format!(" ✔ {text}"), t.fg(Color::Green))),
-        None => Line::from(Span::styled(format!(" {}", explain_text(m)), t.dim())),
+    let line = match (&m.flash, &m.data.problem) {
+        (Some((text, true)), _) => Line::from(Span::styled(format!(" ✖ {text}"), t.error())),
+        (Some((text, false)), _) => {
+            Line::from(Span::styled(format!(" ✔ {text}"), t.fg(Color::Green)))
+        }
+        (None, Some(problem)) => Line::from(Span::styled(format!(" ⚠ {problem}"), t.error())),
+        (None, None) => Line::from(Span::styled(format!(" {}", explain_text(m)), t.dim())),
     };
     f.render_widget(Paragraph::new(line), area);
 }

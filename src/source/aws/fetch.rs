@@ -1,0 +1,853 @@
+//! Reading CodeDeploy with calls that cost what changes (reference §17):
+//! finished deployments and their targets are fetched once and kept; each
+//! refresh lists only the selected group's unfinished deployments
+//! (`includeOnlyStatuses`), those created since the last look
+//! (`createTimeRange`), and reads them in batches of 25. Applications, groups
+//! and configs change rarely and are read again only after a while.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types as sdk;
+use aws_smithy_types::DateTime;
+
+use super::client::CallError;
+use super::{convert, AwsSource};
+use crate::model::labels::{revision_label, traffic_sides};
+use crate::model::rules::{health_limits, traffic_schedule};
+use crate::model::*;
+use crate::runtime::wall_now;
+use crate::state::view::*;
+use crate::state::BlueGreenPhase;
+
+/// Most IDs per BatchGetDeployments / BatchGetDeploymentTargets.
+pub const BATCH: usize = 25;
+/// Most names per BatchGetApplications / BatchGetDeploymentGroups.
+const NAME_BATCH: usize = 100;
+/// How long lists of applications and groups are trusted.
+const SLOW_TTL: Duration = Duration::from_secs(60);
+/// Finished deployments shown when a group is first opened (one page).
+const HISTORY: usize = 100;
+
+type Res<T> = Result<T, CallError>;
+
+/// What the source keeps between reads.
+#[derive(Debug, Default)]
+pub struct Cache {
+    apps: Option<(Instant, Vec<AppRow>)>,
+    groups: HashMap<String, (Instant, Vec<Group>)>,
+    configs: HashMap<String, DeploymentConfigInfo>,
+    /// Finished deployments and their targets: they never change.
+    finished: HashMap<String, DeploymentInfo>,
+    finished_targets: HashMap<String, Vec<DeploymentTarget>>,
+    list: Option<GroupList>,
+    /// Statuses last seen, to log changes.
+    seen: HashMap<String, DeploymentStatus>,
+    pub log: Vec<EventRow>,
+    next_seq: u64,
+    /// The last good screen per selection, shown while the endpoint is down.
+    pub last: Option<(Request, Data)>,
+}
+
+/// A group as the dashboard needs it: its info and what runs in it.
+#[derive(Debug, Clone)]
+struct Group {
+    app: String,
+    info: DeploymentGroupInfo,
+    active: Option<String>,
+    queued: usize,
+}
+
+#[derive(Debug)]
+struct GroupList {
+    group_id: String,
+    finished: Arc<Vec<DeploymentRow>>,
+    /// The newest create time seen: later deployments are new.
+    newest: Millis,
+    active: BTreeSet<String>,
+}
+
+use crate::model::time::Millis;
+
+fn fresh<T>(entry: &Option<(Instant, T)>) -> Option<&T> {
+    entry
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < SLOW_TTL)
+        .map(|(_, v)| v)
+}
+
+impl AwsSource {
+    /// Reads the screen `req` selects; `problem` collects what could not be read.
+    pub(super) async fn screen(&self, c: &mut Cache, req: &Request) -> Res<Data> {
+        let mut problem = None;
+        let apps = self.apps(c, req.app.is_none()).await?;
+        let groups = match &req.app {
+            Some(app) => self.group_rows(c, app).await?,
+            None => Vec::new(),
+        };
+        let deployments = match &req.group_id {
+            Some(g) => self.deployment_list(c, req.app.as_deref(), g).await?,
+            None => DeploymentList::default(),
+        };
+        let detail = match &req.deployment {
+            Some(id) => match self.detail(c, id).await {
+                Ok(d) => Some(d),
+                Err(e) if !e.is_transient() => {
+                    problem = Some(e.to_string());
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let events = c
+            .log
+            .iter()
+            .filter(|e| e.seq > req.events_after)
+            .cloned()
+            .collect();
+        Ok(Data {
+            now: wall_now(),
+            speed: 1.0,
+            paused: false,
+            apps,
+            groups,
+            deployments,
+            detail,
+            events,
+            alarms: Vec::new(),
+            status: None,
+            problem,
+        })
+    }
+
+    /// The applications; the groups each has are counted only for the
+    /// applications screen (`counted`).
+    async fn apps(&self, c: &mut Cache, counted: bool) -> Res<Vec<AppRow>> {
+        if let Some(rows) = fresh(&c.apps) {
+            if !counted || rows.iter().all(|r| r.groups > 0) {
+                return Ok(rows.clone());
+            }
+        }
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .call(
+                    "ListApplications",
+                    self.client.list_applications().set_next_token(token).send(),
+                )
+                .await?;
+            names.extend(out.applications().iter().cloned());
+            token = out.next_token().map(String::from);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut rows = Vec::new();
+        for chunk in names.chunks(NAME_BATCH) {
+            let out = self
+                .call(
+                    "BatchGetApplications",
+                    self.client
+                        .batch_get_applications()
+                        .set_application_names(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .await?;
+            for a in out.applications_info() {
+                let info = convert::application(a);
+                let Some(name) = info.application_name.clone() else {
+                    continue;
+                };
+                let groups = if counted {
+                    self.groups(c, &name).await?.len()
+                } else {
+                    0
+                };
+                rows.push(AppRow {
+                    name,
+                    platform: info.compute_platform.unwrap_or(ComputePlatform::Server),
+                    groups,
+                });
+            }
+        }
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        c.apps = Some((Instant::now(), rows.clone()));
+        Ok(rows)
+    }
+
+    async fn group_rows(&self, c: &mut Cache, app: &str) -> Res<Vec<GroupRow>> {
+        let groups = self.groups(c, app).await?;
+        Ok(groups
+            .iter()
+            .map(|g| GroupRow {
+                id: g.info.deployment_group_id.clone().unwrap_or_default(),
+                name: g.info.deployment_group_name.clone().unwrap_or_default(),
+                config: g.info.deployment_config_name.clone().unwrap_or_default(),
+                active: g.active.clone(),
+                queued: g.queued,
+                alarms: g
+                    .info
+                    .alarm_configuration
+                    .as_ref()
+                    .and_then(|a| a.alarms.as_ref())
+                    .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
+                    .unwrap_or_default(),
+                target_revision: g.info.target_revision.clone(),
+            })
+            .collect())
+    }
+
+    /// An application's groups with what runs in each, read again after a while.
+    async fn groups(&self, c: &mut Cache, app: &str) -> Res<Vec<Group>> {
+        if let Some((at, g)) = c.groups.get(app) {
+            if at.elapsed() < SLOW_TTL {
+                return Ok(g.clone());
+            }
+        }
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .call(
+                    "ListDeploymentGroups",
+                    self.client
+                        .list_deployment_groups()
+                        .application_name(app)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            names.extend(out.deployment_groups().iter().cloned());
+            token = out.next_token().map(String::from);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut groups = Vec::new();
+        for chunk in names.chunks(NAME_BATCH) {
+            let out = self
+                .call(
+                    "BatchGetDeploymentGroups",
+                    self.client
+                        .batch_get_deployment_groups()
+                        .application_name(app)
+                        .set_deployment_group_names(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .await?;
+            for g in out.deployment_groups_info() {
+                let info = convert::group(g);
+                let name = info.deployment_group_name.clone().unwrap_or_default();
+                let (active, queued) = self.running_in(app, &name).await?;
+                groups.push(Group {
+                    app: app.to_string(),
+                    info,
+                    active,
+                    queued,
+                });
+            }
+        }
+        groups.sort_by(|a, b| {
+            a.info
+                .deployment_group_name
+                .cmp(&b.info.deployment_group_name)
+        });
+        if let Some(account) = groups
+            .iter()
+            .find_map(|g| g.info.service_role_arn.as_deref().and_then(account_of))
+        {
+            self.set_account(account);
+        }
+        c.groups
+            .insert(app.to_string(), (Instant::now(), groups.clone()));
+        Ok(groups)
+    }
+
+    /// The running deployment of a group and how many wait Queued.
+    async fn running_in(&self, app: &str, group: &str) -> Res<(Option<String>, usize)> {
+        let queued = self
+            .list_deployments(app, group, &[DeploymentStatus::Queued], None)
+            .await?
+            .len();
+        let running = [
+            DeploymentStatus::Created,
+            DeploymentStatus::InProgress,
+            DeploymentStatus::Baking,
+            DeploymentStatus::Ready,
+        ];
+        let active = self.list_deployments(app, group, &running, None).await?;
+        Ok((active.into_iter().next(), queued))
+    }
+
+    /// The newest deployment of a group in one of `statuses` (all when
+    /// empty), created at or after `since` if given.
+    pub async fn newest_in(
+        &self,
+        app: &str,
+        group: &str,
+        statuses: &[DeploymentStatus],
+        since: Option<Millis>,
+    ) -> Res<Option<String>> {
+        let ids = self.list_deployments(app, group, statuses, since).await?;
+        if ids.len() <= 1 {
+            return Ok(ids.into_iter().next());
+        }
+        let mut c = self.cache.lock().await;
+        let infos = self.deployments(&mut c, &ids).await?;
+        Ok(infos
+            .into_iter()
+            .max_by_key(created)
+            .and_then(|d| d.deployment_id))
+    }
+
+    /// Deployment IDs of a group, newest first as CodeDeploy lists them.
+    async fn list_deployments(
+        &self,
+        app: &str,
+        group: &str,
+        statuses: &[DeploymentStatus],
+        since: Option<Millis>,
+    ) -> Res<Vec<String>> {
+        let mut ids = Vec::new();
+        let mut token = None;
+        loop {
+            let mut call = self
+                .client
+                .list_deployments()
+                .application_name(app)
+                .deployment_group_name(group)
+                .set_next_token(token);
+            for s in statuses {
+                call = call.include_only_statuses(sdk::DeploymentStatus::from(s.as_str()));
+            }
+            if let Some(t) = since {
+                call = call.create_time_range(
+                    sdk::TimeRange::builder()
+                        .start(DateTime::from_millis(t))
+                        .build(),
+                );
+            }
+            let out = self.call("ListDeployments", call.send()).await?;
+            ids.extend(out.deployments().iter().cloned());
+            token = out.next_token().map(String::from);
+            if token.is_none() {
+                return Ok(ids);
+            }
+        }
+    }
+
+    /// Deployments by ID, 25 per call; finished ones from the cache.
+    pub(super) async fn deployments(
+        &self,
+        c: &mut Cache,
+        ids: &[String],
+    ) -> Res<Vec<DeploymentInfo>> {
+        let wanted: Vec<String> = ids
+            .iter()
+            .filter(|id| !c.finished.contains_key(*id))
+            .cloned()
+            .collect();
+        let mut got: HashMap<String, DeploymentInfo> = HashMap::new();
+        for chunk in wanted.chunks(BATCH) {
+            let out = self
+                .call(
+                    "BatchGetDeployments",
+                    self.client
+                        .batch_get_deployments()
+                        .set_deployment_ids(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .await?;
+            for d in out.deployments_info() {
+                let info = convert::deployment(d);
+                if let Some(id) = info.deployment_id.clone() {
+                    got.insert(id, info);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let info = match got.remove(id) {
+                Some(info) => info,
+                None => match c.finished.get(id) {
+                    Some(info) => info.clone(),
+                    None => continue,
+                },
+            };
+            self.note_status(c, &info);
+            if info.status.as_ref().is_some_and(DeploymentStatus::is_final) {
+                c.finished.insert(id.clone(), info.clone());
+            }
+            out.push(info);
+        }
+        Ok(out)
+    }
+
+    /// Logs a status change of a deployment seen before.
+    fn note_status(&self, c: &mut Cache, info: &DeploymentInfo) {
+        let (Some(id), Some(status)) = (info.deployment_id.clone(), info.status.clone()) else {
+            return;
+        };
+        let before = c.seen.insert(id.clone(), status.clone());
+        if let Some(before) = before.filter(|b| *b != status) {
+            c.next_seq += 1;
+            c.log.push(EventRow {
+                seq: c.next_seq,
+                time: wall_now(),
+                deployment: Some(id.clone()),
+                kind: crate::state::EventKind::Deployment,
+                text: format!("{id} {before} -> {status}"),
+            });
+            if c.log.len() > 500 {
+                c.log.remove(0);
+            }
+        }
+    }
+
+    /// The group's deployments: unfinished ones read again, finished ones kept.
+    async fn deployment_list(
+        &self,
+        c: &mut Cache,
+        app: Option<&str>,
+        group_id: &str,
+    ) -> Res<DeploymentList> {
+        let group = match app {
+            Some(app) => self
+                .groups(c, app)
+                .await?
+                .into_iter()
+                .find(|g| g.info.deployment_group_id.as_deref() == Some(group_id)),
+            None => None,
+        };
+        let Some(group) = group else {
+            return Ok(DeploymentList::default());
+        };
+        let name = group.info.deployment_group_name.clone().unwrap_or_default();
+        let list = match c.list.take().filter(|l| l.group_id == group_id) {
+            Some(l) => l,
+            None => self.first_list(c, &group.app, &name, group_id).await?,
+        };
+        let (list, active) = self.catch_up(c, list, &group.app, &name).await?;
+        let out = DeploymentList {
+            active: active.iter().map(row).collect(),
+            finished: list.finished.clone(),
+        };
+        c.list = Some(list);
+        Ok(out)
+    }
+
+    /// The newest page of a group's history, once.
+    async fn first_list(
+        &self,
+        c: &mut Cache,
+        app: &str,
+        group: &str,
+        group_id: &str,
+    ) -> Res<GroupList> {
+        let mut first = Vec::new();
+        let out = self
+            .call(
+                "ListDeployments",
+                self.client
+                    .list_deployments()
+                    .application_name(app)
+                    .deployment_group_name(group)
+                    .send(),
+            )
+            .await?;
+        first.extend(out.deployments().iter().take(HISTORY).cloned());
+        let infos = self.deployments(c, &first).await?;
+        let mut finished: Vec<&DeploymentInfo> = infos
+            .iter()
+            .filter(|d| d.status.as_ref().is_some_and(DeploymentStatus::is_final))
+            .collect();
+        finished.sort_by_key(|d| std::cmp::Reverse(created(d)));
+        Ok(GroupList {
+            group_id: group_id.to_string(),
+            finished: Arc::new(finished.iter().map(|d| row(d)).collect()),
+            newest: infos.iter().map(created).max().unwrap_or(0),
+            active: BTreeSet::new(),
+        })
+    }
+
+    /// Unfinished deployments now, plus what finished or appeared since.
+    async fn catch_up(
+        &self,
+        c: &mut Cache,
+        mut list: GroupList,
+        app: &str,
+        group: &str,
+    ) -> Res<(GroupList, Vec<DeploymentInfo>)> {
+        let active_ids = self
+            .list_deployments(app, group, &DeploymentStatus::ACTIVE, None)
+            .await?;
+        let new_ids = self
+            .list_deployments(app, group, &[], Some(list.newest))
+            .await?;
+        let mut ids: Vec<String> = active_ids.clone();
+        for id in list.active.iter().chain(new_ids.iter()) {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        let known: BTreeSet<&str> = list.finished.iter().map(|r| r.id.as_str()).collect();
+        ids.retain(|id| !known.contains(id.as_str()));
+        let infos = self.deployments(c, &ids).await?;
+        let mut active = Vec::new();
+        let mut done = Vec::new();
+        for d in infos {
+            list.newest = list.newest.max(created(&d));
+            if d.status.as_ref().is_some_and(DeploymentStatus::is_final) {
+                done.push(d);
+            } else {
+                active.push(d);
+            }
+        }
+        if !done.is_empty() {
+            let rows = Arc::make_mut(&mut list.finished);
+            rows.extend(done.iter().map(row));
+            rows.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+        }
+        active.sort_by(|a, b| created(b).cmp(&created(a)));
+        list.active = active
+            .iter()
+            .filter_map(|d| d.deployment_id.clone())
+            .collect();
+        Ok((list, active))
+    }
+
+    /// The open deployment: its targets read again while it runs, once after.
+    pub(super) async fn detail(&self, c: &mut Cache, id: &str) -> Res<Detail> {
+        let info = self
+            .deployments(c, &[id.to_string()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| CallError::Service {
+                code: "DeploymentDoesNotExistException".into(),
+                message: format!("Deployment {id} does not exist."),
+            })?;
+        let finished = info.status.as_ref().is_some_and(DeploymentStatus::is_final);
+        let targets = match c.finished_targets.get(id) {
+            Some(t) => t.clone(),
+            None => {
+                let t = self.targets(id).await?;
+                if finished {
+                    c.finished_targets.insert(id.to_string(), t.clone());
+                }
+                t
+            }
+        };
+        let config = match info.deployment_config_name.as_deref() {
+            Some(name) => self.config(c, name).await?,
+            None => None,
+        };
+        Ok(build_detail(info, &targets, config.as_ref()))
+    }
+
+    async fn targets(&self, id: &str) -> Res<Vec<DeploymentTarget>> {
+        let mut ids = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .call(
+                    "ListDeploymentTargets",
+                    self.client
+                        .list_deployment_targets()
+                        .deployment_id(id)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            ids.extend(out.target_ids().iter().cloned());
+            token = out.next_token().map(String::from);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut targets = Vec::new();
+        for chunk in ids.chunks(BATCH) {
+            let out = self
+                .call(
+                    "BatchGetDeploymentTargets",
+                    self.client
+                        .batch_get_deployment_targets()
+                        .deployment_id(id)
+                        .set_target_ids(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .await?;
+            targets.extend(out.deployment_targets().iter().map(convert::target));
+        }
+        Ok(targets)
+    }
+
+    /// A deployment configuration, read once per name.
+    async fn config(&self, c: &mut Cache, name: &str) -> Res<Option<DeploymentConfigInfo>> {
+        if let Some(info) = c.configs.get(name) {
+            return Ok(Some(info.clone()));
+        }
+        let out = self
+            .call(
+                "GetDeploymentConfig",
+                self.client
+                    .get_deployment_config()
+                    .deployment_config_name(name)
+                    .send(),
+            )
+            .await;
+        let out = match out {
+            Ok(o) => o,
+            // Without the config the timeline still shows; the limits do not.
+            Err(e) if !e.is_transient() => {
+                self.note(&e);
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let info = out.deployment_config_info().map(convert::config);
+        if let Some(i) = &info {
+            c.configs.insert(name.to_string(), i.clone());
+        }
+        Ok(info)
+    }
+}
+
+fn created(d: &DeploymentInfo) -> Millis {
+    d.create_time.map_or(0, |t| t.0)
+}
+
+/// The AWS account in an IAM ARN (`arn:aws:iam::123456789012:role/x`).
+fn account_of(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())).then(|| account.into())
+}
+
+/// The list row of a deployment.
+fn row(d: &DeploymentInfo) -> DeploymentRow {
+    DeploymentRow {
+        id: d.deployment_id.clone().unwrap_or_default(),
+        status: d.status.clone().unwrap_or(DeploymentStatus::Created),
+        config: d.deployment_config_name.clone().unwrap_or_default(),
+        overview: d.deployment_overview.clone().unwrap_or_default(),
+        revision: revision_label(d.revision.as_ref()),
+        creator: d
+            .creator
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        created: created(d),
+        started: d.start_time.map(|t| t.0),
+        completed: d.complete_time.map(|t| t.0),
+    }
+}
+
+/// The timeline of a deployment from what CodeDeploy tells: the targets, the
+/// config's limits and traffic schedule, and the phase or wait its status and
+/// lifecycle events imply.
+fn build_detail(
+    info: DeploymentInfo,
+    targets: &[DeploymentTarget],
+    config: Option<&DeploymentConfigInfo>,
+) -> Detail {
+    let status = info.status.clone().unwrap_or(DeploymentStatus::Created);
+    let running = !status.is_final();
+    let views: Vec<TargetView> = targets.iter().map(target_view).collect();
+    let limits =
+        config.map(|c| health_limits(c.minimum_healthy_hosts.as_ref(), views.len() as i64));
+    let wait = wait_of(&info, &views);
+    let traffic = targets
+        .first()
+        .and_then(|t| traffic(t, config, wait.clone().filter(|_| running)));
+    let blue_green =
+        (running && traffic.is_none() && is_blue_green(&info)).then(|| BlueGreenView {
+            phase: phase_of(&status, &info, &views),
+            wait: wait.clone(),
+            rollback: info.creator == Some(DeploymentCreator::CodeDeployRollback),
+        });
+    let mut views = views;
+    views.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    Detail {
+        min_healthy: limits.filter(|_| running && traffic.is_none()).map(|l| l.0),
+        max_down: limits.filter(|_| running && traffic.is_none()).map(|l| l.1),
+        pending: if running {
+            views
+                .iter()
+                .filter(|t| t.status == TargetStatus::Pending)
+                .count()
+        } else {
+            0
+        },
+        stopping: false,
+        traffic,
+        blue_green,
+        hooks: Vec::new(),
+        targets: views,
+        info,
+    }
+}
+
+fn is_blue_green(info: &DeploymentInfo) -> bool {
+    info.deployment_style
+        .as_ref()
+        .and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen)
+}
+
+/// The wait a running deployment is in, as its status and events show it.
+fn wait_of(info: &DeploymentInfo, targets: &[TargetView]) -> Option<WaitView> {
+    let status = info.status.as_ref()?;
+    if *status == DeploymentStatus::Ready {
+        return Some(WaitView {
+            kind: DeploymentWaitType::ReadyWait,
+            until: None,
+        });
+    }
+    let all_done = !targets.is_empty()
+        && targets.iter().all(|t| {
+            t.events
+                .iter()
+                .all(|e| e.status == Some(LifecycleEventStatus::Succeeded))
+        });
+    let terminating = info.instance_termination_wait_time_started == Some(true)
+        || (is_blue_green(info) && all_done);
+    (*status == DeploymentStatus::InProgress && terminating).then_some(WaitView {
+        kind: DeploymentWaitType::TerminationWait,
+        until: None,
+    })
+}
+
+/// Where an EC2 blue/green deployment stands, from its events.
+fn phase_of(
+    status: &DeploymentStatus,
+    info: &DeploymentInfo,
+    targets: &[TargetView],
+) -> BlueGreenPhase {
+    let started = |label: TargetLabel, event: &str| {
+        targets.iter().any(|t| {
+            t.label == Some(label.clone())
+                && t.events.iter().any(|e| {
+                    e.lifecycle_event_name.as_deref() == Some(event)
+                        && e.status != Some(LifecycleEventStatus::Pending)
+                })
+        })
+    };
+    if *status == DeploymentStatus::Ready {
+        BlueGreenPhase::Ready
+    } else if info.instance_termination_wait_time_started == Some(true) {
+        BlueGreenPhase::TerminationWait
+    } else if started(TargetLabel::Blue, "BlockTraffic") {
+        BlueGreenPhase::Block
+    } else if started(TargetLabel::Green, "AllowTraffic") {
+        BlueGreenPhase::Reroute
+    } else if started(TargetLabel::Green, "ApplicationStop")
+        || started(TargetLabel::Green, "DownloadBundle")
+    {
+        BlueGreenPhase::Install
+    } else {
+        BlueGreenPhase::Planned
+    }
+}
+
+fn target_view(t: &DeploymentTarget) -> TargetView {
+    let (id, status, events, label) = if let Some(i) = &t.instance_target {
+        (
+            &i.target_id,
+            &i.status,
+            &i.lifecycle_events,
+            i.instance_label.clone(),
+        )
+    } else if let Some(l) = &t.lambda_target {
+        (&l.target_id, &l.status, &l.lifecycle_events, None)
+    } else if let Some(e) = &t.ecs_target {
+        (&e.target_id, &e.status, &e.lifecycle_events, None)
+    } else {
+        return TargetView {
+            id: String::new(),
+            host: String::new(),
+            status: TargetStatus::Unknown,
+            events: Vec::new(),
+            label: None,
+        };
+    };
+    let id = id.clone().unwrap_or_default();
+    TargetView {
+        host: id.clone(),
+        id,
+        status: status.clone().unwrap_or(TargetStatus::Pending),
+        events: events.clone().unwrap_or_default(),
+        label,
+    }
+}
+
+/// The traffic view of a Lambda or ECS deployment: weights from the target,
+/// the schedule from the config from AllowTraffic's start.
+fn traffic(
+    t: &DeploymentTarget,
+    config: Option<&DeploymentConfigInfo>,
+    wait: Option<WaitView>,
+) -> Option<TrafficView> {
+    let (original, replacement, weight) = traffic_sides(t)?;
+    let events = t
+        .lambda_target
+        .as_ref()
+        .and_then(|l| l.lifecycle_events.as_ref())
+        .or_else(|| {
+            t.ecs_target
+                .as_ref()
+                .and_then(|e| e.lifecycle_events.as_ref())
+        });
+    let start = events.and_then(|es| {
+        es.iter()
+            .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
+            .and_then(|e| e.start_time)
+    });
+    let steps = start
+        .map(|t0| traffic_schedule(config.and_then(|c| c.traffic_routing_config.as_ref()), t0.0))
+        .unwrap_or_default();
+    let applied = steps.iter().filter(|(_, w)| *w <= weight).count();
+    Some(TrafficView {
+        original,
+        replacement,
+        weight,
+        steps,
+        applied,
+        wait,
+        restored: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_come_from_role_arns() {
+        assert_eq!(
+            account_of("arn:aws:iam::123456789012:role/codedeploy").as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(account_of("not an arn"), None);
+    }
+
+    #[test]
+    fn a_ready_deployment_waits_and_a_finished_one_does_not() {
+        let info = DeploymentInfo {
+            status: Some(DeploymentStatus::Ready),
+            ..Default::default()
+        };
+        assert_eq!(
+            wait_of(&info, &[]).map(|w| w.kind),
+            Some(DeploymentWaitType::ReadyWait)
+        );
+        let done = DeploymentInfo {
+            status: Some(DeploymentStatus::Succeeded),
+            instance_termination_wait_time_started: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(wait_of(&done, &[]), None);
+    }
+}
