@@ -25,6 +25,31 @@ fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
     info
 }
 
+/// targetInstances names the replacement fleet of a blue/green group that
+/// discovers existing instances, and nothing else.
+fn check_target_instances(input: &CreateDeploymentInput, group: &GroupRecord) -> ApiResult<()> {
+    if input.target_instances.is_none() {
+        return Ok(());
+    }
+    let blue_green = group
+        .info
+        .deployment_style
+        .as_ref()
+        .and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen);
+    let discover = group
+        .info
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|b| b.green_fleet_provisioning_option.as_ref())
+        .and_then(|g| g.action.as_ref())
+        == Some(&GreenFleetProvisioningAction::DiscoverExisting);
+    if !(blue_green && discover) {
+        return err(Exception::InvalidTargetInstances, "targetInstances applies only to blue/green deployment groups that discover existing instances.");
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A deployment, active or archived, by validated ID.
     pub(crate) fn deployment_record(
@@ -84,122 +109,17 @@ impl Engine {
             .compute_platform
             .clone()
             .unwrap_or(ComputePlatform::Server);
-        if input
-            .deployment_group_name
-            .as_deref()
-            .is_none_or(str::is_empty)
-        {
-            return err(
-                Exception::DeploymentGroupNameRequired,
-                "The deployment group name was not specified.",
-            );
-        }
-        let group = self
-            .group_named(Some(&app_name), input.deployment_group_name.as_deref())?
-            .clone();
-        // With no revision, fall back to the group's target revision (UNCONFIRMED, reference §2.1).
-        let Some(revision) = input
-            .revision
-            .clone()
-            .or_else(|| group.info.target_revision.clone())
-        else {
-            return err(
-                Exception::RevisionRequired,
-                "The revision was not specified.",
-            );
-        };
-        validate::revision(&revision, &platform)?;
-        if platform != ComputePlatform::Server {
-            // Inline appspecs are checked now; S3 ones when the deployment starts.
-            if let Ok(text) = shift::revision_text(&revision, &self.fleet) {
-                if revision.s3_location.is_none() {
-                    shift::check_appspec(&text, &platform).map_err(|e| {
-                        crate::engine::ApiError::new(
-                            Exception::InvalidRevision,
-                            format!("The AppSpec file is not valid: {e}."),
-                        )
-                    })?;
-                }
-            }
-        }
+        let group = self.deployment_group_for(&app_name, &input)?;
+        let revision = self.deployment_revision(&input, &group, &platform)?;
         validate::create_deployment_flags(&input, &platform)?;
-        let config_name = match input.deployment_config_name.as_deref() {
-            Some(n) => validate::deployment_config_name(Some(n))?.to_string(),
-            None => group
-                .info
-                .deployment_config_name
-                .clone()
-                .unwrap_or_else(|| super::groups::default_config(&platform).to_string()),
-        };
-        let config = self.config_named(&config_name)?;
-        if config
-            .compute_platform
-            .as_ref()
-            .unwrap_or(&ComputePlatform::Server)
-            != &platform
-        {
-            return err(
-                Exception::InvalidDeploymentConfigName,
-                format!(
-                    "Deployment configuration {config_name} is not a {platform} configuration."
-                ),
-            );
-        }
-        let blue_green = group
-            .info
-            .deployment_style
-            .as_ref()
-            .and_then(|s| s.deployment_type.as_ref())
-            == Some(&DeploymentType::BlueGreen);
-        if input.target_instances.is_some() {
-            let discover = group
-                .info
-                .blue_green_deployment_configuration
-                .as_ref()
-                .and_then(|b| b.green_fleet_provisioning_option.as_ref())
-                .and_then(|g| g.action.as_ref())
-                == Some(&GreenFleetProvisioningAction::DiscoverExisting);
-            if !(blue_green && discover) {
-                return err(Exception::InvalidTargetInstances, "targetInstances applies only to blue/green deployment groups that discover existing instances.");
-            }
-        }
+        let config_name = self.deployment_config_for(&input, &group, &platform)?;
+        check_target_instances(&input, &group)?;
         if let Some(alarms) = &input.override_alarm_configuration {
             validate::alarm_configuration(alarms)?;
         }
-        let busy = group
-            .active
-            .clone()
-            .or_else(|| group.queue.first().cloned())
-            .or_else(|| {
-                self.active
-                    .values()
-                    .find(|a| {
-                        a.rec.group_id == group.id() && a.rec.status() == DeploymentStatus::Created
-                    })
-                    .map(|a| a.rec.id().to_string())
-            });
-        if let (true, Some(other)) = (self.opts.strict, busy) {
-            return err(
-                Exception::DeploymentLimitExceeded,
-                format!(
-                    "The Deployment Group '{}' already has an active Deployment '{other}'",
-                    group.name()
-                ),
-            );
-        }
+        self.check_group_free(&group)?;
         self.use_revision(ar, &app_id, &revision, now)?;
-        for alarm in input
-            .override_alarm_configuration
-            .iter()
-            .flat_map(|c| c.alarms.iter().flatten())
-        {
-            if let Some(name) = alarm.name.clone().filter(|n| !self.alarms.contains_key(n)) {
-                self.put_alarm(AlarmRecord {
-                    name,
-                    state: AlarmState::Ok,
-                });
-            }
-        }
+        self.ensure_alarms(input.override_alarm_configuration.as_ref());
         let id = self.insert_deployment(
             now,
             NewDeployment {
@@ -221,6 +141,121 @@ impl Engine {
         Ok(CreateDeploymentOutput {
             deployment_id: Some(id),
         })
+    }
+
+    /// The deployment group CreateDeployment names (required).
+    fn deployment_group_for(
+        &self,
+        app_name: &str,
+        input: &CreateDeploymentInput,
+    ) -> ApiResult<GroupRecord> {
+        if input
+            .deployment_group_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            return err(
+                Exception::DeploymentGroupNameRequired,
+                "The deployment group name was not specified.",
+            );
+        }
+        Ok(self
+            .group_named(Some(app_name), input.deployment_group_name.as_deref())?
+            .clone())
+    }
+
+    /// The revision to deploy, checked for the platform (inline appspecs included).
+    fn deployment_revision(
+        &self,
+        input: &CreateDeploymentInput,
+        group: &GroupRecord,
+        platform: &ComputePlatform,
+    ) -> ApiResult<RevisionLocation> {
+        // With no revision, fall back to the group's target revision (UNCONFIRMED, reference §2.1).
+        let Some(revision) = input
+            .revision
+            .clone()
+            .or_else(|| group.info.target_revision.clone())
+        else {
+            return err(
+                Exception::RevisionRequired,
+                "The revision was not specified.",
+            );
+        };
+        validate::revision(&revision, platform)?;
+        if *platform != ComputePlatform::Server {
+            // Inline appspecs are checked now; S3 ones when the deployment starts.
+            if let Ok(text) = shift::revision_text(&revision, &self.fleet) {
+                if revision.s3_location.is_none() {
+                    shift::check_appspec(&text, platform).map_err(|e| {
+                        crate::engine::ApiError::new(
+                            Exception::InvalidRevision,
+                            format!("The AppSpec file is not valid: {e}."),
+                        )
+                    })?;
+                }
+            }
+        }
+        Ok(revision)
+    }
+
+    /// The configuration named in the input, else the group's, else the
+    /// platform's default; it must be for the application's platform.
+    fn deployment_config_for(
+        &self,
+        input: &CreateDeploymentInput,
+        group: &GroupRecord,
+        platform: &ComputePlatform,
+    ) -> ApiResult<String> {
+        let config_name = match input.deployment_config_name.as_deref() {
+            Some(n) => validate::deployment_config_name(Some(n))?.to_string(),
+            None => group
+                .info
+                .deployment_config_name
+                .clone()
+                .unwrap_or_else(|| super::groups::default_config(platform).to_string()),
+        };
+        let config = self.config_named(&config_name)?;
+        if config
+            .compute_platform
+            .as_ref()
+            .unwrap_or(&ComputePlatform::Server)
+            != platform
+        {
+            return err(
+                Exception::InvalidDeploymentConfigName,
+                format!(
+                    "Deployment configuration {config_name} is not a {platform} configuration."
+                ),
+            );
+        }
+        Ok(config_name)
+    }
+
+    /// In strict mode a group takes one deployment at a time, as in AWS.
+    fn check_group_free(&self, group: &GroupRecord) -> ApiResult<()> {
+        let busy = group
+            .active
+            .clone()
+            .or_else(|| group.queue.first().cloned())
+            .or_else(|| {
+                self.active
+                    .values()
+                    .find(|a| {
+                        a.rec.group_id == group.id() && a.rec.status() == DeploymentStatus::Created
+                    })
+                    .map(|a| a.rec.id().to_string())
+            });
+        if let (true, Some(other)) = (self.opts.strict, busy) {
+            return err(
+                Exception::DeploymentLimitExceeded,
+                format!(
+                    "The Deployment Group '{}' already has an active Deployment '{other}'",
+                    group.name()
+                ),
+            );
+        }
+        Ok(())
     }
 
     pub fn get_deployment(
