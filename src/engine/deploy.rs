@@ -17,7 +17,7 @@ use crate::state::*;
 
 /// Everything needed to create a deployment, from the API or from the engine itself.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct NewDeployment {
+pub(crate) struct DeploymentSpec {
     pub group_id: String,
     pub revision: RevisionLocation,
     pub config_name: String,
@@ -89,7 +89,7 @@ pub(crate) fn revision_key(rev: &RevisionLocation) -> String {
 fn deployment_info(
     id: &str,
     group: &GroupRecord,
-    spec: &NewDeployment,
+    spec: &DeploymentSpec,
     at: Millis,
 ) -> DeploymentInfo {
     DeploymentInfo {
@@ -188,7 +188,7 @@ impl Engine {
     }
 
     /// Creates a deployment in `Created`; it starts (or queues) at `at`.
-    pub(crate) fn insert_deployment(&mut self, at: Millis, spec: NewDeployment) -> String {
+    pub(crate) fn insert_deployment(&mut self, at: Millis, spec: DeploymentSpec) -> String {
         let id = self.fresh_deployment_id();
         let seq = self.meta.next_seq;
         self.meta.next_seq += 1;
@@ -1059,7 +1059,7 @@ impl Engine {
         };
         let rb = self.insert_deployment(
             at,
-            NewDeployment {
+            DeploymentSpec {
                 group_id,
                 revision,
                 config_name: info

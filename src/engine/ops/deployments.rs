@@ -3,7 +3,7 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::deploy::{revision_key, rollback_enabled_for, NewDeployment};
+use crate::engine::deploy::{revision_key, rollback_enabled_for, DeploymentSpec};
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
@@ -122,7 +122,7 @@ impl Engine {
         self.ensure_alarms(input.override_alarm_configuration.as_ref());
         let id = self.insert_deployment(
             now,
-            NewDeployment {
+            DeploymentSpec {
                 group_id: group.id().to_string(),
                 revision,
                 config_name,
