@@ -213,8 +213,8 @@ impl Engine {
     /// The instances a deployment group reaches now: its tags and Auto Scaling
     /// groups, plus the replacement instances blue/green deployments added,
     /// minus the originals they removed. In ID order.
-    pub(crate) fn group_candidates(&self, group: &DeploymentGroupInfo) -> Vec<Candidate> {
-        let gid = group.deployment_group_id.as_deref().unwrap_or_default();
+    pub(crate) fn group_candidates(&self, group: &GroupRecord) -> Vec<Candidate> {
+        let gid = group.id();
         let member = |host: &str| {
             self.hosts
                 .get(host)
@@ -222,7 +222,7 @@ impl Engine {
                 .and_then(|s| s.member)
         };
         let mut out: BTreeMap<String, Candidate> =
-            selection::resolve(group, &self.fleet_hosts, &self.instances)
+            selection::resolve(&group.info, &self.fleet_hosts, &self.instances)
                 .into_iter()
                 .filter(|c| member(&c.id) != Some(false))
                 .map(|c| (c.id.clone(), c))
@@ -413,7 +413,7 @@ impl Engine {
             return self.start_blue_green_rollback(id, group, roles, at, ar);
         }
         let blue: Vec<Candidate> = self
-            .group_candidates(&group.info)
+            .group_candidates(group)
             .into_iter()
             .filter(|c| !c.on_premises)
             .collect();
@@ -558,7 +558,7 @@ impl Engine {
         // instances, and they are the originals to route it back to.
         let originals: Vec<String> = if roles.originals.is_empty() && roles.replacements.is_empty()
         {
-            self.group_candidates(&group.info)
+            self.group_candidates(group)
                 .into_iter()
                 .filter(|c| !c.on_premises)
                 .map(|c| c.id)

@@ -85,18 +85,13 @@ pub(crate) fn revision_key(rev: &RevisionLocation) -> String {
     serde_json::to_string(&r).unwrap_or_default()
 }
 
-/// The wire description of a new deployment: the spec, completed from its group.
-fn deployment_info(
-    id: &str,
-    group: &GroupRecord,
-    spec: &DeploymentSpec,
-    at: Millis,
-) -> DeploymentInfo {
+/// The wire description of a new deployment: the spec, completed from its
+/// group. Its ID is set by `DeploymentRecord::new`.
+fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> DeploymentInfo {
     DeploymentInfo {
         application_name: group.info.application_name.clone(),
-        deployment_group_name: group.info.deployment_group_name.clone(),
+        deployment_group_name: Some(group.name().to_string()),
         deployment_config_name: Some(spec.config_name.clone()),
-        deployment_id: Some(id.to_string()),
         previous_revision: group.info.target_revision.clone(),
         revision: Some(spec.revision.clone()),
         status: Some(DeploymentStatus::Created),
@@ -195,23 +190,24 @@ impl Engine {
         let Some(group) = self.groups.get(&spec.group_id) else {
             return id;
         };
-        let record = DeploymentRecord {
-            info: deployment_info(&id, group, &spec, at),
-            seq,
-            application_id: group.application_id.clone(),
-            group_id: spec.group_id.clone(),
-            run: Some(RunState {
-                start_due: Some(at),
-                min_healthy: 0,
-                max_down: 0,
-                pending: vec![],
-                stop: None,
-                deadline: None,
-                shift: None,
-                blue_green: None,
-            }),
-            hooks: vec![],
+        let run = RunState {
+            start_due: Some(at),
+            min_healthy: 0,
+            max_down: 0,
+            pending: vec![],
+            stop: None,
+            deadline: None,
+            shift: None,
+            blue_green: None,
         };
+        let record = DeploymentRecord::new(
+            id.clone(),
+            deployment_info(group, &spec, at),
+            seq,
+            group.application_id.clone(),
+            spec.group_id.clone(),
+            Some(run),
+        );
         let group_name = group.name().to_string();
         self.note_attempt(&spec.group_id, &id, at);
         self.insert_active(Active {
@@ -414,7 +410,7 @@ impl Engine {
 
     /// The group's instances, in the order an in-place deployment takes them.
     fn in_place_candidates(&self, group: &GroupRecord) -> Vec<Candidate> {
-        let mut candidates = self.group_candidates(&group.info);
+        let mut candidates = self.group_candidates(group);
         let current = group.info.target_revision.as_ref().map(revision_key);
         selection::order(&mut candidates, &self.hosts, group.id(), current.as_deref());
         candidates
@@ -1183,8 +1179,13 @@ impl Engine {
         };
         let ignore_poll = config.ignore_poll_alarm_failure == Some(true);
         let mut reason = None;
-        for alarm in config.alarms.iter().flatten() {
-            let name = alarm.name.clone().unwrap_or_default();
+        // Validated: every alarm of a configuration has a name.
+        for name in config
+            .alarms
+            .iter()
+            .flatten()
+            .filter_map(|a| a.name.clone())
+        {
             match self.alarms.get(&name).map(|a| a.state) {
                 Some(AlarmState::Alarm) => {
                     reason = Some(format!("The deployment was stopped because CloudWatch alarm '{name}' is in the ALARM state."));

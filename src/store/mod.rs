@@ -434,19 +434,17 @@ fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
             params![g.id(), g.application_id, encode("deployment group", g)?],
         ),
         Change::GroupDeleted { group_id } => run(conn, DELETE_GROUP, [group_id]),
-        Change::Config(c) => {
-            let name = c.info.deployment_config_name.as_deref().unwrap_or_default();
-            run(
-                conn,
-                PUT_CONFIG,
-                params![name, encode("deployment config", c)?],
-            )
-        }
+        Change::Config(c) => run(
+            conn,
+            PUT_CONFIG,
+            params![c.name(), encode("deployment config", c)?],
+        ),
         Change::ConfigDeleted { name } => run(conn, DELETE_CONFIG, [name]),
-        Change::Instance(i) => {
-            let name = i.info.instance_name.as_deref().unwrap_or_default();
-            run(conn, PUT_INSTANCE, params![name, encode("instance", i)?])
-        }
+        Change::Instance(i) => run(
+            conn,
+            PUT_INSTANCE,
+            params![i.name(), encode("instance", i)?],
+        ),
         Change::Revision(r) => run(
             conn,
             PUT_REVISION,

@@ -530,7 +530,12 @@ impl Engine {
                 );
             }
         }
-        let hook = input.lifecycle_event_hook_execution_id.unwrap_or_default();
+        let Some(hook) = input.lifecycle_event_hook_execution_id else {
+            return err(
+                Exception::InvalidLifecycleEventHookExecutionId,
+                "The lifecycleEventHookExecutionId was not specified.",
+            );
+        };
         let ok = input.status == Some(LifecycleEventStatus::Succeeded);
         let id = rec.id().to_string();
         let answer = if self.active.contains_key(&id) {

@@ -14,10 +14,8 @@ use crate::state::*;
 const GROUP_LIMIT: usize = 1000;
 
 /// What CreateDeploymentGroup resolved before building the group.
-struct NewGroup<'a> {
-    id: &'a str,
+struct NewGroup {
     app_name: String,
-    name: String,
     config: String,
     asgs: Vec<AutoScalingGroup>,
     platform: ComputePlatform,
@@ -27,8 +25,9 @@ struct NewGroup<'a> {
 fn new_group_info(g: NewGroup, input: CreateDeploymentGroupInput) -> DeploymentGroupInfo {
     DeploymentGroupInfo {
         application_name: Some(g.app_name),
-        deployment_group_id: Some(g.id.to_string()),
-        deployment_group_name: Some(g.name),
+        // The ID and name: set by `GroupRecord::new`.
+        deployment_group_id: None,
+        deployment_group_name: None,
         deployment_config_name: Some(g.config),
         ec2_tag_filters: Some(input.ec2_tag_filters.unwrap_or_default()),
         on_premises_instance_tag_filters: Some(
@@ -213,12 +212,14 @@ impl Engine {
                     })
             });
             if let Some(g) = taken {
+                let (Some(cluster), Some(service)) = (&svc.cluster_name, &svc.service_name) else {
+                    // Validated before: every ECS service names both.
+                    return err(Exception::InvalidECSService, "An ECS deployment group needs exactly one ecsServices entry with clusterName and serviceName.");
+                };
                 return err(
                     Exception::ECSServiceMappingLimitExceeded,
                     format!(
-                        "ECS service {}:{} is already used by deployment group {}.",
-                        svc.cluster_name.as_deref().unwrap_or_default(),
-                        svc.service_name.as_deref().unwrap_or_default(),
+                        "ECS service {cluster}:{service} is already used by deployment group {}.",
                         g.name()
                     ),
                 );
@@ -257,9 +258,7 @@ impl Engine {
         let id = self.new_uuid("group");
         let info = new_group_info(
             NewGroup {
-                id: &id,
                 app_name,
-                name,
                 config,
                 asgs,
                 platform,
@@ -268,13 +267,7 @@ impl Engine {
         );
         self.groups.insert(
             id.clone(),
-            GroupRecord {
-                application_id: app_id,
-                info,
-                tags,
-                active: None,
-                queue: vec![],
-            },
+            GroupRecord::new(id.clone(), name, app_id, info, tags),
         );
         self.dirty.groups.insert(id.clone());
         Ok(CreateDeploymentGroupOutput {
@@ -372,13 +365,16 @@ impl Engine {
         _ar: &dyn Archive,
         input: UpdateDeploymentGroupInput,
     ) -> ApiResult<UpdateDeploymentGroupOutput> {
+        let app_name = self
+            .app_named(input.application_name.as_deref())?
+            .name()
+            .to_string();
         let group = self
             .group_named(
-                input.application_name.as_deref(),
+                Some(&app_name),
                 input.current_deployment_group_name.as_deref(),
             )?
             .clone();
-        let app_name = group.info.application_name.clone().unwrap_or_default();
         let platform = self.platform_of(&app_name);
         validate::deployment_group_members(
             &GroupMembers::from(&input),
@@ -387,16 +383,15 @@ impl Engine {
         )?;
         validate::service_role_arn(input.service_role_arn.as_deref(), false)?;
         let mut info = group.info.clone();
-        if let Some(new_name) = input.new_deployment_group_name.as_deref() {
-            let new_name = self.check_rename(&group, new_name, &app_name)?;
-            info.deployment_group_name = Some(new_name);
-        }
+        let group_name = match input.new_deployment_group_name.as_deref() {
+            Some(new_name) => self.check_rename(&group, new_name, &app_name)?,
+            None => group.name().to_string(),
+        };
         if input.deployment_config_name.is_some() {
             info.deployment_config_name =
                 Some(self.group_config(input.deployment_config_name.as_deref(), &platform)?);
         }
         self.check_ecs_mapping(input.ecs_services.as_ref(), Some(group.id()))?;
-        let group_name = info.deployment_group_name.clone().unwrap_or_default();
         if let Some(names) = &input.auto_scaling_groups {
             info.auto_scaling_groups = Some(self.auto_scaling_groups(names, &group_name)?);
         }
@@ -406,6 +401,7 @@ impl Engine {
         let id = group.id().to_string();
         if let Some(g) = self.groups.get_mut(&id) {
             g.info = info;
+            g.set_name(group_name);
         }
         self.dirty.groups.insert(id);
         Ok(UpdateDeploymentGroupOutput {

@@ -121,10 +121,13 @@ impl Engine {
                 "The deployment group names no ECS service.".into(),
             ));
         };
-        let (cluster, name) = (
-            svc.cluster_name.clone().unwrap_or_default(),
-            svc.service_name.clone().unwrap_or_default(),
-        );
+        let (Some(cluster), Some(name)) = (svc.cluster_name.clone(), svc.service_name.clone())
+        else {
+            return Err((
+                ErrorCode::InvalidEcsService,
+                "The deployment group's ECS service has no clusterName or serviceName.".into(),
+            ));
+        };
         let (groups, has_test) = target_group_pair(group, &name);
         let key = format!("{cluster}:{name}");
         let sets = self.prepare_service(&cluster, &name, &groups, has_test);
