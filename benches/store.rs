@@ -54,56 +54,57 @@ fn deployment_id(seq: u64) -> String {
 
 fn deployment(seq: u64, active: bool) -> DeploymentRecord {
     let t = BASE + seq as i64 * 60_000;
-    DeploymentRecord {
-        info: DeploymentInfo {
-            application_name: Some("web-shop".into()),
-            deployment_group_name: Some(format!("prod-{}", seq % GROUPS)),
-            deployment_config_name: Some("CodeDeployDefault.OneAtATime".into()),
-            deployment_id: Some(deployment_id(seq)),
-            previous_revision: Some(s3_location(seq.saturating_sub(1))),
-            revision: Some(s3_location(seq)),
-            status: Some(if active {
-                DeploymentStatus::InProgress
-            } else {
-                DeploymentStatus::Succeeded
-            }),
-            create_time: Some(Timestamp(t)),
-            start_time: Some(Timestamp(t + 1_000)),
-            complete_time: (!active).then_some(Timestamp(t + 95_000)),
-            deployment_overview: Some(DeploymentOverview {
-                pending: Some(if active { 2 } else { 0 }),
-                in_progress: Some(if active { 1 } else { 0 }),
-                succeeded: Some(if active { 0 } else { 3 }),
-                failed: Some(0),
-                skipped: Some(0),
-                ready: Some(0),
-            }),
-            description: Some(format!("release {seq} from CI pipeline")),
-            creator: Some(DeploymentCreator::User),
-            ignore_application_stop_failures: Some(false),
-            update_outdated_instances_only: Some(false),
-            deployment_style: Some(DeploymentStyle {
-                deployment_type: Some(DeploymentType::InPlace),
-                deployment_option: Some(DeploymentOption::WithoutTrafficControl),
-            }),
-            file_exists_behavior: Some(FileExistsBehavior::Disallow),
-            ..Default::default()
-        },
-        seq,
-        application_id: "3c8e7a51-0000-4000-8000-000000000001".into(),
-        group_id: group_id(seq % GROUPS),
-        run: active.then(|| RunState {
-            start_due: None,
-            min_healthy: 2,
-            max_down: 1,
-            pending: vec![1, 2],
-            stop: None,
-            deadline: Some(t + 3_600_000),
-            shift: None,
-            blue_green: None,
+    let info = DeploymentInfo {
+        application_name: Some("web-shop".into()),
+        deployment_group_name: Some(format!("prod-{}", seq % GROUPS)),
+        deployment_config_name: Some("CodeDeployDefault.OneAtATime".into()),
+        previous_revision: Some(s3_location(seq.saturating_sub(1))),
+        revision: Some(s3_location(seq)),
+        status: Some(if active {
+            DeploymentStatus::InProgress
+        } else {
+            DeploymentStatus::Succeeded
         }),
-        hooks: vec![],
-    }
+        create_time: Some(Timestamp(t)),
+        start_time: Some(Timestamp(t + 1_000)),
+        complete_time: (!active).then_some(Timestamp(t + 95_000)),
+        deployment_overview: Some(DeploymentOverview {
+            pending: Some(if active { 2 } else { 0 }),
+            in_progress: Some(if active { 1 } else { 0 }),
+            succeeded: Some(if active { 0 } else { 3 }),
+            failed: Some(0),
+            skipped: Some(0),
+            ready: Some(0),
+        }),
+        description: Some(format!("release {seq} from CI pipeline")),
+        creator: Some(DeploymentCreator::User),
+        ignore_application_stop_failures: Some(false),
+        update_outdated_instances_only: Some(false),
+        deployment_style: Some(DeploymentStyle {
+            deployment_type: Some(DeploymentType::InPlace),
+            deployment_option: Some(DeploymentOption::WithoutTrafficControl),
+        }),
+        file_exists_behavior: Some(FileExistsBehavior::Disallow),
+        ..Default::default()
+    };
+    let run = active.then(|| RunState {
+        start_due: None,
+        min_healthy: 2,
+        max_down: 1,
+        pending: vec![1, 2],
+        stop: None,
+        deadline: Some(t + 3_600_000),
+        shift: None,
+        blue_green: None,
+    });
+    DeploymentRecord::new(
+        deployment_id(seq),
+        info,
+        seq,
+        "3c8e7a51-0000-4000-8000-000000000001".into(),
+        group_id(seq % GROUPS),
+        run,
+    )
 }
 
 fn s3_location(seq: u64) -> RevisionLocation {
@@ -212,16 +213,16 @@ fn build(path: &Path, finished: u64) -> u64 {
     let base = [
         Change::Meta(meta(finished + 3, 1)),
         Change::Fleet(Fleet::sample()),
-        Change::Application(ApplicationRecord {
-            info: ApplicationInfo {
-                application_id: Some("3c8e7a51-0000-4000-8000-000000000001".into()),
-                application_name: Some("web-shop".into()),
+        Change::Application(ApplicationRecord::new(
+            "3c8e7a51-0000-4000-8000-000000000001".into(),
+            "web-shop".into(),
+            ApplicationInfo {
                 create_time: Some(Timestamp(BASE)),
                 compute_platform: Some(ComputePlatform::Server),
                 ..Default::default()
             },
-            tags: vec![],
-        }),
+            vec![],
+        )),
     ];
     let records = (1..=finished + 2).flat_map(move |seq| {
         let running = active.contains(&seq);

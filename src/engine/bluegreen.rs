@@ -77,11 +77,63 @@ fn running(h: &Host) -> bool {
     h.behaviour.state.as_deref() != Some("stopped")
 }
 
+/// A failure for want of instances.
+fn no_instances(what: &str) -> (ErrorCode, String) {
+    (ErrorCode::NoInstances, what.to_string())
+}
+
+/// The replacement instances and the Auto Scaling group copied for them.
+type GreenFleet = (Vec<String>, Option<(String, String)>);
+
+/// Checks both fleets and returns the originals: the group's instances that
+/// are not replacements.
+fn check_fleets(
+    blue: Vec<Candidate>,
+    green: &[String],
+) -> Result<Vec<String>, (ErrorCode, String)> {
+    if green.is_empty() {
+        return Err(no_instances("The deployment failed because no instances matched targetInstances: the replacement environment must exist before a DISCOVER_EXISTING deployment starts."));
+    }
+    let blue: Vec<String> = blue
+        .into_iter()
+        .map(|c| c.id)
+        .filter(|h| !green.contains(h))
+        .collect();
+    if blue.is_empty() {
+        return Err(no_instances("The deployment failed because no instances were found in the original environment. Check the deployment group's tags and Auto Scaling groups."));
+    }
+    if green.len() > 1000 {
+        return Err((ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} replacement instances; a deployment can target at most 1000.", green.len())));
+    }
+    Ok(blue)
+}
+
 /// Which side of a blue/green deployment a target is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Allow,
     Block,
+}
+
+/// What the blue/green scheduler reads of a deployment at one moment.
+struct BgProgress {
+    phase: BlueGreenPhase,
+    stop: Option<StopRequest>,
+    min_healthy: i64,
+    max_down: i64,
+    /// Targets still waiting to take traffic.
+    waiting: bool,
+    /// Targets running an event, on either side.
+    busy: i64,
+    /// Targets taking traffic running an event.
+    allow_running: i64,
+    /// Targets taking traffic that are installed (InProgress between events),
+    /// failed, succeeded.
+    installed: i64,
+    allow_failed: i64,
+    allow_succeeded: i64,
+    /// Targets blocked that failed.
+    block_failed: i64,
 }
 
 /// One side's hosts, the events they run and their label.
@@ -161,8 +213,8 @@ impl Engine {
     /// The instances a deployment group reaches now: its tags and Auto Scaling
     /// groups, plus the replacement instances blue/green deployments added,
     /// minus the originals they removed. In ID order.
-    pub(crate) fn group_candidates(&self, group: &DeploymentGroupInfo) -> Vec<Candidate> {
-        let gid = group.deployment_group_id.as_deref().unwrap_or_default();
+    pub(crate) fn group_candidates(&self, group: &GroupRecord) -> Vec<Candidate> {
+        let gid = group.id();
         let member = |host: &str| {
             self.hosts
                 .get(host)
@@ -170,7 +222,7 @@ impl Engine {
                 .and_then(|s| s.member)
         };
         let mut out: BTreeMap<String, Candidate> =
-            selection::resolve(group, &self.fleet_hosts, &self.instances)
+            selection::resolve(&group.info, &self.fleet_hosts, &self.instances)
                 .into_iter()
                 .filter(|c| member(&c.id) != Some(false))
                 .map(|c| (c.id.clone(), c))
@@ -360,92 +412,19 @@ impl Engine {
         if let Some(roles) = roles {
             return self.start_blue_green_rollback(id, group, roles, at, ar);
         }
-        let no_instances = |what: &str| (ErrorCode::NoInstances, what.to_string());
-        let action = info
-            .blue_green_deployment_configuration
-            .as_ref()
-            .and_then(|b| b.green_fleet_provisioning_option.as_ref())
-            .and_then(|g| g.action.clone())
-            .unwrap_or(GreenFleetProvisioningAction::DiscoverExisting);
         let blue: Vec<Candidate> = self
-            .group_candidates(&group.info)
+            .group_candidates(group)
             .into_iter()
             .filter(|c| !c.on_premises)
             .collect();
-        let mut copied = None;
-        let green: Vec<String> = if action == GreenFleetProvisioningAction::CopyAutoScalingGroup {
-            let Some(source) = group
-                .info
-                .auto_scaling_groups
-                .iter()
-                .flatten()
-                .find_map(|a| a.name.clone())
-            else {
-                return self.bg_fail(id, at, ErrorCode::AutoScalingConfiguration, "The deployment failed because COPY_AUTO_SCALING_GROUP needs the deployment group to list an Auto Scaling group to copy.".into(), ar);
-            };
-            if !self.known_asgs().contains(&source) {
-                return self.bg_fail(id, at, ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {source} of the deployment group does not exist."), ar);
-            }
-            if !self
-                .fleet_hosts
-                .values()
-                .any(|h| h.asg.as_deref() == Some(source.as_str()) && running(h))
-            {
-                let (code, message) = no_instances(&format!("The deployment failed because Auto Scaling group {source} has no running instances to copy into the replacement environment."));
-                return self.bg_fail(id, at, code, message, ar);
-            }
-            let (copy, hosts) = self.copy_auto_scaling_group(id, group.name(), &source, at);
-            copied = Some((source, copy));
-            hosts
-        } else {
-            let Some(ti) = info.target_instances.clone() else {
-                let (code, message) = no_instances("The deployment failed because DISCOVER_EXISTING needs targetInstances (tagFilters, ec2TagSet or autoScalingGroups) to find the replacement instances.");
-                return self.bg_fail(id, at, code, message, ar);
-            };
-            let known = self.known_asgs();
-            if let Some(missing) = ti
-                .auto_scaling_groups
-                .iter()
-                .flatten()
-                .find(|n| !known.contains(*n))
-            {
-                return self.bg_fail(id, at, ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist."), ar);
-            }
-            let selector = DeploymentGroupInfo {
-                ec2_tag_filters: ti.tag_filters.clone(),
-                ec2_tag_set: ti.ec2_tag_set.clone(),
-                auto_scaling_groups: ti.auto_scaling_groups.as_ref().map(|names| {
-                    names
-                        .iter()
-                        .map(|n| AutoScalingGroup {
-                            name: Some(n.clone()),
-                            ..Default::default()
-                        })
-                        .collect()
-                }),
-                ..Default::default()
-            };
-            selection::resolve(&selector, &self.fleet_hosts, &BTreeMap::new())
-                .into_iter()
-                .map(|c| c.id)
-                .collect()
+        let (green, copied) = match self.green_fleet(id, group, &info, at) {
+            Ok(fleet) => fleet,
+            Err((code, message)) => return self.bg_fail(id, at, code, message, ar),
         };
-        if green.is_empty() {
-            let (code, message) = no_instances("The deployment failed because no instances matched targetInstances: the replacement environment must exist before a DISCOVER_EXISTING deployment starts.");
-            return self.bg_fail(id, at, code, message, ar);
-        }
-        let blue: Vec<String> = blue
-            .into_iter()
-            .map(|c| c.id)
-            .filter(|h| !green.contains(h))
-            .collect();
-        if blue.is_empty() {
-            let (code, message) = no_instances("The deployment failed because no instances were found in the original environment. Check the deployment group's tags and Auto Scaling groups.");
-            return self.bg_fail(id, at, code, message, ar);
-        }
-        if green.len() > 1000 {
-            return self.bg_fail(id, at, ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} replacement instances; a deployment can target at most 1000.", green.len()), ar);
-        }
+        let blue = match check_fleets(blue, &green) {
+            Ok(blue) => blue,
+            Err((code, message)) => return self.bg_fail(id, at, code, message, ar),
+        };
         let green_n = green.len();
         let ok = self.plan_sides(
             id,
@@ -472,6 +451,97 @@ impl Engine {
         self.pump_blue_green(id, at, ar);
     }
 
+    /// The replacement instances, as the group provisions them, and the Auto
+    /// Scaling group copied for them (source, copy) if any.
+    fn green_fleet(
+        &mut self,
+        id: &str,
+        group: &GroupRecord,
+        info: &DeploymentInfo,
+        at: Millis,
+    ) -> Result<GreenFleet, (ErrorCode, String)> {
+        let action = info
+            .blue_green_deployment_configuration
+            .as_ref()
+            .and_then(|b| b.green_fleet_provisioning_option.as_ref())
+            .and_then(|g| g.action.clone())
+            .unwrap_or(GreenFleetProvisioningAction::DiscoverExisting);
+        if action == GreenFleetProvisioningAction::CopyAutoScalingGroup {
+            self.copy_green_fleet(id, group, at)
+        } else {
+            Ok((self.discover_green_fleet(info)?, None))
+        }
+    }
+
+    /// COPY_AUTO_SCALING_GROUP: launches a copy of the group's Auto Scaling group.
+    fn copy_green_fleet(
+        &mut self,
+        id: &str,
+        group: &GroupRecord,
+        at: Millis,
+    ) -> Result<GreenFleet, (ErrorCode, String)> {
+        let Some(source) = group
+            .info
+            .auto_scaling_groups
+            .iter()
+            .flatten()
+            .find_map(|a| a.name.clone())
+        else {
+            return Err((ErrorCode::AutoScalingConfiguration, "The deployment failed because COPY_AUTO_SCALING_GROUP needs the deployment group to list an Auto Scaling group to copy.".into()));
+        };
+        if !self.known_asgs().contains(&source) {
+            return Err((ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {source} of the deployment group does not exist.")));
+        }
+        if !self
+            .fleet_hosts
+            .values()
+            .any(|h| h.asg.as_deref() == Some(source.as_str()) && running(h))
+        {
+            return Err(no_instances(&format!("The deployment failed because Auto Scaling group {source} has no running instances to copy into the replacement environment.")));
+        }
+        let (copy, hosts) = self.copy_auto_scaling_group(id, group.name(), &source, at);
+        Ok((hosts, Some((source, copy))))
+    }
+
+    /// DISCOVER_EXISTING: the instances the deployment's targetInstances select.
+    fn discover_green_fleet(
+        &self,
+        info: &DeploymentInfo,
+    ) -> Result<Vec<String>, (ErrorCode, String)> {
+        let Some(ti) = info.target_instances.clone() else {
+            return Err(no_instances("The deployment failed because DISCOVER_EXISTING needs targetInstances (tagFilters, ec2TagSet or autoScalingGroups) to find the replacement instances."));
+        };
+        let known = self.known_asgs();
+        if let Some(missing) = ti
+            .auto_scaling_groups
+            .iter()
+            .flatten()
+            .find(|n| !known.contains(*n))
+        {
+            return Err((ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist.")));
+        }
+        let selector = DeploymentGroupInfo {
+            ec2_tag_filters: ti.tag_filters.clone(),
+            ec2_tag_set: ti.ec2_tag_set.clone(),
+            auto_scaling_groups: ti.auto_scaling_groups.as_ref().map(|names| {
+                names
+                    .iter()
+                    .map(|n| AutoScalingGroup {
+                        name: Some(n.clone()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        };
+        Ok(
+            selection::resolve(&selector, &self.fleet_hosts, &BTreeMap::new())
+                .into_iter()
+                .map(|c| c.id)
+                .collect(),
+        )
+    }
+
     /// A rollback of a blue/green deployment: the originals take traffic back,
     /// then the replacements are blocked (reference §7.2).
     fn start_blue_green_rollback(
@@ -488,7 +558,7 @@ impl Engine {
         // instances, and they are the originals to route it back to.
         let originals: Vec<String> = if roles.originals.is_empty() && roles.replacements.is_empty()
         {
-            self.group_candidates(&group.info)
+            self.group_candidates(group)
                 .into_iter()
                 .filter(|c| !c.on_premises)
                 .map(|c| c.id)
@@ -774,32 +844,11 @@ impl Engine {
     /// the in-place scheduler.
     pub(crate) fn pump_blue_green(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
         loop {
-            let Some(active) = self.active.get(id) else {
+            let Some(p) = self.bg_progress(id) else {
                 return;
             };
-            let Some(run) = active.rec.run.as_ref() else {
-                return;
-            };
-            let Some(bg) = run.blue_green.as_ref() else {
-                return;
-            };
-            let targets = &active.targets;
-            let get = |i: &u32| targets.get(*i as usize);
-            let running = |list: &[u32]| {
-                list.iter()
-                    .filter_map(get)
-                    .filter(|t| t.run.due.is_some())
-                    .count() as i64
-            };
-            let count = |list: &[u32], s: TargetStatus| {
-                list.iter()
-                    .filter_map(get)
-                    .filter(|t| t.status() == s)
-                    .count() as i64
-            };
-            let busy = running(&bg.allow) + running(&bg.block);
-            if let Some(stop) = run.stop.clone() {
-                if busy == 0 {
+            if let Some(stop) = p.stop {
+                if p.busy == 0 {
                     self.bg_finish(
                         id,
                         at,
@@ -810,82 +859,134 @@ impl Engine {
                 }
                 return;
             }
-            let (min_healthy, max_down) = (run.min_healthy, run.max_down);
-            match bg.phase {
+            let more = match p.phase {
                 BlueGreenPhase::Planned
                 | BlueGreenPhase::Ready
-                | BlueGreenPhase::TerminationWait => return,
-                BlueGreenPhase::Install => {
-                    if busy > 0 {
-                        return;
-                    }
-                    let installed = count(&bg.allow, TargetStatus::InProgress);
-                    if installed < min_healthy || installed == 0 {
-                        return self.bg_fail(
-                            id,
-                            at,
-                            ErrorCode::HealthConstraints,
-                            HEALTH_MESSAGE.into(),
-                            ar,
-                        );
-                    }
-                    if self.bg_ready_wait_wanted(id) {
-                        return self.begin_blue_green_ready(id, at);
-                    }
-                    self.begin_reroute(id, at, ar);
-                }
-                BlueGreenPhase::Reroute => {
-                    let failed = count(&bg.allow, TargetStatus::Failed);
-                    let waiting = !run.pending.is_empty();
-                    let in_flight = running(&bg.allow);
-                    if waiting && failed >= max_down && in_flight == 0 {
-                        return self.bg_fail(
-                            id,
-                            at,
-                            ErrorCode::HealthConstraints,
-                            HEALTH_MESSAGE.into(),
-                            ar,
-                        );
-                    }
-                    if !waiting && in_flight == 0 {
-                        let succeeded = count(&bg.allow, TargetStatus::Succeeded);
-                        if succeeded < min_healthy || succeeded == 0 {
-                            return self.bg_fail(
-                                id,
-                                at,
-                                ErrorCode::HealthConstraints,
-                                HEALTH_MESSAGE.into(),
-                                ar,
-                            );
-                        }
-                        self.begin_block(id, at, ar);
-                        continue;
-                    }
-                    if waiting && in_flight + failed < max_down {
-                        let index = self
-                            .active
-                            .get_mut(id)
-                            .and_then(|a| a.rec.run.as_mut())
-                            .map(|r| r.pending.remove(0));
-                        if let Some(index) = index {
-                            self.start_allow(id, index, at);
-                        }
-                        continue;
-                    }
-                    return;
-                }
+                | BlueGreenPhase::TerminationWait => false,
+                BlueGreenPhase::Install => self.pump_install(id, &p, at, ar),
+                BlueGreenPhase::Reroute => self.pump_reroute(id, &p, at, ar),
                 BlueGreenPhase::Block => {
-                    if busy > 0 {
-                        return;
-                    }
-                    let failed = count(&bg.block, TargetStatus::Failed);
-                    if failed > 0 {
-                        return self.bg_fail(id, at, ErrorCode::HealthConstraints, format!("The deployment failed because {failed} original instance(s) failed to block traffic (deregister from the load balancer)."), ar);
-                    }
-                    return self.after_block(id, at, ar);
+                    self.pump_block(id, &p, at, ar);
+                    false
                 }
+            };
+            if !more {
+                return;
             }
         }
+    }
+
+    /// Where a blue/green deployment stands now; `None` once it has finished.
+    fn bg_progress(&self, id: &str) -> Option<BgProgress> {
+        let active = self.active.get(id)?;
+        let run = active.rec.run.as_ref()?;
+        let bg = run.blue_green.as_ref()?;
+        let targets = &active.targets;
+        let get = |i: &u32| targets.get(*i as usize);
+        let running = |list: &[u32]| {
+            list.iter()
+                .filter_map(get)
+                .filter(|t| t.run.due.is_some())
+                .count() as i64
+        };
+        let count = |list: &[u32], s: TargetStatus| {
+            list.iter()
+                .filter_map(get)
+                .filter(|t| t.status() == s)
+                .count() as i64
+        };
+        Some(BgProgress {
+            phase: bg.phase,
+            stop: run.stop.clone(),
+            min_healthy: run.min_healthy,
+            max_down: run.max_down,
+            waiting: !run.pending.is_empty(),
+            busy: running(&bg.allow) + running(&bg.block),
+            allow_running: running(&bg.allow),
+            installed: count(&bg.allow, TargetStatus::InProgress),
+            allow_failed: count(&bg.allow, TargetStatus::Failed),
+            allow_succeeded: count(&bg.allow, TargetStatus::Succeeded),
+            block_failed: count(&bg.block, TargetStatus::Failed),
+        })
+    }
+
+    /// Install: once every replacement has finished installing, enough must
+    /// have; then wait Ready or reroute. True to go on pumping.
+    fn pump_install(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
+        if p.busy > 0 {
+            return false;
+        }
+        if p.installed < p.min_healthy || p.installed == 0 {
+            self.bg_fail(
+                id,
+                at,
+                ErrorCode::HealthConstraints,
+                HEALTH_MESSAGE.into(),
+                ar,
+            );
+            return false;
+        }
+        if self.bg_ready_wait_wanted(id) {
+            self.begin_blue_green_ready(id, at);
+            return false;
+        }
+        self.begin_reroute(id, at, ar);
+        true
+    }
+
+    /// Reroute: the next batch under minimum healthy hosts, and when all have
+    /// taken traffic, on to blocking. True to go on pumping.
+    fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
+        let (failed, waiting, in_flight) = (p.allow_failed, p.waiting, p.allow_running);
+        if waiting && failed >= p.max_down && in_flight == 0 {
+            self.bg_fail(
+                id,
+                at,
+                ErrorCode::HealthConstraints,
+                HEALTH_MESSAGE.into(),
+                ar,
+            );
+            return false;
+        }
+        if !waiting && in_flight == 0 {
+            let succeeded = p.allow_succeeded;
+            if succeeded < p.min_healthy || succeeded == 0 {
+                self.bg_fail(
+                    id,
+                    at,
+                    ErrorCode::HealthConstraints,
+                    HEALTH_MESSAGE.into(),
+                    ar,
+                );
+                return false;
+            }
+            self.begin_block(id, at, ar);
+            return true;
+        }
+        if waiting && in_flight + failed < p.max_down {
+            let index = self
+                .active
+                .get_mut(id)
+                .and_then(|a| a.rec.run.as_mut())
+                .map(|r| r.pending.remove(0));
+            if let Some(index) = index {
+                self.start_allow(id, index, at);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Block: once every original has finished, any failure fails the deployment.
+    fn pump_block(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) {
+        if p.busy > 0 {
+            return;
+        }
+        let failed = p.block_failed;
+        if failed > 0 {
+            return self.bg_fail(id, at, ErrorCode::HealthConstraints, format!("The deployment failed because {failed} original instance(s) failed to block traffic (deregister from the load balancer)."), ar);
+        }
+        self.after_block(id, at, ar)
     }
 
     fn set_phase(&mut self, id: &str, phase: BlueGreenPhase) {

@@ -17,7 +17,7 @@ use crate::state::*;
 
 /// Everything needed to create a deployment, from the API or from the engine itself.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct NewDeployment {
+pub(crate) struct DeploymentSpec {
     pub group_id: String,
     pub revision: RevisionLocation,
     pub config_name: String,
@@ -85,6 +85,71 @@ pub(crate) fn revision_key(rev: &RevisionLocation) -> String {
     serde_json::to_string(&r).unwrap_or_default()
 }
 
+/// The wire description of a new deployment: the spec, completed from its
+/// group. Its ID is set by `DeploymentRecord::new`.
+fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> DeploymentInfo {
+    DeploymentInfo {
+        application_name: group.info.application_name.clone(),
+        deployment_group_name: Some(group.name().to_string()),
+        deployment_config_name: Some(spec.config_name.clone()),
+        previous_revision: group.info.target_revision.clone(),
+        revision: Some(spec.revision.clone()),
+        status: Some(DeploymentStatus::Created),
+        create_time: Some(Timestamp(at)),
+        deployment_overview: Some(overview(Tally::default())),
+        description: spec.description.clone(),
+        creator: Some(spec.creator.clone().unwrap_or(DeploymentCreator::User)),
+        ignore_application_stop_failures: Some(spec.ignore_application_stop_failures),
+        auto_rollback_configuration: spec
+            .auto_rollback
+            .clone()
+            .or_else(|| group.info.auto_rollback_configuration.clone()),
+        update_outdated_instances_only: Some(spec.update_outdated_instances_only),
+        rollback_info: spec.rollback_of.as_ref().map(|orig| RollbackInfo {
+            rollback_deployment_id: None,
+            rollback_triggering_deployment_id: Some(orig.clone()),
+            rollback_message: Some(format!(
+                "Automatic rollback of deployment {orig}: redeploying the last successful revision."
+            )),
+        }),
+        deployment_style: Some(
+            group
+                .info
+                .deployment_style
+                .clone()
+                .unwrap_or(DeploymentStyle {
+                    deployment_type: Some(DeploymentType::InPlace),
+                    deployment_option: Some(DeploymentOption::WithoutTrafficControl),
+                }),
+        ),
+        target_instances: spec.target_instances.clone(),
+        instance_termination_wait_time_started: Some(false),
+        blue_green_deployment_configuration: group.info.blue_green_deployment_configuration.clone(),
+        load_balancer_info: group.info.load_balancer_info.clone(),
+        file_exists_behavior: Some(
+            spec.file_exists_behavior
+                .clone()
+                .unwrap_or(FileExistsBehavior::Disallow),
+        ),
+        deployment_status_messages: Some(vec![]),
+        compute_platform: group.info.compute_platform.clone(),
+        override_alarm_configuration: spec.override_alarms.clone(),
+        ..Default::default()
+    }
+}
+
+/// The lifecycle events of an in-place target: with or without a load balancer.
+fn in_place_events(info: &DeploymentInfo) -> &'static [&'static str] {
+    if lifecycle::uses_load_balancer(
+        info.deployment_style.as_ref(),
+        info.load_balancer_info.as_ref(),
+    ) {
+        &lifecycle::SERVER_IN_PLACE_LB
+    } else {
+        &lifecycle::SERVER_IN_PLACE
+    }
+}
+
 impl Engine {
     /// Processes every timer due at or before `now`, each at its own due time.
     pub fn advance(&mut self, now: Millis, ar: &dyn Archive) {
@@ -118,84 +183,33 @@ impl Engine {
     }
 
     /// Creates a deployment in `Created`; it starts (or queues) at `at`.
-    pub(crate) fn insert_deployment(&mut self, at: Millis, nd: NewDeployment) -> String {
-        let id = loop {
-            let candidate = ids::deployment_id(self.next_bits("deployment"));
-            if !self.active.contains_key(&candidate) {
-                break candidate;
-            }
-        };
+    pub(crate) fn insert_deployment(&mut self, at: Millis, spec: DeploymentSpec) -> String {
+        let id = self.fresh_deployment_id();
         let seq = self.meta.next_seq;
         self.meta.next_seq += 1;
-        let Some(group) = self.groups.get(&nd.group_id) else {
+        let Some(group) = self.groups.get(&spec.group_id) else {
             return id;
         };
-        let info = DeploymentInfo {
-            application_name: group.info.application_name.clone(),
-            deployment_group_name: group.info.deployment_group_name.clone(),
-            deployment_config_name: Some(nd.config_name.clone()),
-            deployment_id: Some(id.clone()),
-            previous_revision: group.info.target_revision.clone(),
-            revision: Some(nd.revision.clone()),
-            status: Some(DeploymentStatus::Created),
-            create_time: Some(Timestamp(at)),
-            deployment_overview: Some(overview(Tally::default())),
-            description: nd.description.clone(),
-            creator: Some(nd.creator.clone().unwrap_or(DeploymentCreator::User)),
-            ignore_application_stop_failures: Some(nd.ignore_application_stop_failures),
-            auto_rollback_configuration: nd
-                .auto_rollback
-                .clone()
-                .or_else(|| group.info.auto_rollback_configuration.clone()),
-            update_outdated_instances_only: Some(nd.update_outdated_instances_only),
-            rollback_info: nd.rollback_of.as_ref().map(|orig| RollbackInfo {
-                rollback_deployment_id: None,
-                rollback_triggering_deployment_id: Some(orig.clone()),
-                rollback_message: Some(format!(
-                    "Automatic rollback of deployment {orig}: redeploying the last successful revision."
-                )),
-            }),
-            deployment_style: Some(group.info.deployment_style.clone().unwrap_or(DeploymentStyle {
-                deployment_type: Some(DeploymentType::InPlace),
-                deployment_option: Some(DeploymentOption::WithoutTrafficControl),
-            })),
-            target_instances: nd.target_instances.clone(),
-            instance_termination_wait_time_started: Some(false),
-            blue_green_deployment_configuration: group.info.blue_green_deployment_configuration.clone(),
-            load_balancer_info: group.info.load_balancer_info.clone(),
-            file_exists_behavior: Some(nd.file_exists_behavior.clone().unwrap_or(FileExistsBehavior::Disallow)),
-            deployment_status_messages: Some(vec![]),
-            compute_platform: group.info.compute_platform.clone(),
-            override_alarm_configuration: nd.override_alarms.clone(),
-            ..Default::default()
+        let run = RunState {
+            start_due: Some(at),
+            min_healthy: 0,
+            max_down: 0,
+            pending: vec![],
+            stop: None,
+            deadline: None,
+            shift: None,
+            blue_green: None,
         };
-        let record = DeploymentRecord {
-            info,
+        let record = DeploymentRecord::new(
+            id.clone(),
+            deployment_info(group, &spec, at),
             seq,
-            application_id: group.application_id.clone(),
-            group_id: nd.group_id.clone(),
-            run: Some(RunState {
-                start_due: Some(at),
-                min_healthy: 0,
-                max_down: 0,
-                pending: vec![],
-                stop: None,
-                deadline: None,
-                shift: None,
-                blue_green: None,
-            }),
-            hooks: vec![],
-        };
+            group.application_id.clone(),
+            spec.group_id.clone(),
+            Some(run),
+        );
         let group_name = group.name().to_string();
-        if let Some(group) = self.groups.get_mut(&nd.group_id) {
-            group.info.last_attempted_deployment = Some(LastDeploymentInfo {
-                deployment_id: Some(id.clone()),
-                status: Some(DeploymentStatus::Created),
-                end_time: None,
-                create_time: Some(Timestamp(at)),
-            });
-            self.dirty.groups.insert(nd.group_id.clone());
-        }
+        self.note_attempt(&spec.group_id, &id, at);
         self.insert_active(Active {
             rec: record,
             targets: vec![],
@@ -209,6 +223,29 @@ impl Engine {
             format!("{id} created in {group_name}"),
         );
         id
+    }
+
+    /// A deployment ID no unfinished deployment has.
+    fn fresh_deployment_id(&mut self) -> String {
+        loop {
+            let candidate = ids::deployment_id(self.next_bits("deployment"));
+            if !self.active.contains_key(&candidate) {
+                return candidate;
+            }
+        }
+    }
+
+    /// The group's last attempted deployment is the one just created.
+    fn note_attempt(&mut self, group_id: &str, id: &str, at: Millis) {
+        if let Some(group) = self.groups.get_mut(group_id) {
+            group.info.last_attempted_deployment = Some(LastDeploymentInfo {
+                deployment_id: Some(id.to_string()),
+                status: Some(DeploymentStatus::Created),
+                end_time: None,
+                create_time: Some(Timestamp(at)),
+            });
+            self.dirty.groups.insert(group_id.to_string());
+        }
     }
 
     fn fire_deployment(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
@@ -326,46 +363,17 @@ impl Engine {
         };
         let info = active.rec.info.clone();
         let seq = active.rec.seq;
-        let rev_key = info.revision.as_ref().map(revision_key).unwrap_or_default();
-        let mut candidates = self.group_candidates(&group.info);
-        let current = group.info.target_revision.as_ref().map(revision_key);
-        selection::order(&mut candidates, &self.hosts, group.id(), current.as_deref());
+        let candidates = self.in_place_candidates(group);
         if candidates.is_empty() {
             return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::NoInstances, "The deployment failed because no instances were found for your deployment group. Check your deployment group settings to make sure the tags for your Amazon EC2 instances or Auto Scaling groups correctly identify the instances you want to deploy to, and then try again.".into())), ar);
         }
         if candidates.len() > 1000 {
             return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} instances; a deployment can target at most 1000.", candidates.len()))), ar);
         }
-        let outdated_only = info.update_outdated_instances_only == Some(true);
-        let up_to_date = |c: &Candidate| -> bool {
-            outdated_only
-                && self
-                    .hosts
-                    .get(&c.id)
-                    .and_then(|h| h.groups.get(group.id()))
-                    .is_some_and(|s| s.healthy && s.revision.as_deref() == Some(rev_key.as_str()))
-        };
-        let skip: Vec<bool> = candidates.iter().map(up_to_date).collect();
+        let skip = self.up_to_date(&info, group, &candidates);
         let n = skip.iter().filter(|s| !**s).count() as i64;
-        let config = self.config_info(
-            info.deployment_config_name
-                .as_deref()
-                .unwrap_or(configs::DEFAULT_SERVER_CONFIG),
-        );
-        let (min_healthy, max_down) = configs::health_limits(
-            config
-                .as_ref()
-                .and_then(|c| c.minimum_healthy_hosts.as_ref()),
-            n,
-        );
-        let events: &[&str] = if lifecycle::uses_load_balancer(
-            info.deployment_style.as_ref(),
-            info.load_balancer_info.as_ref(),
-        ) {
-            &lifecycle::SERVER_IN_PLACE_LB
-        } else {
-            &lifecycle::SERVER_IN_PLACE
-        };
+        let (min_healthy, max_down) = self.in_place_limits(&info, n);
+        let events = in_place_events(&info);
         let targets: Vec<TargetRecord> = candidates
             .iter()
             .enumerate()
@@ -374,19 +382,7 @@ impl Engine {
         let pending: Vec<u32> = (0..targets.len() as u32)
             .filter(|i| !skip[*i as usize])
             .collect();
-        if let Some(a) = self.active.get_mut(id) {
-            for t in &targets {
-                self.dirty.targets.insert((id.to_string(), t.index));
-            }
-            a.targets = targets;
-            a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
-            if let Some(run) = a.rec.run.as_mut() {
-                run.min_healthy = min_healthy;
-                run.max_down = max_down;
-                run.pending = pending;
-                run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
-            }
-        }
+        self.install_in_place_plan(id, targets, pending, (min_healthy, max_down), at);
         self.schedule(
             at + lifecycle::IN_PLACE_DEADLINE_MILLIS,
             seq,
@@ -410,6 +406,75 @@ impl Engine {
             return;
         }
         self.pump(id, at, ar);
+    }
+
+    /// The group's instances, in the order an in-place deployment takes them.
+    fn in_place_candidates(&self, group: &GroupRecord) -> Vec<Candidate> {
+        let mut candidates = self.group_candidates(group);
+        let current = group.info.target_revision.as_ref().map(revision_key);
+        selection::order(&mut candidates, &self.hosts, group.id(), current.as_deref());
+        candidates
+    }
+
+    /// Per candidate: skip it, because only outdated instances are updated and
+    /// it is healthy with this revision already.
+    fn up_to_date(
+        &self,
+        info: &DeploymentInfo,
+        group: &GroupRecord,
+        candidates: &[Candidate],
+    ) -> Vec<bool> {
+        let rev_key = info.revision.as_ref().map(revision_key).unwrap_or_default();
+        let outdated_only = info.update_outdated_instances_only == Some(true);
+        let up_to_date = |c: &Candidate| -> bool {
+            outdated_only
+                && self
+                    .hosts
+                    .get(&c.id)
+                    .and_then(|h| h.groups.get(group.id()))
+                    .is_some_and(|s| s.healthy && s.revision.as_deref() == Some(rev_key.as_str()))
+        };
+        candidates.iter().map(up_to_date).collect()
+    }
+
+    /// Minimum healthy hosts and how many may be down at once, for `n` targets.
+    fn in_place_limits(&self, info: &DeploymentInfo, n: i64) -> (i64, i64) {
+        let config = self.config_info(
+            info.deployment_config_name
+                .as_deref()
+                .unwrap_or(configs::DEFAULT_SERVER_CONFIG),
+        );
+        configs::health_limits(
+            config
+                .as_ref()
+                .and_then(|c| c.minimum_healthy_hosts.as_ref()),
+            n,
+        )
+    }
+
+    /// Stores the targets and the batching plan, and sets the in-place deadline.
+    fn install_in_place_plan(
+        &mut self,
+        id: &str,
+        targets: Vec<TargetRecord>,
+        pending: Vec<u32>,
+        (min_healthy, max_down): (i64, i64),
+        at: Millis,
+    ) {
+        let Some(a) = self.active.get_mut(id) else {
+            return;
+        };
+        for t in &targets {
+            self.dirty.targets.insert((id.to_string(), t.index));
+        }
+        a.targets = targets;
+        a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
+        if let Some(run) = a.rec.run.as_mut() {
+            run.min_healthy = min_healthy;
+            run.max_down = max_down;
+            run.pending = pending;
+            run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
+        }
     }
 
     pub(super) fn new_target(
@@ -990,7 +1055,7 @@ impl Engine {
         };
         let rb = self.insert_deployment(
             at,
-            NewDeployment {
+            DeploymentSpec {
                 group_id,
                 revision,
                 config_name: info
@@ -1114,8 +1179,13 @@ impl Engine {
         };
         let ignore_poll = config.ignore_poll_alarm_failure == Some(true);
         let mut reason = None;
-        for alarm in config.alarms.iter().flatten() {
-            let name = alarm.name.clone().unwrap_or_default();
+        // Validated: every alarm of a configuration has a name.
+        for name in config
+            .alarms
+            .iter()
+            .flatten()
+            .filter_map(|a| a.name.clone())
+        {
             match self.alarms.get(&name).map(|a| a.state) {
                 Some(AlarmState::Alarm) => {
                     reason = Some(format!("The deployment was stopped because CloudWatch alarm '{name}' is in the ALARM state."));

@@ -153,12 +153,10 @@ impl Engine {
             engine.groups.insert(g.id().to_string(), g);
         }
         for c in snapshot.configs {
-            let name = c.info.deployment_config_name.clone().unwrap_or_default();
-            engine.configs.insert(name, c);
+            engine.configs.insert(c.name().to_string(), c);
         }
         for i in snapshot.instances {
-            let name = i.info.instance_name.clone().unwrap_or_default();
-            engine.instances.insert(name, i);
+            engine.instances.insert(i.name().to_string(), i);
         }
         for h in snapshot.hosts {
             engine.hosts.insert(h.id.clone(), h);

@@ -654,63 +654,24 @@ pub fn file_exists_behavior(b: Option<&FileExistsBehavior>) -> ApiResult<()> {
 
 /// A revision location, for the application's platform.
 pub fn revision(rev: &RevisionLocation, platform: &ComputePlatform) -> ApiResult<()> {
-    let bad = |why: String| err(Exception::InvalidRevision, why);
     let server = *platform == ComputePlatform::Server;
     match &rev.revision_type {
         None => err(
             Exception::RevisionRequired,
             "revision.revisionType is required.",
         ),
-        Some(RevisionLocationType::S3) => {
-            let Some(s3) = &rev.s3_location else {
-                return bad("An S3 revision needs s3Location.".into());
-            };
-            if s3.bucket.as_deref().is_none_or(str::is_empty)
-                || s3.key.as_deref().is_none_or(str::is_empty)
-            {
-                return bad("s3Location needs a bucket and a key.".into());
-            }
-            match (&s3.bundle_type, server) {
-                (None, true) => Ok(()),
-                (Some(BundleType::Tar | BundleType::Tgz | BundleType::Zip), true) => Ok(()),
-                (Some(BundleType::Yaml | BundleType::Json), false) => Ok(()),
-                (b, _) => bad(format!(
-                    "bundleType {} is not valid for {platform}: use {}.",
-                    b.as_ref()
-                        .map(|b| b.to_string())
-                        .unwrap_or_else(|| "(none)".into()),
-                    if server {
-                        "tar, tgz or zip"
-                    } else {
-                        "YAML or JSON"
-                    }
-                )),
-            }
-        }
+        Some(RevisionLocationType::S3) => s3_revision(rev, platform),
         Some(RevisionLocationType::GitHub) => {
             if !server {
-                return bad(format!(
+                return bad_revision(format!(
                     "GitHub revisions are for Server applications, not {platform}."
                 ));
             }
-            let gh = rev.git_hub_location.as_ref();
-            let repo_ok = gh
-                .and_then(|g| g.repository.as_deref())
-                .is_some_and(|r| r.split('/').filter(|p| !p.is_empty()).count() == 2);
-            if !repo_ok
-                || gh
-                    .and_then(|g| g.commit_id.as_deref())
-                    .is_none_or(str::is_empty)
-            {
-                return bad(
-                    "gitHubLocation needs repository \"account/repo\" and commitId.".into(),
-                );
-            }
-            Ok(())
+            github_revision(rev)
         }
         Some(RevisionLocationType::String) => {
             if *platform != ComputePlatform::Lambda {
-                return bad(format!(
+                return bad_revision(format!(
                     "String revisions are for Lambda applications, not {platform}."
                 ));
             }
@@ -720,13 +681,15 @@ pub fn revision(rev: &RevisionLocation, platform: &ComputePlatform) -> ApiResult
                 .and_then(|s| s.content.as_deref())
                 .is_none_or(str::is_empty)
             {
-                return bad("A String revision needs string.content.".into());
+                return bad_revision("A String revision needs string.content.".into());
             }
             Ok(())
         }
         Some(RevisionLocationType::AppSpecContent) => {
             if server {
-                return bad("AppSpecContent revisions are for Lambda and ECS applications.".into());
+                return bad_revision(
+                    "AppSpecContent revisions are for Lambda and ECS applications.".into(),
+                );
             }
             if rev
                 .app_spec_content
@@ -734,14 +697,66 @@ pub fn revision(rev: &RevisionLocation, platform: &ComputePlatform) -> ApiResult
                 .and_then(|s| s.content.as_deref())
                 .is_none_or(str::is_empty)
             {
-                return bad("An AppSpecContent revision needs appSpecContent.content.".into());
+                return bad_revision(
+                    "An AppSpecContent revision needs appSpecContent.content.".into(),
+                );
             }
             Ok(())
         }
-        Some(other) => bad(format!(
+        Some(other) => bad_revision(format!(
             "'{other}' is not a revision type (S3, GitHub, String, AppSpecContent)."
         )),
     }
+}
+
+fn bad_revision(why: String) -> ApiResult<()> {
+    err(Exception::InvalidRevision, why)
+}
+
+/// An S3 revision: bucket, key, and a bundle type the platform reads.
+fn s3_revision(rev: &RevisionLocation, platform: &ComputePlatform) -> ApiResult<()> {
+    let server = *platform == ComputePlatform::Server;
+    let Some(s3) = &rev.s3_location else {
+        return bad_revision("An S3 revision needs s3Location.".into());
+    };
+    if s3.bucket.as_deref().is_none_or(str::is_empty) || s3.key.as_deref().is_none_or(str::is_empty)
+    {
+        return bad_revision("s3Location needs a bucket and a key.".into());
+    }
+    match (&s3.bundle_type, server) {
+        (None, true) => Ok(()),
+        (Some(BundleType::Tar | BundleType::Tgz | BundleType::Zip), true) => Ok(()),
+        (Some(BundleType::Yaml | BundleType::Json), false) => Ok(()),
+        (b, _) => bad_revision(format!(
+            "bundleType {} is not valid for {platform}: use {}.",
+            b.as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| "(none)".into()),
+            if server {
+                "tar, tgz or zip"
+            } else {
+                "YAML or JSON"
+            }
+        )),
+    }
+}
+
+/// A GitHub revision: repository "account/repo" and a commit.
+fn github_revision(rev: &RevisionLocation) -> ApiResult<()> {
+    let gh = rev.git_hub_location.as_ref();
+    let repo_ok = gh
+        .and_then(|g| g.repository.as_deref())
+        .is_some_and(|r| r.split('/').filter(|p| !p.is_empty()).count() == 2);
+    if !repo_ok
+        || gh
+            .and_then(|g| g.commit_id.as_deref())
+            .is_none_or(str::is_empty)
+    {
+        return bad_revision(
+            "gitHubLocation needs repository \"account/repo\" and commitId.".into(),
+        );
+    }
+    Ok(())
 }
 
 /// The members CreateDeploymentGroup and UpdateDeploymentGroup share.
@@ -799,6 +814,44 @@ pub fn deployment_group_members(
     platform: &ComputePlatform,
     strict: bool,
 ) -> ApiResult<()> {
+    let selectors = instance_selectors(m)?;
+    member_settings(m)?;
+    let blue_green = m.deployment_style.and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen);
+    let traffic = m
+        .deployment_style
+        .and_then(|s| s.deployment_option.as_ref())
+        == Some(&DeploymentOption::WithTrafficControl);
+    match platform {
+        ComputePlatform::Lambda | ComputePlatform::Ecs => {
+            if selectors {
+                return err(Exception::InvalidInput, format!("{platform} deployment groups do not select instances (no tag filters, tag sets or Auto Scaling groups)."));
+            }
+            if m.deployment_style.is_some() && !(blue_green && traffic) {
+                return err(
+                    Exception::InvalidDeploymentStyle,
+                    format!(
+                        "{platform} deployment groups use BLUE_GREEN with WITH_TRAFFIC_CONTROL."
+                    ),
+                );
+            }
+            if *platform == ComputePlatform::Ecs {
+                ecs_members(m, strict)?;
+            } else if non_empty(m.ecs_services) {
+                return err(
+                    Exception::InvalidInput,
+                    "Lambda deployment groups do not take ecsServices.",
+                );
+            }
+        }
+        _ => server_members(m, blue_green, traffic)?,
+    }
+    Ok(())
+}
+
+/// Tag filters, tag sets and Auto Scaling groups, each valid and not combined
+/// with its alternative. True when any selects instances.
+fn instance_selectors(m: &GroupMembers) -> ApiResult<bool> {
     let ec2_set = m
         .ec2_tag_set
         .is_some_and(|s| non_empty(s.ec2_tag_set_list.as_ref()));
@@ -834,6 +887,15 @@ pub fn deployment_group_members(
     m.auto_scaling_groups
         .map(|a| auto_scaling_group_names(a))
         .transpose()?;
+    Ok(non_empty(m.ec2_tag_filters)
+        || non_empty(m.on_premises_instance_tag_filters)
+        || ec2_set
+        || op_set
+        || non_empty(m.auto_scaling_groups))
+}
+
+/// Each of the group's other settings, on its own.
+fn member_settings(m: &GroupMembers) -> ApiResult<()> {
     m.trigger_configurations
         .map(|t| trigger_configurations(t))
         .transpose()?;
@@ -852,70 +914,45 @@ pub fn deployment_group_members(
     m.blue_green_deployment_configuration
         .map(blue_green_configuration)
         .transpose()?;
-    let blue_green = m.deployment_style.and_then(|s| s.deployment_type.as_ref())
-        == Some(&DeploymentType::BlueGreen);
-    let traffic = m
-        .deployment_style
-        .and_then(|s| s.deployment_option.as_ref())
-        == Some(&DeploymentOption::WithTrafficControl);
-    match platform {
-        ComputePlatform::Lambda | ComputePlatform::Ecs => {
-            let selectors = non_empty(m.ec2_tag_filters)
-                || non_empty(m.on_premises_instance_tag_filters)
-                || ec2_set
-                || op_set
-                || non_empty(m.auto_scaling_groups);
-            if selectors {
-                return err(Exception::InvalidInput, format!("{platform} deployment groups do not select instances (no tag filters, tag sets or Auto Scaling groups)."));
-            }
-            if m.deployment_style.is_some() && !(blue_green && traffic) {
-                return err(
-                    Exception::InvalidDeploymentStyle,
-                    format!(
-                        "{platform} deployment groups use BLUE_GREEN with WITH_TRAFFIC_CONTROL."
-                    ),
-                );
-            }
-            if *platform == ComputePlatform::Ecs {
-                ecs_members(m, strict)?;
-            } else if non_empty(m.ecs_services) {
-                return err(
-                    Exception::InvalidInput,
-                    "Lambda deployment groups do not take ecsServices.",
-                );
-            }
+    Ok(())
+}
+
+/// A Server group: no ECS services; blue/green and traffic control need a
+/// load balancer.
+fn server_members(m: &GroupMembers, blue_green: bool, traffic: bool) -> ApiResult<()> {
+    if non_empty(m.ecs_services) {
+        return err(
+            Exception::InvalidInput,
+            "Server deployment groups do not take ecsServices.",
+        );
+    }
+    let has_lb = m.load_balancer_info.is_some_and(|lb| {
+        non_empty(lb.elb_info_list.as_ref()) || non_empty(lb.target_group_info_list.as_ref())
+    });
+    if blue_green {
+        if !traffic {
+            return err(
+                Exception::InvalidDeploymentStyle,
+                "Blue/green deployments need WITH_TRAFFIC_CONTROL.",
+            );
         }
-        _ => {
-            if non_empty(m.ecs_services) {
-                return err(
-                    Exception::InvalidInput,
-                    "Server deployment groups do not take ecsServices.",
-                );
-            }
-            let has_lb = m.load_balancer_info.is_some_and(|lb| {
-                non_empty(lb.elb_info_list.as_ref())
-                    || non_empty(lb.target_group_info_list.as_ref())
-            });
-            if blue_green {
-                if !traffic {
-                    return err(
-                        Exception::InvalidDeploymentStyle,
-                        "Blue/green deployments need WITH_TRAFFIC_CONTROL.",
-                    );
-                }
-                if !has_lb {
-                    return err(Exception::InvalidLoadBalancerInfo, "Blue/green deployments need a load balancer (elbInfoList or targetGroupInfoList).");
-                }
-                if m.blue_green_deployment_configuration.is_none() {
-                    return err(
-                        Exception::InvalidBlueGreenDeploymentConfiguration,
-                        "Blue/green deployments need blueGreenDeploymentConfiguration.",
-                    );
-                }
-            } else if traffic && !has_lb {
-                return err(Exception::InvalidLoadBalancerInfo, "WITH_TRAFFIC_CONTROL needs a load balancer (elbInfoList or targetGroupInfoList).");
-            }
+        if !has_lb {
+            return err(
+                Exception::InvalidLoadBalancerInfo,
+                "Blue/green deployments need a load balancer (elbInfoList or targetGroupInfoList).",
+            );
         }
+        if m.blue_green_deployment_configuration.is_none() {
+            return err(
+                Exception::InvalidBlueGreenDeploymentConfiguration,
+                "Blue/green deployments need blueGreenDeploymentConfiguration.",
+            );
+        }
+    } else if traffic && !has_lb {
+        return err(
+            Exception::InvalidLoadBalancerInfo,
+            "WITH_TRAFFIC_CONTROL needs a load balancer (elbInfoList or targetGroupInfoList).",
+        );
     }
     Ok(())
 }

@@ -104,17 +104,14 @@ mod tests {
     use crate::state::MemArchive;
 
     fn record(id: &str) -> DeploymentRecord {
-        DeploymentRecord {
-            info: crate::model::DeploymentInfo {
-                deployment_id: Some(id.to_string()),
-                ..Default::default()
-            },
-            seq: 1,
-            application_id: "app".into(),
-            group_id: "group".into(),
-            run: None,
-            hooks: vec![],
-        }
+        DeploymentRecord::new(
+            id.to_string(),
+            crate::model::DeploymentInfo::default(),
+            1,
+            "app".into(),
+            "group".into(),
+            None,
+        )
     }
 
     #[test]

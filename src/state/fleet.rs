@@ -179,6 +179,41 @@ pub enum FleetError {
     Invalid(String),
 }
 
+/// One behaviour block of the fleet file (`owner` names it in messages).
+fn check_behaviour(b: &Behaviour, owner: &str) -> Result<(), FleetError> {
+    let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
+    for event in b
+        .durations
+        .keys()
+        .chain(b.fail.iter())
+        .chain(b.timeout.iter())
+        .chain(b.missing.iter())
+    {
+        if !known.contains(&event.as_str()) {
+            return Err(FleetError::Invalid(format!(
+                "{owner}: unknown lifecycle event {event:?} (expected one of {})",
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(d) = b.durations.values().find(|d| !d.is_finite() || **d < 0.0) {
+        return Err(FleetError::Invalid(format!(
+            "{owner}: duration {d} must be >= 0"
+        )));
+    }
+    if let Some(j) = b.jitter.filter(|j| !(0.0..=0.9).contains(j)) {
+        return Err(FleetError::Invalid(format!(
+            "{owner}: jitter {j} must be within 0.0..=0.9"
+        )));
+    }
+    match b.state.as_deref() {
+        None | Some("running") | Some("stopped") => Ok(()),
+        Some(other) => Err(FleetError::Invalid(format!(
+            "{owner}: state {other:?} must be \"running\" or \"stopped\""
+        ))),
+    }
+}
+
 impl Fleet {
     pub fn parse(text: &str) -> Result<Fleet, FleetError> {
         let fleet: Fleet = toml::from_str(text).map_err(|e| FleetError::Parse(e.to_string()))?;
@@ -192,40 +227,7 @@ impl Fleet {
     }
 
     fn validate(&self) -> Result<(), FleetError> {
-        let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
-        let check = |b: &Behaviour, owner: &str| -> Result<(), FleetError> {
-            for event in b
-                .durations
-                .keys()
-                .chain(b.fail.iter())
-                .chain(b.timeout.iter())
-                .chain(b.missing.iter())
-            {
-                if !known.contains(&event.as_str()) {
-                    return Err(FleetError::Invalid(format!(
-                        "{owner}: unknown lifecycle event {event:?} (expected one of {})",
-                        known.join(", ")
-                    )));
-                }
-            }
-            if let Some(d) = b.durations.values().find(|d| !d.is_finite() || **d < 0.0) {
-                return Err(FleetError::Invalid(format!(
-                    "{owner}: duration {d} must be >= 0"
-                )));
-            }
-            if let Some(j) = b.jitter.filter(|j| !(0.0..=0.9).contains(j)) {
-                return Err(FleetError::Invalid(format!(
-                    "{owner}: jitter {j} must be within 0.0..=0.9"
-                )));
-            }
-            match b.state.as_deref() {
-                None | Some("running") | Some("stopped") => Ok(()),
-                Some(other) => Err(FleetError::Invalid(format!(
-                    "{owner}: state {other:?} must be \"running\" or \"stopped\""
-                ))),
-            }
-        };
-        check(&self.defaults, "[defaults]")?;
+        check_behaviour(&self.defaults, "[defaults]")?;
         let mut ids = std::collections::BTreeSet::new();
         for host in self.hosts() {
             if !ids.insert(host.id.clone()) {
@@ -236,11 +238,16 @@ impl Fleet {
             }
         }
         for spec in &self.instances {
-            check(&spec.behaviour, &format!("instance {}", spec.label()))?;
+            check_behaviour(&spec.behaviour, &format!("instance {}", spec.label()))?;
         }
         for asg in &self.auto_scaling_groups {
-            check(&asg.behaviour, &format!("auto_scaling_group {}", asg.name))?;
+            check_behaviour(&asg.behaviour, &format!("auto_scaling_group {}", asg.name))?;
         }
+        self.check_simulated()
+    }
+
+    /// Lambda functions, ECS services and alarms.
+    fn check_simulated(&self) -> Result<(), FleetError> {
         for f in &self.functions {
             if !matches!(
                 f.hook.as_deref(),

@@ -9,23 +9,114 @@ use serde::{Deserialize, Serialize};
 use crate::model::time::Millis;
 use crate::model::*;
 
+/// A stored record whose key is missing from its `info`: the state file was
+/// damaged or edited. Deserializing such a record fails with this error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingKey {
+    /// The kind of record ("application", "deployment group", ...).
+    pub record: &'static str,
+    /// The member of `info` that holds the key, as stored ("applicationId", ...).
+    pub field: &'static str,
+}
+
+impl std::fmt::Display for MissingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} record has no {}", self.record, self.field)
+    }
+}
+
+impl std::error::Error for MissingKey {}
+
+/// The key `info` holds in `field`, or the error naming what is missing.
+fn key(
+    value: Option<&String>,
+    record: &'static str,
+    field: &'static str,
+) -> Result<String, MissingKey> {
+    value.cloned().ok_or(MissingKey { record, field })
+}
+
+// The keys below are copies of members of `info`, which alone is stored (the
+// on-disk JSON is unchanged): records deserialize through a `...Raw` twin that
+// reads the key from `info` and refuses a record without it. Constructors and
+// setters write both, so the two never disagree: change a key only through its
+// setter, never by assigning the member of `info`.
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ApplicationRaw")]
 pub struct ApplicationRecord {
+    /// `info.application_id`.
+    #[serde(skip_serializing)]
+    id: String,
+    /// `info.application_name` (UpdateApplication changes it: see [`Self::set_name`]).
+    #[serde(skip_serializing)]
+    name: String,
     pub info: ApplicationInfo,
     pub tags: Vec<Tag>,
 }
 
+#[derive(Deserialize)]
+struct ApplicationRaw {
+    info: ApplicationInfo,
+    tags: Vec<Tag>,
+}
+
+impl TryFrom<ApplicationRaw> for ApplicationRecord {
+    type Error = MissingKey;
+    fn try_from(raw: ApplicationRaw) -> Result<Self, MissingKey> {
+        let id = key(
+            raw.info.application_id.as_ref(),
+            "application",
+            "applicationId",
+        )?;
+        let name = key(
+            raw.info.application_name.as_ref(),
+            "application",
+            "applicationName",
+        )?;
+        Ok(ApplicationRecord {
+            id,
+            name,
+            info: raw.info,
+            tags: raw.tags,
+        })
+    }
+}
+
 impl ApplicationRecord {
+    /// An application; `info`'s ID and name become `id` and `name`.
+    pub fn new(id: String, name: String, mut info: ApplicationInfo, tags: Vec<Tag>) -> Self {
+        info.application_id = Some(id.clone());
+        info.application_name = Some(name.clone());
+        ApplicationRecord {
+            id,
+            name,
+            info,
+            tags,
+        }
+    }
     pub fn id(&self) -> &str {
-        self.info.application_id.as_deref().unwrap_or_default()
+        &self.id
     }
     pub fn name(&self) -> &str {
-        self.info.application_name.as_deref().unwrap_or_default()
+        &self.name
+    }
+    /// Renames the application (the key and `info.application_name` together).
+    pub fn set_name(&mut self, name: String) {
+        self.info.application_name = Some(name.clone());
+        self.name = name;
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GroupRaw")]
 pub struct GroupRecord {
+    /// `info.deployment_group_id`.
+    #[serde(skip_serializing)]
+    id: String,
+    /// `info.deployment_group_name` (UpdateDeploymentGroup changes it: see [`Self::set_name`]).
+    #[serde(skip_serializing)]
+    name: String,
     pub application_id: String,
     pub info: DeploymentGroupInfo,
     pub tags: Vec<Tag>,
@@ -35,28 +126,152 @@ pub struct GroupRecord {
     pub queue: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct GroupRaw {
+    application_id: String,
+    info: DeploymentGroupInfo,
+    tags: Vec<Tag>,
+    active: Option<String>,
+    queue: Vec<String>,
+}
+
+impl TryFrom<GroupRaw> for GroupRecord {
+    type Error = MissingKey;
+    fn try_from(raw: GroupRaw) -> Result<Self, MissingKey> {
+        let what = "deployment group";
+        let id = key(
+            raw.info.deployment_group_id.as_ref(),
+            what,
+            "deploymentGroupId",
+        )?;
+        let name = key(
+            raw.info.deployment_group_name.as_ref(),
+            what,
+            "deploymentGroupName",
+        )?;
+        Ok(GroupRecord {
+            id,
+            name,
+            application_id: raw.application_id,
+            info: raw.info,
+            tags: raw.tags,
+            active: raw.active,
+            queue: raw.queue,
+        })
+    }
+}
+
 impl GroupRecord {
+    /// A deployment group with nothing running or queued; `id` and `name`
+    /// become `info`'s.
+    pub fn new(
+        id: String,
+        name: String,
+        application_id: String,
+        mut info: DeploymentGroupInfo,
+        tags: Vec<Tag>,
+    ) -> Self {
+        info.deployment_group_id = Some(id.clone());
+        info.deployment_group_name = Some(name.clone());
+        GroupRecord {
+            id,
+            name,
+            application_id,
+            info,
+            tags,
+            active: None,
+            queue: vec![],
+        }
+    }
     pub fn id(&self) -> &str {
-        self.info.deployment_group_id.as_deref().unwrap_or_default()
+        &self.id
     }
     pub fn name(&self) -> &str {
-        self.info
-            .deployment_group_name
-            .as_deref()
-            .unwrap_or_default()
+        &self.name
+    }
+    /// Renames the group (the key and `info.deployment_group_name` together).
+    pub fn set_name(&mut self, name: String) {
+        self.info.deployment_group_name = Some(name.clone());
+        self.name = name;
     }
 }
 
 /// A custom deployment configuration (the predefined ones are built in).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ConfigRaw")]
 pub struct ConfigRecord {
+    /// `info.deployment_config_name`.
+    #[serde(skip_serializing)]
+    name: String,
     pub info: DeploymentConfigInfo,
+}
+
+#[derive(Deserialize)]
+struct ConfigRaw {
+    info: DeploymentConfigInfo,
+}
+
+impl TryFrom<ConfigRaw> for ConfigRecord {
+    type Error = MissingKey;
+    fn try_from(raw: ConfigRaw) -> Result<Self, MissingKey> {
+        let name = key(
+            raw.info.deployment_config_name.as_ref(),
+            "deployment config",
+            "deploymentConfigName",
+        )?;
+        Ok(ConfigRecord {
+            name,
+            info: raw.info,
+        })
+    }
+}
+
+impl ConfigRecord {
+    /// A configuration; `name` becomes `info.deployment_config_name`.
+    pub fn new(name: String, mut info: DeploymentConfigInfo) -> Self {
+        info.deployment_config_name = Some(name.clone());
+        ConfigRecord { name, info }
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A registered (or deregistered) on-premises instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "InstanceRaw")]
 pub struct InstanceRecord {
+    /// `info.instance_name`.
+    #[serde(skip_serializing)]
+    name: String,
     pub info: InstanceInfo,
+}
+
+#[derive(Deserialize)]
+struct InstanceRaw {
+    info: InstanceInfo,
+}
+
+impl TryFrom<InstanceRaw> for InstanceRecord {
+    type Error = MissingKey;
+    fn try_from(raw: InstanceRaw) -> Result<Self, MissingKey> {
+        let name = key(raw.info.instance_name.as_ref(), "instance", "instanceName")?;
+        Ok(InstanceRecord {
+            name,
+            info: raw.info,
+        })
+    }
+}
+
+impl InstanceRecord {
+    /// An on-premises instance; `name` becomes `info.instance_name`.
+    pub fn new(name: String, mut info: InstanceInfo) -> Self {
+        info.instance_name = Some(name.clone());
+        InstanceRecord { name, info }
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +284,11 @@ pub struct RevisionRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DeploymentRaw")]
 pub struct DeploymentRecord {
+    /// `info.deployment_id`.
+    #[serde(skip_serializing)]
+    id: String,
     pub info: DeploymentInfo,
     /// Creation order; breaks ties deterministically and orders listings.
     pub seq: u64,
@@ -97,9 +316,60 @@ pub struct HookExecution {
     pub answered_by: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct DeploymentRaw {
+    info: DeploymentInfo,
+    seq: u64,
+    application_id: String,
+    group_id: String,
+    run: Option<RunState>,
+    #[serde(default)]
+    hooks: Vec<HookExecution>,
+}
+
+impl TryFrom<DeploymentRaw> for DeploymentRecord {
+    type Error = MissingKey;
+    fn try_from(raw: DeploymentRaw) -> Result<Self, MissingKey> {
+        let id = key(
+            raw.info.deployment_id.as_ref(),
+            "deployment",
+            "deploymentId",
+        )?;
+        Ok(DeploymentRecord {
+            id,
+            info: raw.info,
+            seq: raw.seq,
+            application_id: raw.application_id,
+            group_id: raw.group_id,
+            run: raw.run,
+            hooks: raw.hooks,
+        })
+    }
+}
+
 impl DeploymentRecord {
+    /// A deployment with no hook executions yet; `id` becomes `info.deployment_id`.
+    pub fn new(
+        id: String,
+        mut info: DeploymentInfo,
+        seq: u64,
+        application_id: String,
+        group_id: String,
+        run: Option<RunState>,
+    ) -> Self {
+        info.deployment_id = Some(id.clone());
+        DeploymentRecord {
+            id,
+            info,
+            seq,
+            application_id,
+            group_id,
+            run,
+            hooks: vec![],
+        }
+    }
     pub fn id(&self) -> &str {
-        self.info.deployment_id.as_deref().unwrap_or_default()
+        &self.id
     }
     pub fn status(&self) -> DeploymentStatus {
         self.info

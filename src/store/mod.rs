@@ -381,180 +381,168 @@ fn int(what: &'static str, value: u64) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::OutOfRange { what, value })
 }
 
+// The statements [`apply`] runs for records stored whole under one key.
+const PUT_META: &str = "INSERT INTO meta (id, json) VALUES (1, ?1)
+     ON CONFLICT (id) DO UPDATE SET json = excluded.json";
+const PUT_FLEET: &str = "INSERT INTO fleet (id, json) VALUES (1, ?1)
+     ON CONFLICT (id) DO UPDATE SET json = excluded.json";
+const PUT_APPLICATION: &str =
+    "INSERT INTO applications (application_id, name, json) VALUES (?1, ?2, ?3)
+     ON CONFLICT (application_id) DO UPDATE
+     SET name = excluded.name, json = excluded.json";
+const PUT_GROUP: &str = r#"INSERT INTO "groups" (group_id, application_id, json) VALUES (?1, ?2, ?3)
+       ON CONFLICT (group_id) DO UPDATE
+       SET application_id = excluded.application_id, json = excluded.json"#;
+const DELETE_GROUP: &str = r#"DELETE FROM "groups" WHERE group_id = ?1"#;
+const PUT_CONFIG: &str = "INSERT INTO configs (name, json) VALUES (?1, ?2)
+     ON CONFLICT (name) DO UPDATE SET json = excluded.json";
+const DELETE_CONFIG: &str = "DELETE FROM configs WHERE name = ?1";
+const PUT_INSTANCE: &str = "INSERT INTO instances (name, json) VALUES (?1, ?2)
+     ON CONFLICT (name) DO UPDATE SET json = excluded.json";
+const PUT_REVISION: &str = "INSERT INTO revisions (application_id, key, json) VALUES (?1, ?2, ?3)
+     ON CONFLICT (application_id, key) DO UPDATE SET json = excluded.json";
+const PUT_HOST: &str = "INSERT INTO hosts (id, json) VALUES (?1, ?2)
+     ON CONFLICT (id) DO UPDATE SET json = excluded.json";
+const PUT_ALARM: &str = "INSERT INTO alarms (name, json) VALUES (?1, ?2)
+     ON CONFLICT (name) DO UPDATE SET json = excluded.json";
+const PUT_FUNCTION: &str = "INSERT INTO functions (name, json) VALUES (?1, ?2)
+     ON CONFLICT (name) DO UPDATE SET json = excluded.json";
+const PUT_SERVICE: &str = "INSERT INTO services (key, json) VALUES (?1, ?2)
+     ON CONFLICT (key) DO UPDATE SET json = excluded.json";
+const PUT_EVENT: &str = "INSERT INTO events (seq, json) VALUES (?1, ?2)";
+
+/// Runs one cached statement.
+fn run<P: Params>(conn: &Connection, sql: &str, args: P) -> Result<(), Failure> {
+    conn.prepare_cached(sql)?.execute(args)?;
+    Ok(())
+}
+
 /// Applies one change inside the step's transaction.
 fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
     match change {
-        Change::Meta(m) => {
-            conn.prepare_cached(
-                "INSERT INTO meta (id, json) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-            )?
-            .execute([encode("meta", m)?])?;
-        }
-        Change::Fleet(f) => {
-            conn.prepare_cached(
-                "INSERT INTO fleet (id, json) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-            )?
-            .execute([encode("fleet", f)?])?;
-        }
-        Change::Application(a) => {
-            conn.prepare_cached(
-                "INSERT INTO applications (application_id, name, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (application_id) DO UPDATE
-                 SET name = excluded.name, json = excluded.json",
-            )?
-            .execute(params![a.id(), a.name(), encode("application", a)?])?;
-        }
-        Change::ApplicationDeleted { application_id } => {
-            for sql in [
-                "DELETE FROM targets WHERE deployment_id IN
-                     (SELECT id FROM deployments WHERE application_id = ?1)",
-                "DELETE FROM deployments WHERE application_id = ?1",
-                "DELETE FROM revisions WHERE application_id = ?1",
-                r#"DELETE FROM "groups" WHERE application_id = ?1"#,
-                "DELETE FROM applications WHERE application_id = ?1",
-            ] {
-                conn.prepare_cached(sql)?.execute([application_id])?;
-            }
-        }
-        Change::Group(g) => {
-            conn.prepare_cached(
-                r#"INSERT INTO "groups" (group_id, application_id, json) VALUES (?1, ?2, ?3)
-                   ON CONFLICT (group_id) DO UPDATE
-                   SET application_id = excluded.application_id, json = excluded.json"#,
-            )?
-            .execute(params![
-                g.id(),
-                g.application_id,
-                encode("deployment group", g)?
-            ])?;
-        }
-        Change::GroupDeleted { group_id } => {
-            conn.prepare_cached(r#"DELETE FROM "groups" WHERE group_id = ?1"#)?
-                .execute([group_id])?;
-        }
-        Change::Config(c) => {
-            let name = c.info.deployment_config_name.as_deref().unwrap_or_default();
-            conn.prepare_cached(
-                "INSERT INTO configs (name, json) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![name, encode("deployment config", c)?])?;
-        }
-        Change::ConfigDeleted { name } => {
-            conn.prepare_cached("DELETE FROM configs WHERE name = ?1")?
-                .execute([name])?;
-        }
-        Change::Instance(i) => {
-            let name = i.info.instance_name.as_deref().unwrap_or_default();
-            conn.prepare_cached(
-                "INSERT INTO instances (name, json) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![name, encode("instance", i)?])?;
-        }
-        Change::Revision(r) => {
-            conn.prepare_cached(
-                "INSERT INTO revisions (application_id, key, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (application_id, key) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![r.application_id, r.key, encode("revision", r)?])?;
-        }
-        Change::Deployment(d) => {
-            let json = encode("deployment", d)?;
-            let status = d.status();
-            let args = params![
-                d.id(),
-                int("deployment seq", d.seq)?,
-                d.application_id,
-                d.group_id,
-                status.as_str(),
-                d.create_time(),
-                d.info.external_id,
-                d.run.is_some(),
-                json,
-            ];
-            // The common step (same keys, still running or still finished)
-            // rewrites the row alone and leaves every index as it is.
-            let updated = conn
-                .prepare_cached(
-                    "UPDATE deployments SET status = ?5, json = ?9
-                     WHERE id = ?1 AND seq = ?2 AND application_id = ?3 AND group_id = ?4
-                       AND create_time = ?6 AND external_id IS ?7 AND active = ?8",
-                )?
-                .execute(args)?;
-            if updated == 0 {
-                conn.prepare_cached(
-                    "INSERT INTO deployments
-                         (id, seq, application_id, group_id, status, create_time, external_id,
-                          active, json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (id) DO UPDATE SET
-                         seq = excluded.seq,
-                         application_id = excluded.application_id,
-                         group_id = excluded.group_id,
-                         status = excluded.status,
-                         create_time = excluded.create_time,
-                         external_id = excluded.external_id,
-                         active = excluded.active,
-                         json = excluded.json",
-                )?
-                .execute(args)?;
-            }
-        }
-        Change::Target(t) => {
-            let json = encode("target", t)?;
-            let args = params![t.deployment_id, t.index, t.target_id, json];
-            // Same target at the same position: the row alone changes.
-            let updated = conn
-                .prepare_cached(
-                    "UPDATE targets SET json = ?4
-                     WHERE deployment_id = ?1 AND idx = ?2 AND target_id = ?3",
-                )?
-                .execute(args)?;
-            if updated == 0 {
-                conn.prepare_cached(
-                    "INSERT INTO targets (deployment_id, idx, target_id, json)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (deployment_id, idx) DO UPDATE
-                     SET target_id = excluded.target_id, json = excluded.json",
-                )?
-                .execute(args)?;
-            }
-        }
-        Change::Host(h) => {
-            conn.prepare_cached(
-                "INSERT INTO hosts (id, json) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![h.id, encode("host", h)?])?;
-        }
-        Change::Alarm(a) => {
-            conn.prepare_cached(
-                "INSERT INTO alarms (name, json) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![a.name, encode("alarm", a)?])?;
-        }
-        Change::Function(f) => {
-            conn.prepare_cached(
-                "INSERT INTO functions (name, json) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![f.name, encode("function", f)?])?;
-        }
-        Change::Service(s) => {
-            conn.prepare_cached(
-                "INSERT INTO services (key, json) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET json = excluded.json",
-            )?
-            .execute(params![s.key(), encode("service", s)?])?;
-        }
-        Change::Event(e) => {
-            conn.prepare_cached("INSERT INTO events (seq, json) VALUES (?1, ?2)")?
-                .execute(params![int("event seq", e.seq)?, encode("event", e)?])?;
-        }
+        Change::Meta(m) => run(conn, PUT_META, [encode("meta", m)?]),
+        Change::Fleet(f) => run(conn, PUT_FLEET, [encode("fleet", f)?]),
+        Change::Application(a) => run(
+            conn,
+            PUT_APPLICATION,
+            params![a.id(), a.name(), encode("application", a)?],
+        ),
+        Change::ApplicationDeleted { application_id } => delete_application(conn, application_id),
+        Change::Group(g) => run(
+            conn,
+            PUT_GROUP,
+            params![g.id(), g.application_id, encode("deployment group", g)?],
+        ),
+        Change::GroupDeleted { group_id } => run(conn, DELETE_GROUP, [group_id]),
+        Change::Config(c) => run(
+            conn,
+            PUT_CONFIG,
+            params![c.name(), encode("deployment config", c)?],
+        ),
+        Change::ConfigDeleted { name } => run(conn, DELETE_CONFIG, [name]),
+        Change::Instance(i) => run(
+            conn,
+            PUT_INSTANCE,
+            params![i.name(), encode("instance", i)?],
+        ),
+        Change::Revision(r) => run(
+            conn,
+            PUT_REVISION,
+            params![r.application_id, r.key, encode("revision", r)?],
+        ),
+        Change::Deployment(d) => put_deployment(conn, d),
+        Change::Target(t) => put_target(conn, t),
+        Change::Host(h) => run(conn, PUT_HOST, params![h.id, encode("host", h)?]),
+        Change::Alarm(a) => run(conn, PUT_ALARM, params![a.name, encode("alarm", a)?]),
+        Change::Function(f) => run(conn, PUT_FUNCTION, params![f.name, encode("function", f)?]),
+        Change::Service(s) => run(conn, PUT_SERVICE, params![s.key(), encode("service", s)?]),
+        Change::Event(e) => run(
+            conn,
+            PUT_EVENT,
+            params![int("event seq", e.seq)?, encode("event", e)?],
+        ),
+    }
+}
+
+/// Removes an application with everything stored under it, children first.
+fn delete_application(conn: &Connection, application_id: &str) -> Result<(), Failure> {
+    for sql in [
+        "DELETE FROM targets WHERE deployment_id IN
+             (SELECT id FROM deployments WHERE application_id = ?1)",
+        "DELETE FROM deployments WHERE application_id = ?1",
+        "DELETE FROM revisions WHERE application_id = ?1",
+        r#"DELETE FROM "groups" WHERE application_id = ?1"#,
+        "DELETE FROM applications WHERE application_id = ?1",
+    ] {
+        run(conn, sql, [application_id])?;
+    }
+    Ok(())
+}
+
+/// Writes a deployment row, touching the indexed columns only when they change.
+fn put_deployment(conn: &Connection, d: &DeploymentRecord) -> Result<(), Failure> {
+    let json = encode("deployment", d)?;
+    let status = d.status();
+    let args = params![
+        d.id(),
+        int("deployment seq", d.seq)?,
+        d.application_id,
+        d.group_id,
+        status.as_str(),
+        d.create_time(),
+        d.info.external_id,
+        d.run.is_some(),
+        json,
+    ];
+    // The common step (same keys, still running or still finished)
+    // rewrites the row alone and leaves every index as it is.
+    let updated = conn
+        .prepare_cached(
+            "UPDATE deployments SET status = ?5, json = ?9
+             WHERE id = ?1 AND seq = ?2 AND application_id = ?3 AND group_id = ?4
+               AND create_time = ?6 AND external_id IS ?7 AND active = ?8",
+        )?
+        .execute(args)?;
+    if updated == 0 {
+        conn.prepare_cached(
+            "INSERT INTO deployments
+                 (id, seq, application_id, group_id, status, create_time, external_id,
+                  active, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (id) DO UPDATE SET
+                 seq = excluded.seq,
+                 application_id = excluded.application_id,
+                 group_id = excluded.group_id,
+                 status = excluded.status,
+                 create_time = excluded.create_time,
+                 external_id = excluded.external_id,
+                 active = excluded.active,
+                 json = excluded.json",
+        )?
+        .execute(args)?;
+    }
+    Ok(())
+}
+
+/// Writes a target row, touching its index only when the target moved.
+fn put_target(conn: &Connection, t: &TargetRecord) -> Result<(), Failure> {
+    let json = encode("target", t)?;
+    let args = params![t.deployment_id, t.index, t.target_id, json];
+    // Same target at the same position: the row alone changes.
+    let updated = conn
+        .prepare_cached(
+            "UPDATE targets SET json = ?4
+             WHERE deployment_id = ?1 AND idx = ?2 AND target_id = ?3",
+        )?
+        .execute(args)?;
+    if updated == 0 {
+        conn.prepare_cached(
+            "INSERT INTO targets (deployment_id, idx, target_id, json)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (deployment_id, idx) DO UPDATE
+             SET target_id = excluded.target_id, json = excluded.json",
+        )?
+        .execute(args)?;
     }
     Ok(())
 }

@@ -39,42 +39,43 @@ fn fleet() -> Fleet {
 }
 
 fn app(id: &str, name: &str) -> ApplicationRecord {
-    ApplicationRecord {
-        info: ApplicationInfo {
-            application_id: Some(id.into()),
-            application_name: Some(name.into()),
+    ApplicationRecord::new(
+        id.into(),
+        name.into(),
+        ApplicationInfo {
             create_time: Some(Timestamp(1_000)),
             compute_platform: Some(ComputePlatform::Server),
             ..Default::default()
         },
-        tags: vec![Tag {
+        vec![Tag {
             key: Some("team".into()),
             value: Some("web".into()),
         }],
-    }
+    )
 }
 
 fn group(app_id: &str, id: &str, name: &str) -> GroupRecord {
-    GroupRecord {
-        application_id: app_id.into(),
-        info: DeploymentGroupInfo {
+    let mut g = GroupRecord::new(
+        id.into(),
+        name.into(),
+        app_id.into(),
+        DeploymentGroupInfo {
             application_name: Some("web".into()),
-            deployment_group_id: Some(id.into()),
-            deployment_group_name: Some(name.into()),
             deployment_config_name: Some("CodeDeployDefault.OneAtATime".into()),
             ..Default::default()
         },
-        tags: vec![],
-        active: Some("d-AAAAAAAA1".into()),
-        queue: vec!["d-AAAAAAAA2".into()],
-    }
+        vec![],
+    );
+    g.active = Some("d-AAAAAAAA1".into());
+    g.queue = vec!["d-AAAAAAAA2".into()];
+    g
 }
 
 fn config(name: &str) -> ConfigRecord {
-    ConfigRecord {
-        info: DeploymentConfigInfo {
+    ConfigRecord::new(
+        name.into(),
+        DeploymentConfigInfo {
             deployment_config_id: Some("cfg-1".into()),
-            deployment_config_name: Some(name.into()),
             minimum_healthy_hosts: Some(MinimumHealthyHosts {
                 r#type: Some(MinimumHealthyHostsType::FleetPercent),
                 value: Some(75),
@@ -82,18 +83,18 @@ fn config(name: &str) -> ConfigRecord {
             create_time: Some(Timestamp(2_000)),
             ..Default::default()
         },
-    }
+    )
 }
 
 fn instance(name: &str) -> InstanceRecord {
-    InstanceRecord {
-        info: InstanceInfo {
-            instance_name: Some(name.into()),
+    InstanceRecord::new(
+        name.into(),
+        InstanceInfo {
             iam_user_arn: Some("arn:aws:iam::123456789012:user/onprem".into()),
             register_time: Some(Timestamp(3_000)),
             ..Default::default()
         },
-    }
+    )
 }
 
 fn revision(app_id: &str, key: &str) -> RevisionRecord {
@@ -181,35 +182,31 @@ fn deployment(
     status: DeploymentStatus,
     active: bool,
 ) -> DeploymentRecord {
-    DeploymentRecord {
-        info: DeploymentInfo {
-            application_name: Some("web".into()),
-            deployment_group_name: Some("prod".into()),
-            deployment_id: Some(id.into()),
-            status: Some(status),
-            create_time: Some(Timestamp(seq as i64 * 1_000)),
-            external_id: Some(format!("ext-{}", seq % 3)),
-            deployment_overview: Some(DeploymentOverview {
-                pending: Some(1),
-                succeeded: Some(2),
-                ..Default::default()
-            }),
+    let info = DeploymentInfo {
+        application_name: Some("web".into()),
+        deployment_group_name: Some("prod".into()),
+        status: Some(status),
+        create_time: Some(Timestamp(seq as i64 * 1_000)),
+        external_id: Some(format!("ext-{}", seq % 3)),
+        deployment_overview: Some(DeploymentOverview {
+            pending: Some(1),
+            succeeded: Some(2),
             ..Default::default()
-        },
-        seq,
-        application_id: app_id.into(),
-        group_id: group_id.into(),
-        run: active.then(run_state),
-        hooks: vec![HookExecution {
-            id: format!("hook-{seq}"),
-            event: "BeforeAllowTraffic".into(),
-            function: "CodeDeployHook_pre".into(),
-            started: 1_000,
-            status: LifecycleEventStatus::Succeeded,
-            ended: Some(4_000),
-            answered_by: Some("api".into()),
-        }],
-    }
+        }),
+        ..Default::default()
+    };
+    let run = active.then(run_state);
+    let mut d = DeploymentRecord::new(id.into(), info, seq, app_id.into(), group_id.into(), run);
+    d.hooks = vec![HookExecution {
+        id: format!("hook-{seq}"),
+        event: "BeforeAllowTraffic".into(),
+        function: "CodeDeployHook_pre".into(),
+        started: 1_000,
+        status: LifecycleEventStatus::Succeeded,
+        ended: Some(4_000),
+        answered_by: Some("api".into()),
+    }];
+    d
 }
 
 fn target(deployment_id: &str, index: u32, target_id: &str) -> TargetRecord {
@@ -1134,4 +1131,140 @@ proptest! {
             .collect();
         prop_assert_eq!(store.load().expect("load").active, expected);
     }
+}
+
+// ---------------------------------------------------------------- record keys
+
+/// Every record key kept outside `info`: the table, its key column, the key
+/// in `everything`, and the member of `info` the key is read from.
+const KEYED: &[(&str, &str, &str, &str)] = &[
+    ("applications", "application_id", "a-1", "applicationId"),
+    ("applications", "application_id", "a-1", "applicationName"),
+    ("groups", "group_id", "g-1", "deploymentGroupId"),
+    ("groups", "group_id", "g-1", "deploymentGroupName"),
+    ("configs", "name", "Half", "deploymentConfigName"),
+    ("instances", "name", "onprem-1", "instanceName"),
+    ("deployments", "id", "d-AAAAAAAA1", "deploymentId"),
+];
+
+#[test]
+fn a_record_without_its_key_is_refused_naming_the_table() {
+    for &(table, column, key, field) in KEYED {
+        let mut store = Store::in_memory().expect("store");
+        everything_committed(&mut store);
+        let changed = store
+            .conn
+            .execute(
+                &format!(
+                    r#"UPDATE "{table}" SET json = json_remove(json, '$.info.{field}')
+                       WHERE {column} = ?1"#
+                ),
+                [key],
+            )
+            .expect("remove the key");
+        assert_eq!(changed, 1, "{table} {key}");
+        let err = store.load().expect_err("a record without its key");
+        let message = err.to_string();
+        match err {
+            StoreError::Decode {
+                table: t, key: k, ..
+            } => assert_eq!((t, k.as_str()), (table, key), "{message}"),
+            other => panic!("{table}.{field}: not a decode error: {other:?}"),
+        }
+        assert!(
+            message.contains(table) && message.contains(&format!("has no {field}")),
+            "{message}"
+        );
+    }
+}
+
+fn json<T: serde::Serialize>(record: &T) -> serde_json::Value {
+    serde_json::to_value(record).expect("encode")
+}
+
+#[test]
+fn keyed_records_are_stored_as_before_and_round_trip() {
+    // The keys are not stored twice: each record is the JSON its members
+    // always made, and reads back equal.
+    let d = deployment(
+        "d-AAAAAAAA1",
+        1,
+        "a-1",
+        "g-1",
+        DeploymentStatus::InProgress,
+        true,
+    );
+    let a = app("a-1", "web");
+    let g = group("a-1", "g-1", "prod");
+    let c = config("Half");
+    let i = instance("onprem-1");
+    assert_eq!(
+        json(&a),
+        serde_json::json!({"info": a.info, "tags": a.tags})
+    );
+    assert_eq!(
+        json(&g),
+        serde_json::json!({
+            "application_id": g.application_id, "info": g.info, "tags": g.tags,
+            "active": g.active, "queue": g.queue,
+        })
+    );
+    assert_eq!(json(&c), serde_json::json!({"info": c.info}));
+    assert_eq!(json(&i), serde_json::json!({"info": i.info}));
+    assert_eq!(
+        json(&d),
+        serde_json::json!({
+            "info": d.info, "seq": d.seq, "application_id": d.application_id,
+            "group_id": d.group_id, "run": d.run, "hooks": d.hooks,
+        })
+    );
+    assert_eq!(
+        serde_json::from_value::<ApplicationRecord>(json(&a)).ok(),
+        Some(a)
+    );
+    assert_eq!(
+        serde_json::from_value::<GroupRecord>(json(&g)).ok(),
+        Some(g)
+    );
+    assert_eq!(
+        serde_json::from_value::<ConfigRecord>(json(&c)).ok(),
+        Some(c)
+    );
+    assert_eq!(
+        serde_json::from_value::<InstanceRecord>(json(&i)).ok(),
+        Some(i)
+    );
+    assert_eq!(
+        serde_json::from_value::<DeploymentRecord>(json(&d)).ok(),
+        Some(d)
+    );
+}
+
+#[test]
+fn an_application_row_written_before_typed_keys_loads_and_stores_unchanged() {
+    let mut store = Store::in_memory().expect("store");
+    let stored = r#"{"info":{"applicationId":"a-9","applicationName":"legacy","computePlatform":"Server"},"tags":[]}"#;
+    store
+        .conn
+        .execute(
+            "INSERT INTO applications (application_id, name, json) VALUES ('a-9', 'legacy', ?1)",
+            [stored],
+        )
+        .expect("insert");
+    let loaded = store.load().expect("load").applications;
+    assert_eq!(loaded.len(), 1);
+    assert_eq!((loaded[0].id(), loaded[0].name()), ("a-9", "legacy"));
+    store
+        .commit(&[Change::Application(loaded[0].clone())])
+        .expect("write back");
+    let json: String = store
+        .conn
+        .query_row(
+            "SELECT json FROM applications WHERE application_id = 'a-9'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).expect("json");
+    assert_eq!(value(&json), value(stored));
 }

@@ -52,17 +52,15 @@ impl Engine {
             );
         }
         let id = self.new_uuid("application");
-        let record = ApplicationRecord {
-            info: ApplicationInfo {
-                application_id: Some(id.clone()),
-                application_name: Some(name.clone()),
-                create_time: Some(Timestamp(now)),
-                linked_to_git_hub: Some(false),
-                git_hub_account_name: None,
-                compute_platform: Some(platform),
-            },
-            tags,
+        let info = ApplicationInfo {
+            create_time: Some(Timestamp(now)),
+            linked_to_git_hub: Some(false),
+            git_hub_account_name: None,
+            compute_platform: Some(platform),
+            // The ID and name: set by `ApplicationRecord::new`.
+            ..Default::default()
         };
+        let record = ApplicationRecord::new(id.clone(), name.clone(), info, tags);
         self.apps.insert(name.clone(), record);
         self.dirty.apps.insert(name);
         Ok(CreateApplicationOutput {
@@ -131,7 +129,7 @@ impl Engine {
         let Some(mut record) = self.apps.remove(&name) else {
             return Ok(());
         };
-        record.info.application_name = Some(new_name.clone());
+        record.set_name(new_name.clone());
         let app_id = record.id().to_string();
         self.apps.insert(new_name.clone(), record);
         self.dirty.apps.insert(new_name.clone());

@@ -46,14 +46,16 @@ impl Engine {
         let id = self.new_uuid("config");
         let info = DeploymentConfigInfo {
             deployment_config_id: Some(id.clone()),
-            deployment_config_name: Some(name.clone()),
+            // Set by `ConfigRecord::new`.
+            deployment_config_name: None,
             minimum_healthy_hosts: input.minimum_healthy_hosts,
             create_time: Some(Timestamp(now)),
             compute_platform: Some(platform),
             traffic_routing_config: input.traffic_routing_config,
             zonal_config: input.zonal_config,
         };
-        self.configs.insert(name.clone(), ConfigRecord { info });
+        self.configs
+            .insert(name.clone(), ConfigRecord::new(name.clone(), info));
         self.dirty.configs.insert(name);
         Ok(CreateDeploymentConfigOutput {
             deployment_config_id: Some(id),

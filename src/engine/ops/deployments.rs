@@ -3,7 +3,7 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::deploy::{revision_key, rollback_enabled_for, NewDeployment};
+use crate::engine::deploy::{revision_key, rollback_enabled_for, DeploymentSpec};
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
@@ -23,6 +23,31 @@ fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
         }
     }
     info
+}
+
+/// targetInstances names the replacement fleet of a blue/green group that
+/// discovers existing instances, and nothing else.
+fn check_target_instances(input: &CreateDeploymentInput, group: &GroupRecord) -> ApiResult<()> {
+    if input.target_instances.is_none() {
+        return Ok(());
+    }
+    let blue_green = group
+        .info
+        .deployment_style
+        .as_ref()
+        .and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen);
+    let discover = group
+        .info
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|b| b.green_fleet_provisioning_option.as_ref())
+        .and_then(|g| g.action.as_ref())
+        == Some(&GreenFleetProvisioningAction::DiscoverExisting);
+    if !(blue_green && discover) {
+        return err(Exception::InvalidTargetInstances, "targetInstances applies only to blue/green deployment groups that discover existing instances.");
+    }
+    Ok(())
 }
 
 impl Engine {
@@ -84,6 +109,46 @@ impl Engine {
             .compute_platform
             .clone()
             .unwrap_or(ComputePlatform::Server);
+        let group = self.deployment_group_for(&app_name, &input)?;
+        let revision = self.deployment_revision(&input, &group, &platform)?;
+        validate::create_deployment_flags(&input, &platform)?;
+        let config_name = self.deployment_config_for(&input, &group, &platform)?;
+        check_target_instances(&input, &group)?;
+        if let Some(alarms) = &input.override_alarm_configuration {
+            validate::alarm_configuration(alarms)?;
+        }
+        self.check_group_free(&group)?;
+        self.use_revision(ar, &app_id, &revision, now)?;
+        self.ensure_alarms(input.override_alarm_configuration.as_ref());
+        let id = self.insert_deployment(
+            now,
+            DeploymentSpec {
+                group_id: group.id().to_string(),
+                revision,
+                config_name,
+                description: input.description,
+                creator: Some(DeploymentCreator::User),
+                ignore_application_stop_failures: input.ignore_application_stop_failures
+                    == Some(true),
+                update_outdated_instances_only: input.update_outdated_instances_only == Some(true),
+                auto_rollback: input.auto_rollback_configuration,
+                file_exists_behavior: input.file_exists_behavior,
+                override_alarms: input.override_alarm_configuration,
+                target_instances: input.target_instances,
+                rollback_of: None,
+            },
+        );
+        Ok(CreateDeploymentOutput {
+            deployment_id: Some(id),
+        })
+    }
+
+    /// The deployment group CreateDeployment names (required).
+    fn deployment_group_for(
+        &self,
+        app_name: &str,
+        input: &CreateDeploymentInput,
+    ) -> ApiResult<GroupRecord> {
         if input
             .deployment_group_name
             .as_deref()
@@ -94,9 +159,18 @@ impl Engine {
                 "The deployment group name was not specified.",
             );
         }
-        let group = self
-            .group_named(Some(&app_name), input.deployment_group_name.as_deref())?
-            .clone();
+        Ok(self
+            .group_named(Some(app_name), input.deployment_group_name.as_deref())?
+            .clone())
+    }
+
+    /// The revision to deploy, checked for the platform (inline appspecs included).
+    fn deployment_revision(
+        &self,
+        input: &CreateDeploymentInput,
+        group: &GroupRecord,
+        platform: &ComputePlatform,
+    ) -> ApiResult<RevisionLocation> {
         // With no revision, fall back to the group's target revision (UNCONFIRMED, reference §2.1).
         let Some(revision) = input
             .revision
@@ -108,12 +182,12 @@ impl Engine {
                 "The revision was not specified.",
             );
         };
-        validate::revision(&revision, &platform)?;
-        if platform != ComputePlatform::Server {
+        validate::revision(&revision, platform)?;
+        if *platform != ComputePlatform::Server {
             // Inline appspecs are checked now; S3 ones when the deployment starts.
             if let Ok(text) = shift::revision_text(&revision, &self.fleet) {
                 if revision.s3_location.is_none() {
-                    shift::check_appspec(&text, &platform).map_err(|e| {
+                    shift::check_appspec(&text, platform).map_err(|e| {
                         crate::engine::ApiError::new(
                             Exception::InvalidRevision,
                             format!("The AppSpec file is not valid: {e}."),
@@ -122,21 +196,31 @@ impl Engine {
                 }
             }
         }
-        validate::create_deployment_flags(&input, &platform)?;
+        Ok(revision)
+    }
+
+    /// The configuration named in the input, else the group's, else the
+    /// platform's default; it must be for the application's platform.
+    fn deployment_config_for(
+        &self,
+        input: &CreateDeploymentInput,
+        group: &GroupRecord,
+        platform: &ComputePlatform,
+    ) -> ApiResult<String> {
         let config_name = match input.deployment_config_name.as_deref() {
             Some(n) => validate::deployment_config_name(Some(n))?.to_string(),
             None => group
                 .info
                 .deployment_config_name
                 .clone()
-                .unwrap_or_else(|| super::groups::default_config(&platform).to_string()),
+                .unwrap_or_else(|| super::groups::default_config(platform).to_string()),
         };
         let config = self.config_named(&config_name)?;
         if config
             .compute_platform
             .as_ref()
             .unwrap_or(&ComputePlatform::Server)
-            != &platform
+            != platform
         {
             return err(
                 Exception::InvalidDeploymentConfigName,
@@ -145,27 +229,11 @@ impl Engine {
                 ),
             );
         }
-        let blue_green = group
-            .info
-            .deployment_style
-            .as_ref()
-            .and_then(|s| s.deployment_type.as_ref())
-            == Some(&DeploymentType::BlueGreen);
-        if input.target_instances.is_some() {
-            let discover = group
-                .info
-                .blue_green_deployment_configuration
-                .as_ref()
-                .and_then(|b| b.green_fleet_provisioning_option.as_ref())
-                .and_then(|g| g.action.as_ref())
-                == Some(&GreenFleetProvisioningAction::DiscoverExisting);
-            if !(blue_green && discover) {
-                return err(Exception::InvalidTargetInstances, "targetInstances applies only to blue/green deployment groups that discover existing instances.");
-            }
-        }
-        if let Some(alarms) = &input.override_alarm_configuration {
-            validate::alarm_configuration(alarms)?;
-        }
+        Ok(config_name)
+    }
+
+    /// In strict mode a group takes one deployment at a time, as in AWS.
+    fn check_group_free(&self, group: &GroupRecord) -> ApiResult<()> {
         let busy = group
             .active
             .clone()
@@ -187,40 +255,7 @@ impl Engine {
                 ),
             );
         }
-        self.use_revision(ar, &app_id, &revision, now)?;
-        for alarm in input
-            .override_alarm_configuration
-            .iter()
-            .flat_map(|c| c.alarms.iter().flatten())
-        {
-            if let Some(name) = alarm.name.clone().filter(|n| !self.alarms.contains_key(n)) {
-                self.put_alarm(AlarmRecord {
-                    name,
-                    state: AlarmState::Ok,
-                });
-            }
-        }
-        let id = self.insert_deployment(
-            now,
-            NewDeployment {
-                group_id: group.id().to_string(),
-                revision,
-                config_name,
-                description: input.description,
-                creator: Some(DeploymentCreator::User),
-                ignore_application_stop_failures: input.ignore_application_stop_failures
-                    == Some(true),
-                update_outdated_instances_only: input.update_outdated_instances_only == Some(true),
-                auto_rollback: input.auto_rollback_configuration,
-                file_exists_behavior: input.file_exists_behavior,
-                override_alarms: input.override_alarm_configuration,
-                target_instances: input.target_instances,
-                rollback_of: None,
-            },
-        );
-        Ok(CreateDeploymentOutput {
-            deployment_id: Some(id),
-        })
+        Ok(())
     }
 
     pub fn get_deployment(
@@ -495,7 +530,12 @@ impl Engine {
                 );
             }
         }
-        let hook = input.lifecycle_event_hook_execution_id.unwrap_or_default();
+        let Some(hook) = input.lifecycle_event_hook_execution_id else {
+            return err(
+                Exception::InvalidLifecycleEventHookExecutionId,
+                "The lifecycleEventHookExecutionId was not specified.",
+            );
+        };
         let ok = input.status == Some(LifecycleEventStatus::Succeeded);
         let id = rec.id().to_string();
         let answer = if self.active.contains_key(&id) {

@@ -13,6 +13,104 @@ use crate::state::*;
 /// Deployment groups per application (reference §5).
 const GROUP_LIMIT: usize = 1000;
 
+/// What CreateDeploymentGroup resolved before building the group.
+struct NewGroup {
+    app_name: String,
+    config: String,
+    asgs: Vec<AutoScalingGroup>,
+    platform: ComputePlatform,
+}
+
+/// A new group's description: the input, with AWS's defaults for what it omits.
+fn new_group_info(g: NewGroup, input: CreateDeploymentGroupInput) -> DeploymentGroupInfo {
+    DeploymentGroupInfo {
+        application_name: Some(g.app_name),
+        // The ID and name: set by `GroupRecord::new`.
+        deployment_group_id: None,
+        deployment_group_name: None,
+        deployment_config_name: Some(g.config),
+        ec2_tag_filters: Some(input.ec2_tag_filters.unwrap_or_default()),
+        on_premises_instance_tag_filters: Some(
+            input.on_premises_instance_tag_filters.unwrap_or_default(),
+        ),
+        auto_scaling_groups: Some(g.asgs),
+        service_role_arn: input.service_role_arn,
+        target_revision: None,
+        trigger_configurations: Some(input.trigger_configurations.unwrap_or_default()),
+        alarm_configuration: Some(input.alarm_configuration.unwrap_or(AlarmConfiguration {
+            enabled: Some(false),
+            ignore_poll_alarm_failure: Some(false),
+            alarms: Some(vec![]),
+        })),
+        auto_rollback_configuration: input.auto_rollback_configuration,
+        deployment_style: Some(
+            input
+                .deployment_style
+                .unwrap_or_else(|| default_style(&g.platform)),
+        ),
+        outdated_instances_strategy: Some(
+            input
+                .outdated_instances_strategy
+                .unwrap_or(OutdatedInstancesStrategy::Update),
+        ),
+        blue_green_deployment_configuration: input.blue_green_deployment_configuration,
+        load_balancer_info: input.load_balancer_info,
+        last_successful_deployment: None,
+        last_attempted_deployment: None,
+        ec2_tag_set: input.ec2_tag_set,
+        on_premises_tag_set: input.on_premises_tag_set,
+        compute_platform: Some(g.platform),
+        ecs_services: input.ecs_services,
+        termination_hook_enabled: Some(input.termination_hook_enabled.unwrap_or(false)),
+    }
+}
+
+/// UpdateDeploymentGroup replaces each member the input gives.
+fn replace_members(info: &mut DeploymentGroupInfo, input: &UpdateDeploymentGroupInput) {
+    macro_rules! replace {
+        ($($field:ident),*) => { $( if input.$field.is_some() { info.$field = input.$field.clone(); } )* };
+    }
+    replace!(
+        ec2_tag_filters,
+        on_premises_instance_tag_filters,
+        service_role_arn,
+        trigger_configurations,
+        alarm_configuration,
+        auto_rollback_configuration,
+        outdated_instances_strategy,
+        deployment_style,
+        blue_green_deployment_configuration,
+        load_balancer_info,
+        ec2_tag_set,
+        ecs_services,
+        on_premises_tag_set,
+        termination_hook_enabled
+    );
+}
+
+/// The updated group as a whole must still be valid (members given in the
+/// update were checked alone; together with the kept ones they may clash).
+fn check_merged_group(
+    info: &DeploymentGroupInfo,
+    platform: &ComputePlatform,
+    strict: bool,
+) -> ApiResult<()> {
+    let merged = CreateDeploymentGroupInput {
+        application_name: info.application_name.clone(),
+        deployment_group_name: info.deployment_group_name.clone(),
+        ec2_tag_filters: info.ec2_tag_filters.clone(),
+        on_premises_instance_tag_filters: info.on_premises_instance_tag_filters.clone(),
+        ec2_tag_set: info.ec2_tag_set.clone(),
+        on_premises_tag_set: info.on_premises_tag_set.clone(),
+        deployment_style: info.deployment_style.clone(),
+        load_balancer_info: info.load_balancer_info.clone(),
+        blue_green_deployment_configuration: info.blue_green_deployment_configuration.clone(),
+        ecs_services: info.ecs_services.clone(),
+        ..Default::default()
+    };
+    validate::deployment_group_members(&GroupMembers::from(&merged), platform, strict)
+}
+
 impl Engine {
     /// The group `group` of application `app`, names validated.
     pub(crate) fn group_named(
@@ -90,7 +188,7 @@ impl Engine {
     }
 
     /// Makes sure every alarm the group watches exists as a switch (OK).
-    fn ensure_alarms(&mut self, config: Option<&AlarmConfiguration>) {
+    pub(super) fn ensure_alarms(&mut self, config: Option<&AlarmConfiguration>) {
         for alarm in config.and_then(|c| c.alarms.clone()).unwrap_or_default() {
             if let Some(name) = alarm.name.filter(|n| !self.alarms.contains_key(n)) {
                 self.put_alarm(AlarmRecord {
@@ -114,12 +212,14 @@ impl Engine {
                     })
             });
             if let Some(g) = taken {
+                let (Some(cluster), Some(service)) = (&svc.cluster_name, &svc.service_name) else {
+                    // Validated before: every ECS service names both.
+                    return err(Exception::InvalidECSService, "An ECS deployment group needs exactly one ecsServices entry with clusterName and serviceName.");
+                };
                 return err(
                     Exception::ECSServiceMappingLimitExceeded,
                     format!(
-                        "ECS service {}:{} is already used by deployment group {}.",
-                        svc.cluster_name.as_deref().unwrap_or_default(),
-                        svc.service_name.as_deref().unwrap_or_default(),
+                        "ECS service {cluster}:{service} is already used by deployment group {}.",
                         g.name()
                     ),
                 );
@@ -138,6 +238,45 @@ impl Engine {
         let (app_name, app_id) = (app.name().to_string(), app.id().to_string());
         let name =
             validate::deployment_group_name(input.deployment_group_name.as_deref())?.to_string();
+        self.check_room_for_group(&app_id, &app_name, &name)?;
+        validate::service_role_arn(input.service_role_arn.as_deref(), true)?;
+        let platform = self.platform_of(&app_name);
+        validate::deployment_group_members(
+            &GroupMembers::from(&input),
+            &platform,
+            self.opts.strict,
+        )?;
+        let config = self.group_config(input.deployment_config_name.as_deref(), &platform)?;
+        self.check_ecs_mapping(input.ecs_services.as_ref(), None)?;
+        let tags = input.tags.clone().unwrap_or_default();
+        validate::tags_to_add(&tags)?;
+        let asgs = self.auto_scaling_groups(
+            input.auto_scaling_groups.as_deref().unwrap_or_default(),
+            &name,
+        )?;
+        self.ensure_alarms(input.alarm_configuration.as_ref());
+        let id = self.new_uuid("group");
+        let info = new_group_info(
+            NewGroup {
+                app_name,
+                config,
+                asgs,
+                platform,
+            },
+            input,
+        );
+        self.groups.insert(
+            id.clone(),
+            GroupRecord::new(id.clone(), name, app_id, info, tags),
+        );
+        self.dirty.groups.insert(id.clone());
+        Ok(CreateDeploymentGroupOutput {
+            deployment_group_id: Some(id),
+        })
+    }
+
+    /// The application has no group `name` yet and room for one more.
+    fn check_room_for_group(&self, app_id: &str, app_name: &str, name: &str) -> ApiResult<()> {
         if self
             .groups
             .values()
@@ -162,76 +301,7 @@ impl Engine {
                 format!("An application may have at most {GROUP_LIMIT} deployment groups."),
             );
         }
-        validate::service_role_arn(input.service_role_arn.as_deref(), true)?;
-        let platform = self.platform_of(&app_name);
-        validate::deployment_group_members(
-            &GroupMembers::from(&input),
-            &platform,
-            self.opts.strict,
-        )?;
-        let config = self.group_config(input.deployment_config_name.as_deref(), &platform)?;
-        self.check_ecs_mapping(input.ecs_services.as_ref(), None)?;
-        let tags = input.tags.clone().unwrap_or_default();
-        validate::tags_to_add(&tags)?;
-        let asgs = self.auto_scaling_groups(
-            input.auto_scaling_groups.as_deref().unwrap_or_default(),
-            &name,
-        )?;
-        self.ensure_alarms(input.alarm_configuration.as_ref());
-        let id = self.new_uuid("group");
-        let info = DeploymentGroupInfo {
-            application_name: Some(app_name),
-            deployment_group_id: Some(id.clone()),
-            deployment_group_name: Some(name),
-            deployment_config_name: Some(config),
-            ec2_tag_filters: Some(input.ec2_tag_filters.unwrap_or_default()),
-            on_premises_instance_tag_filters: Some(
-                input.on_premises_instance_tag_filters.unwrap_or_default(),
-            ),
-            auto_scaling_groups: Some(asgs),
-            service_role_arn: input.service_role_arn,
-            target_revision: None,
-            trigger_configurations: Some(input.trigger_configurations.unwrap_or_default()),
-            alarm_configuration: Some(input.alarm_configuration.unwrap_or(AlarmConfiguration {
-                enabled: Some(false),
-                ignore_poll_alarm_failure: Some(false),
-                alarms: Some(vec![]),
-            })),
-            auto_rollback_configuration: input.auto_rollback_configuration,
-            deployment_style: Some(
-                input
-                    .deployment_style
-                    .unwrap_or_else(|| default_style(&platform)),
-            ),
-            outdated_instances_strategy: Some(
-                input
-                    .outdated_instances_strategy
-                    .unwrap_or(OutdatedInstancesStrategy::Update),
-            ),
-            blue_green_deployment_configuration: input.blue_green_deployment_configuration,
-            load_balancer_info: input.load_balancer_info,
-            last_successful_deployment: None,
-            last_attempted_deployment: None,
-            ec2_tag_set: input.ec2_tag_set,
-            on_premises_tag_set: input.on_premises_tag_set,
-            compute_platform: Some(platform),
-            ecs_services: input.ecs_services,
-            termination_hook_enabled: Some(input.termination_hook_enabled.unwrap_or(false)),
-        };
-        self.groups.insert(
-            id.clone(),
-            GroupRecord {
-                application_id: app_id,
-                info,
-                tags,
-                active: None,
-                queue: vec![],
-            },
-        );
-        self.dirty.groups.insert(id.clone());
-        Ok(CreateDeploymentGroupOutput {
-            deployment_group_id: Some(id),
-        })
+        Ok(())
     }
 
     pub fn get_deployment_group(
@@ -295,13 +365,16 @@ impl Engine {
         _ar: &dyn Archive,
         input: UpdateDeploymentGroupInput,
     ) -> ApiResult<UpdateDeploymentGroupOutput> {
+        let app_name = self
+            .app_named(input.application_name.as_deref())?
+            .name()
+            .to_string();
         let group = self
             .group_named(
-                input.application_name.as_deref(),
+                Some(&app_name),
                 input.current_deployment_group_name.as_deref(),
             )?
             .clone();
-        let app_name = group.info.application_name.clone().unwrap_or_default();
         let platform = self.platform_of(&app_name);
         validate::deployment_group_members(
             &GroupMembers::from(&input),
@@ -310,73 +383,49 @@ impl Engine {
         )?;
         validate::service_role_arn(input.service_role_arn.as_deref(), false)?;
         let mut info = group.info.clone();
-        if let Some(new_name) = input.new_deployment_group_name.as_deref() {
-            let new_name = validate::deployment_group_name(Some(new_name))?;
-            if new_name != group.name()
-                && self
-                    .groups
-                    .values()
-                    .any(|g| g.application_id == group.application_id && g.name() == new_name)
-            {
-                return err(Exception::DeploymentGroupAlreadyExists, format!("A deployment group named {new_name} already exists for application {app_name}."));
-            }
-            info.deployment_group_name = Some(new_name.to_string());
-        }
+        let group_name = match input.new_deployment_group_name.as_deref() {
+            Some(new_name) => self.check_rename(&group, new_name, &app_name)?,
+            None => group.name().to_string(),
+        };
         if input.deployment_config_name.is_some() {
             info.deployment_config_name =
                 Some(self.group_config(input.deployment_config_name.as_deref(), &platform)?);
         }
         self.check_ecs_mapping(input.ecs_services.as_ref(), Some(group.id()))?;
-        let group_name = info.deployment_group_name.clone().unwrap_or_default();
         if let Some(names) = &input.auto_scaling_groups {
             info.auto_scaling_groups = Some(self.auto_scaling_groups(names, &group_name)?);
         }
-        macro_rules! replace {
-            ($($field:ident),*) => { $( if input.$field.is_some() { info.$field = input.$field.clone(); } )* };
-        }
-        replace!(
-            ec2_tag_filters,
-            on_premises_instance_tag_filters,
-            service_role_arn,
-            trigger_configurations,
-            alarm_configuration,
-            auto_rollback_configuration,
-            outdated_instances_strategy,
-            deployment_style,
-            blue_green_deployment_configuration,
-            load_balancer_info,
-            ec2_tag_set,
-            ecs_services,
-            on_premises_tag_set,
-            termination_hook_enabled
-        );
-        let merged = CreateDeploymentGroupInput {
-            application_name: info.application_name.clone(),
-            deployment_group_name: info.deployment_group_name.clone(),
-            ec2_tag_filters: info.ec2_tag_filters.clone(),
-            on_premises_instance_tag_filters: info.on_premises_instance_tag_filters.clone(),
-            ec2_tag_set: info.ec2_tag_set.clone(),
-            on_premises_tag_set: info.on_premises_tag_set.clone(),
-            deployment_style: info.deployment_style.clone(),
-            load_balancer_info: info.load_balancer_info.clone(),
-            blue_green_deployment_configuration: info.blue_green_deployment_configuration.clone(),
-            ecs_services: info.ecs_services.clone(),
-            ..Default::default()
-        };
-        validate::deployment_group_members(
-            &GroupMembers::from(&merged),
-            &platform,
-            self.opts.strict,
-        )?;
+        replace_members(&mut info, &input);
+        check_merged_group(&info, &platform, self.opts.strict)?;
         self.ensure_alarms(info.alarm_configuration.as_ref());
         let id = group.id().to_string();
         if let Some(g) = self.groups.get_mut(&id) {
             g.info = info;
+            g.set_name(group_name);
         }
         self.dirty.groups.insert(id);
         Ok(UpdateDeploymentGroupOutput {
             hooks_not_cleaned_up: Some(vec![]),
         })
+    }
+
+    /// A valid new name for `group`, not taken by another group of its application.
+    fn check_rename(
+        &self,
+        group: &GroupRecord,
+        new_name: &str,
+        app_name: &str,
+    ) -> ApiResult<String> {
+        let new_name = validate::deployment_group_name(Some(new_name))?;
+        if new_name != group.name()
+            && self
+                .groups
+                .values()
+                .any(|g| g.application_id == group.application_id && g.name() == new_name)
+        {
+            return err(Exception::DeploymentGroupAlreadyExists, format!("A deployment group named {new_name} already exists for application {app_name}."));
+        }
+        Ok(new_name.to_string())
     }
 
     pub fn delete_deployment_group(

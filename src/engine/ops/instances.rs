@@ -77,24 +77,19 @@ impl Engine {
             if session.is_some() && other.info.iam_session_arn == session {
                 return err(
                     Exception::IamSessionArnAlreadyRegistered,
-                    format!(
-                        "IAM session ARN is already registered to {}.",
-                        other.info.instance_name.as_deref().unwrap_or_default()
-                    ),
+                    format!("IAM session ARN is already registered to {}.", other.name()),
                 );
             }
             if user.is_some() && other.info.iam_user_arn == user {
                 return err(
                     Exception::IamUserArnAlreadyRegistered,
-                    format!(
-                        "IAM user ARN is already registered to {}.",
-                        other.info.instance_name.as_deref().unwrap_or_default()
-                    ),
+                    format!("IAM user ARN is already registered to {}.", other.name()),
                 );
             }
         }
         let info = InstanceInfo {
-            instance_name: Some(name.clone()),
+            // Set by `InstanceRecord::new`.
+            instance_name: None,
             iam_session_arn: session,
             iam_user_arn: user,
             instance_arn: Some(self.arns().on_premises_instance(&name)),
@@ -102,7 +97,8 @@ impl Engine {
             deregister_time: None,
             tags: Some(vec![]),
         };
-        self.instances.insert(name.clone(), InstanceRecord { info });
+        self.instances
+            .insert(name.clone(), InstanceRecord::new(name.clone(), info));
         self.dirty.instances.insert(name);
         Ok(())
     }

@@ -150,73 +150,14 @@ impl Engine {
         input: ListApplicationRevisionsInput,
     ) -> ApiResult<ListApplicationRevisionsOutput> {
         let (_, app_id, _) = self.app_and_platform(input.application_name.as_deref())?;
-        if let Some(s) = input.sort_by.as_ref().filter(|s| !s.is_known()) {
-            return err(
-                Exception::InvalidSortBy,
-                format!("'{s}' is not a sort column (registerTime, firstUsedTime, lastUsedTime)."),
-            );
-        }
-        if let Some(s) = input.sort_order.as_ref().filter(|s| !s.is_known()) {
-            return err(
-                Exception::InvalidSortOrder,
-                format!("'{s}' is not a sort order (ascending, descending)."),
-            );
-        }
-        if let Some(d) = input.deployed.as_ref().filter(|d| !d.is_known()) {
-            return err(
-                Exception::InvalidDeployedStateFilter,
-                format!("'{d}' is not a deployed filter (include, exclude, ignore)."),
-            );
-        }
-        if input.s3_bucket.as_deref() == Some("") {
-            return err(
-                Exception::InvalidBucketNameFilter,
-                "The bucket name filter is empty.",
-            );
-        }
-        if input.s3_key_prefix.is_some() && input.s3_bucket.is_none() {
-            return err(
-                Exception::BucketNameFilterRequired,
-                "s3KeyPrefix needs s3Bucket.",
-            );
-        }
-        let mut revs: Vec<RevisionRecord> = ar
-            .revisions(&app_id)?
-            .into_iter()
-            .filter(|r| {
-                let s3 = r.location.s3_location.as_ref();
-                input
-                    .s3_bucket
-                    .as_ref()
-                    .is_none_or(|b| s3.and_then(|l| l.bucket.as_ref()) == Some(b))
-                    && input.s3_key_prefix.as_ref().is_none_or(|p| {
-                        s3.and_then(|l| l.key.as_ref())
-                            .is_some_and(|k| k.starts_with(p.as_str()))
-                    })
-            })
-            .filter(|r| {
-                let deployed = !self.target_of(&app_id, &r.key).is_empty();
-                match input.deployed {
-                    Some(ListStateFilterAction::Include) => deployed,
-                    Some(ListStateFilterAction::Exclude) => !deployed,
-                    _ => true,
-                }
-            })
-            .collect();
+        check_revision_filters(&input)?;
+        let mut revs = self.filtered_revisions(ar, &app_id, &input)?;
         // Without sortBy the order is arbitrary in AWS; codedeck uses the key for
         // stability. The order is a total order on (time, key), so pages are
         // keyset pages: revisions registered between pages are never returned
         // twice, and none that existed is skipped.
         let by = input.sort_by.clone();
-        let sort_key = |r: &RevisionRecord| -> (Option<Millis>, String) {
-            let time = match &by {
-                None => None,
-                Some(ApplicationRevisionSortBy::FirstUsedTime) => r.info.first_used_time,
-                Some(ApplicationRevisionSortBy::LastUsedTime) => r.info.last_used_time,
-                Some(_) => r.info.register_time,
-            };
-            (time.map(|t| t.0), r.key.clone())
-        };
+        let sort_key = |r: &RevisionRecord| revision_sort_key(by.as_ref(), r);
         let descending = by.is_some() && input.sort_order == Some(SortOrder::Descending);
         revs.sort_by_cached_key(|r| sort_key(r));
         if descending {
@@ -250,6 +191,87 @@ impl Engine {
             next_token: next,
         })
     }
+
+    /// The application's revisions that pass the S3 and deployed filters.
+    fn filtered_revisions(
+        &self,
+        ar: &dyn Archive,
+        app_id: &str,
+        input: &ListApplicationRevisionsInput,
+    ) -> ApiResult<Vec<RevisionRecord>> {
+        Ok(ar
+            .revisions(app_id)?
+            .into_iter()
+            .filter(|r| {
+                let s3 = r.location.s3_location.as_ref();
+                input
+                    .s3_bucket
+                    .as_ref()
+                    .is_none_or(|b| s3.and_then(|l| l.bucket.as_ref()) == Some(b))
+                    && input.s3_key_prefix.as_ref().is_none_or(|p| {
+                        s3.and_then(|l| l.key.as_ref())
+                            .is_some_and(|k| k.starts_with(p.as_str()))
+                    })
+            })
+            .filter(|r| {
+                let deployed = !self.target_of(app_id, &r.key).is_empty();
+                match input.deployed {
+                    Some(ListStateFilterAction::Include) => deployed,
+                    Some(ListStateFilterAction::Exclude) => !deployed,
+                    _ => true,
+                }
+            })
+            .collect())
+    }
+}
+
+/// ListApplicationRevisions' sort and filter members, each known and consistent.
+fn check_revision_filters(input: &ListApplicationRevisionsInput) -> ApiResult<()> {
+    if let Some(s) = input.sort_by.as_ref().filter(|s| !s.is_known()) {
+        return err(
+            Exception::InvalidSortBy,
+            format!("'{s}' is not a sort column (registerTime, firstUsedTime, lastUsedTime)."),
+        );
+    }
+    if let Some(s) = input.sort_order.as_ref().filter(|s| !s.is_known()) {
+        return err(
+            Exception::InvalidSortOrder,
+            format!("'{s}' is not a sort order (ascending, descending)."),
+        );
+    }
+    if let Some(d) = input.deployed.as_ref().filter(|d| !d.is_known()) {
+        return err(
+            Exception::InvalidDeployedStateFilter,
+            format!("'{d}' is not a deployed filter (include, exclude, ignore)."),
+        );
+    }
+    if input.s3_bucket.as_deref() == Some("") {
+        return err(
+            Exception::InvalidBucketNameFilter,
+            "The bucket name filter is empty.",
+        );
+    }
+    if input.s3_key_prefix.is_some() && input.s3_bucket.is_none() {
+        return err(
+            Exception::BucketNameFilterRequired,
+            "s3KeyPrefix needs s3Bucket.",
+        );
+    }
+    Ok(())
+}
+
+/// Where a revision sorts: the chosen time (none without sortBy), then its key.
+fn revision_sort_key(
+    by: Option<&ApplicationRevisionSortBy>,
+    r: &RevisionRecord,
+) -> (Option<Millis>, String) {
+    let time = match by {
+        None => None,
+        Some(ApplicationRevisionSortBy::FirstUsedTime) => r.info.first_used_time,
+        Some(ApplicationRevisionSortBy::LastUsedTime) => r.info.last_used_time,
+        Some(_) => r.info.register_time,
+    };
+    (time.map(|t| t.0), r.key.clone())
 }
 
 /// A ListApplicationRevisions cursor: the last item's sort time and key.

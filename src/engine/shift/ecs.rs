@@ -2,6 +2,108 @@
 //! and task sets.
 
 use super::*;
+use crate::state::fleet::ServiceSpec;
+
+/// The group's target group pair (or a simulated one named after the
+/// service), and whether it has a test listener.
+fn target_group_pair(group: &GroupRecord, service: &str) -> (Vec<String>, bool) {
+    let pair = group
+        .info
+        .load_balancer_info
+        .as_ref()
+        .and_then(|lb| lb.target_group_pair_info_list.as_ref())
+        .and_then(|l| l.first().cloned());
+    let groups: Vec<String> = pair
+        .as_ref()
+        .and_then(|p| p.target_groups.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|g| g.name)
+        .collect();
+    let groups = if groups.len() == 2 {
+        groups
+    } else {
+        vec![format!("{service}-tg-1"), format!("{service}-tg-2")]
+    };
+    let has_test = pair
+        .as_ref()
+        .and_then(|p| p.test_traffic_route.as_ref())
+        .and_then(|r| r.listener_arns.as_ref())
+        .is_some_and(|l| !l.is_empty());
+    (groups, has_test)
+}
+
+/// A simulated service as first seen: the fleet file's settings, or two tasks
+/// of `<name>:1`, in one PRIMARY task set behind the first target group.
+fn new_service(
+    spec: Option<&ServiceSpec>,
+    cluster: &str,
+    name: &str,
+    groups: &[String],
+) -> ServiceRecord {
+    let count = spec.and_then(|f| f.desired_count).unwrap_or(2);
+    let definition = spec
+        .and_then(|f| f.task_definition.clone())
+        .unwrap_or_else(|| format!("{name}:1"));
+    ServiceRecord {
+        cluster: cluster.to_string(),
+        name: name.to_string(),
+        desired_count: count,
+        task_sets: vec![TaskSetRecord {
+            task_definition: definition,
+            info: ECSTaskSet {
+                identifer: Some(format!(
+                    "ecs-svc/{:019}",
+                    rng::mix(count as u64 ^ 0xec5) % 10u64.pow(19)
+                )),
+                desired_count: Some(count),
+                pending_count: Some(0),
+                running_count: Some(count),
+                status: Some("PRIMARY".into()),
+                traffic_weight: Some(100.0),
+                target_group: Some(TargetGroupInfo {
+                    name: Some(groups[0].clone()),
+                }),
+                task_set_label: Some(TargetLabel::Blue),
+            },
+        }],
+        target_groups: groups.to_vec(),
+        production: groups[0].clone(),
+        test: None,
+    }
+}
+
+/// The deployment's one target: the service `key`, its task sets, all events pending.
+fn ecs_target_record(
+    id: &str,
+    key: String,
+    arn: String,
+    sets: Vec<ECSTaskSet>,
+    at: Millis,
+) -> TargetRecord {
+    TargetRecord {
+        deployment_id: id.to_string(),
+        target_id: key.clone(),
+        index: 0,
+        target: DeploymentTarget {
+            deployment_target_type: Some(DeploymentTargetType::ECSTarget),
+            ecs_target: Some(ECSTarget {
+                deployment_id: Some(id.to_string()),
+                target_id: Some(key.clone()),
+                target_arn: Some(arn),
+                last_updated_at: Some(Timestamp(at)),
+                lifecycle_events: Some(pending_events(&ECS_EVENTS)),
+                status: Some(TargetStatus::InProgress),
+                task_sets_info: Some(sets),
+            }),
+            ..Default::default()
+        },
+        run: TargetRun {
+            host: key,
+            ..Default::default()
+        },
+    }
+}
 
 impl Engine {
     /// The ECS service a group deploys to, created on first use (unless the
@@ -19,33 +121,41 @@ impl Engine {
                 "The deployment group names no ECS service.".into(),
             ));
         };
-        let (cluster, name) = (
-            svc.cluster_name.clone().unwrap_or_default(),
-            svc.service_name.clone().unwrap_or_default(),
-        );
-        let pair = group
-            .info
-            .load_balancer_info
-            .as_ref()
-            .and_then(|lb| lb.target_group_pair_info_list.as_ref())
-            .and_then(|l| l.first().cloned());
-        let groups: Vec<String> = pair
-            .as_ref()
-            .and_then(|p| p.target_groups.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|g| g.name)
-            .collect();
-        let groups = if groups.len() == 2 {
-            groups
-        } else {
-            vec![format!("{name}-tg-1"), format!("{name}-tg-2")]
+        let (Some(cluster), Some(name)) = (svc.cluster_name.clone(), svc.service_name.clone())
+        else {
+            return Err((
+                ErrorCode::InvalidEcsService,
+                "The deployment group's ECS service has no clusterName or serviceName.".into(),
+            ));
         };
-        let has_test = pair
-            .as_ref()
-            .and_then(|p| p.test_traffic_route.as_ref())
-            .and_then(|r| r.listener_arns.as_ref())
-            .is_some_and(|l| !l.is_empty());
+        let (groups, has_test) = target_group_pair(group, &name);
+        let key = format!("{cluster}:{name}");
+        let sets = self.prepare_service(&cluster, &name, &groups, has_test);
+        if sets.is_empty() {
+            return Err((
+                ErrorCode::InvalidEcsService,
+                format!("ECS service {key} has no task set serving production."),
+            ));
+        }
+        let _ = &s.task_definition;
+        self.dirty.services.insert(key.clone());
+        let arn = format!(
+            "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
+            self.opts.region, self.opts.account
+        );
+        Ok(ecs_target_record(id, key, arn, sets, at))
+    }
+
+    /// Makes the simulated service ready for a deployment: created if new,
+    /// routed to the group's target groups, with only its production task set,
+    /// labelled Blue and taking all traffic. Returns the task sets.
+    fn prepare_service(
+        &mut self,
+        cluster: &str,
+        name: &str,
+        groups: &[String],
+        has_test: bool,
+    ) -> Vec<ECSTaskSet> {
         let key = format!("{cluster}:{name}");
         let spec = self
             .fleet
@@ -53,46 +163,17 @@ impl Engine {
             .iter()
             .find(|f| f.cluster == cluster && f.name == name)
             .cloned();
-        let service = self.services.entry(key.clone()).or_insert_with(|| {
-            let count = spec.as_ref().and_then(|f| f.desired_count).unwrap_or(2);
-            let definition = spec
-                .as_ref()
-                .and_then(|f| f.task_definition.clone())
-                .unwrap_or_else(|| format!("{name}:1"));
-            ServiceRecord {
-                cluster: cluster.clone(),
-                name: name.clone(),
-                desired_count: count,
-                task_sets: vec![TaskSetRecord {
-                    task_definition: definition,
-                    info: ECSTaskSet {
-                        identifer: Some(format!(
-                            "ecs-svc/{:019}",
-                            rng::mix(count as u64 ^ 0xec5) % 10u64.pow(19)
-                        )),
-                        desired_count: Some(count),
-                        pending_count: Some(0),
-                        running_count: Some(count),
-                        status: Some("PRIMARY".into()),
-                        traffic_weight: Some(100.0),
-                        target_group: Some(TargetGroupInfo {
-                            name: Some(groups[0].clone()),
-                        }),
-                        task_set_label: Some(TargetLabel::Blue),
-                    },
-                }],
-                target_groups: groups.clone(),
-                production: groups[0].clone(),
-                test: None,
-            }
-        });
+        let service = self
+            .services
+            .entry(key)
+            .or_insert_with(|| new_service(spec.as_ref(), cluster, name, groups));
         // A group's own target group pair wins over the simulated one.
         if service.target_groups != groups
             && groups
                 .iter()
                 .any(|g| !g.ends_with("-tg-1") && !g.ends_with("-tg-2"))
         {
-            service.target_groups = groups.clone();
+            service.target_groups = groups.to_vec();
             service.production = groups[0].clone();
             for set in service.task_sets.iter_mut() {
                 set.info.target_group = Some(TargetGroupInfo {
@@ -109,41 +190,7 @@ impl Engine {
             set.info.task_set_label = Some(TargetLabel::Blue);
             set.info.traffic_weight = Some(100.0);
         }
-        let sets: Vec<ECSTaskSet> = service.task_sets.iter().map(|t| t.info.clone()).collect();
-        if sets.is_empty() {
-            return Err((
-                ErrorCode::InvalidEcsService,
-                format!("ECS service {key} has no task set serving production."),
-            ));
-        }
-        let _ = &s.task_definition;
-        self.dirty.services.insert(key.clone());
-        let arn = format!(
-            "arn:aws:ecs:{}:{}:service/{cluster}/{name}",
-            self.opts.region, self.opts.account
-        );
-        Ok(TargetRecord {
-            deployment_id: id.to_string(),
-            target_id: key.clone(),
-            index: 0,
-            target: DeploymentTarget {
-                deployment_target_type: Some(DeploymentTargetType::ECSTarget),
-                ecs_target: Some(ECSTarget {
-                    deployment_id: Some(id.to_string()),
-                    target_id: Some(key.clone()),
-                    target_arn: Some(arn),
-                    last_updated_at: Some(Timestamp(at)),
-                    lifecycle_events: Some(pending_events(&ECS_EVENTS)),
-                    status: Some(TargetStatus::InProgress),
-                    task_sets_info: Some(sets),
-                }),
-                ..Default::default()
-            },
-            run: TargetRun {
-                host: key,
-                ..Default::default()
-            },
-        })
+        service.task_sets.iter().map(|t| t.info.clone()).collect()
     }
 
     pub(super) fn has_test_listener(&self, id: &str) -> bool {
