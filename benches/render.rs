@@ -25,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
 use codedeck::model::*;
-use codedeck::runtime::{Runtime, RuntimeOptions};
 use codedeck::source::local::LocalSource;
 use codedeck::source::{DeploymentList, DeploymentRow, Request};
 use codedeck::tui::harness::Harness;
@@ -204,87 +203,9 @@ fn render_benches(c: &mut Criterion) {
     g.finish();
 }
 
-/// A group with `finished` finished deployments and `active` unfinished ones
-/// (one running, the rest queued) on a fixed clock, and the request that
-/// selects it. Finished ones fail at once (their group matches no instance
-/// while they run): history is cheap to make, and a row is a row.
+/// The history world of `codedeck::demo::history` as the local source sees it.
 fn history(finished: usize, active: usize) -> (Arc<LocalSource>, Request) {
-    let rt = Runtime::open(RuntimeOptions::fixed(codedeck::demo::T0)).expect("runtime");
-    let tags = |value: &str| {
-        Some(vec![EC2TagFilter {
-            key: Some("Name".into()),
-            value: Some(value.into()),
-            r#type: Some(EC2TagFilterType::KeyAndValue),
-        }])
-    };
-    let group_id = rt
-        .write("bench", |e, now, ar| {
-            e.create_application(
-                now,
-                ar,
-                CreateApplicationInput {
-                    application_name: Some("app".into()),
-                    ..Default::default()
-                },
-            )?;
-            let g = e.create_deployment_group(
-                now,
-                ar,
-                CreateDeploymentGroupInput {
-                    application_name: Some("app".into()),
-                    deployment_group_name: Some("g".into()),
-                    service_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
-                    ec2_tag_filters: tags("nothing"),
-                    ..Default::default()
-                },
-            )?;
-            Ok(g.deployment_group_id.expect("group id"))
-        })
-        .expect("setup");
-    let deploy = |n: usize| {
-        for _ in 0..n {
-            rt.write("bench", |e, now, ar| {
-                e.create_deployment(
-                    now,
-                    ar,
-                    CreateDeploymentInput {
-                        application_name: Some("app".into()),
-                        deployment_group_name: Some("g".into()),
-                        revision: codedeck::model::labels::parse_revision("b/app.zip"),
-                        ..Default::default()
-                    },
-                )
-            })
-            .expect("create");
-        }
-    };
-    deploy(finished);
-    while rt.read(|e, _, _| Ok(e.has_active())).expect("read") {
-        rt.step();
-    }
-    rt.write("bench", |e, now, ar| {
-        e.update_deployment_group(
-            now,
-            ar,
-            UpdateDeploymentGroupInput {
-                application_name: Some("app".into()),
-                current_deployment_group_name: Some("g".into()),
-                ec2_tag_filters: tags("web"),
-                ..Default::default()
-            },
-        )
-    })
-    .expect("update");
-    deploy(active);
-    // Start the first one; the others wait Queued.
-    for _ in 0..3 {
-        rt.step();
-    }
-    let req = Request {
-        app: Some("app".into()),
-        group_id: Some(group_id),
-        ..Default::default()
-    };
+    let (rt, req) = codedeck::demo::history(finished, active).expect("history");
     (Arc::new(LocalSource::new(rt)), req)
 }
 

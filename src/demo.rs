@@ -46,6 +46,88 @@ pub fn source() -> anyhow::Result<std::sync::Arc<LocalSource>> {
     )))
 }
 
+/// A world with a long history for benchmarks: application `app`, group `g`
+/// with `finished` finished deployments and `active` unfinished ones (one
+/// running, the rest queued), on a fixed clock; and the request that opens
+/// the group. The finished ones fail at once (the group matched no instance
+/// while they ran): history is cheap to make, and a row is a row.
+pub fn history(
+    finished: usize,
+    active: usize,
+) -> anyhow::Result<(Runtime, crate::source::Request)> {
+    let rt = Runtime::open(RuntimeOptions::fixed(T0))?;
+    let group_id = rt
+        .write("history", |e, now, ar| {
+            e.create_application(
+                now,
+                ar,
+                CreateApplicationInput {
+                    application_name: Some("app".into()),
+                    ..Default::default()
+                },
+            )?;
+            let g = e.create_deployment_group(
+                now,
+                ar,
+                CreateDeploymentGroupInput {
+                    application_name: Some("app".into()),
+                    deployment_group_name: Some("g".into()),
+                    service_role_arn: Some(ROLE.into()),
+                    ec2_tag_filters: Some(vec![tag("Name", "nothing")]),
+                    ..Default::default()
+                },
+            )?;
+            g.deployment_group_id.ok_or_else(|| {
+                crate::state::ApiError::new(Exception::InternalFailure, "a group without an ID")
+            })
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let deploy = |n: usize| -> anyhow::Result<()> {
+        for _ in 0..n {
+            rt.write("history", |e, now, ar| {
+                e.create_deployment(
+                    now,
+                    ar,
+                    CreateDeploymentInput {
+                        application_name: Some("app".into()),
+                        deployment_group_name: Some("g".into()),
+                        revision: parse_revision("b/app.zip"),
+                        ..Default::default()
+                    },
+                )
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    };
+    deploy(finished)?;
+    settle(&rt);
+    rt.write("history", |e, now, ar| {
+        e.update_deployment_group(
+            now,
+            ar,
+            UpdateDeploymentGroupInput {
+                application_name: Some("app".into()),
+                current_deployment_group_name: Some("g".into()),
+                ec2_tag_filters: Some(vec![tag("Name", "web")]),
+                ..Default::default()
+            },
+        )
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    deploy(active)?;
+    // Start the first one; the others wait Queued.
+    for _ in 0..3 {
+        rt.step();
+    }
+    let req = crate::source::Request {
+        app: Some("app".into()),
+        group_id: Some(group_id),
+        ..Default::default()
+    };
+    Ok((rt, req))
+}
+
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeck-demo";
 /// The host the demo breaks to show a failure and its automatic rollback.
 pub const BROKEN_HOST: &str = "i-0a1b2c3d4e5f00002";

@@ -325,8 +325,9 @@ async fn dashboard_without_terminal_prints_one_line_per_change() {
         .expect("id")
         .to_string();
     let mut lines = Vec::new();
-    let done = format!("{id} succeeded");
-    while !lines.iter().any(|l: &String| l.ends_with(&done)) {
+    // The lines of `codedeck watch`: `<time> [<virtual time>] <id> <kind> <text>`.
+    let done = format!("{id} deployment Succeeded");
+    while !lines.iter().any(|l: &String| l.contains(&done)) {
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(l) => lines.push(l),
             Err(_) => panic!("no '{done}' line; got {lines:#?}"),
@@ -337,9 +338,11 @@ async fn dashboard_without_terminal_prints_one_line_per_change() {
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let status = wait_exit(&mut child, Duration::from_secs(30));
     assert!(status.success(), "{status:?}");
+    assert!(lines[0].contains(&format!("{id} deployment")), "{lines:#?}");
+    let events = lines.iter().filter(|l| l.contains(" event ")).count();
     assert!(
-        lines[0].contains(&format!("{id} created in prod")),
-        "{lines:#?}"
+        events >= 7,
+        "every lifecycle event has its line: {lines:#?}"
     );
     for l in &lines {
         assert!(!l.contains('\x1b'), "escape code in {l:?}");

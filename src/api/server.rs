@@ -56,13 +56,6 @@ async fn handle(State(api): State<Api>, req: Request) -> Response {
     if req.uri().path() != "/" {
         return protocol::not_found(req.uri().path());
     }
-    match api.faults.next() {
-        Fault::None => {}
-        Fault::Throttle => {
-            return protocol::error(&ApiError::new(Exception::Throttling, "Rate exceeded"));
-        }
-        Fault::Drop => return protocol::dropped(),
-    }
     let runtime = api.runtime;
     if req.method() != Method::POST {
         return protocol::method_not_allowed(req.method().as_str());
@@ -85,6 +78,21 @@ async fn handle(State(api): State<Api>, req: Request) -> Response {
         Ok(op) => op,
         Err(e) => return protocol::error(&e),
     };
+    match api.faults.next(op.name()) {
+        Fault::None => {}
+        Fault::Throttle => {
+            return protocol::error(&ApiError::new(Exception::Throttling, "Rate exceeded"));
+        }
+        Fault::Drop => return protocol::dropped(),
+        Fault::Deny => {
+            let message = format!(
+                "User: arn:aws:sts::000000000000:assumed-role/codedeck/test is not authorized \
+                 to perform: codedeploy:{} (denied by codedeck serve --deny)",
+                op.name()
+            );
+            return protocol::error(&ApiError::new(Exception::AccessDenied, message));
+        }
+    }
     match dispatch(&runtime, op, &body) {
         Ok(out) => protocol::ok(out),
         Err(e) => protocol::error(&e),

@@ -34,6 +34,11 @@ pub struct ServeCommand {
     /// Drop the connection mid-reply for this share of requests (0.0-1.0).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     pub drop: f64,
+
+    /// Answer these operations with AccessDeniedException, as a missing IAM
+    /// permission would (comma-separated, e.g. ListDeploymentTargets).
+    #[arg(long, value_name = "OPERATIONS", value_delimiter = ',')]
+    pub deny: Vec<String>,
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
@@ -45,6 +50,13 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
         if !(0.0..=1.0).contains(&share) {
             bail!("{flag} {share}: must be a share between 0.0 and 1.0");
         }
+    }
+    if let Some(unknown) = cmd.deny.iter().find(|d| {
+        crate::model::Operation::ALL
+            .iter()
+            .all(|op| op.name() != d.as_str())
+    }) {
+        bail!("--deny {unknown}: not a CodeDeploy operation (e.g. ListDeploymentTargets)");
     }
     let addr = listen_address(&args.listen, args.allow_remote)?;
     let state = match (&args.state, cmd.demo) {
@@ -93,12 +105,17 @@ async fn serve(
         "codedeck serving CodeDeploy on http://{local} (state: {state}, speed: {})",
         format_speed(runtime.clock_state().speed)
     );
-    let faults = Faults::new(cmd.throttle, cmd.drop);
+    let faults = Faults::new(cmd.throttle, cmd.drop, cmd.deny.clone());
     if !faults.is_off() {
         eprintln!(
-            "codedeck: injecting faults: {:.0} % throttled, {:.0} % dropped",
+            "codedeck: injecting faults: {:.0} % throttled, {:.0} % dropped, denied: {}",
             cmd.throttle * 100.0,
-            cmd.drop * 100.0
+            cmd.drop * 100.0,
+            if cmd.deny.is_empty() {
+                "none".to_string()
+            } else {
+                cmd.deny.join(", ")
+            }
         );
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -143,15 +143,18 @@ fn phase_line(bg: &BlueGreenView) -> Line<'static> {
 
 /// `Wait    Ready: C continues · stops by itself in 1h59m`.
 fn wait_line(w: &WaitView, t: Theme, now: Millis, originals: &str) -> Line<'static> {
-    let left = w
-        .until
-        .map(|u| theme::duration(u - now))
-        .unwrap_or_else(|| "never".into());
-    let text = match w.kind {
-        DeploymentWaitType::TerminationWait => format!(
+    let left = w.until.map(|u| theme::duration(u - now));
+    let text = match (&w.kind, left) {
+        (DeploymentWaitType::TerminationWait, Some(left)) => format!(
             "Wait    termination: original {originals} removed in {left} · C removes them now"
         ),
-        _ => format!("Wait    Ready: press C to reroute traffic · stops by itself in {left}"),
+        (DeploymentWaitType::TerminationWait, None) => format!(
+            "Wait    termination: original {originals} removed when the wait ends · C removes them now"
+        ),
+        (_, Some(left)) => {
+            format!("Wait    Ready: press C to reroute traffic · stops by itself in {left}")
+        }
+        (_, None) => "Wait    Ready: press C to reroute traffic".to_string(),
     };
     Line::from(Span::styled(
         text,

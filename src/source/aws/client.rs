@@ -230,7 +230,24 @@ where
             }
         }
         SdkError::TimeoutError(_) => CallError::Unavailable("timed out".into()),
-        SdkError::ResponseError(_) => CallError::Unavailable(detail()),
+        SdkError::ResponseError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let body = ctx.raw().body().bytes().unwrap_or_default();
+            // A web page instead of a JSON error: a partial emulator that
+            // does not implement the operation (moto answers 500 with HTML).
+            // A gateway's page (502-504) is an outage, not a missing operation.
+            let page = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+            if page && matches!(status, 400 | 404 | 405 | 500 | 501) {
+                CallError::Unsupported {
+                    operation,
+                    message: format!(
+                        "HTTP {status} with a web page instead of a CodeDeploy answer"
+                    ),
+                }
+            } else {
+                CallError::Unavailable(detail())
+            }
+        }
         _ => CallError::Unavailable(detail()),
     }
 }

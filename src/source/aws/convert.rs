@@ -15,11 +15,10 @@ macro_rules! wire {
     };
 }
 
-/// Epoch milliseconds of an SDK time (total: no value is out of range here).
+/// Epoch milliseconds of an SDK time. The wire carries seconds with a
+/// millisecond fraction as a float, so the nearest millisecond is the one sent.
 pub fn millis(t: &DateTime) -> Millis {
-    t.secs()
-        .saturating_mul(1000)
-        .saturating_add(Millis::from(t.subsec_nanos() / 1_000_000))
+    (t.as_secs_f64() * 1000.0).round() as Millis
 }
 
 fn ts(t: Option<&DateTime>) -> Option<Timestamp> {

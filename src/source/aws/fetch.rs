@@ -79,28 +79,35 @@ fn fresh<T>(entry: &Option<(Instant, T)>) -> Option<&T> {
 
 impl AwsSource {
     /// Reads the screen `req` selects; `problem` collects what could not be read.
+    /// A panel the endpoint refuses (a permission, an operation it lacks)
+    /// is left empty with the reason; an outage fails the whole read.
     pub(super) async fn screen(&self, c: &mut Cache, req: &Request) -> Res<Data> {
-        let mut problem = None;
-        let apps = self.apps(c, req.app.is_none()).await?;
+        let mut problems = Problems::default();
+        let apps = problems.panel(self.apps(c, req.app.is_none()).await)?;
         let groups = match &req.app {
-            Some(app) => self.group_rows(c, app).await?,
+            Some(app) => problems.panel(self.group_rows(c, app).await)?,
             None => Vec::new(),
         };
         let deployments = match &req.group_id {
-            Some(g) => self.deployment_list(c, req.app.as_deref(), g).await?,
+            Some(g) => problems.panel(self.deployment_list(c, req.app.as_deref(), g).await)?,
             None => DeploymentList::default(),
         };
         let detail = match &req.deployment {
             Some(id) => match self.detail(c, id).await {
                 Ok(d) => Some(d),
                 Err(e) if !e.is_transient() => {
-                    problem = Some(e.to_string());
-                    None
+                    problems.note(&e);
+                    // The summary without the timeline, when the deployment reads.
+                    let info = self.deployments(c, std::slice::from_ref(id)).await;
+                    info.ok()
+                        .and_then(|i| i.into_iter().next())
+                        .map(|i| build_detail(i, &[], None))
                 }
                 Err(e) => return Err(e),
             },
             None => None,
         };
+        let problem = problems.0;
         let events = c
             .log
             .iter()
@@ -131,16 +138,20 @@ impl AwsSource {
             }
         }
         let mut names = Vec::new();
-        let mut token = None;
+        let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let out = self
                 .call(
                     "ListApplications",
-                    self.client.list_applications().set_next_token(token).send(),
+                    self.client
+                        .list_applications()
+                        .set_next_token(token.clone())
+                        .send(),
                 )
                 .await?;
             names.extend(out.applications().iter().cloned());
-            token = out.next_token().map(String::from);
+            token = next_page(token.as_deref(), out.next_token(), &mut pages);
             if token.is_none() {
                 break;
             }
@@ -208,7 +219,8 @@ impl AwsSource {
             }
         }
         let mut names = Vec::new();
-        let mut token = None;
+        let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let out = self
                 .call(
@@ -216,39 +228,26 @@ impl AwsSource {
                     self.client
                         .list_deployment_groups()
                         .application_name(app)
-                        .set_next_token(token)
+                        .set_next_token(token.clone())
                         .send(),
                 )
                 .await?;
             names.extend(out.deployment_groups().iter().cloned());
-            token = out.next_token().map(String::from);
+            token = next_page(token.as_deref(), out.next_token(), &mut pages);
             if token.is_none() {
                 break;
             }
         }
         let mut groups = Vec::new();
-        for chunk in names.chunks(NAME_BATCH) {
-            let out = self
-                .call(
-                    "BatchGetDeploymentGroups",
-                    self.client
-                        .batch_get_deployment_groups()
-                        .application_name(app)
-                        .set_deployment_group_names(Some(chunk.to_vec()))
-                        .send(),
-                )
-                .await?;
-            for g in out.deployment_groups_info() {
-                let info = convert::group(g);
-                let name = info.deployment_group_name.clone().unwrap_or_default();
-                let (active, queued) = self.running_in(app, &name).await?;
-                groups.push(Group {
-                    app: app.to_string(),
-                    info,
-                    active,
-                    queued,
-                });
-            }
+        for info in self.group_infos(app, &names).await? {
+            let name = info.deployment_group_name.clone().unwrap_or_default();
+            let (active, queued) = self.running_in(app, &name).await?;
+            groups.push(Group {
+                app: app.to_string(),
+                info,
+                active,
+                queued,
+            });
         }
         groups.sort_by(|a, b| {
             a.info
@@ -264,6 +263,44 @@ impl AwsSource {
         c.groups
             .insert(app.to_string(), (Instant::now(), groups.clone()));
         Ok(groups)
+    }
+
+    /// Groups by name, 100 per call; one GetDeploymentGroup each where the
+    /// endpoint lacks BatchGetDeploymentGroups (moto).
+    async fn group_infos(&self, app: &str, names: &[String]) -> Res<Vec<DeploymentGroupInfo>> {
+        let mut infos = Vec::new();
+        for chunk in names.chunks(NAME_BATCH) {
+            let out = self
+                .call(
+                    "BatchGetDeploymentGroups",
+                    self.client
+                        .batch_get_deployment_groups()
+                        .application_name(app)
+                        .set_deployment_group_names(Some(chunk.to_vec()))
+                        .send(),
+                )
+                .await;
+            match out {
+                Ok(out) => infos.extend(out.deployment_groups_info().iter().map(convert::group)),
+                Err(CallError::Unsupported { .. }) => {
+                    for name in chunk {
+                        let out = self
+                            .call(
+                                "GetDeploymentGroup",
+                                self.client
+                                    .get_deployment_group()
+                                    .application_name(app)
+                                    .deployment_group_name(name)
+                                    .send(),
+                            )
+                            .await?;
+                        infos.extend(out.deployment_group_info().map(convert::group));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(infos)
     }
 
     /// The running deployment of a group and how many wait Queued.
@@ -304,6 +341,9 @@ impl AwsSource {
     }
 
     /// Deployment IDs of a group, newest first as CodeDeploy lists them.
+    /// With `since`, only the first page: what is new since the last look
+    /// (a page of 100 is more than can start between two polls), so the cost
+    /// stays one call even when many deployments share a creation time.
     async fn list_deployments(
         &self,
         app: &str,
@@ -312,14 +352,15 @@ impl AwsSource {
         since: Option<Millis>,
     ) -> Res<Vec<String>> {
         let mut ids = Vec::new();
-        let mut token = None;
+        let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let mut call = self
                 .client
                 .list_deployments()
                 .application_name(app)
                 .deployment_group_name(group)
-                .set_next_token(token);
+                .set_next_token(token.clone());
             for s in statuses {
                 call = call.include_only_statuses(sdk::DeploymentStatus::from(s.as_str()));
             }
@@ -332,8 +373,8 @@ impl AwsSource {
             }
             let out = self.call("ListDeployments", call.send()).await?;
             ids.extend(out.deployments().iter().cloned());
-            token = out.next_token().map(String::from);
-            if token.is_none() {
+            token = next_page(token.as_deref(), out.next_token(), &mut pages);
+            if token.is_none() || since.is_some() {
                 return Ok(ids);
             }
         }
@@ -511,7 +552,7 @@ impl AwsSource {
             rows.extend(done.iter().map(row));
             rows.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
         }
-        active.sort_by(|a, b| created(b).cmp(&created(a)));
+        active.sort_by_key(|d| std::cmp::Reverse(created(d)));
         list.active = active
             .iter()
             .filter_map(|d| d.deployment_id.clone())
@@ -550,7 +591,8 @@ impl AwsSource {
 
     async fn targets(&self, id: &str) -> Res<Vec<DeploymentTarget>> {
         let mut ids = Vec::new();
-        let mut token = None;
+        let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let out = self
                 .call(
@@ -558,12 +600,12 @@ impl AwsSource {
                     self.client
                         .list_deployment_targets()
                         .deployment_id(id)
-                        .set_next_token(token)
+                        .set_next_token(token.clone())
                         .send(),
                 )
                 .await?;
             ids.extend(out.target_ids().iter().cloned());
-            token = out.next_token().map(String::from);
+            token = next_page(token.as_deref(), out.next_token(), &mut pages);
             if token.is_none() {
                 break;
             }
@@ -616,6 +658,41 @@ impl AwsSource {
     }
 }
 
+/// Most pages one listing reads.
+const MAX_PAGES: usize = 1_000;
+
+/// The token of the next page, if there is one to read: an endpoint that
+/// hands back the same token (moto ignores them) or pages for ever is cut off.
+fn next_page(prev: Option<&str>, next: Option<&str>, pages: &mut usize) -> Option<String> {
+    *pages += 1;
+    let next = next.filter(|t| !t.is_empty() && Some(*t) != prev)?;
+    (*pages < MAX_PAGES).then(|| next.to_string())
+}
+
+/// What panels could not be read, and why.
+#[derive(Default)]
+struct Problems(Option<String>);
+
+impl Problems {
+    /// A panel's content, or empty with the reason noted; outages pass up.
+    fn panel<T: Default>(&mut self, r: Res<T>) -> Res<T> {
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) if !e.is_transient() => {
+                self.note(&e);
+                Ok(T::default())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn note(&mut self, e: &CallError) {
+        if self.0.is_none() {
+            self.0 = Some(e.to_string());
+        }
+    }
+}
+
 fn created(d: &DeploymentInfo) -> Millis {
     d.create_time.map_or(0, |t| t.0)
 }
@@ -655,32 +732,38 @@ fn build_detail(
 ) -> Detail {
     let status = info.status.clone().unwrap_or(DeploymentStatus::Created);
     let running = !status.is_final();
-    let views: Vec<TargetView> = targets.iter().map(target_view).collect();
-    let limits =
-        config.map(|c| health_limits(c.minimum_healthy_hosts.as_ref(), views.len() as i64));
+    let mut views: Vec<TargetView> = targets.iter().map(target_view).collect();
     let wait = wait_of(&info, &views);
     let traffic = targets
         .first()
         .and_then(|t| traffic(t, config, wait.clone().filter(|_| running)));
-    let blue_green =
-        (running && traffic.is_none() && is_blue_green(&info)).then(|| BlueGreenView {
-            phase: phase_of(&status, &info, &views),
-            wait: wait.clone(),
-            rollback: info.creator == Some(DeploymentCreator::CodeDeployRollback),
-        });
-    let mut views = views;
+    let blue_green = is_blue_green(&info) && traffic.is_none();
+    // Blue/green batches reroute the replacements; in place, every target counts.
+    let batched: Vec<&TargetView> = views
+        .iter()
+        .filter(|t| !blue_green || t.label == Some(TargetLabel::Green))
+        .collect();
+    let limits = config
+        .filter(|_| running && traffic.is_none())
+        .map(|c| health_limits(c.minimum_healthy_hosts.as_ref(), batched.len() as i64));
+    let pending = if running {
+        batched
+            .iter()
+            .filter(|t| t.status == TargetStatus::Pending)
+            .count()
+    } else {
+        0
+    };
+    let blue_green = (running && blue_green).then(|| BlueGreenView {
+        phase: phase_of(&status, &info, &views),
+        wait: wait.clone(),
+        rollback: info.creator == Some(DeploymentCreator::CodeDeployRollback),
+    });
     views.sort_by_key(|t| t.label != Some(TargetLabel::Green));
     Detail {
-        min_healthy: limits.filter(|_| running && traffic.is_none()).map(|l| l.0),
-        max_down: limits.filter(|_| running && traffic.is_none()).map(|l| l.1),
-        pending: if running {
-            views
-                .iter()
-                .filter(|t| t.status == TargetStatus::Pending)
-                .count()
-        } else {
-            0
-        },
+        min_healthy: limits.map(|l| l.0),
+        max_down: limits.map(|l| l.1),
+        pending,
         stopping: false,
         traffic,
         blue_green,
@@ -697,13 +780,29 @@ fn is_blue_green(info: &DeploymentInfo) -> bool {
         == Some(&DeploymentType::BlueGreen)
 }
 
-/// The wait a running deployment is in, as its status and events show it.
+/// The wait a running deployment is in, as its status and events show it,
+/// and when it ends by itself: the wait's length in the deployment's
+/// blue/green configuration, from the end of the last event before it.
 fn wait_of(info: &DeploymentInfo, targets: &[TargetView]) -> Option<WaitView> {
     let status = info.status.as_ref()?;
+    let config = info.blue_green_deployment_configuration.as_ref();
+    let last_end = targets
+        .iter()
+        .flat_map(|t| t.events.iter())
+        .filter_map(|e| e.end_time.map(|t| t.0))
+        .max();
+    let after = |minutes: Option<i32>| {
+        Some(last_end? + Millis::from(minutes?) * crate::model::time::MINUTE)
+    };
     if *status == DeploymentStatus::Ready {
+        let ready = config.and_then(|c| c.deployment_ready_option.as_ref());
+        let stops = ready.and_then(|r| r.action_on_timeout.as_ref())
+            == Some(&DeploymentReadyAction::StopDeployment);
         return Some(WaitView {
             kind: DeploymentWaitType::ReadyWait,
-            until: None,
+            until: ready
+                .filter(|_| stops)
+                .and_then(|r| after(r.wait_time_in_minutes)),
         });
     }
     let all_done = !targets.is_empty()
@@ -714,9 +813,10 @@ fn wait_of(info: &DeploymentInfo, targets: &[TargetView]) -> Option<WaitView> {
         });
     let terminating = info.instance_termination_wait_time_started == Some(true)
         || (is_blue_green(info) && all_done);
-    (*status == DeploymentStatus::InProgress && terminating).then_some(WaitView {
+    let terminate = config.and_then(|c| c.terminate_blue_instances_on_deployment_success.as_ref());
+    (*status == DeploymentStatus::InProgress && terminating).then(|| WaitView {
         kind: DeploymentWaitType::TerminationWait,
-        until: None,
+        until: terminate.and_then(|t| after(t.termination_wait_time_in_minutes)),
     })
 }
 

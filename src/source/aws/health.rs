@@ -23,6 +23,8 @@ pub const BACKOFF_CEILING: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct Health {
     calls: VecDeque<Instant>,
+    total: u64,
+    by_operation: std::collections::BTreeMap<&'static str, u64>,
     /// The fastest interval (while something changes).
     base: Duration,
     /// The current interval: grows while nothing changes.
@@ -43,6 +45,8 @@ impl Health {
     pub fn new(base: Duration) -> Health {
         Health {
             calls: VecDeque::new(),
+            total: 0,
+            by_operation: Default::default(),
             base,
             interval: base,
             backoff: None,
@@ -52,7 +56,9 @@ impl Health {
     }
 
     /// One call made now.
-    pub fn called(&mut self) {
+    pub fn called(&mut self, operation: &'static str) {
+        self.total += 1;
+        *self.by_operation.entry(operation).or_default() += 1;
         let now = Instant::now();
         self.calls.push_back(now);
         self.forget_old(now);
@@ -66,6 +72,16 @@ impl Health {
         {
             self.calls.pop_front();
         }
+    }
+
+    /// Calls made since the source was created.
+    pub fn total_calls(&self) -> u64 {
+        self.total
+    }
+
+    /// Calls made since the source was created, by operation.
+    pub fn calls_by_operation(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.by_operation.clone()
     }
 
     pub fn calls_per_minute(&mut self) -> usize {

@@ -63,7 +63,7 @@ impl AwsSource {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        self.health().called();
+        self.health().called(operation);
         send.await.map_err(|e| client::classify(operation, &e))
     }
 
@@ -73,6 +73,16 @@ impl AwsSource {
 
     fn set_account(&self, account: String) {
         *self.account.lock().unwrap_or_else(|p| p.into_inner()) = Some(account);
+    }
+
+    /// API calls made since the source was created.
+    pub fn total_calls(&self) -> u64 {
+        self.health().total_calls()
+    }
+
+    /// API calls made since the source was created, by operation.
+    pub fn calls_by_operation(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.health().calls_by_operation()
     }
 
     /// API calls made in the last minute.

@@ -1,0 +1,198 @@
+//! The dashboard over CodeDeploy through the AWS SDK: the same world read
+//! through the embedded runtime and through its API (as `codedeck aws
+//! --endpoint-url` reads any CodeDeploy) gives the same screens, apart from
+//! the header and the event log; actions through the AWS source change the
+//! remote deployments.
+
+use std::sync::Arc;
+
+use codedeck::source::aws::{AwsOptions, AwsSource};
+use codedeck::source::local::LocalSource;
+use codedeck::source::{Action, Source};
+use codedeck::tui::harness::Harness;
+use codedeck::tui::ApiStatus;
+use ratatui::buffer::Buffer;
+
+const W: u16 = 120;
+const H: u16 = 40;
+
+/// The demo world on a fixed clock, its API served on an ephemeral port.
+struct World {
+    local: Arc<LocalSource>,
+    url: String,
+    _server: tokio::runtime::Runtime,
+}
+
+fn world() -> World {
+    let local = codedeck::demo::source().expect("demo");
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let runtime = local.runtime().clone();
+    let listener = server
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    server.spawn(codedeck::api::serve(
+        listener,
+        runtime,
+        std::future::pending(),
+    ));
+    World {
+        local,
+        url,
+        _server: server,
+    }
+}
+
+fn aws(url: &str) -> Arc<AwsSource> {
+    let opts = AwsOptions {
+        endpoint_url: Some(url.to_string()),
+        test_credentials: true,
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    Arc::new(rt.block_on(AwsSource::connect(&opts)).expect("connect"))
+}
+
+/// The main area's text: no header (row 0), no event log, explanation or
+/// footer. Elapsed times of running deployments count from each source's
+/// "now" (the fixed virtual clock, the wall clock) and are left out.
+fn main_area(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 1..buf.area.height - 8 {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let cut = [" · elapsed ", " · stops by itself in ", " removed in "]
+            .iter()
+            .filter_map(|m| line.find(m))
+            .min();
+        let running_row = line.starts_with("◌ InProgress ") || line.starts_with("⏸ Ready ");
+        let line = match cut {
+            Some(at) if line.starts_with("Time ") || line.starts_with("Wait ") => {
+                line[..at].to_string()
+            }
+            // A running deployment's ELAPSED column (the last 7 cells).
+            _ if running_row => line.chars().take(W as usize - 7).collect(),
+            _ => line,
+        };
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(source: Arc<dyn Source>, keys: &str) -> String {
+    let mut h = Harness::new(source, ApiStatus::Remote, false, (W, H)).expect("harness");
+    h.keys(keys).expect("keys");
+    main_area(&h.render(W, H).expect("render"))
+}
+
+/// Screens of finished and running deployments on every platform.
+const SCREENS: &[(&str, &str)] = &[
+    ("applications", ""),
+    ("web-shop groups", "G\r"),
+    ("web-shop/prod deployments", "G\rjj\r"),
+    ("the failed deployment's timeline", "G\rjj\rj\r"),
+    ("its rollback's timeline", "G\rjj\r\r"),
+    ("web-shop/api", "G\r\r"),
+    ("the api deployment", "G\r\r\r"),
+    ("the blue/green deployment waiting in Ready", "G\rj\r\r"),
+    ("checkout-fn/live deployments", "\r\r"),
+    ("the finished Lambda deployment", "\r\rj\r"),
+    ("storefront deployments", "j\r\r"),
+    ("the ECS deployment", "j\r\r\r"),
+];
+
+#[test]
+fn the_aws_source_shows_what_the_local_source_shows() {
+    let w = world();
+    let remote = aws(&w.url);
+    for (what, keys) in SCREENS {
+        let local = screen(w.local.clone(), keys);
+        let through_api = screen(remote.clone(), keys);
+        assert_eq!(
+            local, through_api,
+            "{what}: the AWS source differs from the local one\n--- local\n{local}\n--- aws\n{through_api}"
+        );
+    }
+}
+
+#[test]
+fn waits_end_when_the_engine_ends_them() {
+    // What the countdowns count to, read both ways.
+    let w = world();
+    let remote = aws(&w.url);
+    let mut h = Harness::new(remote, ApiStatus::Remote, false, (W, H)).expect("harness");
+    h.keys("G\rj\r\r").expect("the blue/green deployment");
+    let req = h.model.request();
+    let aws_wait = h
+        .model
+        .data
+        .detail
+        .as_ref()
+        .and_then(|d| d.blue_green.clone());
+    let local = w.local.read(&req).expect("read");
+    let local_wait = local.detail.as_ref().and_then(|d| d.blue_green.clone());
+    assert!(local_wait
+        .as_ref()
+        .is_some_and(|b| b.wait.as_ref().is_some_and(|w| w.until.is_some())));
+    assert_eq!(aws_wait, local_wait);
+}
+
+#[test]
+fn actions_through_the_aws_source_change_the_remote_deployments() {
+    let w = world();
+    let remote = aws(&w.url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    // The blue/green deployment waits as Ready: continue it through the SDK.
+    let mut h = Harness::new(remote.clone(), ApiStatus::Remote, false, (W, H)).expect("harness");
+    h.keys("G\rj\r").expect("open web-shop/blue-green");
+    let row = h.model.selected_row().cloned().expect("a deployment");
+    assert_eq!(row.status.as_str(), "Ready", "{row:?}");
+    let out = rt
+        .block_on(remote.act(Action::Continue {
+            id: row.id.clone(),
+            wait: codedeck::model::DeploymentWaitType::ReadyWait,
+        }))
+        .expect("continue");
+    assert!(out.contains("continues"), "{out}");
+    let local = w.local.read(&h.model.request()).expect("read");
+    let now = local
+        .deployments
+        .iter()
+        .find(|r| r.id == row.id)
+        .map(|r| r.status.clone());
+    assert_ne!(
+        now.as_ref().map(|s| s.as_str()),
+        Some("Ready"),
+        "the engine left Ready"
+    );
+    // Stop the running canary with rollback.
+    let canary = {
+        let mut h =
+            Harness::new(remote.clone(), ApiStatus::Remote, false, (W, H)).expect("harness");
+        h.keys("\r\r").expect("checkout-fn/live");
+        h.model.selected_row().cloned().expect("the canary")
+    };
+    assert_eq!(canary.status.as_str(), "InProgress");
+    let out = rt
+        .block_on(remote.act(Action::Stop {
+            id: canary.id.clone(),
+            rollback: true,
+        }))
+        .expect("stop");
+    assert!(out.starts_with(&format!("stop {}", canary.id)), "{out}");
+    // Local-only keys say why they are off.
+    let e = rt
+        .block_on(remote.act(Action::Step))
+        .expect_err("no clock on AWS");
+    assert!(e.contains("only on the local engine"), "{e}");
+}
