@@ -96,7 +96,10 @@ fn model(n: usize) -> Model {
         }
         r
     });
-    let (active, finished): (Vec<_>, Vec<_>) = rows.partition(|r| !r.status.is_final());
+    let (mut active, mut finished): (Vec<_>, Vec<_>) = rows.partition(|r| !r.status.is_final());
+    // As the sources build them: no spare capacity.
+    active.shrink_to_fit();
+    finished.shrink_to_fit();
     data.deployments = DeploymentList {
         active,
         finished: Arc::new(finished),

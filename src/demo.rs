@@ -7,6 +7,7 @@ use crate::model::time::Millis;
 use crate::model::*;
 use crate::runtime::{Runtime, RuntimeOptions};
 use crate::source::local::LocalSource;
+use crate::source::Request;
 use crate::state::{ApiResult, FaultKind};
 
 /// The demo world's seed: the same world every time.
@@ -51,58 +52,18 @@ pub fn source() -> anyhow::Result<std::sync::Arc<LocalSource>> {
 /// running, the rest queued), on a fixed clock; and the request that opens
 /// the group. The finished ones fail at once (the group matched no instance
 /// while they ran): history is cheap to make, and a row is a row.
-pub fn history(
-    finished: usize,
-    active: usize,
-) -> anyhow::Result<(Runtime, crate::source::Request)> {
+pub fn history(finished: usize, active: usize) -> anyhow::Result<(Runtime, Request)> {
     let rt = Runtime::open(RuntimeOptions::fixed(T0))?;
-    let group_id = rt
-        .write("history", |e, now, ar| {
-            e.create_application(
-                now,
-                ar,
-                CreateApplicationInput {
-                    application_name: Some("app".into()),
-                    ..Default::default()
-                },
-            )?;
-            let g = e.create_deployment_group(
-                now,
-                ar,
-                CreateDeploymentGroupInput {
-                    application_name: Some("app".into()),
-                    deployment_group_name: Some("g".into()),
-                    service_role_arn: Some(ROLE.into()),
-                    ec2_tag_filters: Some(vec![tag("Name", "nothing")]),
-                    ..Default::default()
-                },
-            )?;
-            g.deployment_group_id.ok_or_else(|| {
-                crate::state::ApiError::new(Exception::InternalFailure, "a group without an ID")
-            })
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let deploy = |n: usize| -> anyhow::Result<()> {
-        for _ in 0..n {
-            rt.write("history", |e, now, ar| {
-                e.create_deployment(
-                    now,
-                    ar,
-                    CreateDeploymentInput {
-                        application_name: Some("app".into()),
-                        deployment_group_name: Some("g".into()),
-                        revision: parse_revision("b/app.zip"),
-                        ..Default::default()
-                    },
-                )
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
-        Ok(())
-    };
-    deploy(finished)?;
+    app(&rt, "app", ComputePlatform::Server);
+    group(&rt, "app", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag("Name", "nothing")])
+    });
+    let rev = || parse_revision("b/app.zip").ok_or_else(|| anyhow::anyhow!("revision"));
+    for _ in 0..finished {
+        start(&rt, "app", "g", rev()?, "history");
+    }
     settle(&rt);
-    rt.write("history", |e, now, ar| {
+    let retag = rt.write("history", |e, now, ar| {
         e.update_deployment_group(
             now,
             ar,
@@ -113,14 +74,23 @@ pub fn history(
                 ..Default::default()
             },
         )
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    deploy(active)?;
+    });
+    note("g", retag.map(|_| ()));
+    for _ in 0..active {
+        start(&rt, "app", "g", rev()?, "running");
+    }
     // Start the first one; the others wait Queued.
     for _ in 0..3 {
         rt.step();
     }
-    let req = crate::source::Request {
+    let group_id = rt
+        .read(|e, _, _| {
+            let app = e.application("app").map(|a| a.id().to_string());
+            Ok(app.and_then(|a| e.groups_of(&a).next().map(|g| g.id().to_string())))
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .ok_or_else(|| anyhow::anyhow!("the history group was not created"))?;
+    let req = Request {
         app: Some("app".into()),
         group_id: Some(group_id),
         ..Default::default()

@@ -122,6 +122,63 @@ fn the_aws_source_shows_what_the_local_source_shows() {
     }
 }
 
+/// A denied operation empties its panel and names the permission; an
+/// endpoint that goes away leaves the last screen, marked stale.
+#[test]
+fn denied_panels_and_lost_endpoints_keep_the_view() {
+    let local = codedeck::demo::source().expect("demo");
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let listener = server
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let faults =
+        codedeck::api::faults::Faults::new(0.0, 0.0, vec!["BatchGetDeploymentTargets".into()]);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    server.spawn(codedeck::api::serve_with(
+        listener,
+        local.runtime().clone(),
+        faults,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let remote = aws(&url);
+    let mut h = Harness::new(remote, ApiStatus::Remote, false, (W, H)).expect("harness");
+    h.keys("G\rjj\rj\r").expect("a timeline");
+    let problem = h
+        .model
+        .data
+        .problem
+        .clone()
+        .expect("the missing permission is named");
+    assert!(
+        problem.contains("lack codedeploy:BatchGetDeploymentTargets"),
+        "{problem}"
+    );
+    let d = h
+        .model
+        .data
+        .detail
+        .clone()
+        .expect("the summary still shows");
+    assert!(d.targets.is_empty());
+    let screen = main_area(&h.render(W, H).expect("render"));
+    assert!(screen.contains("Deployment(d-"), "{screen}");
+    // The endpoint goes away: the same screen stays, stale since the failure.
+    let _ = stop.send(());
+    drop(server);
+    h.reload().expect("a failed read keeps the last screen");
+    let status = h.model.data.status.clone().expect("status");
+    assert!(status.stale_since.is_some(), "{status:?}");
+    assert!(status.backoff.is_some(), "{status:?}");
+    assert!(h.model.data.detail.is_some());
+}
+
 #[test]
 fn waits_end_when_the_engine_ends_them() {
     // What the countdowns count to, read both ways.

@@ -48,6 +48,10 @@ struct Tui {
 
 impl Tui {
     fn spawn(args: &[&str], tmp: &Path) -> Tui {
+        Tui::spawn_env(args, tmp, &[])
+    }
+
+    fn spawn_env(args: &[&str], tmp: &Path, env: &[(&str, &str)]) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -67,6 +71,9 @@ impl Tui {
         cmd.env_remove("CODEDECK_STATE");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("RUST_LOG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let cooked_lflag = lflag(pair.master.as_ref()).expect("termios before start");
         let child = pair.slave.spawn_command(cmd).expect("spawn codedeck");
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -521,5 +528,51 @@ fn sigterm_quits_and_restores() {
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let status = tui.wait_exit();
     assert!(status.success(), "codedeck exited with {status:?}");
+    tui.assert_restored();
+}
+
+/// `codedeck aws --endpoint-url` on a real terminal: the dashboard reads
+/// another codedeck through the AWS SDK, says who it reads and what it
+/// costs, explains the keys that only the local engine has, and restores the
+/// terminal on quit.
+#[test]
+fn the_dashboard_on_a_codedeploy_endpoint() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_codedeck"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("codedeck serve");
+    let mut first = String::new();
+    std::io::BufReader::new(serve.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("address line");
+    let url = first.trim().to_string();
+    let mut tui = Tui::spawn_env(
+        &["aws", "--endpoint-url", &url],
+        tmp.path(),
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    tui.wait_text(&format!("aws {url} us-east-1"));
+    tui.wait_text("web-shop");
+    tui.wait("no clock speed for AWS", |s| {
+        (!s.contents().contains("▶ 1x")).then_some(())
+    });
+    tui.wait_text("calls/min");
+    tui.press("\r");
+    tui.wait_text("Groups(checkout-fn)[1]");
+    tui.press("a");
+    tui.wait_text("alarms are switches only on the local engine");
+    tui.press("q");
+    let status = tui.wait_exit();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(status.success(), "codedeck aws exited with {status:?}");
     tui.assert_restored();
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::Runtime;
 use crate::engine::Engine;
-use crate::model::labels::{revision_label, traffic_sides};
+use crate::model::labels::traffic_sides;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::*;
@@ -108,20 +108,9 @@ fn groups_of(engine: &Engine, app: &str) -> Vec<GroupRow> {
     };
     let mut rows: Vec<GroupRow> = engine
         .groups_of(app.id())
-        .map(|g| GroupRow {
-            id: g.id().to_string(),
-            name: g.name().to_string(),
-            config: g.info.deployment_config_name.clone().unwrap_or_default(),
-            active: g.active.clone(),
-            queued: g.queue.len(),
-            alarms: g
-                .info
-                .alarm_configuration
-                .as_ref()
-                .and_then(|a| a.alarms.as_ref())
-                .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
-                .unwrap_or_default(),
-            target_revision: g.info.target_revision.clone(),
+        .map(|g| {
+            let (id, name) = (g.id().to_string(), g.name().to_string());
+            GroupRow::of(id, name, &g.info, g.active.clone(), g.queue.len())
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -243,22 +232,7 @@ fn insert_finished(list: &mut GroupList, rec: &DeploymentRecord) {
 
 /// The list row of a deployment.
 fn row(rec: &DeploymentRecord) -> DeploymentRow {
-    let info = &rec.info;
-    DeploymentRow {
-        id: rec.id().to_string(),
-        status: rec.status(),
-        config: info.deployment_config_name.clone().unwrap_or_default(),
-        overview: info.deployment_overview.clone().unwrap_or_default(),
-        revision: revision_label(info.revision.as_ref()),
-        creator: info
-            .creator
-            .as_ref()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
-        created: rec.create_time(),
-        started: info.start_time.map(|t| t.0),
-        completed: info.complete_time.map(|t| t.0),
-    }
+    DeploymentRow::of(rec.id().to_string(), &rec.info)
 }
 
 /// The open deployment; a finished one is read once.
@@ -328,17 +302,7 @@ fn build_detail(
 }
 
 fn target_view(t: &TargetRecord) -> TargetView {
-    TargetView {
-        id: t.target_id.clone(),
-        host: t.run.host.clone(),
-        status: t.status(),
-        events: t.events().to_vec(),
-        label: t
-            .target
-            .instance_target
-            .as_ref()
-            .and_then(|i| i.instance_label.clone()),
-    }
+    TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
 }
 
 fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> ReadResult<Vec<EventRow>> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::records::{AlarmState, BlueGreenPhase, EventKind, HookExecution};
+use crate::model::labels::revision_label;
 use crate::model::time::Millis;
 use crate::model::*;
 
@@ -78,6 +79,32 @@ pub struct GroupRow {
     pub target_revision: Option<RevisionLocation>,
 }
 
+impl GroupRow {
+    /// The row of group `id` named `name`, with what runs in it.
+    pub fn of(
+        id: String,
+        name: String,
+        info: &DeploymentGroupInfo,
+        active: Option<String>,
+        queued: usize,
+    ) -> GroupRow {
+        GroupRow {
+            id,
+            name,
+            config: info.deployment_config_name.clone().unwrap_or_default(),
+            active,
+            queued,
+            alarms: info
+                .alarm_configuration
+                .as_ref()
+                .and_then(|a| a.alarms.as_ref())
+                .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
+                .unwrap_or_default(),
+            target_revision: info.target_revision.clone(),
+        }
+    }
+}
+
 /// One line of the deployment list: small, so 10,000 of them stay cheap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentRow {
@@ -90,6 +117,27 @@ pub struct DeploymentRow {
     pub created: Millis,
     pub started: Option<Millis>,
     pub completed: Option<Millis>,
+}
+
+impl DeploymentRow {
+    /// The row of deployment `id`.
+    pub fn of(id: String, info: &DeploymentInfo) -> DeploymentRow {
+        DeploymentRow {
+            id,
+            status: info.status.clone().unwrap_or(DeploymentStatus::Created),
+            config: info.deployment_config_name.clone().unwrap_or_default(),
+            overview: info.deployment_overview.clone().unwrap_or_default(),
+            revision: revision_label(info.revision.as_ref()),
+            creator: info
+                .creator
+                .as_ref()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+            created: info.create_time.map_or(0, |t| t.0),
+            started: info.start_time.map(|t| t.0),
+            completed: info.complete_time.map(|t| t.0),
+        }
+    }
 }
 
 /// A group's deployments: the unfinished ones (read anew each time) above the
@@ -190,6 +238,28 @@ pub struct TargetView {
     pub events: Vec<LifecycleEvent>,
     /// EC2 blue/green: Blue (original) or Green (replacement).
     pub label: Option<TargetLabel>,
+}
+
+impl TargetView {
+    /// The timeline row of target `id` (on `host`), whichever kind it is.
+    pub fn of(id: String, host: String, t: &DeploymentTarget) -> TargetView {
+        let (status, events, label) = if let Some(i) = &t.instance_target {
+            (&i.status, &i.lifecycle_events, i.instance_label.clone())
+        } else if let Some(l) = &t.lambda_target {
+            (&l.status, &l.lifecycle_events, None)
+        } else if let Some(e) = &t.ecs_target {
+            (&e.status, &e.lifecycle_events, None)
+        } else {
+            (&None, &None, None)
+        };
+        TargetView {
+            id,
+            host,
+            status: status.clone().unwrap_or(TargetStatus::Pending),
+            events: events.clone().unwrap_or_default(),
+            label,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -80,7 +80,10 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     }
     let now = m.data.now;
     let speed = crate::source::format_speed(m.data.speed);
-    let clock = if m.data.paused {
+    let clock = if !m.local {
+        // AWS runs on the wall clock: there is no speed to show.
+        Span::raw("")
+    } else if m.data.paused {
         Span::styled(
             format!(" ⏸ PAUSED {speed} "),
             t.selected().add_modifier(Modifier::BOLD),

@@ -14,7 +14,7 @@ use aws_smithy_types::DateTime;
 
 use super::client::CallError;
 use super::{convert, AwsSource};
-use crate::model::labels::{revision_label, traffic_sides};
+use crate::model::labels::traffic_sides;
 use crate::model::rules::{health_limits, traffic_schedule};
 use crate::model::*;
 use crate::runtime::wall_now;
@@ -137,25 +137,19 @@ impl AwsSource {
                 return Ok(rows.clone());
             }
         }
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
+        let names = all_pages(|token| async move {
             let out = self
                 .call(
                     "ListApplications",
-                    self.client
-                        .list_applications()
-                        .set_next_token(token.clone())
-                        .send(),
+                    self.client.list_applications().set_next_token(token).send(),
                 )
                 .await?;
-            names.extend(out.applications().iter().cloned());
-            token = next_page(token.as_deref(), out.next_token(), &mut pages);
-            if token.is_none() {
-                break;
-            }
-        }
+            Ok((
+                out.applications().to_vec(),
+                out.next_token().map(String::from),
+            ))
+        })
+        .await?;
         let mut rows = Vec::new();
         for chunk in names.chunks(NAME_BATCH) {
             let out = self
@@ -193,20 +187,10 @@ impl AwsSource {
         let groups = self.groups(c, app).await?;
         Ok(groups
             .iter()
-            .map(|g| GroupRow {
-                id: g.info.deployment_group_id.clone().unwrap_or_default(),
-                name: g.info.deployment_group_name.clone().unwrap_or_default(),
-                config: g.info.deployment_config_name.clone().unwrap_or_default(),
-                active: g.active.clone(),
-                queued: g.queued,
-                alarms: g
-                    .info
-                    .alarm_configuration
-                    .as_ref()
-                    .and_then(|a| a.alarms.as_ref())
-                    .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
-                    .unwrap_or_default(),
-                target_revision: g.info.target_revision.clone(),
+            .filter_map(|g| {
+                let id = g.info.deployment_group_id.clone()?;
+                let name = g.info.deployment_group_name.clone()?;
+                Some(GroupRow::of(id, name, &g.info, g.active.clone(), g.queued))
             })
             .collect())
     }
@@ -218,26 +202,23 @@ impl AwsSource {
                 return Ok(g.clone());
             }
         }
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
+        let names = all_pages(|token| async move {
             let out = self
                 .call(
                     "ListDeploymentGroups",
                     self.client
                         .list_deployment_groups()
                         .application_name(app)
-                        .set_next_token(token.clone())
+                        .set_next_token(token)
                         .send(),
                 )
                 .await?;
-            names.extend(out.deployment_groups().iter().cloned());
-            token = next_page(token.as_deref(), out.next_token(), &mut pages);
-            if token.is_none() {
-                break;
-            }
-        }
+            Ok((
+                out.deployment_groups().to_vec(),
+                out.next_token().map(String::from),
+            ))
+        })
+        .await?;
         let mut groups = Vec::new();
         for info in self.group_infos(app, &names).await? {
             let name = info.deployment_group_name.clone().unwrap_or_default();
@@ -351,16 +332,13 @@ impl AwsSource {
         statuses: &[DeploymentStatus],
         since: Option<Millis>,
     ) -> Res<Vec<String>> {
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
+        let page = |token: Option<String>| async move {
             let mut call = self
                 .client
                 .list_deployments()
                 .application_name(app)
                 .deployment_group_name(group)
-                .set_next_token(token.clone());
+                .set_next_token(token);
             for s in statuses {
                 call = call.include_only_statuses(sdk::DeploymentStatus::from(s.as_str()));
             }
@@ -372,11 +350,14 @@ impl AwsSource {
                 );
             }
             let out = self.call("ListDeployments", call.send()).await?;
-            ids.extend(out.deployments().iter().cloned());
-            token = next_page(token.as_deref(), out.next_token(), &mut pages);
-            if token.is_none() || since.is_some() {
-                return Ok(ids);
-            }
+            Ok((
+                out.deployments().to_vec(),
+                out.next_token().map(String::from),
+            ))
+        };
+        match since {
+            Some(_) => Ok(page(None).await?.0),
+            None => all_pages(page).await,
         }
     }
 
@@ -473,7 +454,7 @@ impl AwsSource {
         };
         let (list, active) = self.catch_up(c, list, &group.app, &name).await?;
         let out = DeploymentList {
-            active: active.iter().map(row).collect(),
+            active: active.iter().filter_map(row).collect(),
             finished: list.finished.clone(),
         };
         c.list = Some(list);
@@ -508,7 +489,7 @@ impl AwsSource {
         finished.sort_by_key(|d| std::cmp::Reverse(created(d)));
         Ok(GroupList {
             group_id: group_id.to_string(),
-            finished: Arc::new(finished.iter().map(|d| row(d)).collect()),
+            finished: Arc::new(finished.iter().filter_map(|d| row(d)).collect()),
             newest: infos.iter().map(created).max().unwrap_or(0),
             active: BTreeSet::new(),
         })
@@ -549,7 +530,7 @@ impl AwsSource {
         }
         if !done.is_empty() {
             let rows = Arc::make_mut(&mut list.finished);
-            rows.extend(done.iter().map(row));
+            rows.extend(done.iter().filter_map(row));
             rows.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
         }
         active.sort_by_key(|d| std::cmp::Reverse(created(d)));
@@ -590,26 +571,23 @@ impl AwsSource {
     }
 
     async fn targets(&self, id: &str) -> Res<Vec<DeploymentTarget>> {
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
+        let ids = all_pages(|token| async move {
             let out = self
                 .call(
                     "ListDeploymentTargets",
                     self.client
                         .list_deployment_targets()
                         .deployment_id(id)
-                        .set_next_token(token.clone())
+                        .set_next_token(token)
                         .send(),
                 )
                 .await?;
-            ids.extend(out.target_ids().iter().cloned());
-            token = next_page(token.as_deref(), out.next_token(), &mut pages);
-            if token.is_none() {
-                break;
-            }
-        }
+            Ok((
+                out.target_ids().to_vec(),
+                out.next_token().map(String::from),
+            ))
+        })
+        .await?;
         let mut targets = Vec::new();
         for chunk in ids.chunks(BATCH) {
             let out = self
@@ -658,6 +636,25 @@ impl AwsSource {
     }
 }
 
+/// Every page of a listing: `page(token)` reads one as (items, next token).
+async fn all_pages<F, Fut>(mut page: F) -> Res<Vec<String>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Res<(Vec<String>, Option<String>)>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    let mut pages = 0;
+    loop {
+        let (got, next) = page(token.clone()).await?;
+        items.extend(got);
+        token = next_page(token.as_deref(), next.as_deref(), &mut pages);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// Most pages one listing reads.
 const MAX_PAGES: usize = 1_000;
 
@@ -703,23 +700,9 @@ fn account_of(arn: &str) -> Option<String> {
     (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())).then(|| account.into())
 }
 
-/// The list row of a deployment.
-fn row(d: &DeploymentInfo) -> DeploymentRow {
-    DeploymentRow {
-        id: d.deployment_id.clone().unwrap_or_default(),
-        status: d.status.clone().unwrap_or(DeploymentStatus::Created),
-        config: d.deployment_config_name.clone().unwrap_or_default(),
-        overview: d.deployment_overview.clone().unwrap_or_default(),
-        revision: revision_label(d.revision.as_ref()),
-        creator: d
-            .creator
-            .as_ref()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
-        created: created(d),
-        started: d.start_time.map(|t| t.0),
-        completed: d.complete_time.map(|t| t.0),
-    }
+/// The list row of a deployment (one without an ID has none).
+fn row(d: &DeploymentInfo) -> Option<DeploymentRow> {
+    Some(DeploymentRow::of(d.deployment_id.clone()?, d))
 }
 
 /// The timeline of a deployment from what CodeDeploy tells: the targets, the
@@ -853,34 +836,16 @@ fn phase_of(
 }
 
 fn target_view(t: &DeploymentTarget) -> TargetView {
-    let (id, status, events, label) = if let Some(i) = &t.instance_target {
-        (
-            &i.target_id,
-            &i.status,
-            &i.lifecycle_events,
-            i.instance_label.clone(),
-        )
-    } else if let Some(l) = &t.lambda_target {
-        (&l.target_id, &l.status, &l.lifecycle_events, None)
-    } else if let Some(e) = &t.ecs_target {
-        (&e.target_id, &e.status, &e.lifecycle_events, None)
-    } else {
-        return TargetView {
-            id: String::new(),
-            host: String::new(),
-            status: TargetStatus::Unknown,
-            events: Vec::new(),
-            label: None,
-        };
-    };
-    let id = id.clone().unwrap_or_default();
-    TargetView {
-        host: id.clone(),
-        id,
-        status: status.clone().unwrap_or(TargetStatus::Pending),
-        events: events.clone().unwrap_or_default(),
-        label,
-    }
+    let id = [
+        t.instance_target.as_ref().and_then(|i| i.target_id.clone()),
+        t.lambda_target.as_ref().and_then(|l| l.target_id.clone()),
+        t.ecs_target.as_ref().and_then(|e| e.target_id.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .unwrap_or_default();
+    TargetView::of(id.clone(), id, t)
 }
 
 /// The traffic view of a Lambda or ECS deployment: weights from the target,
