@@ -362,16 +362,21 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
     tui.press(ENTER);
     tui.wait_text("Deployments(web-shop/prod)[4]");
 
-    // 1. Create through the form: it opens on the revision, Create is not focused.
+    // 1. Create through the form: it opens at the top (the group), on the
+    // group's revision, with the configs of its platform; Create is not focused.
     tui.press("n");
     tui.wait_text("New deployment of web-shop");
-    tui.wait_text("demo-artifacts/web-v2.zip█");
+    tui.wait_text("Revision: demo-artifacts/web-v2.zip");
+    tui.wait_text("3 to choose from");
+    tui.wait("the group focused", |s| {
+        focused_row(s, "◂ prod ▸").then_some(())
+    });
     assert!(
         !tui.wait("the form's buttons", |s| focused(s, "Create deployment")),
         "Create must not be focused when the form opens"
     );
-    // Revision -> config -> description -> rollback -> Cancel -> Create.
-    tui.press(&TAB.repeat(5));
+    // Group -> revision -> config -> description -> rollback -> Cancel -> Create.
+    tui.press(&TAB.repeat(6));
     tui.wait("Create focused", |s| {
         focused(s, "Create deployment").filter(|f| *f)
     });
@@ -389,7 +394,7 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
     tui.wait_text("PAUSED");
     tui.press("n");
     tui.wait_text("New deployment of web-shop");
-    tui.press(&TAB.repeat(5));
+    tui.press(&TAB.repeat(6));
     tui.wait("Create focused", |s| {
         focused(s, "Create deployment").filter(|f| *f)
     });

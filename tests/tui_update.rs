@@ -68,7 +68,7 @@ impl Harness {
             match cmd {
                 Cmd::Act(a) => {
                     let outcome = self.dispatch(self.m.read_only, a);
-                    update(&mut self.m, Msg::Done(outcome));
+                    update(&mut self.m, Msg::Done(a.kind(), outcome));
                     self.reload();
                 }
                 Cmd::Reload => self.reload(),
@@ -298,10 +298,18 @@ fn filter_narrows_the_list_and_esc_clears_it() {
 #[test]
 fn create_form_opens_safe_and_creates() {
     let mut h = Harness::new(false);
-    // No application chosen: no form.
+    // On the applications screen, `n` takes the application under the
+    // cursor: its groups are read, then the form asks which one.
     h.ch('n');
-    assert_eq!(h.m.popup, None);
-    assert!(h.m.flash.as_ref().is_some_and(|(_, err)| *err));
+    assert_eq!(h.m.screen, Screen::Groups);
+    h.reload();
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("no form after the groups were read: {:?}", h.m.popup);
+    };
+    assert_eq!(f.app, "checkout-fn");
+    assert_eq!(FORM_FIELDS[f.field], "Group", "the form opens at the top");
+    assert!(h.key(KeyCode::Esc).is_empty());
+    h.keys("\x1b");
 
     h.open_prod();
     assert!(h.ch('n').is_empty());
@@ -314,8 +322,10 @@ fn create_form_opens_safe_and_creates() {
         f.revision, "demo-artifacts/web-v2.zip",
         "the group's revision"
     );
-    // The form opens on the revision; the create button is never the focus.
-    assert_eq!(FORM_FIELDS[f.field], "Revision");
+    // The form opens at the top; the create button is never the focus.
+    assert_eq!(FORM_FIELDS[f.field], "Group");
+    // The configs offered are the platform's: three for EC2/on-premises.
+    assert_eq!(f.configs.len(), 3, "{:?}", f.configs);
 
     // Enter walks the fields and lands on Cancel, which closes: nothing is created.
     let mut steps = 0;
@@ -340,6 +350,7 @@ fn create_form_opens_safe_and_creates() {
 
     // A revision that is not one stays in the form with an error.
     h.ch('n');
+    h.key(KeyCode::Tab); // revision
     for _ in 0..40 {
         h.key(KeyCode::Backspace);
     }
@@ -360,6 +371,7 @@ fn create_form_opens_safe_and_creates() {
     // Tab to Create: one Create action with the form's values; the new
     // deployment lists first and is selected.
     h.ch('n');
+    h.key(KeyCode::Tab); // revision
     h.key(KeyCode::Tab); // config
     h.key(KeyCode::Tab); // description
     for c in "from the test".chars() {
@@ -496,6 +508,7 @@ const CHANGES: &[(&str, &[KeyCode])] = &[
     (
         "n",
         &[
+            KeyCode::Tab,
             KeyCode::Tab,
             KeyCode::Tab,
             KeyCode::Tab,
@@ -705,7 +718,7 @@ fn form_redeploys_an_inline_appspec_revision() {
     };
     assert_eq!(f.revision, "inline appspec");
     // Tab to Create (fields: group, revision, config, description, rollback, cancel, create).
-    h.keys("\t\t\t\t\t\r");
+    h.keys("\t\t\t\t\t\t\r");
     assert_eq!(h.m.popup, None, "created: {:?}", h.m.flash);
     assert_eq!(h.m.data.deployments.len(), before + 1, "{:?}", h.m.flash);
 }

@@ -57,6 +57,45 @@ impl Engine {
         self.deployment_record(ar, Some(id))
     }
 
+    /// A deployment configuration by name, predefined or custom.
+    pub fn deployment_config(&self, name: &str) -> Option<DeploymentConfigInfo> {
+        self.config_info(name)
+    }
+
+    /// Every deployment configuration: the predefined ones, then custom ones.
+    pub fn config_choices(&self) -> Vec<(String, ComputePlatform)> {
+        let predefined = super::configs::predefined_names()
+            .filter_map(super::configs::predefined)
+            .filter_map(|c| Some((c.deployment_config_name?, c.compute_platform?)));
+        let custom = self.configs.values().filter_map(|c| {
+            Some((
+                c.info.deployment_config_name.clone()?,
+                c.info
+                    .compute_platform
+                    .clone()
+                    .unwrap_or(ComputePlatform::Server),
+            ))
+        });
+        predefined.chain(custom).collect()
+    }
+
+    /// What "roll back" redeploys in group `group_id`: its last successful
+    /// deployment and that deployment's revision.
+    pub fn last_good(
+        &self,
+        ar: &dyn Archive,
+        group_id: &str,
+    ) -> Option<(String, RevisionLocation)> {
+        let source = self
+            .groups
+            .get(group_id)?
+            .info
+            .rollback_source()?
+            .to_string();
+        let revision = self.rollback_revision(group_id, ar)?;
+        Some((source, revision))
+    }
+
     /// The sequence number of the newest event log entry.
     pub fn last_event_seq(&self) -> u64 {
         self.meta.next_event_seq.saturating_sub(1)

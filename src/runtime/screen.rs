@@ -76,7 +76,15 @@ fn load(
         })
         .collect();
     let groups = match &req.app {
-        Some(app) => groups_of(engine, app),
+        Some(app) => groups_of(engine, ar, app),
+        None => Vec::new(),
+    };
+    let configs = match &req.app {
+        Some(_) => engine
+            .config_choices()
+            .into_iter()
+            .map(|(name, platform)| ConfigChoice { name, platform })
+            .collect(),
         None => Vec::new(),
     };
     let deployments = match &req.group_id {
@@ -99,18 +107,28 @@ fn load(
         alarms: engine.alarms().map(|a| (a.name.clone(), a.state)).collect(),
         status: None,
         problem: None,
+        configs,
     })
 }
 
-fn groups_of(engine: &Engine, app: &str) -> Vec<GroupRow> {
+fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
     let Some(app) = engine.application(app) else {
         return Vec::new();
     };
+    let platform = app.info.compute_platform.clone();
     let mut rows: Vec<GroupRow> = engine
         .groups_of(app.id())
         .map(|g| {
             let (id, name) = (g.id().to_string(), g.name().to_string());
-            GroupRow::of(id, name, &g.info, g.active.clone(), g.queue.len())
+            let mut row = GroupRow::of(id, name, &g.info, g.active.clone(), g.queue.len());
+            row.platform = platform.clone().unwrap_or(ComputePlatform::Server);
+            row.last_good = engine
+                .last_good(ar, g.id())
+                .map(|(deployment, revision)| LastGood {
+                    deployment,
+                    revision,
+                });
+            row
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -288,7 +306,13 @@ fn build_detail(
     let mut targets: Vec<TargetView> = targets.iter().map(target_view).collect();
     // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
     targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    let config = rec
+        .info
+        .deployment_config_name
+        .as_deref()
+        .and_then(|name| engine.deployment_config(name));
     Detail {
+        config,
         traffic,
         blue_green,
         hooks,

@@ -46,6 +46,22 @@ pub struct Data {
     /// What could not be read for this screen, and why (a missing permission,
     /// an operation the endpoint lacks); the rest of the screen is shown.
     pub problem: Option<String>,
+    /// The deployment configurations there are (with an application selected).
+    pub configs: Vec<ConfigChoice>,
+}
+
+/// A deployment configuration the create form offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigChoice {
+    pub name: String,
+    pub platform: ComputePlatform,
+}
+
+/// The deployment whose revision a rollback of the group redeploys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastGood {
+    pub deployment: String,
+    pub revision: RevisionLocation,
 }
 
 /// How a polling source is doing, for the header.
@@ -77,6 +93,10 @@ pub struct GroupRow {
     pub queued: usize,
     pub alarms: Vec<String>,
     pub target_revision: Option<RevisionLocation>,
+    /// The compute platform of the group's application.
+    pub platform: ComputePlatform,
+    /// What "roll back" would redeploy (`DeploymentGroupInfo::rollback_source`).
+    pub last_good: Option<LastGood>,
 }
 
 impl GroupRow {
@@ -101,6 +121,11 @@ impl GroupRow {
                 .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
                 .unwrap_or_default(),
             target_revision: info.target_revision.clone(),
+            platform: info
+                .compute_platform
+                .clone()
+                .unwrap_or(ComputePlatform::Server),
+            last_good: None,
         }
     }
 }
@@ -117,6 +142,7 @@ pub struct DeploymentRow {
     pub created: Millis,
     pub started: Option<Millis>,
     pub completed: Option<Millis>,
+    pub description: Option<String>,
 }
 
 impl DeploymentRow {
@@ -136,6 +162,7 @@ impl DeploymentRow {
             created: info.create_time.map_or(0, |t| t.0),
             started: info.start_time.map(|t| t.0),
             completed: info.complete_time.map(|t| t.0),
+            description: info.description.clone(),
         }
     }
 }
@@ -190,6 +217,8 @@ pub struct Detail {
     pub blue_green: Option<BlueGreenView>,
     /// Lambda and ECS hook executions, oldest first.
     pub hooks: Vec<HookExecution>,
+    /// The deployment's configuration, when it could be read.
+    pub config: Option<DeploymentConfigInfo>,
 }
 
 /// Where traffic stands in a Lambda or ECS deployment.
@@ -287,6 +316,7 @@ mod tests {
             created: 0,
             started: None,
             completed: None,
+            description: None,
         }
     }
 

@@ -129,6 +129,8 @@ pub struct App {
     loader: Loader,
     /// When the read the model waits for was asked for.
     loading: Option<Instant>,
+    /// When the last read was asked for.
+    last_read: Instant,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
             tx,
             loader,
             loading: None,
+            last_read: Instant::now(),
         }
     }
 
@@ -175,8 +178,10 @@ impl App {
                     Err(_) => return Ok(()),
                 },
             };
-            // A tick while something runs means: read again (time moved).
-            let mut stale = first.is_none() && model.needs_tick() && self.loading.is_none();
+            // A tick while something runs means: read again (time moved),
+            // at most once a second; otherwise it only redraws the clock.
+            let due = self.last_read.elapsed() >= TICK;
+            let mut stale = first.is_none() && model.needs_tick() && self.loading.is_none() && due;
             for wake in first.into_iter().chain(rx.try_iter()) {
                 match self.handle_wake(model, wake) {
                     Step::Quit => return Ok(()),
@@ -190,15 +195,14 @@ impl App {
         }
     }
 
-    /// How long the loop may sleep: for ever when nothing moves.
+    /// How long the loop may sleep: until the spinner turns, a running
+    /// deployment's times move, or the header clock's second changes; for
+    /// ever when nothing moves (paused, or a clock-less screen).
     fn wait_for(&self, model: &Model) -> Option<Duration> {
-        if self.loading.is_some() {
-            Some(SLOW)
-        } else if model.needs_tick() {
-            Some(TICK)
-        } else {
-            None
-        }
+        let spin = self.loading.map(|_| SLOW);
+        let tick = model.needs_tick().then_some(TICK);
+        let clock = model.until_next_second().map(|d| d.max(FRAME));
+        [spin, tick, clock].into_iter().flatten().min()
     }
 
     /// Shows a spinner in the header while the awaited read is slow.
@@ -250,15 +254,16 @@ impl App {
                 Step::Nothing
             }
             Cmd::Act(action) => {
+                let kind = action.kind();
                 if let Err(refused) = permitted(model.read_only, &action) {
-                    let _ = self.tx.send(Wake::Msg(Msg::Done(Err(refused))));
+                    let _ = self.tx.send(Wake::Msg(Msg::Done(kind, Err(refused))));
                     return Step::Nothing;
                 }
                 let source = self.source.clone();
                 let tx = self.tx.clone();
                 self.handle.spawn(async move {
                     let outcome = source.act(action).await;
-                    let _ = tx.send(Wake::Msg(Msg::Done(outcome)));
+                    let _ = tx.send(Wake::Msg(Msg::Done(kind, outcome)));
                 });
                 Step::Nothing
             }
@@ -267,6 +272,7 @@ impl App {
 
     fn reload(&mut self, model: &Model) {
         self.loading.get_or_insert_with(Instant::now);
+        self.last_read = Instant::now();
         self.loader.request(model.request());
     }
 }

@@ -70,7 +70,7 @@ impl Harness {
                     let outcome = self
                         .rt
                         .block_on(dispatch(source.as_ref(), read_only, a.clone()));
-                    update(&mut self.model, Msg::Done(outcome));
+                    update(&mut self.model, Msg::Done(a.kind(), outcome));
                     self.reload()?;
                 }
                 Cmd::Reload => self.reload()?,

@@ -36,6 +36,9 @@ pub enum Command {
     Copy,
     BreakHost,
     Alarm,
+    LogScope,
+    LogTaller,
+    OpenLink,
 }
 
 /// Where a binding is offered in the footer.
@@ -47,6 +50,12 @@ pub enum Hint {
     Deployments,
     /// Shown on the timeline.
     Timeline,
+    /// Shown while the focused deployment waits and can be continued.
+    Wait,
+    /// Shown on the timeline of a local EC2/on-premises deployment.
+    Host,
+    /// Shown on the local engine's screens (the clock).
+    Local,
     /// Never in the footer (help only).
     Never,
 }
@@ -255,7 +264,7 @@ pub const KEYMAP: &[Binding] = &[
         "C",
         Continue,
         "continue",
-        Never,
+        Wait,
         Some(ActionKind::Continue),
         "Continue a deployment waiting as Ready, or end its termination wait now"
     ),
@@ -264,7 +273,7 @@ pub const KEYMAP: &[Binding] = &[
         "space",
         Pause,
         "pause",
-        Always,
+        Local,
         Some(ActionKind::Pause),
         "Pause or resume the virtual clock"
     ),
@@ -327,7 +336,7 @@ pub const KEYMAP: &[Binding] = &[
         "f",
         BreakHost,
         "break host",
-        Timeline,
+        Host,
         Some(ActionKind::BreakHost),
         "Break the selected host: its next lifecycle event fails (teaching)"
     ),
@@ -339,6 +348,33 @@ pub const KEYMAP: &[Binding] = &[
         Never,
         Some(ActionKind::SetAlarm),
         "Switch the group's alarm on or off (teaching)"
+    ),
+    bind!(
+        &[c('e')],
+        "e",
+        LogScope,
+        "all events",
+        Never,
+        None,
+        "Event log: the selection's events, or every event"
+    ),
+    bind!(
+        &[c('L'), (KeyCode::Char('L'), SHIFT)],
+        "L",
+        LogTaller,
+        "taller log",
+        Never,
+        None,
+        "Make the event log taller (up to 18 lines), then back to 6"
+    ),
+    bind!(
+        &[c('o')],
+        "o",
+        OpenLink,
+        "open link",
+        Never,
+        None,
+        "Open the deployment a rollback link names (timeline), or an event log line's"
     ),
 ];
 

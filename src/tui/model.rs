@@ -1,11 +1,15 @@
 //! The dashboard's state: everything `view()` draws from, nothing else.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::model::time::Millis;
 use crate::model::*;
-use crate::source::{Action, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Request};
+use crate::source::{
+    Action, ActionKind, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Request,
+};
 
 /// Input to `update()`.
 #[derive(Debug, Clone)]
@@ -15,8 +19,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// Fresh data from the source.
     Data(Box<Data>),
-    /// An action finished.
-    Done(Outcome),
+    /// An action finished: what it was, and how it went.
+    Done(ActionKind, Outcome),
     /// A read failed: the last good data stays on screen.
     LoadFailed(String),
 }
@@ -115,7 +119,12 @@ pub struct Form {
     pub revision: String,
     /// The revision the form opened with, used whole while `revision` still names it.
     pub base: Option<RevisionLocation>,
-    pub config: String,
+    /// The configs valid for the group's platform.
+    pub configs: Vec<String>,
+    /// Typed to narrow `configs` down.
+    pub config_filter: String,
+    /// 0: the group's own config; k: the k-th config passing the filter.
+    pub config_choice: usize,
     pub description: String,
     /// 0: the group's setting, 1: roll back on failure, 2: never.
     pub rollback: usize,
@@ -123,10 +132,33 @@ pub struct Form {
     pub error: Option<String>,
 }
 
+impl Form {
+    /// The configs passing the filter (case-insensitive, on name and label).
+    pub fn matching_configs(&self) -> Vec<&str> {
+        let filter = self.config_filter.to_lowercase();
+        self.configs
+            .iter()
+            .filter(|c| {
+                c.to_lowercase().contains(&filter)
+                    || super::theme::config_label(c)
+                        .to_lowercase()
+                        .contains(&filter)
+            })
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The config override chosen, `None` for the group's own.
+    pub fn chosen_config(&self) -> Option<String> {
+        let k = self.config_choice.checked_sub(1)?;
+        self.matching_configs().get(k).map(|c| c.to_string())
+    }
+}
+
 pub const FORM_FIELDS: [&str; 7] = [
     "Group",
     "Revision",
-    "Config override",
+    "Config",
     "Description",
     "Rollback",
     "Cancel",
@@ -162,11 +194,29 @@ pub struct Model {
     pub filter: String,
     pub filtering: bool,
     pub popup: Option<Popup>,
+    /// A create form sent and not answered yet: it comes back if refused.
+    pub submitted: Option<Box<Form>>,
+    /// `n` on an application: open the form once its groups are read.
+    pub form_after_load: bool,
     pub flash: Option<(String, bool)>,
     /// The last read failed: the error, shown in the header until a read succeeds.
     pub load_error: Option<String>,
     /// A read is slow: the spinner's frame.
     pub spinner: Option<usize>,
+    /// When `data` arrived: the clock moves on from `data.now` since then.
+    pub data_at: Option<Instant>,
+    /// Rows of the event log pane.
+    pub log_height: u16,
+    /// A timeline was just opened: put the cursor on its first failure.
+    pub seek_failure: bool,
+    /// The event log shows every event, not just the selection's.
+    pub log_all: bool,
+    /// The IDs of the listed deployments, for the event log's group scope,
+    /// computed again only when the finished rows change.
+    pub listed_ids: (
+        Option<Arc<Vec<DeploymentRow>>>,
+        std::collections::HashSet<String>,
+    ),
     pub events: Vec<EventRow>,
     pub last_event: u64,
     pub mode: String,
@@ -251,6 +301,10 @@ impl Visible {
     }
 }
 
+/// The event log pane's height, and how tall it may be made.
+pub const LOG_HEIGHT: u16 = 6;
+pub const LOG_HEIGHT_MAX: u16 = 18;
+
 /// Most event log lines the model keeps.
 pub const LOG_KEEP: usize = 500;
 
@@ -273,9 +327,16 @@ impl Model {
             filter: String::new(),
             filtering: false,
             popup: None,
+            submitted: None,
+            form_after_load: false,
             flash: None,
             load_error: None,
             spinner: None,
+            data_at: None,
+            log_height: LOG_HEIGHT,
+            seek_failure: false,
+            log_all: false,
+            listed_ids: (None, Default::default()),
             events: Vec::new(),
             last_event: 0,
             mode,
@@ -304,6 +365,28 @@ impl Model {
         self.data.deployments.get(i)
     }
 
+    /// The virtual time now: the data's, moved on by the wall time since it
+    /// arrived at the clock's speed (not while paused).
+    pub fn now(&self) -> Millis {
+        let moved = match self.data_at {
+            Some(at) if !self.data.paused => {
+                (at.elapsed().as_millis() as f64 * self.data.speed) as Millis
+            }
+            _ => 0,
+        };
+        self.data.now + moved
+    }
+
+    /// Wall time until the shown clock's seconds change (while it moves).
+    pub fn until_next_second(&self) -> Option<std::time::Duration> {
+        if self.data.paused || self.data.speed <= 0.0 {
+            return None;
+        }
+        let into = self.now().rem_euclid(1000) as f64;
+        let wall = ((1000.0 - into) / self.data.speed).ceil().max(1.0);
+        Some(std::time::Duration::from_millis(wall as u64))
+    }
+
     /// The lifecycle event under the cursor on the timeline.
     pub fn selected_event(&self) -> Option<&LifecycleEvent> {
         let d = self.data.detail.as_ref()?;
@@ -327,6 +410,93 @@ impl Model {
                 .map(|r| (r.id.clone(), r.status.clone()));
         }
         None
+    }
+
+    /// The event log entries the pane shows: the open deployment's, the open
+    /// group's, or all (on the applications and groups screens, or with `e`).
+    pub fn log_entries(&self) -> Vec<&EventRow> {
+        let keep = |e: &&EventRow| -> bool {
+            if self.log_all {
+                return true;
+            }
+            match self.screen {
+                Screen::Timeline => e.deployment.is_some() && e.deployment == self.deployment,
+                Screen::Deployments => e
+                    .deployment
+                    .as_ref()
+                    .is_some_and(|d| self.listed_ids.1.contains(d)),
+                _ => true,
+            }
+        };
+        self.events.iter().filter(keep).collect()
+    }
+
+    /// What the event log pane shows, for its title.
+    pub fn log_scope(&self) -> Option<String> {
+        if self.log_all {
+            return None;
+        }
+        match self.screen {
+            Screen::Timeline => self.deployment.clone(),
+            Screen::Deployments => self
+                .group_id
+                .as_ref()
+                .and_then(|id| self.data.groups.iter().find(|g| &g.id == id))
+                .map(|g| g.name.clone()),
+            _ => None,
+        }
+    }
+
+    /// The group of the focused deployment (the open group on the list).
+    pub fn focused_group(&self) -> Option<&crate::source::GroupRow> {
+        if self.screen == Screen::Timeline {
+            let name = self
+                .data
+                .detail
+                .as_ref()?
+                .info
+                .deployment_group_name
+                .as_ref()?;
+            return self.data.groups.iter().find(|g| &g.name == name);
+        }
+        let id = self.group_id.as_ref()?;
+        self.data.groups.iter().find(|g| &g.id == id)
+    }
+
+    /// The wait `C` would end for the focused deployment: Ready (on the list
+    /// or the timeline), or a termination wait (on the timeline).
+    pub fn wait_to_continue(&self) -> Option<DeploymentWaitType> {
+        let (_, status) = self.focused_deployment()?;
+        if status == DeploymentStatus::Ready {
+            return Some(DeploymentWaitType::ReadyWait);
+        }
+        let d = self
+            .data
+            .detail
+            .as_ref()
+            .filter(|_| self.screen == Screen::Timeline)?;
+        let waits = |w: Option<&crate::source::WaitView>| {
+            w.is_some_and(|w| w.kind == DeploymentWaitType::TerminationWait)
+        };
+        let terminating = waits(d.traffic.as_ref().and_then(|t| t.wait.as_ref()))
+            || waits(d.blue_green.as_ref().and_then(|b| b.wait.as_ref()));
+        terminating.then_some(DeploymentWaitType::TerminationWait)
+    }
+
+    /// The EC2/on-premises host under the cursor on a local timeline.
+    pub fn selected_host(&self) -> Option<String> {
+        let d = self
+            .data
+            .detail
+            .as_ref()
+            .filter(|_| self.screen == Screen::Timeline)?;
+        if d.traffic.is_some() {
+            return None;
+        }
+        d.targets
+            .get(self.target.selected)
+            .map(|t| t.host.clone())
+            .filter(|h| !h.is_empty())
     }
 
     /// True while something moves (a Ready wait counts down too): elapsed

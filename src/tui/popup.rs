@@ -41,11 +41,18 @@ fn boxed(f: &mut Frame, area: Rect, w: u16, h: u16, title: &str, t: Theme) -> Re
 }
 
 fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let full = KEYMAP.len() as u16 + 3;
+    let legend = super::theme::LEGEND
+        .iter()
+        .map(|(g, what)| format!("{g} {what}"))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let legend_w = area.width.saturating_sub(4).min(106).max(1) as usize;
+    let legend = super::view::wrap_words(&legend, legend_w, 6);
+    let full = KEYMAP.len() as u16 + 3 + legend.len() as u16;
     // Short of room (80x24), the keys go in two columns with their short names.
     let compact = area.height < full + 2;
     let rows = if compact {
-        KEYMAP.len().div_ceil(2) as u16 + 3
+        KEYMAP.len().div_ceil(2) as u16 + 3 + legend.len() as u16
     } else {
         full
     };
@@ -79,6 +86,11 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         "Changes always ask first; Cancel is the default.",
         t.dim(),
     )));
+    lines.extend(
+        legend
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, t.dim()))),
+    );
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -92,7 +104,7 @@ fn button(label: &str, focused: bool, t: Theme) -> Span<'static> {
 }
 
 fn confirm(c: &Confirm, t: Theme, f: &mut Frame, area: Rect) {
-    let inner = boxed(f, area, 64, 9, &c.title, t);
+    let inner = boxed(f, area, 72, 12, &c.title, t);
     let mut lines = vec![Line::from(c.body.clone()), Line::from("")];
     if let Some(r) = c.rollback {
         let mark = if r { "[x]" } else { "[ ]" };
@@ -113,6 +125,33 @@ fn confirm(c: &Confirm, t: Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
+/// `◂ Canary 10% / 5 min ▸ 2 of 7 · type to filter`, or the group's own.
+fn config_value(form: &Form) -> String {
+    let matching = form.matching_configs();
+    let filter = if form.config_filter.is_empty() {
+        String::new()
+    } else {
+        format!(" /{}", form.config_filter)
+    };
+    match form
+        .config_choice
+        .checked_sub(1)
+        .and_then(|k| matching.get(k))
+    {
+        Some(name) => format!(
+            "◂ {} ▸ {} of {}{filter}",
+            super::theme::config_label(name),
+            form.config_choice,
+            matching.len()
+        ),
+        None if matching.is_empty() && !filter.is_empty() => format!("no config matches{filter}"),
+        None => format!(
+            "◂ the group's own ▸ {} to choose from{filter}",
+            matching.len()
+        ),
+    }
+}
+
 fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
     let inner = boxed(
         f,
@@ -129,8 +168,7 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
                 form.groups.get(form.group).cloned().unwrap_or_default()
             ),
             1 => form.revision.clone(),
-            2 if form.config.is_empty() => "(the group's)".into(),
-            2 => form.config.clone(),
+            2 => config_value(form),
             3 => form.description.clone(),
             _ => format!("◂ {} ▸", ROLLBACK_CHOICES[form.rollback]),
         }
@@ -138,7 +176,7 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for (i, name) in FORM_FIELDS.iter().take(5).enumerate() {
         let focused = form.field == i;
-        let cursor = if focused && (1..=3).contains(&i) {
+        let cursor = if focused && (i == 1 || i == 3) {
             "█"
         } else {
             ""
@@ -166,36 +204,41 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The failed event to explain: the selected one, else the target's first failure,
-/// else any target's.
-fn failed_event(m: &Model) -> Option<(String, LifecycleEvent)> {
-    let d = m.data.detail.as_ref()?;
-    let failed = |e: &&LifecycleEvent| e.status == Some(LifecycleEventStatus::Failed);
-    if let Some(e) = m.selected_event().filter(failed) {
-        let host = d.targets.get(m.target.selected).map(|t| t.host.clone());
-        return Some((host.unwrap_or_default(), e.clone()));
-    }
-    let mut order: Vec<_> = d.targets.iter().collect();
-    let start = m.target.selected.min(order.len());
-    order.rotate_left(start);
-    order.into_iter().find_map(|t| {
-        t.events
-            .iter()
-            .find(failed)
-            .map(|e| (t.host.clone(), e.clone()))
-    })
-}
-
 fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let inner = boxed(f, area, 90, 18, "Diagnostics (esc closes)", t);
-    let Some((host, ev)) = failed_event(m) else {
+    // The event under the cursor, whatever its status.
+    let target = m
+        .data
+        .detail
+        .as_ref()
+        .and_then(|d| d.targets.get(m.target.selected));
+    let (Some(target), Some(ev)) = (target, m.selected_event()) else {
         f.render_widget(
-            Paragraph::new("No lifecycle event of this deployment failed."),
+            Paragraph::new("Move to a lifecycle event first (←/→)."),
             inner,
         );
         return;
     };
-    let d = ev.diagnostics.clone().unwrap_or_default();
+    let host = if target.host.is_empty() {
+        target.id.clone()
+    } else {
+        target.host.clone()
+    };
+    let status = ev.status.clone().unwrap_or(LifecycleEventStatus::Pending);
+    let took = match (ev.start_time, ev.end_time) {
+        (Some(s), Some(e)) => format!(" after {}", super::theme::duration(e.0 - s.0)),
+        _ => String::new(),
+    };
+    let Some(d) = ev.diagnostics.clone() else {
+        let name = ev.lifecycle_event_name.clone().unwrap_or_default();
+        let lines = vec![
+            Line::from(format!("{host} · {name}: {status}{took}")),
+            Line::from(""),
+            Line::from("No diagnostics: CodeDeploy records them when an event fails."),
+        ];
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    };
     let field = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<12}"), t.title()),
@@ -204,7 +247,13 @@ fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     };
     let mut lines = vec![
         field("Target", host),
-        field("Event", ev.lifecycle_event_name.clone().unwrap_or_default()),
+        field(
+            "Event",
+            format!(
+                "{} {status}{took}",
+                ev.lifecycle_event_name.clone().unwrap_or_default()
+            ),
+        ),
         Line::from(vec![
             Span::styled(format!("{:<12}", "Error code"), t.title()),
             Span::styled(

@@ -64,6 +64,23 @@ pub fn glyph(word: &str) -> &'static str {
     }
 }
 
+/// Every glyph and bar shade, for the help screen and the README.
+pub const LEGEND: [(&str, &str); 13] = [
+    ("✔", "succeeded"),
+    ("✖", "failed"),
+    ("◌", "in progress"),
+    ("⏸", "ready: waiting to continue"),
+    ("◷", "pending"),
+    ("■", "stopped"),
+    ("–", "skipped"),
+    ("█", "bar: succeeded, or traffic on the replacement"),
+    ("▓", "bar: failed"),
+    ("▒", "bar: in progress or ready, or traffic on the original"),
+    ("░", "bar: skipped"),
+    ("·", "bar: pending"),
+    ("✉ ⚑", "log: trigger notification, world change"),
+];
+
 /// `✔ Succeeded`.
 pub fn labelled(word: &str) -> String {
     format!("{} {word}", glyph(word))
@@ -96,9 +113,76 @@ pub fn duration(ms: Millis) -> String {
     }
 }
 
-/// `CodeDeployDefault.OneAtATime` -> `OneAtATime`.
-pub fn short_config(name: &str) -> &str {
-    name.strip_prefix("CodeDeployDefault.").unwrap_or(name)
+/// A config's name as people read it: `CodeDeployDefault.LambdaCanary10Percent5Minutes`
+/// -> `Canary 10% / 5 min`, `CodeDeployDefault.HalfAtATime` -> `Half at a time`.
+/// Custom configs keep their own names.
+pub fn config_label(name: &str) -> String {
+    let Some(short) = name.strip_prefix("CodeDeployDefault.") else {
+        return name.to_string();
+    };
+    let rest = short
+        .strip_prefix("Lambda")
+        .or_else(|| short.strip_prefix("ECS"))
+        .unwrap_or(short);
+    let number = |s: &str| -> (String, usize) {
+        let n: String = s.chars().take_while(char::is_ascii_digit).collect();
+        let len = n.len();
+        (n, len)
+    };
+    if let Some(r) = rest.strip_prefix("Canary") {
+        let (p, len) = number(r);
+        let (m, _) = number(r[len..].trim_start_matches("Percent"));
+        return format!("Canary {p}% / {m} min");
+    }
+    if let Some(r) = rest.strip_prefix("Linear") {
+        let (p, len) = number(r);
+        let (m, _) = number(r[len..].trim_start_matches("PercentEvery"));
+        return format!("Linear {p}% every {m} min");
+    }
+    match rest {
+        "OneAtATime" => "One at a time".into(),
+        "HalfAtATime" => "Half at a time".into(),
+        "AllAtOnce" => "All at once".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The config label for a narrow column: `Canary 10%/5m`, `One at a time`.
+pub fn config_short(name: &str) -> String {
+    config_label(name)
+        .replace(" / ", "/")
+        .replace(" every ", "/")
+        .replace(" min", "m")
+}
+
+/// `text` in `width` cells: whole when it fits, else its start and end with
+/// `…` in the middle (file names differ at the end: `web-rele…-v3.zip`).
+pub fn middle_ellipsis(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width < 2 {
+        return "…".chars().take(width).collect();
+    }
+    let tail = (width - 1) / 2 + (width - 1) % 2;
+    let head = width - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+/// The part of a revision label that tells revisions apart: an S3 key's file
+/// name, a GitHub commit with its repository's name.
+pub fn revision_short(label: &str) -> &str {
+    match label.split_once('@') {
+        Some((repo, _)) => {
+            let cut = repo.rfind('/').map_or(0, |i| i + 1);
+            &label[cut..]
+        }
+        None => label.rsplit('/').next().unwrap_or(label),
+    }
 }
 
 /// Lifecycle event names short enough for a timeline column.
@@ -123,6 +207,46 @@ pub fn short_event(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configs_read_plainly() {
+        let l = config_label;
+        assert_eq!(
+            l("CodeDeployDefault.LambdaCanary10Percent5Minutes"),
+            "Canary 10% / 5 min"
+        );
+        assert_eq!(
+            l("CodeDeployDefault.ECSCanary10Percent15Minutes"),
+            "Canary 10% / 15 min"
+        );
+        assert_eq!(
+            l("CodeDeployDefault.LambdaLinear10PercentEvery1Minute"),
+            "Linear 10% every 1 min"
+        );
+        assert_eq!(
+            l("CodeDeployDefault.ECSLinear10PercentEvery3Minutes"),
+            "Linear 10% every 3 min"
+        );
+        assert_eq!(l("CodeDeployDefault.HalfAtATime"), "Half at a time");
+        assert_eq!(l("CodeDeployDefault.LambdaAllAtOnce"), "All at once");
+        assert_eq!(l("MyCustomConfig"), "MyCustomConfig");
+        assert_eq!(
+            config_short("CodeDeployDefault.LambdaCanary10Percent5Minutes"),
+            "Canary 10%/5m"
+        );
+    }
+
+    #[test]
+    fn revisions_keep_what_tells_them_apart() {
+        assert_eq!(revision_short("demo-artifacts/web-v3.zip"), "web-v3.zip");
+        assert_eq!(revision_short("acme/shop@0123456"), "shop@0123456");
+        assert_eq!(revision_short("inline appspec"), "inline appspec");
+        assert_eq!(
+            middle_ellipsis("web-release-candidate-v3.zip", 12),
+            "web-r…v3.zip"
+        );
+        assert_eq!(middle_ellipsis("short.zip", 12), "short.zip");
+    }
 
     #[test]
     fn times() {

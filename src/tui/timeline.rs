@@ -21,8 +21,8 @@ pub fn draw(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(format!(" Loading {id}…")), area);
         return;
     };
-    let mut lines = summary(d, t, m.data.now);
-    lines.extend(super::traffic::lines(d, t, m.data.now));
+    let mut lines = summary(d, t, m.now(), area.width);
+    lines.extend(super::traffic::lines(d, t, m.now(), area.width));
     let h = (lines.len() as u16 + 1).min(area.height.saturating_sub(3));
     let [top, bottom] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(area);
     let title = format!(
@@ -36,11 +36,10 @@ pub fn draw(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     targets(m, d, t, f, bottom);
 }
 
-fn summary(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
+fn summary(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>> {
     let i = &d.info;
     let status = i.status.clone().unwrap_or(DeploymentStatus::Created);
     let word = status.as_str().to_string();
-    let o = i.deployment_overview.clone().unwrap_or_default();
     let mut lines = vec![Line::from(vec![
         Span::styled(
             labelled(&word),
@@ -50,23 +49,28 @@ fn summary(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
             "  {}/{}  {}  {}",
             i.application_name.as_deref().unwrap_or_default(),
             i.deployment_group_name.as_deref().unwrap_or_default(),
-            theme::short_config(i.deployment_config_name.as_deref().unwrap_or_default()),
+            theme::config_label(i.deployment_config_name.as_deref().unwrap_or_default()),
             revision_label(i.revision.as_ref()),
         )),
     ])];
+    // Counted from the rows below, so the numbers and the rows agree.
+    let o = tally(&d.targets);
     let n = |v: Option<i64>| v.unwrap_or(0);
     let mut counts = vec![Span::raw("Targets ")];
     counts.extend(progress(&o, 12, t).spans);
     counts.push(Span::raw(format!(
-        " ✔ {} ✖ {} ◌ {} ◷ {} – {}",
+        " ✔ {} ✖ {} ◌ {} ⏸ {} ◷ {} – {}",
         n(o.succeeded),
         n(o.failed),
         n(o.in_progress),
+        n(o.ready),
         n(o.pending),
         n(o.skipped)
     )));
     lines.push(Line::from(counts));
-    if d.traffic.is_none() {
+    if let Some(why) = why(d) {
+        lines.extend(labelled_lines("Why", &why, width, 2, t.status(&word)));
+    } else if d.traffic.is_none() {
         lines.push(Line::from(health(d)));
     }
     lines.push(Line::from(format!(
@@ -75,20 +79,144 @@ fn summary(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
         elapsed(i.start_time.map(|t| t.0), i.complete_time.map(|t| t.0), now),
         i.creator.as_ref().map(|c| c.as_str()).unwrap_or("-"),
     )));
+    if let Some(about) = i.description.as_ref().filter(|d| !d.is_empty()) {
+        lines.push(Line::from(format!("About   {about}")));
+    }
     if let Some(r) = &i.rollback_info {
         lines.push(Line::from(rollback_line(r)));
     }
     if let Some(e) = &i.error_information {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "Error   {}: {}",
-                e.code.as_ref().map(|c| c.as_str()).unwrap_or_default(),
-                e.message.as_deref().unwrap_or_default()
-            ),
-            t.error(),
-        )));
+        let text = format!(
+            "{}: {}",
+            e.code.as_ref().map(|c| c.as_str()).unwrap_or_default(),
+            e.message.as_deref().unwrap_or_default()
+        );
+        lines.extend(labelled_lines("Error", &text, width, 3, t.error()));
     }
     lines
+}
+
+/// `Label   text`, wrapped between words under the label, at most `most` lines.
+fn labelled_lines(
+    label: &str,
+    text: &str,
+    width: u16,
+    most: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let room = (width as usize).saturating_sub(8);
+    super::view::wrap_words(text, room, most)
+        .into_iter()
+        .enumerate()
+        .map(|(k, part)| {
+            let head = if k == 0 {
+                format!("{label:<8}")
+            } else {
+                " ".repeat(8)
+            };
+            Line::from(Span::styled(format!("{head}{part}"), style))
+        })
+        .collect()
+}
+
+/// Targets by status, as their rows show them.
+fn tally(targets: &[TargetView]) -> DeploymentOverview {
+    let count = |f: &dyn Fn(&TargetStatus) -> bool| {
+        Some(targets.iter().filter(|t| f(&t.status)).count() as i64)
+    };
+    DeploymentOverview {
+        succeeded: count(&|s| *s == TargetStatus::Succeeded),
+        failed: count(&|s| *s == TargetStatus::Failed),
+        in_progress: count(&|s| *s == TargetStatus::InProgress),
+        ready: count(&|s| *s == TargetStatus::Ready),
+        skipped: count(&|s| *s == TargetStatus::Skipped),
+        pending: count(&|s| {
+            matches!(
+                s,
+                TargetStatus::Pending | TargetStatus::Unknown | TargetStatus::UnknownValue(_)
+            )
+        }),
+    }
+}
+
+/// Why a finished deployment ended as it did: the health arithmetic for
+/// EC2/on-premises, the error for the rest.
+fn why(d: &Detail) -> Option<String> {
+    let status = d.info.status.clone()?;
+    if !status.is_final() {
+        return None;
+    }
+    // The engine (and AWS, sometimes) says why in the status messages.
+    if let Some(said) = d
+        .info
+        .deployment_status_messages
+        .as_ref()
+        .and_then(|m| m.last())
+        .filter(|m| !m.is_empty())
+    {
+        return Some(said.clone());
+    }
+    let error = d.info.error_information.as_ref();
+    let code = error.and_then(|e| e.code.clone());
+    let hosts: Vec<&TargetView> = d
+        .targets
+        .iter()
+        .filter(|t| t.label.is_none() || t.label == Some(TargetLabel::Green))
+        .collect();
+    if d.traffic.is_none() && !hosts.is_empty() {
+        let n = hosts.len() as i64;
+        let failed = hosts
+            .iter()
+            .filter(|t| t.status == TargetStatus::Failed)
+            .count() as i64;
+        let healthy = n - failed;
+        let config = d.info.deployment_config_name.as_deref().unwrap_or("-");
+        let mhh = d
+            .config
+            .as_ref()
+            .and_then(|c| c.minimum_healthy_hosts.as_ref());
+        let (min, _) = crate::model::rules::health_limits(mhh, n);
+        if status == DeploymentStatus::Succeeded {
+            return Some(format!(
+                "Succeeded: {healthy} of {n} hosts healthy, minimum {min} ({})",
+                theme::config_label(config)
+            ));
+        }
+        if code == Some(ErrorCode::HealthConstraints) {
+            let left = hosts
+                .iter()
+                .filter(|t| t.status == TargetStatus::Skipped)
+                .count();
+            return Some(if left > 0 {
+                // It stopped before the rest: one more host down would break the minimum.
+                format!(
+                    "{status}: HEALTH_CONSTRAINTS, {failed} failed and {left} not deployed: one more host down would leave {} healthy < minimum {min}",
+                    healthy - 1
+                )
+            } else {
+                format!("{status}: HEALTH_CONSTRAINTS, {failed} failed, {healthy} healthy < minimum {min}")
+            });
+        }
+    }
+    let first = |m: &str| {
+        m.split(". ")
+            .next()
+            .unwrap_or(m)
+            .trim_end_matches('.')
+            .to_string()
+    };
+    Some(match (error, &status) {
+        (Some(e), _) => format!(
+            "{status}: {}: {}",
+            e.code.as_ref().map_or("-", |c| c.as_str()),
+            first(e.message.as_deref().unwrap_or(""))
+        ),
+        (None, DeploymentStatus::Succeeded) => match &d.traffic {
+            Some(tv) => format!("Succeeded: all traffic on {}", tv.replacement),
+            None => "Succeeded".into(),
+        },
+        (None, _) => status.to_string(),
+    })
 }
 
 /// Minimum healthy hosts, how many may be down at once, and the batch.
@@ -110,10 +238,10 @@ fn health(d: &Detail) -> String {
 
 fn rollback_line(r: &RollbackInfo) -> String {
     if let Some(id) = &r.rollback_deployment_id {
-        return format!("Rollback  rolled back by {id}");
+        return format!("Rollback  rolled back by {id} (o opens it)");
     }
     if let Some(id) = &r.rollback_triggering_deployment_id {
-        return format!("Rollback  rolls back {id}");
+        return format!("Rollback  rolls back {id} (o opens it)");
     }
     format!(
         "Rollback  {}",
@@ -174,13 +302,21 @@ fn target_table(
     } else {
         ((area.width.saturating_sub(host_w)) / names.len() as u16).clamp(2, 10)
     };
+    // In-place deployments run in batches: targets that started together.
+    let batches = (d.traffic.is_none() && d.blue_green.is_none()).then(|| batches(d));
     let mut head = vec![Cell::from("TARGET")];
+    if batches.is_some() {
+        head.push(Cell::from("B"));
+    }
     head.extend(
         names
             .iter()
             .map(|n| Cell::from(theme::short_event(n).to_string())),
     );
     let mut widths = vec![Constraint::Length(host_w - 1)];
+    if batches.is_some() {
+        widths.push(Constraint::Length(2));
+    }
     widths.extend(names.iter().map(|_| Constraint::Length(cell_w - 1)));
     // The cursor within this table, if the selected target is in it.
     let cursor = Cursor {
@@ -193,21 +329,51 @@ fn target_table(
     let body = window(cursor, rows.len(), area).map(|k| {
         let i = rows[k];
         let selected = i == m.target.selected && m.pane == Pane::Main;
-        target_row(&d.targets[i], t, m.data.now, selected.then_some(m.event))
+        let batch = batches.as_ref().map(|b| b[i]);
+        target_row(
+            &d.targets[i],
+            t,
+            m.now(),
+            selected.then_some(m.event),
+            batch,
+        )
     });
+    // Rows that do not fit are said to be there; the cursor scrolls to them.
+    let page = area.height.saturating_sub(2) as usize;
+    let title = if rows.len() > page {
+        let shown = window(cursor, rows.len(), area);
+        format!(
+            "{title}· {}-{} of {}, j/k scrolls ",
+            shown.start + 1,
+            shown.end,
+            rows.len()
+        )
+    } else {
+        title
+    };
     let table = Table::new(body, widths)
         .header(Row::new(head).style(t.title()))
         .block(Block::new().borders(Borders::TOP).title(title));
     f.render_widget(table, area);
 }
 
-fn target_row(tv: &TargetView, t: Theme, now: Millis, selected: Option<usize>) -> Row<'static> {
+fn target_row(
+    tv: &TargetView,
+    t: Theme,
+    now: Millis,
+    selected: Option<usize>,
+    batch: Option<Option<usize>>,
+) -> Row<'static> {
     let word = tv.status.as_str();
     let name = if tv.host.is_empty() { &tv.id } else { &tv.host };
     let mut cells = vec![Cell::from(Line::from(vec![
         Span::styled(glyph(word).to_string(), t.status(word)),
         Span::raw(format!(" {name}")),
     ]))];
+    if let Some(b) = batch {
+        let label = b.map_or("-".to_string(), |n| n.to_string());
+        cells.push(Cell::from(Span::styled(label, t.dim())));
+    }
     for (i, ev) in tv.events.iter().enumerate() {
         let w = ev.status.as_ref().map(|s| s.as_str()).unwrap_or("Pending");
         let mut style = t.status(w);
@@ -222,6 +388,23 @@ fn target_row(tv: &TargetView, t: Theme, now: Millis, selected: Option<usize>) -
         Style::new()
     };
     Row::new(cells).style(row_style)
+}
+
+/// The batch of each target (1, 2, ...): targets whose first lifecycle event
+/// started at the same time ran together; `None` for those not started.
+fn batches(d: &Detail) -> Vec<Option<usize>> {
+    let start = |tv: &TargetView| tv.events.iter().filter_map(|e| e.start_time).min();
+    let mut starts: Vec<_> = d.targets.iter().filter_map(start).collect();
+    starts.sort();
+    starts.dedup();
+    d.targets
+        .iter()
+        .map(|tv| {
+            start(tv)
+                .and_then(|s| starts.iter().position(|x| *x == s))
+                .map(|i| i + 1)
+        })
+        .collect()
 }
 
 /// `✔ 4s`, `◌ 12s` (live), `◷`.

@@ -17,7 +17,7 @@ const BAR: usize = 30;
 const HOOKS_SHOWN: usize = 3;
 
 /// The lines the summary block gains for this deployment.
-pub fn lines(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
+pub fn lines(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let Some(tv) = &d.traffic {
         out.push(weight_bar(tv, t));
@@ -25,7 +25,7 @@ pub fn lines(d: &Detail, t: Theme, now: Millis) -> Vec<Line<'static>> {
         if let Some(w) = &tv.wait {
             out.push(wait_line(w, t, now, "task set"));
         }
-        out.extend(hooks(&d.hooks, t));
+        out.extend(hooks(&d.hooks, t, width as usize));
     }
     if let Some(bg) = &d.blue_green {
         out.push(phase_line(bg));
@@ -102,8 +102,9 @@ fn schedule(tv: &TrafficView, t: Theme, now: Millis) -> Line<'static> {
 }
 
 /// The hook executions, newest last, with the full ID a user answers with
-/// `aws deploy put-lifecycle-event-hook-execution-status`.
-fn hooks(list: &[HookExecution], t: Theme) -> Vec<Line<'static>> {
+/// `aws deploy put-lifecycle-event-hook-execution-status` (shortened when the
+/// line would not fit: `y` copies it whole).
+fn hooks(list: &[HookExecution], t: Theme, width: usize) -> Vec<Line<'static>> {
     let skip = list.len().saturating_sub(HOOKS_SHOWN);
     list.iter()
         .skip(skip)
@@ -114,11 +115,18 @@ fn hooks(list: &[HookExecution], t: Theme) -> Vec<Line<'static>> {
                 .as_deref()
                 .map(|b| format!(" by {b}"))
                 .unwrap_or_else(|| " waiting for an answer".into());
+            let rest = format!(" {} → {}", h.event, h.function);
+            let full = 10 + h.id.chars().count() + rest.chars().count() + by.chars().count();
+            let id = if full > width {
+                format!("{}…", h.id.chars().take(8).collect::<String>())
+            } else {
+                h.id.clone()
+            };
             Line::from(vec![
                 Span::raw("Hook    "),
                 Span::styled(format!("{} ", glyph(word)), t.status(word)),
-                Span::styled(h.id.clone(), t.title()),
-                Span::raw(format!(" {} → {}", h.event, h.function)),
+                Span::styled(id, t.title()),
+                Span::raw(rest),
                 Span::styled(by, t.dim()),
             ])
         })

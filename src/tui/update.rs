@@ -4,10 +4,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
 use super::keymap::{self, Command};
+use std::sync::Arc;
+
 use super::model::*;
 use crate::model::labels::{parse_revision, revision_label};
-use crate::model::{DeploymentStatus, DeploymentWaitType};
-use crate::source::{Action, Data, DeploymentRow, NewDeployment};
+use crate::model::DeploymentWaitType;
+use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment};
 use crate::state::AlarmState;
 
 /// Speeds `+` and `-` step through.
@@ -30,7 +32,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             absorb(m, *d);
             vec![]
         }
-        Msg::Done(outcome) => {
+        Msg::Done(kind, outcome) => {
+            // A refused create brings its form back, every field as typed.
+            if kind == ActionKind::Create {
+                if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
+                    form.error = Some(e.clone());
+                    m.popup = Some(Popup::Form(form));
+                    return vec![Cmd::Reload];
+                }
+            }
             m.flash = match outcome {
                 Ok(s) if s.is_empty() => None,
                 Ok(s) => Some((s, false)),
@@ -68,8 +78,63 @@ fn absorb(m: &mut Model, mut d: Data) {
         m.events.drain(..extra);
     }
     m.data = d;
+    m.data_at = Some(std::time::Instant::now());
+    note_listed(m);
     refilter(m);
     clamp_all(m);
+    seek_failure(m);
+    open_pending_form(m);
+}
+
+/// A timeline just opened: the cursor goes to the first failed event, where
+/// `l` has something to say.
+fn seek_failure(m: &mut Model) {
+    if !m.seek_failure || m.screen != Screen::Timeline {
+        return;
+    }
+    let Some(d) = m.data.detail.as_ref() else {
+        return;
+    };
+    m.seek_failure = false;
+    let failed = crate::model::LifecycleEventStatus::Failed;
+    for (ti, t) in d.targets.iter().enumerate() {
+        if let Some(ei) = t
+            .events
+            .iter()
+            .position(|e| e.status.as_ref() == Some(&failed))
+        {
+            m.target.selected = ti;
+            m.event = ei;
+            let page = m.page();
+            m.target.clamp(d.targets.len(), page);
+            return;
+        }
+    }
+}
+
+/// The listed deployments' IDs for the event log's group scope: the
+/// finished part only when it changed, so a refresh costs what changed.
+fn note_listed(m: &mut Model) {
+    let finished = &m.data.deployments.finished;
+    let same = m
+        .listed_ids
+        .0
+        .as_ref()
+        .is_some_and(|f| Arc::ptr_eq(f, finished));
+    if !same {
+        m.listed_ids = (
+            Some(finished.clone()),
+            finished.iter().map(|r| r.id.clone()).collect(),
+        );
+    }
+    let active: Vec<String> = m
+        .data
+        .deployments
+        .active
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    m.listed_ids.1.extend(active);
 }
 
 /// Recomputes which deployments pass the filter.
@@ -111,6 +176,7 @@ pub fn matches_filter(r: &DeploymentRow, filter: &str) -> bool {
                     || has(&r.revision, term)
                     || has(&r.config, term)
                     || has(&r.creator, term)
+                    || r.description.as_deref().is_some_and(|d| has(d, term))
             }
         }
     })
@@ -123,7 +189,8 @@ fn clamp_all(m: &mut Model) {
     m.list.clamp(m.visible.len(), page);
     let targets = m.data.detail.as_ref().map_or(0, |d| d.targets.len());
     m.target.clamp(targets, page);
-    m.log.clamp(m.events.len(), page);
+    let logged = m.log_entries().len();
+    m.log.clamp(logged, page);
 }
 
 fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
@@ -188,11 +255,28 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Right => m.event = (m.event + 1).min(event_count(m).saturating_sub(1)),
         Command::NextPane | Command::PrevPane => {
             m.pane = match m.pane {
-                Pane::Main => Pane::Log,
+                Pane::Main => {
+                    // The log pane opens on its newest line.
+                    m.log.selected = m.log_entries().len().saturating_sub(1);
+                    Pane::Log
+                }
                 Pane::Log => Pane::Main,
             }
         }
+        Command::Enter if m.pane == Pane::Log => return open_logged(m),
         Command::Enter => return enter(m),
+        Command::LogScope => {
+            m.log_all = !m.log_all;
+            m.log.selected = m.log_entries().len().saturating_sub(1);
+        }
+        Command::LogTaller => {
+            m.log_height = if m.log_height >= LOG_HEIGHT_MAX {
+                LOG_HEIGHT
+            } else {
+                m.log_height + 6
+            };
+        }
+        Command::OpenLink => return open_link(m),
         Command::Filter if matches!(m.screen, Screen::Deployments) => m.filtering = true,
         Command::Filter => flash(m, "/ filters the deployment list", true),
         Command::New => new_form(m),
@@ -220,7 +304,7 @@ fn flash(m: &mut Model, text: &str, error: bool) {
 fn step_cursor(m: &mut Model, delta: isize) {
     let page = m.page();
     if m.pane == Pane::Log {
-        let len = m.events.len();
+        let len = m.log_entries().len();
         m.log.move_by(delta, len, page);
         return;
     }
@@ -241,6 +325,61 @@ fn event_count(m: &Model) -> usize {
         .as_ref()
         .and_then(|d| d.targets.get(m.target.selected))
         .map_or(0, |t| t.events.len())
+}
+
+/// Opens a deployment's timeline by ID (from the log or a rollback link).
+fn open_deployment(m: &mut Model, id: String) -> Vec<Cmd> {
+    m.deployment = Some(id);
+    m.target = Cursor::default();
+    m.event = 0;
+    m.screen = Screen::Timeline;
+    m.pane = Pane::Main;
+    m.seek_failure = true;
+    vec![Cmd::Reload]
+}
+
+/// Enter on an event log line: its deployment.
+fn open_logged(m: &mut Model) -> Vec<Cmd> {
+    let id = m
+        .log_entries()
+        .get(m.log.selected)
+        .and_then(|e| e.deployment.clone());
+    match id {
+        Some(id) => open_deployment(m, id),
+        None => {
+            flash(m, "this log line names no deployment", true);
+            vec![]
+        }
+    }
+}
+
+/// `o` on a timeline: the deployment its rollback link names.
+fn open_link(m: &mut Model) -> Vec<Cmd> {
+    if m.pane == Pane::Log {
+        return open_logged(m);
+    }
+    let link = m
+        .data
+        .detail
+        .as_ref()
+        .filter(|_| m.screen == Screen::Timeline)
+        .and_then(|d| d.info.rollback_info.as_ref())
+        .and_then(|r| {
+            r.rollback_deployment_id
+                .clone()
+                .or_else(|| r.rollback_triggering_deployment_id.clone())
+        });
+    match link {
+        Some(id) => open_deployment(m, id),
+        None => {
+            flash(
+                m,
+                "no rollback link here: open a rolled-back or rollback deployment",
+                true,
+            );
+            vec![]
+        }
+    }
 }
 
 fn enter(m: &mut Model) -> Vec<Cmd> {
@@ -269,6 +408,7 @@ fn enter(m: &mut Model) -> Vec<Cmd> {
             m.target = Cursor::default();
             m.event = 0;
             m.screen = Screen::Timeline;
+            m.seek_failure = true;
         }
         Screen::Timeline => return vec![],
     }
@@ -304,39 +444,77 @@ fn back(m: &mut Model) -> Vec<Cmd> {
 }
 
 fn new_form(m: &mut Model) {
-    let Some(app) = m.app.clone() else {
-        flash(m, "choose an application first (Enter)", true);
+    if m.screen == Screen::Apps {
+        // The application under the cursor: its groups are read first.
+        let Some(app) = m.data.apps.get(m.apps.selected).map(|a| a.name.clone()) else {
+            return flash(m, "there is no application to deploy", true);
+        };
+        m.app = Some(app);
+        m.groups = Cursor::default();
+        m.screen = Screen::Groups;
+        m.form_after_load = true;
         return;
+    }
+    let Some(app) = m.app.clone() else {
+        return flash(m, "choose an application first (Enter)", true);
     };
     let groups: Vec<String> = m.data.groups.iter().map(|g| g.name.clone()).collect();
     if groups.is_empty() {
-        flash(m, "this application has no deployment group", true);
-        return;
+        return flash(m, "this application has no deployment group", true);
     }
     let group = m
         .group_id
         .as_ref()
         .and_then(|id| m.data.groups.iter().position(|g| &g.id == id))
         .unwrap_or(m.groups.selected.min(groups.len() - 1));
-    // The group's current revision, kept whole: an inline AppSpec (Lambda,
-    // ECS) has no text form to type back.
-    let base = m.data.groups[group].target_revision.clone();
-    let revision = base
-        .as_ref()
-        .map(|r| revision_label(Some(r)))
-        .unwrap_or_else(|| "my-artifacts/app.zip".into());
-    m.popup = Some(Popup::Form(Box::new(Form {
+    let mut form = Form {
         app,
         groups,
         group,
-        revision,
-        base,
-        config: String::new(),
+        revision: String::new(),
+        base: None,
+        configs: Vec::new(),
+        config_filter: String::new(),
+        config_choice: 0,
         description: String::new(),
         rollback: 0,
-        field: 1,
+        field: 0,
         error: None,
-    })));
+    };
+    fit_to_group(m, &mut form);
+    m.popup = Some(Popup::Form(Box::new(form)));
+}
+
+/// The form's defaults for its group: the group's current revision (kept
+/// whole: an inline AppSpec has no text form to type back) and the configs
+/// valid for the group's platform.
+fn fit_to_group(m: &Model, form: &mut Form) {
+    let Some(g) = m.data.groups.get(form.group) else {
+        return;
+    };
+    form.base = g.target_revision.clone();
+    form.revision = form
+        .base
+        .as_ref()
+        .map(|r| revision_label(Some(r)))
+        .unwrap_or_else(|| "my-artifacts/app.zip".into());
+    form.configs = m
+        .data
+        .configs
+        .iter()
+        .filter(|c| c.platform == g.platform)
+        .map(|c| c.name.clone())
+        .collect();
+    form.config_filter.clear();
+    form.config_choice = 0;
+}
+
+/// After a read: open the form `n` asked for on an application.
+fn open_pending_form(m: &mut Model) {
+    if m.form_after_load && m.screen == Screen::Groups && m.app.is_some() {
+        m.form_after_load = false;
+        new_form(m);
+    }
 }
 
 fn confirm(m: &mut Model, title: &str, body: String, button: String, action: Action) {
@@ -351,6 +529,20 @@ fn confirm(m: &mut Model, title: &str, body: String, button: String, action: Act
     })));
 }
 
+/// What a rollback of the focused deployment's group would redeploy, in
+/// words: `web-v2.zip (demo-artifacts/web-v2.zip), the revision of
+/// d-XI3MDD905, the group's last successful deployment`.
+fn rollback_words(m: &Model) -> Option<String> {
+    let group = m.focused_group()?;
+    let good = group.last_good.as_ref()?;
+    let label = revision_label(Some(&good.revision));
+    Some(format!(
+        "{} ({label}), the revision of {}, the group's last successful deployment",
+        super::theme::revision_short(&label),
+        good.deployment
+    ))
+}
+
 fn stop(m: &mut Model) {
     let Some((id, status)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
@@ -358,7 +550,11 @@ fn stop(m: &mut Model) {
     if status.is_final() {
         return flash(m, &format!("{id} has already finished ({status})"), true);
     }
-    let body = format!("Stop {id}? Lifecycle events already running finish first.");
+    let then = match rollback_words(m) {
+        Some(w) => format!("With roll back (r), CodeDeploy then redeploys {w}."),
+        None => "The group has no successful deployment: there is nothing to roll back to.".into(),
+    };
+    let body = format!("Stop {id}? Lifecycle events already running finish first. {then}");
     confirm(
         m,
         "Stop deployment",
@@ -375,10 +571,17 @@ fn roll_back(m: &mut Model) {
     let Some((id, status)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
     };
+    let Some(what) = rollback_words(m) else {
+        return flash(
+            m,
+            "the group has no successful deployment: there is nothing to roll back to",
+            true,
+        );
+    };
     let body = if status.is_final() {
-        "Redeploy the group's last successful revision as a new deployment?".to_string()
+        format!("Redeploy {what}, as a new deployment?")
     } else {
-        format!("Stop {id} and roll back to the last successful revision?")
+        format!("Stop {id} and roll back: CodeDeploy redeploys {what}.")
     };
     confirm(
         m,
@@ -390,14 +593,10 @@ fn roll_back(m: &mut Model) {
 }
 
 fn continue_(m: &mut Model) {
-    let Some((id, status)) = m.focused_deployment() else {
+    let Some((id, _)) = m.focused_deployment() else {
         return flash(m, "select a deployment first", true);
     };
-    let wait = if status == DeploymentStatus::Ready {
-        DeploymentWaitType::ReadyWait
-    } else if m.screen == Screen::Timeline && termination_wait(m) {
-        DeploymentWaitType::TerminationWait
-    } else {
+    let Some(wait) = m.wait_to_continue() else {
         return flash(
             m,
             "nothing to continue: the deployment is not waiting (Ready or termination wait)",
@@ -423,32 +622,16 @@ fn continue_(m: &mut Model) {
     );
 }
 
-/// The timeline's deployment waits before removing its originals.
-fn termination_wait(m: &Model) -> bool {
-    let Some(d) = m.data.detail.as_ref() else {
-        return false;
-    };
-    let waits = |w: Option<&crate::source::WaitView>| {
-        w.is_some_and(|w| w.kind == DeploymentWaitType::TerminationWait)
-    };
-    waits(d.traffic.as_ref().and_then(|t| t.wait.as_ref()))
-        || waits(d.blue_green.as_ref().and_then(|b| b.wait.as_ref()))
-}
-
 fn break_host(m: &mut Model) {
     if !m.local {
         return flash(m, "faults exist only on the local engine", true);
     }
-    let host = m
-        .data
-        .detail
-        .as_ref()
-        .filter(|_| m.screen == Screen::Timeline)
-        .and_then(|d| d.targets.get(m.target.selected))
-        .map(|t| t.host.clone())
-        .filter(|h| !h.is_empty());
-    let Some(host) = host else {
-        return flash(m, "select a host on a deployment's timeline first", true);
+    let Some(host) = m.selected_host() else {
+        return flash(
+            m,
+            "select an EC2 or on-premises host on a deployment's timeline first",
+            true,
+        );
     };
     let body = format!("Make {host} fail its next lifecycle event?");
     confirm(
@@ -528,6 +711,13 @@ fn clock(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Slower => Action::Speed(next_speed(speed, false)),
         _ => Action::Speed(1.0),
     };
+    // Shown at once, so the next key of a burst (`0 + + +`) builds on it;
+    // the next read confirms it.
+    match action {
+        Action::Speed(s) => m.data.speed = s,
+        Action::Pause(p) => m.data.paused = p,
+        _ => {}
+    }
     vec![Cmd::Act(action)]
 }
 
@@ -603,7 +793,27 @@ fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
         KeyCode::Enter if FORM_FIELDS[f.field] == "Create" => return submit(m, f),
         KeyCode::Enter => f.field = (f.field + 1).min(last),
         KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.field == 0 || f.field == 4 => {
-            cycle(&mut f, k.code == KeyCode::Left)
+            cycle(&mut f, k.code == KeyCode::Left);
+            if f.field == 0 {
+                fit_to_group(m, &mut f);
+            }
+        }
+        KeyCode::Left | KeyCode::Right if f.field == 2 => {
+            let n = f.matching_configs().len() + 1;
+            f.config_choice = if k.code == KeyCode::Left {
+                (f.config_choice + n - 1) % n
+            } else {
+                (f.config_choice + 1) % n
+            };
+        }
+        KeyCode::Backspace if f.field == 2 => {
+            f.config_filter.pop();
+            f.config_choice = usize::from(!f.config_filter.is_empty());
+        }
+        KeyCode::Char(ch) if f.field == 2 => {
+            f.config_filter.push(ch);
+            // Typing picks the first match.
+            f.config_choice = 1;
         }
         KeyCode::Left | KeyCode::Right if f.field >= 5 => {
             f.field = if f.field == 5 { 6 } else { 5 }
@@ -640,7 +850,6 @@ fn cycle(f: &mut Form, back: bool) {
 fn text_field(f: &mut Form) -> Option<&mut String> {
     match f.field {
         1 => Some(&mut f.revision),
-        2 => Some(&mut f.config),
         3 => Some(&mut f.description),
         _ => None,
     }
@@ -658,11 +867,20 @@ fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
         m.popup = Some(Popup::Form(f));
         return vec![];
     };
+    if f.config_choice > 0 && f.chosen_config().is_none() {
+        f.error = Some(format!(
+            "config: nothing matches {:?} for this platform",
+            f.config_filter
+        ));
+        f.field = 2;
+        m.popup = Some(Popup::Form(f));
+        return vec![];
+    }
     let nd = NewDeployment {
         app: f.app.clone(),
         group: f.groups[f.group].clone(),
         revision,
-        config: Some(f.config.trim().to_string()),
+        config: f.chosen_config(),
         description: Some(f.description.trim().to_string()),
         rollback_on_failure: match f.rollback {
             1 => Some(true),
@@ -678,5 +896,6 @@ fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
         }
     }
     m.list = Cursor::default();
+    m.submitted = Some(f);
     vec![Cmd::Act(Action::Create(Box::new(nd)))]
 }

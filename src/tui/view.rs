@@ -18,16 +18,18 @@ use crate::source::DeploymentRow;
 pub fn view(m: &Model, f: &mut Frame) {
     let t = Theme { color: m.color };
     let area = f.area();
-    let log_h = if area.height >= 20 { 6 } else { 0 };
+    let log_h = if area.height >= 20 { m.log_height } else { 0 };
+    let head_lines = header_lines(m, t, area.width);
+    let explain_lines = explanation_lines(m, t, area.width);
     let [head, main, log, explain, foot] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(head_lines.len() as u16),
         Constraint::Min(3),
         Constraint::Length(log_h),
-        Constraint::Length(1),
+        Constraint::Length(explain_lines.len() as u16),
         Constraint::Length(1),
     ])
     .areas(area);
-    header(m, t, f, head);
+    f.render_widget(Paragraph::new(head_lines), head);
     match m.screen {
         Screen::Apps => apps(m, t, f, main),
         Screen::Groups => groups(m, t, f, main),
@@ -37,7 +39,7 @@ pub fn view(m: &Model, f: &mut Frame) {
     if log_h > 0 {
         event_log(m, t, f, log);
     }
-    explanation(m, t, f, explain);
+    f.render_widget(Paragraph::new(explain_lines), explain);
     footer(m, t, f, foot);
     popup::draw(m, t, f, area);
 }
@@ -45,42 +47,52 @@ pub fn view(m: &Model, f: &mut Frame) {
 /// The spinner shown while a read is slow.
 const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
 
-fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    // Narrow terminals drop the date and the scheme rather than overlap.
-    let wide = area.width >= 100;
-    let api = match &m.api {
-        ApiStatus::Serving(a) if wide => Span::raw(format!("API http://{a}")),
-        ApiStatus::Serving(a) => Span::raw(format!("API {a}")),
-        ApiStatus::Off => Span::styled("API off", t.dim()),
-        ApiStatus::Busy(a) => Span::styled(format!("API off: {a} busy"), t.error()),
-        ApiStatus::Remote => Span::raw(""),
-    };
-    let sep = if m.api == ApiStatus::Remote {
-        ""
-    } else {
-        " │ "
-    };
-    let mut left = vec![
+/// The header: who is read, the API, warnings, and the clock on the right.
+/// Its pieces wrap onto a second line rather than run into each other.
+fn header_lines(m: &Model, t: Theme, width: u16) -> Vec<Line<'static>> {
+    let mut items: Vec<Vec<Span<'static>>> = vec![vec![
         Span::styled(" codedeck ", t.title().add_modifier(Modifier::REVERSED)),
-        Span::raw(format!(" {}{sep}", m.mode)),
-        api,
-    ];
-    if let Some(s) = &m.data.status {
-        left.extend(source_status(s, t));
-    }
+        Span::raw(format!(" {}", m.mode)),
+    ]];
+    let api = match &m.api {
+        ApiStatus::Serving(a) => Some(Span::raw(format!("API http://{a}"))),
+        ApiStatus::Off => Some(Span::styled("API off", t.dim())),
+        ApiStatus::Busy(a) => Some(Span::styled(format!("API off: {a} busy"), t.error())),
+        ApiStatus::Remote => None,
+    };
+    items.extend(api.map(|a| vec![a]));
     if m.read_only {
-        left.push(Span::styled(" │ READ-ONLY", t.title()));
+        items.push(vec![Span::styled("READ-ONLY", t.title())]);
     }
     if let Some(frame) = m.spinner {
         let turn = SPINNER[frame % SPINNER.len()];
-        left.push(Span::styled(format!(" │ {turn} reading"), t.dim()));
+        items.push(vec![Span::styled(format!("{turn} reading"), t.dim())]);
     }
     if let Some(e) = &m.load_error {
-        left.push(Span::styled(format!(" │ ⚠ {e}"), t.error()));
+        items.push(vec![Span::styled(format!("⚠ {e}"), t.error())]);
     }
-    let now = m.data.now;
+    if let Some(s) = &m.data.status {
+        items.extend(source_status(s, t));
+    }
+    // The date goes first when space is short.
+    let fits = |right: &[Span]| {
+        let w = |s: &[Span]| s.iter().map(|x| x.width()).sum::<usize>();
+        items.iter().map(|i| w(i) + 3).sum::<usize>() + w(right) <= width as usize
+    };
+    let with_date = clock_spans(m, t, true);
+    let clock = if fits(&with_date) {
+        with_date
+    } else {
+        clock_spans(m, t, false)
+    };
+    wrap_items(items, clock, width)
+}
+
+/// The time (virtual, moving with the clock) and the clock's state.
+fn clock_spans(m: &Model, t: Theme, date: bool) -> Vec<Span<'static>> {
+    let now = m.now();
     let speed = crate::source::format_speed(m.data.speed);
-    let clock = if !m.local {
+    let state = if !m.local {
         // AWS runs on the wall clock: there is no speed to show.
         Span::raw("")
     } else if m.data.paused {
@@ -91,45 +103,79 @@ fn header(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     } else {
         Span::styled(format!(" ▶ {speed} "), t.title())
     };
-    let date = if wide {
+    let day = if date {
         format!("{} ", theme::date(now))
     } else {
         String::new()
     };
-    let right = Line::from(vec![
-        Span::raw(format!("{date}{} ", theme::clock_time(now))),
-        clock,
-    ]);
-    let rw = right.width() as u16;
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(rw)]).areas(area);
-    f.render_widget(Paragraph::new(Line::from(left)), l);
-    f.render_widget(Paragraph::new(right), r);
+    vec![
+        Span::raw(format!("{day}{} ", theme::clock_time(now))),
+        state,
+    ]
+}
+
+/// Lays out unbreakable `items` separated by ` │ ` over as many lines as they
+/// need (at most two, the rest cut at an item boundary), `right` aligned to
+/// the right of the last line (or on a line of its own).
+fn wrap_items(
+    items: Vec<Vec<Span<'static>>>,
+    right: Vec<Span<'static>>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let w = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let right_w = w(&right);
+    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    for item in items {
+        let cur = lines.last_mut().map_or(0, |l| w(l));
+        let sep = if cur == 0 { 0 } else { 3 };
+        if cur > 0 && cur + sep + w(&item) > width {
+            if lines.len() == 2 {
+                break;
+            }
+            lines.push(vec![Span::raw(" ")]);
+        }
+        let line = lines.last_mut().expect("a line");
+        if w(line) > 1 {
+            line.push(Span::raw(" │ "));
+        }
+        line.extend(item);
+    }
+    let last = lines.last().map_or(0, |l| w(l));
+    if last + right_w > width && lines.len() < 2 {
+        lines.push(Vec::new());
+    }
+    let last_line = lines.last_mut().expect("a line");
+    let pad = width.saturating_sub(w(last_line) + right_w);
+    last_line.push(Span::raw(" ".repeat(pad)));
+    last_line.extend(right);
+    lines.into_iter().map(Line::from).collect()
 }
 
 /// A polling source's health: calls per minute, backoff, staleness, error.
-fn source_status(s: &crate::source::SourceStatus, t: Theme) -> Vec<Span<'static>> {
-    let mut spans = vec![Span::styled(
-        format!(" │ {} calls/min", s.calls_per_minute),
+fn source_status(s: &crate::source::SourceStatus, t: Theme) -> Vec<Vec<Span<'static>>> {
+    let mut items = vec![vec![Span::styled(
+        format!("{} calls/min", s.calls_per_minute),
         t.dim(),
-    )];
+    )]];
     if let Some((secs, why)) = &s.backoff {
-        spans.push(Span::styled(
-            format!(" │ backing off {secs} s ({why})"),
+        items.push(vec![Span::styled(
+            format!("backing off {secs} s ({why})"),
             t.error(),
-        ));
+        )]);
     }
     if let Some(since) = s.stale_since {
-        spans.push(Span::styled(
-            format!(" │ stale since {}", theme::clock_time(since)),
+        items.push(vec![Span::styled(
+            format!("stale since {}", theme::clock_time(since)),
             t.error(),
-        ));
+        )]);
         if let Some(e) = &s.last_error {
-            spans.push(Span::styled(format!(" │ ⚠ {e}"), t.error()));
+            items.push(vec![Span::styled(format!("⚠ {e}"), t.error())]);
         }
     } else if let Some(e) = &s.last_error {
-        spans.push(Span::styled(format!(" │ last error: {e}"), t.dim()));
+        items.push(vec![Span::styled(format!("last error: {e}"), t.dim())]);
     }
-    spans
+    items
 }
 
 /// A table's block: `Title(scope)[count] </filter>`, bold when focused.
@@ -174,7 +220,14 @@ fn apps(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     .block(block(m, format!(" Applications[{}] ", m.data.apps.len())));
     f.render_widget(table, area);
     if m.data.apps.is_empty() {
-        empty(f, area, "No applications yet. Create one with the API, e.g. aws deploy create-application --endpoint-url http://127.0.0.1:4599 ...");
+        let hint = match &m.api {
+            ApiStatus::Serving(a) => format!(
+                "No applications yet. Create one with the API: aws deploy create-application --endpoint-url http://{a} --application-name my-app"
+            ),
+            ApiStatus::Remote => "No applications in this account and region.".to_string(),
+            _ => "No applications yet. Serve the API (drop --no-api) or use `codedeck serve` to create some.".to_string(),
+        };
+        empty(f, area, &hint);
     }
 }
 
@@ -183,10 +236,10 @@ fn groups(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         let g = &m.data.groups[i];
         Row::new(vec![
             Cell::from(g.name.clone()),
-            Cell::from(theme::short_config(&g.config).to_string()),
+            Cell::from(theme::config_label(&g.config)),
             Cell::from(g.active.clone().unwrap_or_else(|| "-".into())),
             Cell::from(g.queued.to_string()),
-            Cell::from(g.alarms.join(",")),
+            Cell::from(alarm_states(m, &g.alarms, t)),
         ])
         .style(row_style(t, m, i == m.groups.selected))
     });
@@ -207,17 +260,45 @@ fn groups(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     f.render_widget(table, area);
 }
 
+/// `HighErrorRate OK`, `Latency ALARM`, `Errors no data`: each alarm with its state.
+fn alarm_states(m: &Model, names: &[String], t: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(", "));
+        }
+        let state = m
+            .data
+            .alarms
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| *s);
+        let (word, style) = match state {
+            Some(crate::state::AlarmState::Ok) => ("OK", t.fg(Color::Green)),
+            Some(crate::state::AlarmState::Alarm) => ("ALARM", t.error()),
+            Some(crate::state::AlarmState::PollFailure) | None => ("no data", t.dim()),
+        };
+        spans.push(Span::raw(format!("{name} ")));
+        spans.push(Span::styled(word, style));
+    }
+    Line::from(spans)
+}
+
 fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     let wide = area.width >= 110;
-    let now = m.data.now;
+    let now = m.now();
+    // What is left for the revision once the fixed columns and gaps are laid.
+    let fixed: u16 = 13 + 11 + 14 + 10 + 8 + 7 + 6 + if wide { 19 } else { 0 };
+    let rev_w = area.width.saturating_sub(fixed) as usize;
     let rows = window(m.list, m.visible.len(), area).filter_map(|i| {
         let r = m.data.deployments.get(m.visible.index(i)?)?;
-        Some(deployment_row(r, t, now, wide).style(row_style(t, m, i == m.list.selected)))
+        let row = deployment_row(r, t, now, wide, rev_w);
+        Some(row.style(row_style(t, m, i == m.list.selected)))
     });
     let mut widths = vec![
         Constraint::Length(13),
         Constraint::Length(11),
-        Constraint::Length(12),
+        Constraint::Length(14),
         Constraint::Length(10),
         Constraint::Fill(1),
         Constraint::Length(8),
@@ -257,14 +338,21 @@ fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     }
 }
 
-fn deployment_row(r: &DeploymentRow, t: Theme, now: Millis, wide: bool) -> Row<'static> {
+fn deployment_row(
+    r: &DeploymentRow,
+    t: Theme,
+    now: Millis,
+    wide: bool,
+    rev_w: usize,
+) -> Row<'static> {
     let word = r.status.as_str();
+    let rev = theme::middle_ellipsis(theme::revision_short(&r.revision), rev_w);
     let mut cells = vec![
         Cell::from(Span::styled(labelled(word), t.status(word))),
         Cell::from(r.id.clone()),
-        Cell::from(theme::short_config(&r.config).to_string()),
+        Cell::from(theme::config_short(&r.config)),
         Cell::from(progress(&r.overview, 10, t)),
-        Cell::from(r.revision.clone()),
+        Cell::from(rev),
         Cell::from(theme::clock_time(r.created)),
         Cell::from(elapsed(r.started, r.completed, now)),
     ];
@@ -278,8 +366,14 @@ fn empty(f: &mut Frame, area: Rect, text: &str) {
     if area.height < 4 {
         return;
     }
-    let r = Rect::new(area.x + 1, area.y + 3, area.width.saturating_sub(2), 1);
-    f.render_widget(Paragraph::new(text.to_string()), r);
+    let width = area.width.saturating_sub(2);
+    let lines: Vec<Line> = wrap_words(text, width as usize, 3)
+        .into_iter()
+        .map(|l| Line::from(l.trim_start().to_string()))
+        .collect();
+    let h = (lines.len() as u16).min(area.height.saturating_sub(3));
+    let r = Rect::new(area.x + 1, area.y + 3, width, h);
+    f.render_widget(Paragraph::new(lines), r);
 }
 
 fn event_log(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
@@ -288,47 +382,91 @@ fn event_log(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     } else {
         Style::new()
     };
-    let title = Span::styled(format!(" Events[{}] ", m.events.len()), style);
+    let entries = m.log_entries();
+    let scope = m.log_scope().map(|s| format!("({s})")).unwrap_or_default();
+    let title = Span::styled(format!(" Events{scope}[{}] ", entries.len()), style);
     let block = Block::new().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let h = inner.height as usize;
     // Newest at the bottom; the cursor scrolls back when the log pane has focus.
     let end = if m.pane == Pane::Log {
-        (m.log.selected + 1).min(m.events.len())
+        (m.log.selected + 1).min(entries.len())
     } else {
-        m.events.len()
+        entries.len()
     };
     let start = end.saturating_sub(h);
-    let lines: Vec<Line> = m.events[start..end]
+    let lines: Vec<Line> = entries[start..end]
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(k, e)| {
+            let cursor = m.pane == Pane::Log && start + k == m.log.selected;
             let mark = match e.kind {
                 crate::state::EventKind::Notification => Span::styled("✉ ", t.fg(Color::Magenta)),
                 crate::state::EventKind::World => Span::styled("⚑ ", t.fg(Color::Yellow)),
                 _ => Span::raw("  "),
             };
-            Line::from(vec![
+            let room = (inner.width as usize).saturating_sub(11);
+            let text = wrap_words(&e.text, room, 1).join("");
+            let line = Line::from(vec![
                 Span::styled(theme::clock_time(e.time), t.dim()),
                 Span::raw(" "),
                 mark,
-                Span::raw(e.text.clone()),
-            ])
+                Span::raw(text),
+            ]);
+            if cursor {
+                line.style(t.selected())
+            } else {
+                line
+            }
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn explanation(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let line = match (&m.flash, &m.data.problem) {
-        (Some((text, true)), _) => Line::from(Span::styled(format!(" ✖ {text}"), t.error())),
-        (Some((text, false)), _) => {
-            Line::from(Span::styled(format!(" ✔ {text}"), t.fg(Color::Green)))
-        }
-        (None, Some(problem)) => Line::from(Span::styled(format!(" ⚠ {problem}"), t.error())),
-        (None, None) => Line::from(Span::styled(format!(" {}", explain_text(m)), t.dim())),
+/// The line above the keys: a message, a problem, or what the selection
+/// means; wrapped onto a second line when it is long.
+fn explanation_lines(m: &Model, t: Theme, width: u16) -> Vec<Line<'static>> {
+    let (text, style) = match (&m.flash, &m.data.problem) {
+        (Some((text, true)), _) => (format!("✖ {text}"), t.error()),
+        (Some((text, false)), _) => (format!("✔ {text}"), t.fg(Color::Green)),
+        (None, Some(problem)) => (format!("⚠ {problem}"), t.error()),
+        (None, None) => (explain_text(m), t.dim()),
     };
-    f.render_widget(Paragraph::new(line), area);
+    wrap_words(text.trim_start(), (width as usize).saturating_sub(1), 2)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(format!(" {}", l.trim_start()), style)))
+        .collect()
+}
+
+/// `text` in lines of at most `width` cells, broken between words, at most
+/// `most` lines (the last one ends in `…` when text is left over).
+pub fn wrap_words(text: &str, width: usize, most: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = lines.last().map_or(0, |l| l.chars().count());
+        let len = word.chars().count();
+        if cur > 0 && cur + 1 + len > width {
+            if lines.len() == most {
+                let last = lines.last_mut().expect("a line");
+                let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+                *last = format!("{keep}…");
+                break;
+            }
+            lines.push(String::new());
+        }
+        let line = lines.last_mut().expect("a line");
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    for l in lines.iter_mut() {
+        if l.chars().count() > width {
+            *l = l.chars().take(width).collect();
+        }
+    }
+    lines
 }
 
 /// The selected lifecycle event's or status's explanation.
@@ -336,7 +474,14 @@ pub fn explain_text(m: &Model) -> String {
     if m.screen == Screen::Timeline {
         if let Some(ev) = m.selected_event() {
             let name = ev.lifecycle_event_name.clone().unwrap_or_default();
-            return format!("{name}: {}", crate::model::explain::explain(&name));
+            let platform = m
+                .data
+                .detail
+                .as_ref()
+                .and_then(|d| d.info.compute_platform.clone())
+                .unwrap_or(crate::model::ComputePlatform::Server);
+            let text = crate::model::explain::explain(&platform, &name);
+            return format!("{name}: {text}");
         }
         if let Some(s) = m.data.detail.as_ref().and_then(|d| d.info.status.as_ref()) {
             return theme::explain_status(s).to_string();
@@ -371,16 +516,30 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         Hint::Always => true,
         Hint::Deployments => matches!(m.screen, Screen::Deployments | Screen::Timeline),
         Hint::Timeline => m.screen == Screen::Timeline,
+        Hint::Wait => m.wait_to_continue().is_some(),
+        Hint::Host => m.local && m.selected_host().is_some(),
+        Hint::Local => m.local,
         Hint::Never => false,
     };
+    // As many keys as the width holds, in the keymap's order.
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for b in KEYMAP
         .iter()
         .filter(|b| shown(b.hint) && !(m.read_only && b.changes()))
     {
         let key = b.label.split(", ").next().unwrap_or(b.label);
+        let word = match b.command {
+            super::keymap::Command::Pause if m.data.paused => "resume",
+            _ => b.short,
+        };
+        let w = key.chars().count() + word.chars().count() + 3;
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
         spans.push(Span::styled(key.to_string(), t.title()));
-        spans.push(Span::styled(format!(" {}  ", b.short), t.dim()));
+        spans.push(Span::styled(format!(" {word}  "), t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

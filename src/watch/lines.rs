@@ -355,6 +355,7 @@ mod tests {
             traffic: None,
             blue_green: None,
             hooks: Vec::new(),
+            config: None,
         }
     }
 

@@ -38,6 +38,7 @@ pub struct Cache {
     apps: Option<(Instant, Vec<AppRow>)>,
     groups: HashMap<String, (Instant, Vec<Group>)>,
     configs: HashMap<String, DeploymentConfigInfo>,
+    config_list: Option<Vec<ConfigChoice>>,
     /// Finished deployments and their targets: they never change.
     finished: HashMap<String, DeploymentInfo>,
     finished_targets: HashMap<String, Vec<DeploymentTarget>>,
@@ -88,6 +89,10 @@ impl AwsSource {
             Some(app) => problems.panel(self.group_rows(c, app).await)?,
             None => Vec::new(),
         };
+        let configs = match &req.app {
+            Some(_) => problems.panel(self.config_choices(c).await)?,
+            None => Vec::new(),
+        };
         let deployments = match &req.group_id {
             Some(g) => problems.panel(self.deployment_list(c, req.app.as_deref(), g).await)?,
             None => DeploymentList::default(),
@@ -126,6 +131,7 @@ impl AwsSource {
             alarms: Vec::new(),
             status: None,
             problem,
+            configs,
         })
     }
 
@@ -185,14 +191,64 @@ impl AwsSource {
 
     async fn group_rows(&self, c: &mut Cache, app: &str) -> Res<Vec<GroupRow>> {
         let groups = self.groups(c, app).await?;
+        // What a rollback would redeploy: one read of the groups' last
+        // successful deployments, which never change once read.
+        let sources: Vec<String> = groups
+            .iter()
+            .filter_map(|g| g.info.rollback_source().map(String::from))
+            .collect();
+        let infos = self.deployments(c, &sources).await?;
         Ok(groups
             .iter()
             .filter_map(|g| {
                 let id = g.info.deployment_group_id.clone()?;
                 let name = g.info.deployment_group_name.clone()?;
-                Some(GroupRow::of(id, name, &g.info, g.active.clone(), g.queued))
+                let mut row = GroupRow::of(id, name, &g.info, g.active.clone(), g.queued);
+                row.last_good = g.info.rollback_source().and_then(|source| {
+                    let info = infos
+                        .iter()
+                        .find(|d| d.deployment_id.as_deref() == Some(source))?;
+                    Some(LastGood {
+                        deployment: source.to_string(),
+                        revision: info.revision.clone()?,
+                    })
+                });
+                Some(row)
             })
             .collect())
+    }
+
+    /// Every deployment configuration with its platform: listed once, each
+    /// read once (they are kept for the session).
+    async fn config_choices(&self, c: &mut Cache) -> Res<Vec<ConfigChoice>> {
+        if let Some(list) = &c.config_list {
+            return Ok(list.clone());
+        }
+        let names = all_pages(|token| async move {
+            let out = self
+                .call(
+                    "ListDeploymentConfigs",
+                    self.client
+                        .list_deployment_configs()
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
+            Ok((
+                out.deployment_configs_list().to_vec(),
+                out.next_token().map(String::from),
+            ))
+        })
+        .await?;
+        let mut list = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(info) = self.config(c, &name).await? {
+                let platform = info.compute_platform.unwrap_or(ComputePlatform::Server);
+                list.push(ConfigChoice { name, platform });
+            }
+        }
+        c.config_list = Some(list.clone());
+        Ok(list)
     }
 
     /// An application's groups with what runs in each, read again after a while.
@@ -744,6 +800,7 @@ fn build_detail(
     });
     views.sort_by_key(|t| t.label != Some(TargetLabel::Green));
     Detail {
+        config: config.cloned(),
         min_healthy: limits.map(|l| l.0),
         max_down: limits.map(|l| l.1),
         pending,
