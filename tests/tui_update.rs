@@ -91,6 +91,12 @@ impl Harness {
         }
     }
 
+    /// Back to the applications, then web-shop's prod group.
+    fn open_prod_from_start(&mut self) {
+        self.keys("\x1b\x1b\x1b");
+        self.open_prod();
+    }
+
     /// web-shop's prod group: four finished deployments, one failed.
     fn open_prod(&mut self) {
         self.keys("G\rjj\r");
@@ -734,4 +740,213 @@ fn a_deployment_waiting_ready_keeps_the_clock_ticking() {
     // The simulated source is paused; the tick depends on it running.
     h.m.data.paused = false;
     assert!(h.m.needs_tick());
+}
+
+impl Harness {
+    /// The screen's text at 120x40.
+    fn screen(&self) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("terminal");
+        terminal
+            .draw(|f| codedeck::tui::view(&self.m, f))
+            .expect("draw");
+        let buf = terminal.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[test]
+fn a_burst_of_clock_keys_is_never_dropped() {
+    let mut h = Harness::new(false);
+    // Typed faster than the source answers: each key builds on the last.
+    let mut last = Vec::new();
+    for c in ['0', '+', '+', '+'] {
+        last = h.ch(c);
+    }
+    assert_eq!(last, [Cmd::Act(Action::Speed(8.0))]);
+    assert_eq!(h.m.data.speed, 8.0, "shown at once");
+    // Space reads "resume" while paused.
+    assert!(h.m.data.paused);
+    assert!(h.screen().contains("space resume"), "{}", h.screen());
+}
+
+#[test]
+fn the_form_offers_the_platforms_configs_and_filters_them() {
+    let mut h = Harness::new(false);
+    h.keys("\r\r"); // checkout-fn/live: Lambda
+    h.ch('n');
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("no form: {:?}", h.m.popup);
+    };
+    assert!(!f.configs.is_empty());
+    assert!(
+        f.configs.iter().all(|c| c.contains("Lambda")),
+        "{:?}",
+        f.configs
+    );
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab); // config
+    for c in "linear".chars() {
+        h.ch(c);
+    }
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("the form closed");
+    };
+    let matching = f.matching_configs();
+    assert!(
+        !matching.is_empty() && matching.iter().all(|c| c.contains("Linear")),
+        "{matching:?}"
+    );
+    assert_eq!(f.chosen_config().as_deref(), matching.first().copied());
+    h.key(KeyCode::Right);
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("the form closed");
+    };
+    assert_eq!(f.chosen_config().as_deref(), matching.get(1).copied());
+}
+
+#[test]
+fn a_refused_form_comes_back_with_every_field() {
+    let mut h = Harness::new(false);
+    h.keys("\r\r"); // checkout-fn/live: Lambda takes no zip bundle
+    h.ch('n');
+    h.key(KeyCode::Tab); // revision
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    for c in "my-artifacts/app.zip".chars() {
+        h.ch(c);
+    }
+    h.key(KeyCode::Tab); // config
+    h.key(KeyCode::Tab); // description
+    for c in "kept".chars() {
+        h.ch(c);
+    }
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Right); // Create
+    h.press(KeyCode::Enter);
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("the refused form did not come back: {:?}", h.m.flash);
+    };
+    assert!(
+        f.error.as_ref().is_some_and(|e| e.contains("Exception")),
+        "{:?}",
+        f.error
+    );
+    assert_eq!(f.description, "kept");
+    assert_eq!(f.revision, "my-artifacts/app.zip");
+}
+
+#[test]
+fn descriptions_show_and_filter() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    h.ch('/');
+    for c in "faster".chars() {
+        h.ch(c);
+    }
+    h.key(KeyCode::Enter);
+    assert_eq!(h.visible().len(), 1, "v3: faster images");
+    h.keys("\r");
+    assert!(
+        h.screen().contains("About   v3: faster images"),
+        "{}",
+        h.screen()
+    );
+}
+
+#[test]
+fn the_event_log_follows_the_selection_and_opens_deployments() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    h.keys("j\r"); // the failed deployment
+    let id = h.m.deployment.clone().expect("open");
+    let entries = h.m.log_entries();
+    assert!(!entries.is_empty());
+    assert!(entries
+        .iter()
+        .all(|e| e.deployment.as_deref() == Some(id.as_str())));
+    let all = h.m.events.len();
+    h.ch('e');
+    assert_eq!(h.m.log_entries().len(), all, "e shows every event");
+    h.ch('e');
+    // Tab lands on the newest line; Enter opens its deployment.
+    h.key(KeyCode::Tab);
+    assert_eq!(h.m.pane, Pane::Log);
+    assert_eq!(h.m.log.selected, h.m.log_entries().len() - 1);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.pane, Pane::Main);
+    // `o` follows the rollback link to the rollback and back.
+    let rolled_back_by =
+        h.m.data
+            .detail
+            .as_ref()
+            .and_then(|d| d.info.rollback_info.clone())
+            .and_then(|r| r.rollback_deployment_id)
+            .expect("a rollback link");
+    h.press(KeyCode::Char('o'));
+    assert_eq!(h.m.deployment.as_deref(), Some(rolled_back_by.as_str()));
+    h.press(KeyCode::Char('o'));
+    assert_eq!(h.m.deployment.as_deref(), Some(id.as_str()));
+}
+
+#[test]
+fn diagnostics_and_rollback_questions_say_what_they_mean() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    h.keys("j\r");
+    // The cursor starts on the failure; `l` explains the event under it.
+    let ev = h.m.selected_event().cloned().expect("an event");
+    assert_eq!(
+        ev.status,
+        Some(codedeck::model::LifecycleEventStatus::Failed)
+    );
+    h.ch('l');
+    assert!(h.screen().contains("ScriptFailed"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    // Moving to a succeeded event, `l` shows that one.
+    h.key(KeyCode::Up);
+    h.ch('l');
+    assert!(
+        h.screen().contains("ApplicationStop Succeeded"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    // An event that has not run has nothing to say yet.
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.ch('l');
+    assert!(h.screen().contains("No diagnostics"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    // U names the revision and where it comes from.
+    h.ch('U');
+    let Some(Popup::Confirm(c)) = h.m.popup.clone() else {
+        panic!("no question: {:?}", h.m.popup);
+    };
+    let good =
+        h.m.focused_group()
+            .and_then(|g| g.last_good.clone())
+            .expect("last good");
+    assert!(c.body.contains("web-v2.zip"), "{}", c.body);
+    assert!(c.body.contains(&good.deployment), "{}", c.body);
+    assert!(c.body.contains("last successful deployment"), "{}", c.body);
+}
+
+#[test]
+fn continue_is_offered_while_a_wait_can_be_continued() {
+    let mut h = Harness::new(false);
+    h.keys("G\rj\r"); // web-shop/blue-green: waits in Ready
+    assert!(h.screen().contains("C continue"), "{}", h.screen());
+    h.open_prod_from_start();
+    assert!(!h.screen().contains("C continue"), "nothing waits in prod");
 }
