@@ -4,6 +4,7 @@ pub mod api;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod lessons;
 pub mod model;
 pub mod runtime;
 pub mod source;

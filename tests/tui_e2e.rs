@@ -581,3 +581,40 @@ fn the_dashboard_on_a_codedeploy_endpoint() {
     assert!(status.success(), "codedeck aws exited with {status:?}");
     tui.assert_restored();
 }
+
+/// A teacher's run of the `batches` lesson on a real terminal: it opens on
+/// the deployment, paused, with the first caption; the step key walks it to
+/// the end; the captions and the final why-line are read off the screen.
+#[test]
+fn the_batches_lesson_steps_to_its_end() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut tui = Tui::spawn(&["lesson", "batches"], tmp.path());
+    tui.wait_text("Batches: The deployment starts");
+    tui.wait_text("PAUSED");
+    tui.wait_text("Deployment(d-");
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        let screen = tui.text();
+        for caption in [
+            "A batch runs",
+            "DownloadBundle: the agent",
+            "ValidateService: each host",
+        ] {
+            if screen.contains(caption) && !seen.contains(&caption) {
+                seen.push(caption);
+            }
+        }
+        if screen.contains("Succeeded anyway") {
+            break;
+        }
+        tui.press(".");
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+    tui.wait_text("Succeeded anyway: one host failed");
+    tui.wait_text("Why     Succeeded: 3 of 4 hosts healthy, minimum 2 (Half at a time)");
+    assert!(seen.len() >= 2, "captions on the way: {seen:?}");
+    tui.press("q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "{status:?}");
+    tui.assert_restored();
+}

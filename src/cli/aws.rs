@@ -95,6 +95,7 @@ pub fn run(args: AwsArgs) -> anyhow::Result<()> {
             read_only: args.read_only,
             mouse: args.mouse,
             api: ApiStatus::Remote,
+            start_at: None,
         },
     );
     tokio.shutdown_timeout(Duration::from_secs(2));

@@ -63,6 +63,7 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
             read_only: args.read_only,
             mouse: args.mouse,
             api,
+            start_at: None,
         };
         shutdown_signal().and_then(|signal| app::run(source, tokio.handle(), signal, opts))
     } else {

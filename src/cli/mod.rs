@@ -5,6 +5,7 @@
 
 mod aws;
 mod dashboard;
+mod lesson;
 mod serve;
 mod watch;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Serve(serve::ServeCommand),
     /// The dashboard on AWS CodeDeploy (or any CodeDeploy endpoint).
     Aws(aws::AwsArgs),
+    /// A lesson: a small world and one deployment to step through, with captions.
+    Lesson(lesson::LessonArgs),
     /// Follow one deployment, a line per change, and exit with its result (CI).
     #[command(after_help = watch::EXIT_CODES)]
     Watch(watch::WatchArgs),
@@ -120,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Aws(args)) => aws::run(args),
         Some(Command::Watch(args)) => watch::run(args),
+        Some(Command::Lesson(args)) => lesson::run(args),
         Some(Command::Keys) => {
             print!("{}", crate::tui::keymap::markdown());
             Ok(())

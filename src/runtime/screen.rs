@@ -108,6 +108,7 @@ fn load(
         status: None,
         problem: None,
         configs,
+        caption: None,
     })
 }
 

@@ -8,6 +8,7 @@
 //! the engine's.
 
 pub mod aws;
+pub mod lesson;
 pub mod local;
 
 use std::future::Future;

@@ -48,6 +48,8 @@ pub struct Data {
     pub problem: Option<String>,
     /// The deployment configurations there are (with an application selected).
     pub configs: Vec<ConfigChoice>,
+    /// A lesson's caption for what happens now.
+    pub caption: Option<String>,
 }
 
 /// A deployment configuration the create form offers.

@@ -32,6 +32,8 @@ pub struct Options {
     pub read_only: bool,
     pub mouse: bool,
     pub api: ApiStatus,
+    /// Open on this deployment's timeline: (application, group ID, deployment).
+    pub start_at: Option<(String, String, String)>,
 }
 
 /// Everything that wakes the loop.
@@ -53,6 +55,9 @@ pub fn run(
     require_terminal()?;
     let info = source.info();
     let mut model = Model::new(info.mode, opts.api, opts.read_only, info.local);
+    if let Some((app, group, deployment)) = opts.start_at {
+        model.open_at(app, group, deployment);
+    }
     let (tx, rx) = mpsc::channel();
     let terminal = ratatui::init();
     if opts.mouse {

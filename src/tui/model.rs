@@ -349,6 +349,15 @@ impl Model {
         }
     }
 
+    /// Opens deployment `deployment` of group `group_id` in `app` on the
+    /// timeline, as if the user had drilled down to it.
+    pub fn open_at(&mut self, app: String, group_id: String, deployment: String) {
+        self.app = Some(app);
+        self.group_id = Some(group_id);
+        self.deployment = Some(deployment);
+        self.screen = Screen::Timeline;
+    }
+
     /// What to read for the current selection.
     pub fn request(&self) -> Request {
         Request {

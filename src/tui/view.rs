@@ -19,7 +19,8 @@ pub fn view(m: &Model, f: &mut Frame) {
     let t = Theme { color: m.color };
     let area = f.area();
     let log_h = if area.height >= 20 { m.log_height } else { 0 };
-    let head_lines = header_lines(m, t, area.width);
+    let mut head_lines = header_lines(m, t, area.width);
+    head_lines.extend(caption_lines(m, t, area.width));
     let explain_lines = explanation_lines(m, t, area.width);
     let [head, main, log, explain, foot] = Layout::vertical([
         Constraint::Length(head_lines.len() as u16),
@@ -42,6 +43,22 @@ pub fn view(m: &Model, f: &mut Frame) {
     f.render_widget(Paragraph::new(explain_lines), explain);
     footer(m, t, f, foot);
     popup::draw(m, t, f, area);
+}
+
+/// A lesson's caption under the header, wrapped, at most three lines.
+fn caption_lines(m: &Model, t: Theme, width: u16) -> Vec<Line<'static>> {
+    let Some(caption) = &m.data.caption else {
+        return Vec::new();
+    };
+    let style = t.fg(Color::Magenta).add_modifier(Modifier::BOLD);
+    wrap_words(caption, (width as usize).saturating_sub(3), 3)
+        .into_iter()
+        .enumerate()
+        .map(|(k, l)| {
+            let mark = if k == 0 { " ▶ " } else { "   " };
+            Line::from(Span::styled(format!("{mark}{l}"), style))
+        })
+        .collect()
 }
 
 /// The spinner shown while a read is slow.

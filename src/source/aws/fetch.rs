@@ -132,6 +132,7 @@ impl AwsSource {
             status: None,
             problem,
             configs,
+            caption: None,
         })
     }
 

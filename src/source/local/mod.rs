@@ -38,6 +38,11 @@ impl LocalSource {
         &self.runtime
     }
 
+    /// Performs `action` now (what `act` resolves to).
+    pub fn perform(&self, action: &Action) -> Outcome {
+        act::perform(&self.runtime, action)
+    }
+
     /// Reads what `req` selects now (what `load` resolves to).
     pub fn read(&self, req: &Request) -> anyhow::Result<Data> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

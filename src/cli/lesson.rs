@@ -1,0 +1,68 @@
+//! `codedeck lesson [NAME]`: a small world, one deployment, paused at its
+//! start, with captions that say what to watch as the step key walks it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+
+use super::shutdown_signal;
+use crate::source::lesson::{LessonSource, LESSONS};
+use crate::source::local::LocalSource;
+use crate::tui::app::{self, Options};
+use crate::tui::ApiStatus;
+
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// A lesson's name (see the list without one) or a lesson file's path.
+    pub name: Option<String>,
+
+    /// Virtual seconds per wall second once resumed [default: the lesson's].
+    #[arg(long, value_name = "N")]
+    pub speed: Option<f64>,
+}
+
+pub fn run(args: LessonArgs) -> anyhow::Result<()> {
+    let Some(name) = args.name else {
+        println!("Lessons (codedeck lesson NAME, or a lesson file's path):");
+        for (name, text) in LESSONS {
+            let lesson = crate::source::lesson::Lesson::parse(text)
+                .map_err(|e| anyhow::anyhow!("lesson {name}: {e}"))?;
+            println!("  {name:<11} {}", lesson.intro);
+        }
+        println!("A lesson pauses at its start: . steps, space runs, q quits.");
+        println!("The files are in assets/lessons/: copy one and change it.");
+        return Ok(());
+    };
+    if let Some(s) = args.speed.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        bail!("--speed {s}: must be a positive number");
+    }
+    app::require_terminal()?;
+    let lesson = crate::lessons::load(&name)?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let _enter = tokio.enter();
+    let started = crate::lessons::start(&lesson, args.speed)?;
+    let runtime = started.runtime.clone();
+    let source = LessonSource::new(
+        LocalSource::named(started.runtime, format!("lesson {name}")),
+        lesson,
+        started.deployment.clone(),
+    );
+    let opts = Options {
+        read_only: false,
+        mouse: false,
+        api: ApiStatus::Off,
+        start_at: Some((started.app, started.group_id, started.deployment)),
+    };
+    let result = shutdown_signal()
+        .and_then(|signal| app::run(Arc::new(source), tokio.handle(), signal, opts));
+    let closed = runtime.shutdown();
+    drop(_enter);
+    tokio.shutdown_timeout(Duration::from_secs(2));
+    result.and(closed)
+}

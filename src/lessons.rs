@@ -1,0 +1,85 @@
+//! Setting a lesson up (`codedeck lesson`): a runtime in memory on the
+//! lesson's world, paused, and the lesson's calls made through the API's own
+//! dispatch, so they mean exactly what they mean to `aws deploy`.
+
+use anyhow::{anyhow, bail, Context as _};
+
+use crate::model::Operation;
+use crate::runtime::{Runtime, RuntimeOptions};
+use crate::source::lesson::{Lesson, LESSONS};
+use crate::state::fleet::Fleet;
+
+/// A lesson ready to watch.
+pub struct Started {
+    pub runtime: Runtime,
+    /// The deployment the lesson follows (the last one its calls create).
+    pub deployment: String,
+    pub app: String,
+    pub group_id: String,
+}
+
+/// A shipped lesson by name, or a lesson file by path.
+pub fn load(name: &str) -> anyhow::Result<Lesson> {
+    let text = match LESSONS.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => text.to_string(),
+        None => std::fs::read_to_string(name).with_context(|| {
+            let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
+            format!(
+                "no lesson {name:?}: the lessons are {}, or give a lesson file's path",
+                names.join(", ")
+            )
+        })?,
+    };
+    Lesson::parse(&text).map_err(|e| anyhow!("lesson {name}: {e}"))
+}
+
+/// Opens the lesson's world paused at its start and makes its calls.
+pub fn start(lesson: &Lesson, speed: Option<f64>) -> anyhow::Result<Started> {
+    let fleet = Fleet::parse(&lesson.fleet).map_err(|e| anyhow!("the lesson's fleet: {e}"))?;
+    let runtime = Runtime::open(RuntimeOptions {
+        seed: crate::demo::DEMO_SEED,
+        fleet: Some(fleet),
+        speed: speed.or(lesson.speed).unwrap_or(1.0),
+        ..RuntimeOptions::memory(1.0)
+    })?;
+    // Nothing moves until the learner steps or resumes.
+    runtime.pause(true);
+    let mut last = None;
+    for (i, call) in lesson.calls.iter().enumerate() {
+        let op = Operation::from_name(&call.operation)
+            .ok_or_else(|| anyhow!("call {}: unknown operation {}", i + 1, call.operation))?;
+        let body = serde_json::to_vec(&call.input)?;
+        let reply = crate::api::dispatch::dispatch(&runtime, op, &body)
+            .map_err(|e| anyhow!("call {} ({}): {e}", i + 1, call.operation))?;
+        if op == Operation::CreateDeployment {
+            let out: serde_json::Value = serde_json::from_slice(&reply)?;
+            let id = out["deploymentId"].as_str().map(String::from);
+            let app = call.input.get("applicationName").and_then(|v| v.as_str());
+            let group = call
+                .input
+                .get("deploymentGroupName")
+                .and_then(|v| v.as_str());
+            last = Some((id, app.map(String::from), group.map(String::from)));
+        }
+    }
+    let Some((Some(deployment), Some(app), Some(group))) = last else {
+        bail!("the lesson's CreateDeployment call must name its application and group");
+    };
+    let group_id = runtime
+        .read(|e, _, _| {
+            let app = e.application(&app).map(|a| a.id().to_string());
+            Ok(app.and_then(|a| {
+                e.groups_of(&a)
+                    .find(|g| g.name() == group)
+                    .map(|g| g.id().to_string())
+            }))
+        })
+        .map_err(|e| anyhow!("{e}"))?
+        .ok_or_else(|| anyhow!("the lesson's group {group} was not created"))?;
+    Ok(Started {
+        runtime,
+        deployment,
+        app,
+        group_id,
+    })
+}

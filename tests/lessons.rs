@@ -1,0 +1,119 @@
+//! Every shipped lesson plays to its end through the engine: stepped like the
+//! learner's `.` key, its world actions happen, its captions follow the
+//! deployment, and it ends as the lesson says.
+
+use codedeck::model::{DeploymentStatus, DeploymentWaitType};
+use codedeck::source::lesson::LessonSource;
+use codedeck::source::local::LocalSource;
+use codedeck::source::{Action, Request};
+
+/// Plays lesson `name`: the captions seen, in order, and the final status.
+fn play(name: &str) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
+    let lesson = codedeck::lessons::load(name).expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    );
+    let req = Request {
+        deployment: Some(started.deployment.clone()),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio");
+    let read = |src: &LessonSource| {
+        rt.block_on(codedeck::source::Source::load(src, req.clone()))
+            .expect("read")
+    };
+    let mut captions: Vec<String> = Vec::new();
+    let mut status = DeploymentStatus::Created;
+    for _ in 0..2_000 {
+        let data = read(&source);
+        let caption = data.caption.clone().expect("a caption");
+        if captions.last() != Some(&caption) {
+            captions.push(caption);
+        }
+        status = data
+            .detail
+            .as_ref()
+            .and_then(|d| d.info.status.clone())
+            .unwrap_or(DeploymentStatus::Created);
+        if status.is_final() || status == DeploymentStatus::Ready {
+            break;
+        }
+        if runtime.step().is_none() {
+            break;
+        }
+    }
+    (captions, status, source, started.deployment)
+}
+
+fn seen(captions: &[String], needle: &str) -> bool {
+    captions.iter().any(|c| c.contains(needle))
+}
+
+#[test]
+fn batches_succeeds_with_one_host_failed() {
+    let (captions, status, _, _) = play("batches");
+    assert_eq!(status, DeploymentStatus::Succeeded, "{captions:#?}");
+    assert!(
+        seen(&captions, "Batches: The deployment starts"),
+        "{captions:#?}"
+    );
+    assert!(seen(&captions, "ValidateService"), "{captions:#?}");
+    assert!(seen(&captions, "3 of 4 stayed healthy"), "{captions:#?}");
+}
+
+#[test]
+fn rollback_fails_and_rolls_back() {
+    let (captions, status, _, _) = play("rollback");
+    assert_eq!(status, DeploymentStatus::Failed, "{captions:#?}");
+    assert!(seen(&captions, "Queued"), "{captions:#?}");
+    assert!(seen(&captions, "host just broke"), "{captions:#?}");
+    assert!(seen(&captions, "Automatic rollback"), "{captions:#?}");
+}
+
+#[test]
+fn an_alarm_stops_the_deployment() {
+    let (captions, status, _, _) = play("alarm");
+    assert_eq!(status, DeploymentStatus::Stopped, "{captions:#?}");
+    assert!(seen(&captions, "ALARM_ACTIVE"), "{captions:#?}");
+}
+
+#[test]
+fn a_canary_with_a_failing_hook_goes_back() {
+    let (captions, status, _, _) = play("canary");
+    assert_eq!(status, DeploymentStatus::Failed, "{captions:#?}");
+    assert!(seen(&captions, "10% of invocations"), "{captions:#?}");
+    assert!(
+        seen(&captions, "answers Failed") || seen(&captions, "a hook said so"),
+        "{captions:#?}"
+    );
+}
+
+#[test]
+fn ecs_waits_in_ready_until_continued() {
+    let (captions, status, source, id) = play("ecs-ready");
+    assert_eq!(status, DeploymentStatus::Ready, "{captions:#?}");
+    assert!(seen(&captions, "test listener"), "{captions:#?}");
+    assert!(
+        seen(&captions, "press C") || seen(&captions, "Press C"),
+        "{captions:#?}"
+    );
+    let out = source.perform_for_test(Action::Continue {
+        id,
+        wait: DeploymentWaitType::ReadyWait,
+    });
+    assert!(out.is_ok(), "{out:?}");
+}
+
+#[test]
+fn blue_green_moves_traffic_and_waits_to_terminate() {
+    let (captions, status, _, _) = play("blue-green");
+    assert_eq!(status, DeploymentStatus::Succeeded, "{captions:#?}");
+    assert!(seen(&captions, "BlockTraffic"), "{captions:#?}");
+    assert!(seen(&captions, "termination wait"), "{captions:#?}");
+}
