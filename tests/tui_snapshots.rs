@@ -247,3 +247,17 @@ fn readme_keys_table_is_the_keymap() {
         "README keys differ from the keymap: paste `codedeck keys` between the markers"
     );
 }
+
+#[test]
+fn readme_glyphs_are_the_legend() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("<!-- glyphs:start -->").expect("glyphs start marker");
+    let end = readme.find("<!-- glyphs:end -->").expect("glyphs end marker");
+    let table = &readme[start..end];
+    for (glyph, meaning) in codedeck::tui::theme::LEGEND {
+        assert!(
+            table.contains(&format!("| `{glyph}` | {meaning} |")),
+            "README lacks {glyph} {meaning}"
+        );
+    }
+}
