@@ -251,8 +251,12 @@ fn readme_keys_table_is_the_keymap() {
 #[test]
 fn readme_glyphs_are_the_legend() {
     let readme = include_str!("../README.md");
-    let start = readme.find("<!-- glyphs:start -->").expect("glyphs start marker");
-    let end = readme.find("<!-- glyphs:end -->").expect("glyphs end marker");
+    let start = readme
+        .find("<!-- glyphs:start -->")
+        .expect("glyphs start marker");
+    let end = readme
+        .find("<!-- glyphs:end -->")
+        .expect("glyphs end marker");
     let table = &readme[start..end];
     for (glyph, meaning) in codedeck::tui::theme::LEGEND {
         assert!(

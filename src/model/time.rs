@@ -66,6 +66,16 @@ pub fn date(ms: Millis) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `4s`, `2m05s`, `1h02m` of a span of milliseconds.
+pub fn duration_words(ms: Millis) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
+}
+
 /// `2026-12-03T10:00:00Z` of a time (UTC).
 pub fn iso(ms: Millis) -> String {
     format!("{}T{}Z", date(ms), clock_time(ms))

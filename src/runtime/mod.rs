@@ -105,6 +105,17 @@ impl RuntimeOptions {
     }
 }
 
+/// What one step of the clock did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// The virtual time stepped to.
+    pub now: Millis,
+    /// How far virtual time moved.
+    pub moved: Millis,
+    /// The event log's lines for the step.
+    pub said: Vec<String>,
+}
+
 /// What the dashboard shows about the clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClockState {
@@ -159,6 +170,8 @@ struct State {
 struct Step {
     changed: bool,
     committed: bool,
+    /// What the event log says happened in this step, in order.
+    said: Vec<String>,
 }
 
 impl State {
@@ -196,8 +209,16 @@ impl State {
             return Step {
                 changed: false,
                 committed: true,
+                said: Vec::new(),
             };
         }
+        let said: Vec<String> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Event(e) => Some(e.text.clone()),
+                _ => None,
+            })
+            .collect();
         if !self.pending.is_empty() {
             let mut all = std::mem::take(&mut self.pending);
             all.append(&mut changes);
@@ -212,6 +233,7 @@ impl State {
             return Step {
                 changed: true,
                 committed: false,
+                said,
             };
         };
         self.cache.invalidate(&changes);
@@ -219,6 +241,7 @@ impl State {
             Ok(()) => Step {
                 changed: true,
                 committed: true,
+                said,
             },
             Err(e) => {
                 tracing::error!(
@@ -229,6 +252,7 @@ impl State {
                 Step {
                     changed: true,
                     committed: false,
+                    said,
                 }
             }
         }
@@ -429,8 +453,22 @@ impl Runtime {
     /// Jumps virtual time to the next pending wake-up and processes it.
     /// Returns the new virtual time, or `None` when nothing is scheduled.
     pub fn step(&self) -> Option<Millis> {
-        let due = self.lock().engine.next_due()?;
-        Some(self.jump_to(due))
+        self.step_report().map(|r| r.now)
+    }
+
+    /// [`Runtime::step`], saying what happened: how far time moved and the
+    /// event log's lines for the step.
+    pub fn step_report(&self) -> Option<StepReport> {
+        let (due, from) = {
+            let st = self.lock();
+            (st.engine.next_due()?, st.now(wall_now()))
+        };
+        let (now, said) = self.jump(due);
+        Some(StepReport {
+            now,
+            moved: now - from,
+            said,
+        })
     }
 
     /// Moves virtual time forward by `ms` (a paused clock included) and
@@ -441,6 +479,10 @@ impl Runtime {
     }
 
     fn jump_to(&self, to: Millis) -> Millis {
+        self.jump(to).0
+    }
+
+    fn jump(&self, to: Millis) -> (Millis, Vec<String>) {
         let wall = wall_now();
         let mut st = self.lock();
         st.clock.jump_to(wall, to);
@@ -449,7 +491,7 @@ impl Runtime {
         let step = st.commit();
         drop(st);
         self.after_step(&step);
-        now
+        (now, step.said)
     }
 
     fn clock_changed(&self) {

@@ -3,7 +3,6 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::model::time::Millis;
 use crate::model::*;
 
 /// The terminal's own 16 colours, or none.
@@ -103,15 +102,7 @@ pub fn explain_status(s: &DeploymentStatus) -> &'static str {
 
 pub use crate::model::time::{clock_time, date};
 
-/// `4s`, `2m05s`, `1h02m`.
-pub fn duration(ms: Millis) -> String {
-    let s = ms.max(0) / 1000;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
-    }
-}
+pub use crate::model::time::duration_words as duration;
 
 /// A config's name as people read it: `CodeDeployDefault.LambdaCanary10Percent5Minutes`
 /// -> `Canary 10% / 5 min`, `CodeDeployDefault.HalfAtATime` -> `Half at a time`.

@@ -7,6 +7,22 @@ use crate::source::{format_speed, Action, Outcome};
 use crate::state::RolledBack;
 use crate::state::{AlarmState, ApiResult, FaultKind};
 
+/// `+12s: i-0a1 Install succeeded; d-ABC succeeded` (the first few lines).
+fn stepped(r: &crate::runtime::StepReport) -> String {
+    let moved = format!("+{}", crate::model::time::duration_words(r.moved));
+    if r.said.is_empty() {
+        return format!("{moved}: nothing to report (a timer fired)");
+    }
+    let shown: Vec<&str> = r.said.iter().take(3).map(String::as_str).collect();
+    let more = r.said.len().saturating_sub(3);
+    let tail = if more > 0 {
+        format!(" (+{more} more)")
+    } else {
+        String::new()
+    };
+    format!("{moved}: {}{tail}", shown.join("; "))
+}
+
 /// Performs `action`; the line for the flash area.
 pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
     let label = action.kind().label();
@@ -17,9 +33,9 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             rt.pause(*p);
             Ok(if *p { "paused" } else { "resumed" }.into())
         }
-        Action::Step => Ok(match rt.step() {
-            Some(_) => "stepped to the next event".into(),
-            None => "nothing is scheduled".into(),
+        Action::Step => Ok(match rt.step_report() {
+            Some(r) => stepped(&r),
+            None => "nothing is scheduled: the clock has nothing to step to".into(),
         }),
         Action::Speed(s) => {
             rt.set_speed(*s);
