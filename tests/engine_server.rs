@@ -926,3 +926,22 @@ fn get_deployment_never_returns_appspec_content() {
         "GetDeployment never returns appSpecContent.content"
     );
 }
+
+#[test]
+fn a_finished_deployment_leaves_nothing_to_step_to() {
+    let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    // While it runs, the next wake-up is an event ending, not the 8-hour limit.
+    sim.tick(1);
+    let next = sim.engine.next_due().expect("events are running");
+    assert!(next < T0 + 60_000, "{next}");
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    // Its 8-hour deadline went with it: nothing is scheduled, and stepping
+    // the clock stopped where the deployment ended.
+    assert_eq!(sim.engine.next_due(), None);
+    assert_eq!(Some(Timestamp(sim.now)), info.complete_time);
+}

@@ -928,6 +928,8 @@ impl Engine {
             return;
         };
         self.by_seq.remove(&active.rec.seq);
+        // Nothing is left to wake it: its timers go with it (`next_due`).
+        self.cancel_timers(active.rec.seq);
         let run = active.rec.run.take();
         for t in active.targets.iter_mut() {
             t.run.due = None;

@@ -251,9 +251,47 @@ impl Engine {
         }
     }
 
-    /// The earliest pending wake-up, for the runtime's timer.
+    /// The earliest wake-up that still has work to do, for the runtime's timer
+    /// and the clock's single step. Timers of finished deployments are purged
+    /// when they finish (`finish`); a timer a deployment has since moved (a
+    /// target's event rescheduled, a wait ended early) stays in the heap until
+    /// its time and is skipped here, so stepping never lands where nothing happens.
     pub fn next_due(&self) -> Option<Millis> {
-        self.timers.peek().map(|Reverse(t)| t.due)
+        match self.timers.peek() {
+            None => None,
+            Some(Reverse(t)) if self.timer_live(t) => Some(t.due),
+            Some(_) => self
+                .timers
+                .iter()
+                .map(|Reverse(t)| t)
+                .filter(|t| self.timer_live(t))
+                .map(|t| t.due)
+                .min(),
+        }
+    }
+
+    /// Whether firing `t` would do something: its deployment is unfinished and
+    /// still waits for exactly this time (its start or deadline, or the target's running event, hook, traffic step or wait).
+    fn timer_live(&self, t: &Timer) -> bool {
+        let Some(active) = self.by_seq.get(&t.seq).and_then(|id| self.active.get(id)) else {
+            return false;
+        };
+        if t.index != DEPLOYMENT_TIMER {
+            return active
+                .targets
+                .get(t.index as usize)
+                .is_some_and(|target| target.run.due == Some(t.due));
+        }
+        active
+            .rec
+            .run
+            .as_ref()
+            .is_some_and(|run| run.start_due == Some(t.due) || run.deadline == Some(t.due))
+    }
+
+    /// Drops the timers of a deployment that has finished.
+    pub(crate) fn cancel_timers(&mut self, seq: u64) {
+        self.timers.retain(|Reverse(t)| t.seq != seq);
     }
 
     /// True while any deployment is unfinished.
