@@ -643,8 +643,66 @@ fn alarm_stops_the_deployment_and_rolls_back_when_configured() {
         .unwrap()
         .rollback_deployment_id
         .expect("rolled back");
-    // The alarm is still on, so the rollback itself is stopped by it too.
+    // The alarm is still on, so the rollback itself is stopped by it too, and
+    // both deployments' rollbackMessage say the rollback failed.
     assert_eq!(sim.status(&rb), DeploymentStatus::Stopped);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback failed: deployment {rb} was stopped (ALARM_ACTIVE).")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!("Rollback of deployment {d} failed: this deployment was stopped (ALARM_ACTIVE).")
+    );
+}
+
+fn rollback_message(sim: &mut Sim, id: &str) -> String {
+    sim.info(id)
+        .rollback_info
+        .and_then(|r| r.rollback_message)
+        .unwrap_or_default()
+}
+
+#[test]
+fn rollback_message_follows_the_rollback() {
+    let mut sim = Sim::new(&web_fleet(3, |_| String::new()));
+    rollback_group(&mut sim, &[AutoRollbackEvent::DeploymentFailure]);
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail))
+        .unwrap();
+    let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
+    // Step the clock until the deployment has failed and its rollback runs.
+    while sim.status(&d) != DeploymentStatus::Failed {
+        let due = sim.engine.next_due().expect("something runs");
+        sim.tick(due - sim.now);
+    }
+    let rb = sim
+        .info(&d)
+        .rollback_info
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("rolled back");
+    assert_eq!(sim.status(&rb), DeploymentStatus::InProgress);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback in progress: deployment {rb} redeploys the last successful revision.")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!(
+            "Rollback of deployment {d} in progress: redeploying the last successful revision."
+        )
+    );
+    sim.run();
+    assert_eq!(sim.status(&rb), DeploymentStatus::Succeeded);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback succeeded: deployment {rb} redeployed the last successful revision.")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!("Rollback of deployment {d} succeeded.")
+    );
 }
 
 #[test]

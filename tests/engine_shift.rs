@@ -915,13 +915,41 @@ fn ecs_failure_with_rollback_reroutes_to_the_original_task_set() {
         svc.task_sets[0].task_definition.ends_with("web:1"),
         "the original keeps serving"
     );
-    // No earlier successful revision: no rollback deployment, and a message says why.
+    // No earlier successful revision: no rollback deployment; the message says
+    // what happened (traffic went back) and why there is no rollback deployment.
     let rb = info.rollback_info.expect("rollback info");
     assert!(rb.rollback_deployment_id.is_none());
-    assert!(rb
-        .rollback_message
-        .unwrap_or_default()
-        .contains("no earlier successful revision"));
+    assert_eq!(
+        rb.rollback_message.as_deref(),
+        Some("Rollback succeeded: production traffic is back on the original task set. No rollback deployment was created: deployment group 'prod' has no earlier successful revision to roll back to.")
+    );
+}
+
+#[test]
+fn a_first_lambda_deployment_failing_with_rollback_says_its_traffic_went_back() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaCanary10Percent5Minutes", |g| {
+        g.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+            enabled: Some(true),
+            events: Some(vec![AutoRollbackEvent::DeploymentFailure]),
+        });
+    });
+    let spec = lambda_spec(1, 2, &[("AfterAllowTraffic", "CodeDeployHook_bad")]);
+    let id = deploy_spec(&mut sim, "fn", "prod", &spec);
+    sim.run();
+    let info = sim.info(&id);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version),
+        ("1", None),
+        "traffic is back on the original version"
+    );
+    let rb = info.rollback_info.expect("rollback info");
+    assert_eq!(rb.rollback_deployment_id, None);
+    assert_eq!(
+        rb.rollback_message.as_deref(),
+        Some("Rollback succeeded: alias orders:live points at its original version 1 again. No rollback deployment was created: deployment group 'prod' has no earlier successful revision to roll back to.")
+    );
 }
 
 #[test]

@@ -108,9 +108,8 @@ fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> De
         rollback_info: spec.rollback_of.as_ref().map(|orig| RollbackInfo {
             rollback_deployment_id: None,
             rollback_triggering_deployment_id: Some(orig.clone()),
-            rollback_message: Some(format!(
-                "Automatic rollback of deployment {orig}: redeploying the last successful revision."
-            )),
+            // Set by the rollback that creates it (rollback.rs).
+            rollback_message: None,
         }),
         deployment_style: Some(
             group
@@ -967,13 +966,8 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        let rollback = self.rollback_after(
-            id,
-            &status,
-            run.as_ref().and_then(|r| r.stop.as_ref()),
-            at,
-            ar,
-        );
+        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c), ar);
+        let rollback = self.rollback_after(id, &status, run.as_ref(), at, ar);
         let Some(active) = self.active.remove(id) else {
             return;
         };
@@ -1018,101 +1012,6 @@ impl Engine {
             .and_then(|g| g.queue.first().cloned());
         if let Some(next) = next {
             self.start(&next, at, ar);
-        }
-    }
-
-    /// Decides on automatic rollback for a finished deployment and creates the
-    /// rollback deployment; returns its ID.
-    fn rollback_after(
-        &mut self,
-        id: &str,
-        status: &DeploymentStatus,
-        stop: Option<&StopRequest>,
-        at: Millis,
-        ar: &dyn Archive,
-    ) -> Option<String> {
-        let active = self.active.get(id)?;
-        if active.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback) {
-            return None;
-        }
-        let wanted = match status {
-            DeploymentStatus::Failed => rollback_enabled_for(
-                active.rec.info.auto_rollback_configuration.as_ref(),
-                AutoRollbackEvent::DeploymentFailure,
-            ),
-            DeploymentStatus::Stopped => stop.is_some_and(|s| s.rollback),
-            _ => false,
-        };
-        if !wanted {
-            return None;
-        }
-        let group_id = active.rec.group_id.clone();
-        let info = active.rec.info.clone();
-        let Some(revision) = self.rollback_revision(&group_id, ar) else {
-            let group_name = info.deployment_group_name.clone().unwrap_or_default();
-            self.set_rollback_info(id, None, format!(
-                "Automatic rollback was not performed: deployment group '{group_name}' has no earlier successful revision to roll back to."
-            ));
-            return None;
-        };
-        let rb = self.insert_deployment(
-            at,
-            DeploymentSpec {
-                group_id,
-                revision,
-                config_name: info
-                    .deployment_config_name
-                    .clone()
-                    .unwrap_or_else(|| configs::DEFAULT_SERVER_CONFIG.into()),
-                creator: Some(DeploymentCreator::CodeDeployRollback),
-                ignore_application_stop_failures: info.ignore_application_stop_failures
-                    == Some(true),
-                file_exists_behavior: info.file_exists_behavior.clone(),
-                rollback_of: Some(id.to_string()),
-                ..Default::default()
-            },
-        );
-        self.plan_blue_green_rollback(id, &rb);
-        // It starts now, ahead of anything queued; its own start timer is moot.
-        if let Some(run) = self.active.get_mut(&rb).and_then(|a| a.rec.run.as_mut()) {
-            run.start_due = None;
-        }
-        self.set_rollback_info(
-            id,
-            Some(rb.clone()),
-            format!("Rolled back: deployment {rb} redeploys the last successful revision."),
-        );
-        self.trigger_deployment(at, id, TriggerEventType::DeploymentRollback);
-        self.log(
-            at,
-            Some(id),
-            None,
-            EventKind::Deployment,
-            format!("{id} rolled back by {rb}"),
-        );
-        Some(rb)
-    }
-
-    /// The revision a rollback of the group redeploys: that of its last
-    /// successful deployment (`DeploymentGroupInfo::rollback_source`).
-    pub(crate) fn rollback_revision(
-        &self,
-        group_id: &str,
-        ar: &dyn Archive,
-    ) -> Option<RevisionLocation> {
-        let source = self.groups.get(group_id)?.info.rollback_source()?;
-        self.deployment_record(ar, Some(source)).ok()?.info.revision
-    }
-
-    fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {
-        if let Some(a) = self.active.get_mut(id) {
-            let info = a
-                .rec
-                .info
-                .rollback_info
-                .get_or_insert_with(RollbackInfo::default);
-            info.rollback_deployment_id = rollback_id;
-            info.rollback_message = Some(message);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod lifecycle;
 mod notify;
 pub mod operations;
 mod ops;
+mod rollback;
 pub mod selection;
 pub mod shift;
 pub mod validate;

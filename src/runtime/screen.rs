@@ -257,7 +257,15 @@ fn detail(
     };
     let targets = ar.targets(id)?;
     let d = build_detail(engine, ar, &rec, &targets);
-    *cached = rec.is_finished().then(|| d.clone());
+    // A finished deployment changes only while its rollback runs (the
+    // rollback's progress is written into its rollbackInfo).
+    let rolling_back = rec
+        .info
+        .rollback_info
+        .as_ref()
+        .and_then(|r| r.rollback_deployment_id.as_deref())
+        .is_some_and(|rb| engine.active(rb).is_some());
+    *cached = (rec.is_finished() && !rolling_back).then(|| d.clone());
     Ok(Some(d))
 }
 
