@@ -1141,3 +1141,164 @@ fn functions_declared_in_the_fleet_keep_their_aliases() {
     assert_eq!(f.versions, vec!["5".to_string(), "7".to_string()]);
     assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
 }
+
+/// (label, status, traffic weight, running tasks) of each task set, in order.
+fn set_states(sets: &[ECSTaskSet]) -> Vec<(String, String, f64, i64)> {
+    sets.iter()
+        .map(|s| {
+            (
+                s.task_set_label
+                    .as_ref()
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+                s.status.clone().unwrap_or_default(),
+                s.traffic_weight.unwrap_or(-1.0),
+                s.running_count.unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
+fn state(label: &str, status: &str, weight: f64, running: i64) -> (String, String, f64, i64) {
+    (label.into(), status.into(), weight, running)
+}
+
+#[test]
+fn ecs_task_set_status_follows_production_traffic() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSCanary10Percent5Minutes", false, |g| {
+        ready_wait(g, 0, 30);
+        if let Some(b) = g.blue_green_deployment_configuration.as_mut() {
+            b.deployment_ready_option = None;
+        }
+    });
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    // Install takes 5 s; then the canary: 10 % now, 100 % after 5 minutes.
+    let t0 = sim.now + 5_000;
+    at(&mut sim, t0 + MIN);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "PRIMARY", 90.0, 2),
+            state("Green", "ACTIVE", 10.0, 2)
+        ],
+        "the original serves production until all traffic has moved"
+    );
+    at(&mut sim, t0 + 5 * MIN);
+    assert_eq!(sim.status(&id), DeploymentStatus::InProgress);
+    let during_wait = vec![
+        state("Blue", "ACTIVE", 0.0, 2),
+        state("Green", "PRIMARY", 100.0, 2),
+    ];
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        during_wait,
+        "termination wait: the replacement serves, the original waits without traffic"
+    );
+    let svc = sim.engine.ecs_service("main:web").unwrap().clone();
+    let service_states: Vec<_> = svc.task_sets.iter().map(|t| t.info.clone()).collect();
+    assert_eq!(
+        set_states(&service_states),
+        during_wait,
+        "the service agrees"
+    );
+    assert_eq!(svc.production, "web-green");
+    sim.run();
+    assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "DRAINING", 0.0, 0),
+            state("Green", "PRIMARY", 100.0, 2)
+        ]
+    );
+}
+
+#[test]
+fn ecs_stop_with_rollback_reroutes_to_the_original_without_a_third_task_set() {
+    let mut sim = ecs_sim(
+        "CodeDeployDefault.ECSCanary10Percent15Minutes",
+        false,
+        |_| {},
+    );
+    let first = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    sim.run();
+    assert_eq!(sim.status(&first), DeploymentStatus::Succeeded);
+    let original = sim.engine.ecs_service("main:web").unwrap().task_sets[0]
+        .info
+        .identifer
+        .clone();
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(3, &[]));
+    sim.tick(MIN);
+    assert_eq!(
+        weight_of(&task_sets(&mut sim, &id), TargetLabel::Green),
+        10.0
+    );
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(id.clone()),
+                auto_rollback_enabled: Some(true),
+            },
+        )
+    })
+    .expect("stop");
+    assert_eq!(sim.status(&id), DeploymentStatus::Stopped);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "PRIMARY", 100.0, 2),
+            state("Green", "DRAINING", 0.0, 0)
+        ],
+        "the original serves again; the replacement is deleted"
+    );
+    let rb = sim
+        .info(&id)
+        .rollback_info
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("rollback deployment");
+    sim.run();
+    assert_eq!(sim.status(&rb), DeploymentStatus::Succeeded);
+    let sets = task_sets(&mut sim, &rb);
+    assert_eq!(set_states(&sets), vec![state("Blue", "PRIMARY", 100.0, 2)]);
+    assert_eq!(
+        sets[0].identifer, original,
+        "the original task set, not a new one"
+    );
+    assert!(events(&target(&mut sim, &rb))
+        .iter()
+        .all(|(_, s)| s == "Succeeded"));
+    let svc = sim.engine.ecs_service("main:web").unwrap().clone();
+    assert_eq!(svc.task_sets.len(), 1, "no third task set");
+    assert_eq!(svc.task_sets[0].info.identifer, original);
+    assert!(svc.task_sets[0].task_definition.ends_with("web:2"));
+    assert_eq!(svc.production, "web-green");
+}
+
+#[test]
+fn ecs_failure_without_rollback_after_the_shift_leaves_the_replacement_primary() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let id = deploy_spec(
+        &mut sim,
+        "svc",
+        "prod",
+        &ecs_spec(2, &[("AfterAllowTraffic", "CodeDeployHook_bad")]),
+    );
+    sim.run();
+    let info = sim.info(&id);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert!(info.rollback_info.is_none());
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "ACTIVE", 0.0, 2),
+            state("Green", "PRIMARY", 100.0, 2)
+        ],
+        "traffic stays where it was: on the replacement"
+    );
+    assert_eq!(
+        sim.engine.ecs_service("main:web").unwrap().production,
+        "web-green"
+    );
+}

@@ -312,6 +312,13 @@ impl Engine {
             .clone()
     }
 
+    /// A rollback deployment (creator `codeDeployRollback`).
+    pub(super) fn is_rollback(&self, id: &str) -> bool {
+        self.active
+            .get(id)
+            .is_some_and(|a| a.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback))
+    }
+
     pub(super) fn is_ecs(&self, id: &str) -> bool {
         self.active
             .get(id)
@@ -344,6 +351,18 @@ impl Engine {
         }
         match name.as_str() {
             "AllowTraffic" => self.begin_traffic(id, at, ar),
+            // A rollback reroutes to the original task set: no replacement.
+            "Install" if self.is_rollback(id) => {
+                self.log(
+                    at,
+                    Some(id),
+                    None,
+                    EventKind::Target,
+                    "Install: rollback, the original task set serves again; no task set to create"
+                        .into(),
+                );
+                self.end_shift_event(id, at, true, None, ar)
+            }
             "Install" => {
                 self.create_green_task_set(id, at);
                 let bits = rng::draw(self.meta.seed, &[id, "Install"]);
