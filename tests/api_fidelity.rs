@@ -110,3 +110,109 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
     );
     s.stop().await;
 }
+
+fn lambda_spec(current: u32, target: u32) -> RevisionLocation {
+    let text = format!(
+        r#"{{"version":0.0,"Resources":[{{"fn":{{"Type":"AWS::Lambda::Function","Properties":{{"Name":"orders","Alias":"live","CurrentVersion":"{current}","TargetVersion":"{target}"}}}}}}]}}"#
+    );
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(text).build())
+        .build()
+}
+
+async fn lambda_group(c: &Client, config: &str) {
+    c.create_application()
+        .application_name("fn")
+        .compute_platform(ComputePlatform::Lambda)
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_group()
+        .application_name("fn")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name(config)
+        .deployment_style(
+            DeploymentStyle::builder()
+                .deployment_type(DeploymentType::BlueGreen)
+                .deployment_option(DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+}
+
+/// The Lambda target's traffic weight on the new version (polls the target).
+async fn lambda_weight(c: &Client, id: &str) -> f64 {
+    c.get_deployment_target()
+        .deployment_id(id)
+        .target_id("orders")
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.deployment_target)
+        .and_then(|t| t.lambda_target)
+        .and_then(|l| l.lambda_function_info)
+        .map(|i| i.target_version_weight)
+        .unwrap_or(0.0)
+}
+
+/// Item 3: a deployment to an alias a stopped deployment left on two versions
+/// fails with a message saying how to repair it; the dashboard's "repair
+/// alias" (local source only) repairs it and the next deployment runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_alias_fails_deployments_until_the_dashboard_repairs_it() {
+    use codedeck::source::{local::LocalSource, Action, Source};
+    let s = ApiServer::start().await;
+    let c = s.client();
+    lambda_group(&c, "CodeDeployDefault.LambdaCanary10Percent30Minutes").await;
+    let first = deploy(&c, "fn", "prod", lambda_spec(1, 2)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while lambda_weight(&c, &first).await < 10.0 {
+        assert!(std::time::Instant::now() < deadline, "no canary step");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    c.stop_deployment()
+        .deployment_id(&first)
+        .auto_rollback_enabled(false)
+        .send()
+        .await
+        .expect("StopDeployment");
+    let second = deploy(&c, "fn", "prod", lambda_spec(1, 2)).await;
+    let info = s.wait_deployment(&c, &second).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
+    let error = info.error_information().expect("errorInformation");
+    assert_eq!(error.code(), Some(&ErrorCode::InvalidLambdaConfiguration));
+    assert!(
+        error
+            .message()
+            .unwrap_or_default()
+            .contains("Repair the alias"),
+        "{error:?}"
+    );
+    let local = LocalSource::new(s.runtime.clone());
+    let repaired = local
+        .act(Action::RepairAlias {
+            function: "orders".into(),
+            alias: "live".into(),
+        })
+        .await;
+    assert_eq!(
+        repaired,
+        Ok("alias orders:live repaired: version 1 only".into())
+    );
+    let third = deploy(&c, "fn", "prod", lambda_spec(1, 2)).await;
+    s.wait_until(&c, &third, "the canary step", |i| {
+        i.status() == Some(&DeploymentStatus::InProgress)
+    })
+    .await;
+    c.stop_deployment()
+        .deployment_id(&third)
+        .auto_rollback_enabled(true)
+        .send()
+        .await
+        .expect("StopDeployment");
+    s.stop().await;
+}

@@ -1302,3 +1302,83 @@ fn ecs_failure_without_rollback_after_the_shift_leaves_the_replacement_primary()
         "web-green"
     );
 }
+
+fn stop(sim: &mut Sim, id: &str, rollback: bool) {
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(id.into()),
+                auto_rollback_enabled: Some(rollback),
+            },
+        )
+    })
+    .expect("stop");
+}
+
+#[test]
+fn an_alias_left_on_two_versions_fails_deployments_until_repaired() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaCanary10Percent30Minutes", |_| {});
+    let first = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.tick(MIN);
+    // Repairing is refused while a deployment shifts the alias.
+    let busy = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .unwrap_err();
+    assert_eq!(busy.exception, Exception::InvalidOperation);
+    stop(&mut sim, &first, false);
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version.as_deref()),
+        ("1", Some("2")),
+        "stopped without rollback: the alias stays on two versions"
+    );
+    // The next deployment to that alias fails at once, and says how to repair it.
+    let second = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    let info = sim.info(&second);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let error = info.error_information.expect("error");
+    assert_eq!(error.code, Some(ErrorCode::InvalidLambdaConfiguration));
+    let message = error.message.unwrap_or_default();
+    assert!(
+        message.contains("routes traffic to two versions: 1 and 2 (10% of it)"),
+        "{message}"
+    );
+    assert!(message.contains("Repair the alias"), "{message}");
+    let t = target(&mut sim, &second);
+    assert_eq!(
+        t.lambda_target.as_ref().and_then(|l| l.status.clone()),
+        Some(TargetStatus::Failed)
+    );
+    assert!(
+        events(&t).iter().all(|(_, s)| s == "Skipped"),
+        "nothing ran"
+    );
+    // Repair (the dashboard's action): the alias keeps its primary version.
+    let kept = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .expect("repair");
+    assert_eq!(kept, "1");
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version),
+        ("1", None)
+    );
+    let again = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .unwrap_err();
+    assert_eq!(
+        again.exception,
+        Exception::InvalidOperation,
+        "nothing to repair"
+    );
+    let third = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    assert_eq!(sim.status(&third), DeploymentStatus::Succeeded);
+    assert_eq!(
+        sim.engine.lambda_function("orders").unwrap().aliases["live"].version,
+        "2"
+    );
+}
