@@ -216,3 +216,124 @@ async fn a_split_alias_fails_deployments_until_the_dashboard_repairs_it() {
         .expect("StopDeployment");
     s.stop().await;
 }
+
+/// Item 6: the deprecated instance operations answer for a Lambda deployment
+/// (the model says they work for EC2/on-premises and Lambda).
+#[allow(deprecated)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deprecated_instance_operations_work_for_lambda() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    lambda_group(&c, "CodeDeployDefault.LambdaAllAtOnce").await;
+    let id = deploy(&c, "fn", "prod", lambda_spec(1, 2)).await;
+    let info = s.wait_deployment(&c, &id).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    let list = c
+        .list_deployment_instances()
+        .deployment_id(&id)
+        .send()
+        .await
+        .expect("ListDeploymentInstances");
+    assert_eq!(list.instances_list(), ["orders"]);
+    let summary = c
+        .get_deployment_instance()
+        .deployment_id(&id)
+        .instance_id("orders")
+        .send()
+        .await
+        .expect("GetDeploymentInstance")
+        .instance_summary
+        .expect("instanceSummary");
+    assert_eq!(summary.status(), Some(&InstanceStatus::Succeeded));
+    assert_eq!(summary.lifecycle_events().len(), 3);
+    let batch = c
+        .batch_get_deployment_instances()
+        .deployment_id(&id)
+        .instance_ids("orders")
+        .send()
+        .await
+        .expect("BatchGetDeploymentInstances");
+    assert_eq!(batch.instances_summary().len(), 1);
+    assert_code(
+        c.get_deployment_instance()
+            .deployment_id(&id)
+            .instance_id("other")
+            .send()
+            .await,
+        "InstanceDoesNotExistException",
+    );
+    s.stop().await;
+}
+
+/// Item 7: a malformed ECS target ID is InvalidDeploymentTargetIdException.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_ecs_target_id_answers_invalid_deployment_target_id() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    c.create_application()
+        .application_name("svc")
+        .compute_platform(ComputePlatform::Ecs)
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_group()
+        .application_name("svc")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name("CodeDeployDefault.ECSAllAtOnce")
+        .ecs_services(
+            EcsService::builder()
+                .cluster_name("main")
+                .service_name("web")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+    let id = deploy(&c, "svc", "prod", ecs_spec(2)).await;
+    let info = s.wait_deployment(&c, &id).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    let reply = s
+        .raw(
+            "GetDeploymentTarget",
+            &format!(r#"{{"deploymentId":"{id}","targetId":"justcluster"}}"#),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_type(), "InvalidDeploymentTargetIdException");
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("valid Id should be in format <cluster-name>:<service-name>"),
+        "{}",
+        reply.body
+    );
+    assert_code(
+        c.get_deployment_target()
+            .deployment_id(&id)
+            .target_id("justcluster")
+            .send()
+            .await,
+        "InvalidDeploymentTargetIdException",
+    );
+    assert_code(
+        c.get_deployment_target()
+            .deployment_id(&id)
+            .target_id("main:other")
+            .send()
+            .await,
+        "DeploymentTargetDoesNotExistException",
+    );
+    s.stop().await;
+}
+
+fn ecs_spec(task: u32) -> RevisionLocation {
+    let text = format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:000000000000:task-definition/web:{task}\"\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n"
+    );
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(text).build())
+        .build()
+}

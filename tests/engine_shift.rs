@@ -1382,3 +1382,114 @@ fn an_alias_left_on_two_versions_fails_deployments_until_repaired() {
         "2"
     );
 }
+
+#[test]
+fn the_deprecated_instance_operations_answer_for_lambda_deployments() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    let list = sim
+        .call(|e, now, ar| {
+            e.list_deployment_instances(
+                now,
+                ar,
+                ListDeploymentInstancesInput {
+                    deployment_id: Some(id.clone()),
+                    ..Default::default()
+                },
+            )
+        })
+        .expect("ListDeploymentInstances");
+    assert_eq!(list.instances_list, Some(vec!["orders".to_string()]));
+    let summary = sim
+        .call(|e, now, ar| {
+            e.get_deployment_instance(
+                now,
+                ar,
+                GetDeploymentInstanceInput {
+                    deployment_id: Some(id.clone()),
+                    instance_id: Some("orders".into()),
+                },
+            )
+        })
+        .expect("GetDeploymentInstance")
+        .instance_summary
+        .expect("instanceSummary");
+    assert_eq!(summary.status, Some(InstanceStatus::Succeeded));
+    assert_eq!(
+        summary.instance_id.as_deref(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:orders:live")
+    );
+    assert_eq!(summary.instance_type, None);
+    let names: Vec<String> = summary
+        .lifecycle_events
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e.lifecycle_event_name)
+        .collect();
+    assert_eq!(names, LAMBDA_EVENTS_NAMES);
+    let batch = sim
+        .call(|e, now, ar| {
+            e.batch_get_deployment_instances(
+                now,
+                ar,
+                BatchGetDeploymentInstancesInput {
+                    deployment_id: Some(id.clone()),
+                    instance_ids: Some(vec!["orders".into(), "nope".into()]),
+                },
+            )
+        })
+        .expect("BatchGetDeploymentInstances");
+    assert_eq!(batch.instances_summary.map(|s| s.len()), Some(1));
+    assert!(batch.error_message.unwrap_or_default().contains("nope"));
+}
+
+const LAMBDA_EVENTS_NAMES: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
+
+#[test]
+fn a_malformed_ecs_target_id_is_invalid_not_missing() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    sim.run();
+    let get = |sim: &mut Sim, target: &str| {
+        sim.call(|e, now, ar| {
+            e.get_deployment_target(
+                now,
+                ar,
+                GetDeploymentTargetInput {
+                    deployment_id: Some(id.clone()),
+                    target_id: Some(target.into()),
+                },
+            )
+        })
+        .map(|_| ())
+        .map_err(|e| (e.exception, e.message))
+    };
+    for bad in ["justcluster", "main:", ":web"] {
+        let (exception, message) = get(&mut sim, bad).unwrap_err();
+        assert_eq!(exception, Exception::InvalidDeploymentTargetId, "{bad}");
+        assert!(
+            message.contains("valid Id should be in format <cluster-name>:<service-name>"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        get(&mut sim, "main:other").unwrap_err().0,
+        Exception::DeploymentTargetDoesNotExist,
+        "well formed, just not this deployment's"
+    );
+    assert_eq!(get(&mut sim, "main:web"), Ok(()));
+    let batch = sim
+        .call(|e, now, ar| {
+            e.batch_get_deployment_targets(
+                now,
+                ar,
+                BatchGetDeploymentTargetsInput {
+                    deployment_id: Some(id.clone()),
+                    target_ids: Some(vec!["justcluster".into()]),
+                },
+            )
+        })
+        .unwrap_err();
+    assert_eq!(batch.exception, Exception::InvalidDeploymentTargetId);
+}
