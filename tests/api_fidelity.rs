@@ -337,3 +337,67 @@ fn ecs_spec(task: u32) -> RevisionLocation {
         .app_spec_content(AppSpecContent::builder().content(text).build())
         .build()
 }
+
+/// Item 9: GetDeployment and BatchGetDeployments of an ECS deployment return
+/// its AppSpecContent revision with the content's sha256 (never `{}`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_of_an_ecs_deployment_returns_the_revision_sha256() {
+    use sha2::{Digest, Sha256};
+    let s = ApiServer::start().await;
+    let c = s.client();
+    c.create_application()
+        .application_name("svc")
+        .compute_platform(ComputePlatform::Ecs)
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_group()
+        .application_name("svc")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name("CodeDeployDefault.ECSAllAtOnce")
+        .ecs_services(
+            EcsService::builder()
+                .cluster_name("main")
+                .service_name("web")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+    let revision = ecs_spec(2);
+    let text = revision
+        .app_spec_content()
+        .and_then(|a| a.content())
+        .unwrap_or_default()
+        .to_string();
+    let expected: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let id = deploy(&c, "svc", "prod", revision).await;
+    s.wait_deployment(&c, &id).await;
+    let reply = s
+        .ok("GetDeployment", serde_json::json!({ "deploymentId": id }))
+        .await;
+    assert_eq!(
+        reply["deploymentInfo"]["revision"],
+        serde_json::json!({
+            "revisionType": "AppSpecContent",
+            "appSpecContent": { "sha256": expected }
+        })
+    );
+    let batch = c
+        .batch_get_deployments()
+        .deployment_ids(&id)
+        .send()
+        .await
+        .expect("BatchGetDeployments");
+    let content = batch.deployments_info()[0]
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .expect("appSpecContent");
+    assert_eq!(content.sha256(), Some(expected.as_str()));
+    assert_eq!(content.content(), None);
+    s.stop().await;
+}

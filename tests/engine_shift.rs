@@ -1493,3 +1493,69 @@ fn a_malformed_ecs_target_id_is_invalid_not_missing() {
         .unwrap_err();
     assert_eq!(batch.exception, Exception::InvalidDeploymentTargetId);
 }
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn get_deployment_returns_inline_revisions_with_their_sha256() {
+    // ECS, AppSpecContent: the sha256 of the content; the content itself is
+    // never returned (reference §2.1). It used to come back as `{}`.
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let text = ecs_spec(2, &[]);
+    let id = deploy_spec(&mut sim, "svc", "prod", &text);
+    let rev = sim.info(&id).revision.expect("revision");
+    assert_eq!(
+        rev.revision_type,
+        Some(RevisionLocationType::AppSpecContent)
+    );
+    assert_eq!(
+        rev.app_spec_content,
+        Some(AppSpecContent {
+            content: None,
+            sha256: Some(sha256_hex(&text)),
+        })
+    );
+    // A sha256 the caller sent is returned as given.
+    sim.run();
+    let given = RevisionLocation {
+        revision_type: Some(RevisionLocationType::AppSpecContent),
+        app_spec_content: Some(AppSpecContent {
+            content: Some(ecs_spec(3, &[])),
+            sha256: Some("given".into()),
+        }),
+        ..Default::default()
+    };
+    let id = sim
+        .deploy("svc", "prod", "unused", |d| d.revision = Some(given))
+        .expect("deploy");
+    let c = sim.info(&id).revision.and_then(|r| r.app_spec_content);
+    assert_eq!(c.and_then(|c| c.sha256).as_deref(), Some("given"));
+
+    // Lambda, the deprecated String type: its content and sha256.
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let text = lambda_spec(1, 2, &[]);
+    let raw = RevisionLocation {
+        revision_type: Some(RevisionLocationType::String),
+        string: Some(RawString {
+            content: Some(text.clone()),
+            sha256: None,
+        }),
+        ..Default::default()
+    };
+    let id = sim
+        .deploy("fn", "prod", "unused", |d| d.revision = Some(raw))
+        .expect("deploy");
+    assert_eq!(
+        sim.info(&id).revision.and_then(|r| r.string),
+        Some(RawString {
+            content: Some(text.clone()),
+            sha256: Some(sha256_hex(&text)),
+        })
+    );
+}
