@@ -401,3 +401,46 @@ async fn get_deployment_of_an_ecs_deployment_returns_the_revision_sha256() {
     assert_eq!(content.content(), None);
     s.stop().await;
 }
+
+/// Item 8: a script fault tag on an event that runs no scripts is refused
+/// with InvalidTagException and a message naming the faults the event has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_fault_tag_on_install_is_an_invalid_tag() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    c.register_on_premises_instance()
+        .instance_name("db-1")
+        .iam_user_arn("arn:aws:iam::000000000000:user/db-1")
+        .send()
+        .await
+        .expect("register");
+    let reply = s
+        .raw(
+            "AddTagsToOnPremisesInstances",
+            r#"{"instanceNames":["db-1"],"tags":[{"Key":"codedeck:timeout","Value":"Install"}]}"#,
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_type(), "InvalidTagException");
+    let message = reply.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("Install runs no appspec scripts"),
+        "{message}"
+    );
+    assert!(message.contains("disk_full"), "{message}");
+    c.add_tags_to_on_premises_instances()
+        .instance_names("db-1")
+        .tags(
+            Tag::builder()
+                .key("codedeck:disk-full")
+                .value("Install")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a fault Install has");
+    s.stop().await;
+}

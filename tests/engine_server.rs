@@ -1003,3 +1003,109 @@ fn a_finished_deployment_leaves_nothing_to_step_to() {
     assert_eq!(sim.engine.next_due(), None);
     assert_eq!(Some(Timestamp(sim.now)), info.complete_time);
 }
+
+/// (event, error code, message) of the failed lifecycle event of a target.
+fn failed_event(t: &InstanceTarget) -> (String, LifecycleErrorCode, String) {
+    let e = t
+        .lifecycle_events
+        .iter()
+        .flatten()
+        .find(|e| e.status == Some(LifecycleEventStatus::Failed))
+        .expect("a failed event");
+    let d = e.diagnostics.clone().expect("diagnostics");
+    (
+        e.lifecycle_event_name.clone().unwrap_or_default(),
+        d.error_code.expect("error code"),
+        d.message.unwrap_or_default(),
+    )
+}
+
+#[test]
+fn events_without_scripts_have_their_own_faults_and_refuse_script_faults() {
+    use codedeck::state::fleet::Fleet;
+    for (fault, event) in [
+        ("timeout", "Install"),
+        ("missing", "DownloadBundle"),
+        ("timeout", "AllowTraffic"),
+    ] {
+        let e = Fleet::parse(&web_fleet(1, |_| format!("{fault} = \"{event}\""))).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&format!("{event} runs no appspec scripts")),
+            "{e}"
+        );
+    }
+    let fleet = web_fleet(3, |i| {
+        [
+            "fail = \"DownloadBundle\"",
+            "disk_full = \"Install\"",
+            "disk_full = \"DownloadBundle\"",
+        ][i]
+            .to_string()
+    });
+    let mut sim = Sim::new(&fleet);
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(sim.status(&d), DeploymentStatus::Failed);
+    let failures: Vec<_> = sim.targets(&d).iter().map(failed_event).collect();
+    let expect = [
+        ("DownloadBundle", "The specified key does not exist."),
+        ("Install", "No space left on device"),
+        ("DownloadBundle", "No space left on device"),
+    ];
+    for ((event, code, message), (want_event, want_message)) in failures.iter().zip(expect) {
+        assert_eq!(event, want_event);
+        assert_eq!(*code, LifecycleErrorCode::UnknownError, "no script ran");
+        assert!(message.starts_with(want_message), "{message}");
+    }
+}
+
+#[test]
+fn fault_tags_on_events_without_scripts_are_refused() {
+    let mut sim = Sim::new("");
+    sim.call(|e, now, ar| {
+        e.register_on_premises_instance(
+            now,
+            ar,
+            RegisterOnPremisesInstanceInput {
+                instance_name: Some("db-1".into()),
+                iam_user_arn: Some("arn:aws:iam::000000000000:user/db-1".into()),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let tag = |sim: &mut Sim, key: &str, value: &str| {
+        let tags = vec![Tag {
+            key: Some(key.into()),
+            value: Some(value.into()),
+        }];
+        sim.call(|e, now, ar| {
+            e.add_tags_to_on_premises_instances(
+                now,
+                ar,
+                AddTagsToOnPremisesInstancesInput {
+                    tags: Some(tags),
+                    instance_names: Some(vec!["db-1".into()]),
+                },
+            )
+        })
+        .map_err(|e| (e.exception, e.message))
+    };
+    let (exception, message) = tag(&mut sim, "codedeck:timeout", "Install").unwrap_err();
+    assert_eq!(exception, Exception::InvalidTag);
+    assert!(
+        message.starts_with("codedeck:timeout=Install: Install runs no appspec scripts"),
+        "{message}"
+    );
+    assert!(
+        message.contains("disk_full"),
+        "offers what Install has: {message}"
+    );
+    let (_, message) = tag(&mut sim, "codedeck:fail", "Nope").unwrap_err();
+    assert!(message.contains("not a lifecycle event"), "{message}");
+    assert_eq!(tag(&mut sim, "codedeck:disk-full", "Install"), Ok(()));
+    assert_eq!(tag(&mut sim, "codedeck:timeout", "AfterInstall"), Ok(()));
+}

@@ -576,6 +576,9 @@ pub enum FaultKind {
     Missing,
     /// The host never answers: the event does not start within 5 minutes.
     Unresponsive,
+    /// The instance's disk is full: DownloadBundle cannot unpack the bundle,
+    /// or Install cannot copy the files (UnknownError).
+    DiskFull,
 }
 
 /// Dynamic state of a simulated host (EC2 instance or on-premises instance).
