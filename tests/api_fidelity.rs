@@ -444,3 +444,83 @@ async fn a_script_fault_tag_on_install_is_an_invalid_tag() {
         .expect("a fault Install has");
     s.stop().await;
 }
+
+/// Item 1: a zonal configuration created through the SDK deploys one zone at
+/// a time, and the dashboard's read view shows the zone and the monitor wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zonal_deployment_shows_its_zone_and_monitor_wait_in_the_read_view() {
+    use codedeck::source::{local::LocalSource, Request};
+    let s = ApiServer::start().await;
+    let c = s.client();
+    c.create_application()
+        .application_name("web")
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_config()
+        .deployment_config_name("Zonal")
+        .minimum_healthy_hosts(
+            MinimumHealthyHosts::builder()
+                .r#type(MinimumHealthyHostsType::HostCount)
+                .value(0)
+                .build(),
+        )
+        .zonal_config(
+            ZonalConfig::builder()
+                .first_zone_monitor_duration_in_seconds(600)
+                .monitor_duration_in_seconds(600)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentConfig");
+    c.create_deployment_group()
+        .application_name("web")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name("Zonal")
+        .ec2_tag_filters(web_tags())
+        .send()
+        .await
+        .expect("group");
+    let id = deploy(&c, "web", "prod", s3("v1.zip")).await;
+    let local = LocalSource::new(s.runtime.clone());
+    let req = Request {
+        deployment: Some(id.clone()),
+        ..Default::default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let detail = loop {
+        let detail = local.read(&req).expect("read").detail.expect("detail");
+        if detail
+            .zone
+            .as_ref()
+            .is_some_and(|z| z.monitor_until.is_some())
+        {
+            break detail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no monitor wait seen");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    let zone = detail.zone.expect("zone");
+    assert_eq!(
+        zone.zone, "us-east-1a",
+        "the sample fleet's web hosts: 1a first"
+    );
+    let mut zones: Vec<_> = detail
+        .targets
+        .iter()
+        .filter_map(|t| t.zone.clone())
+        .collect();
+    zones.sort();
+    assert_eq!(zones, ["us-east-1a", "us-east-1b", "us-east-1c"]);
+    let info = s.wait_deployment(&c, &id).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    let detail = local.read(&req).expect("read").detail.expect("detail");
+    assert_eq!(detail.zone, None, "finished: no zone deploying");
+    assert_eq!(
+        detail.targets.iter().filter(|t| t.zone.is_some()).count(),
+        3
+    );
+    s.stop().await;
+}

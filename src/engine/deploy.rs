@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use super::configs;
 use super::lifecycle;
 use super::selection::{self, Candidate};
+use super::zonal::{self, ZoneStep};
 use super::{Active, Engine, DEPLOYMENT_TIMER};
 use crate::model::ids;
 use crate::model::time::Millis;
@@ -137,6 +138,13 @@ fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> De
     }
 }
 
+/// The deployment's configuration name (the default one when it names none).
+fn config_name(info: &DeploymentInfo) -> &str {
+    info.deployment_config_name
+        .as_deref()
+        .unwrap_or(configs::DEFAULT_SERVER_CONFIG)
+}
+
 /// The lifecycle events of an in-place target: with or without a load balancer.
 fn in_place_events(info: &DeploymentInfo) -> &'static [&'static str] {
     if lifecycle::uses_load_balancer(
@@ -198,6 +206,7 @@ impl Engine {
             deadline: None,
             shift: None,
             blue_green: None,
+            zonal: None,
         };
         let record = DeploymentRecord::new(
             id.clone(),
@@ -251,6 +260,7 @@ impl Engine {
         let Some(active) = self.active.get_mut(id) else {
             return;
         };
+        let in_progress = active.rec.status() == DeploymentStatus::InProgress;
         let Some(run) = active.rec.run.as_mut() else {
             return;
         };
@@ -260,8 +270,10 @@ impl Engine {
             self.begin(id, at, ar);
         } else if run.deadline == Some(at) && run.blue_green.is_some() {
             self.fire_blue_green_wait(id, at, ar);
-        } else if run.deadline == Some(at) && active.rec.status() == DeploymentStatus::InProgress {
+        } else if run.deadline == Some(at) && in_progress {
             self.time_out(id, at, ar);
+        } else if run.zonal.as_ref().and_then(|z| z.monitor_until) == Some(at) {
+            self.end_zone_wait(id, at, ar);
         }
     }
 
@@ -381,7 +393,13 @@ impl Engine {
         let pending: Vec<u32> = (0..targets.len() as u32)
             .filter(|i| !skip[*i as usize])
             .collect();
-        self.install_in_place_plan(id, targets, pending, (min_healthy, max_down), at);
+        let zonal = self
+            .config_info(config_name(&info))
+            .and_then(|c| c.zonal_config);
+        self.install_in_place_plan(id, targets, pending, zonal, at);
+        if let Some(run) = self.active.get_mut(id).and_then(|a| a.rec.run.as_mut()) {
+            (run.min_healthy, run.max_down) = (min_healthy, max_down);
+        }
         self.schedule(
             at + lifecycle::IN_PLACE_DEADLINE_MILLIS,
             seq,
@@ -438,11 +456,7 @@ impl Engine {
 
     /// Minimum healthy hosts and how many may be down at once, for `n` targets.
     fn in_place_limits(&self, info: &DeploymentInfo, n: i64) -> (i64, i64) {
-        let config = self.config_info(
-            info.deployment_config_name
-                .as_deref()
-                .unwrap_or(configs::DEFAULT_SERVER_CONFIG),
-        );
+        let config = self.config_info(config_name(info));
         configs::health_limits(
             config
                 .as_ref()
@@ -451,15 +465,17 @@ impl Engine {
         )
     }
 
-    /// Stores the targets and the batching plan, and sets the in-place deadline.
+    /// Stores the targets and the batching plan (zone by zone with a
+    /// `zonalConfig`), and sets the in-place deadline.
     fn install_in_place_plan(
         &mut self,
         id: &str,
         targets: Vec<TargetRecord>,
-        pending: Vec<u32>,
-        (min_healthy, max_down): (i64, i64),
+        mut pending: Vec<u32>,
+        zonal: Option<ZonalConfig>,
         at: Millis,
     ) {
+        let zonal = zonal.map(|cfg| zonal::plan(&cfg, &targets, &mut pending));
         let Some(a) = self.active.get_mut(id) else {
             return;
         };
@@ -469,10 +485,26 @@ impl Engine {
         a.targets = targets;
         a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
         if let Some(run) = a.rec.run.as_mut() {
-            run.min_healthy = min_healthy;
-            run.max_down = max_down;
             run.pending = pending;
             run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
+            run.zonal = zonal.clone();
+        }
+        if let Some(z) = zonal {
+            let zones: Vec<String> = z
+                .zones
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{} (at most {} down)",
+                        zonal::zone_name(&x.zone),
+                        x.max_down
+                    )
+                })
+                .collect();
+            self.log(at, Some(id), None, EventKind::Deployment, format!(
+                "{id}: one Availability Zone at a time: {}; monitor waits {} s after the first zone, {} s after each later one",
+                zones.join(", "), z.first_monitor / 1000, z.monitor / 1000
+            ));
         }
     }
 
@@ -526,6 +558,10 @@ impl Engine {
             },
             run: TargetRun {
                 host: c.id.clone(),
+                zone: self
+                    .fleet_hosts
+                    .get(&c.id)
+                    .map(|h| h.availability_zone.clone()),
                 ..Default::default()
             },
         }
@@ -538,7 +574,7 @@ impl Engine {
 
     /// Starts as many instances as the health constraints allow, and ends the
     /// deployment once nothing more can happen.
-    fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
         if self.is_blue_green(id) {
             return self.pump_blue_green(id, at, ar);
         }
@@ -575,18 +611,25 @@ impl Engine {
                     self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar)
                 };
             }
-            if waiting && t.in_progress + t.failed < run.max_down {
-                let index = self
-                    .active
-                    .get_mut(id)
-                    .and_then(|a| a.rec.run.as_mut())
-                    .map(|r| r.pending.remove(0));
-                if let Some(index) = index {
-                    self.start_target(id, index, at);
-                }
-                continue;
+            let room = waiting && t.in_progress + t.failed < run.max_down;
+            // A zonal deployment also keeps to one zone and its minimum (zonal.rs).
+            let room = match self.zone_step(id, at, ar) {
+                ZoneStep::Unzoned => room,
+                ZoneStep::Room(zone_room) => room && zone_room,
+                ZoneStep::Again => continue,
+                ZoneStep::Hold | ZoneStep::Ended => return,
+            };
+            if !room {
+                return;
             }
-            return;
+            let index = self
+                .active
+                .get_mut(id)
+                .and_then(|a| a.rec.run.as_mut())
+                .map(|r| r.pending.remove(0));
+            if let Some(index) = index {
+                self.start_target(id, index, at);
+            }
         }
     }
 

@@ -18,6 +18,7 @@ pub mod shift;
 pub mod validate;
 mod view;
 pub mod world;
+mod zonal;
 
 pub use view::Wait;
 
@@ -272,7 +273,8 @@ impl Engine {
     }
 
     /// Whether firing `t` would do something: its deployment is unfinished and
-    /// still waits for exactly this time (its start or deadline, or the target's running event, hook, traffic step or wait).
+    /// still waits for exactly this time (its start, deadline or zone monitor
+    /// wait, or the target's running event, hook, traffic step or wait).
     fn timer_live(&self, t: &Timer) -> bool {
         let Some(active) = self.by_seq.get(&t.seq).and_then(|id| self.active.get(id)) else {
             return false;
@@ -283,11 +285,11 @@ impl Engine {
                 .get(t.index as usize)
                 .is_some_and(|target| target.run.due == Some(t.due));
         }
-        active
-            .rec
-            .run
-            .as_ref()
-            .is_some_and(|run| run.start_due == Some(t.due) || run.deadline == Some(t.due))
+        active.rec.run.as_ref().is_some_and(|run| {
+            run.start_due == Some(t.due)
+                || run.deadline == Some(t.due)
+                || run.zonal.as_ref().and_then(|z| z.monitor_until) == Some(t.due)
+        })
     }
 
     /// Drops the timers of a deployment that has finished.

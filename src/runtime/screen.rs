@@ -296,10 +296,15 @@ fn build_detail(
     let mut targets: Vec<TargetView> = targets.iter().map(target_view).collect();
     // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
     targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    let zone = Engine::zone_of(rec).map(|(zone, monitor_until)| ZoneView {
+        zone: zone.unwrap_or(NO_ZONE).to_string(),
+        monitor_until,
+    });
     Detail {
         traffic,
         blue_green,
         hooks,
+        zone,
         min_healthy: run.map(|r| r.min_healthy),
         max_down: run.map(|r| r.max_down),
         pending: run.map_or(0, |r| r.pending.len()),
@@ -310,7 +315,10 @@ fn build_detail(
 }
 
 fn target_view(t: &TargetRecord) -> TargetView {
-    TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
+    TargetView {
+        zone: t.run.zone.clone(),
+        ..TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
+    }
 }
 
 fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> ReadResult<Vec<EventRow>> {

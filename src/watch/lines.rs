@@ -347,6 +347,7 @@ mod tests {
                     })
                     .collect(),
                 label: None,
+                zone: None,
             }],
             min_healthy: None,
             max_down: None,
@@ -355,6 +356,7 @@ mod tests {
             traffic: None,
             blue_green: None,
             hooks: Vec::new(),
+            zone: None,
         }
     }
 

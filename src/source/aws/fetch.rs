@@ -751,6 +751,9 @@ fn build_detail(
         traffic,
         blue_green,
         hooks: Vec::new(),
+        // AWS does not say which zone a zonal deployment is in, nor when its
+        // monitor wait ends.
+        zone: None,
         targets: views,
         info,
     }
