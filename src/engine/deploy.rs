@@ -174,6 +174,15 @@ impl Engine {
                 self.fire_target(&id, timer.index, timer.due, ar);
             }
         }
+        // Timers nothing waits for any more leave the top of the heap, so
+        // `next_due` is a peek again.
+        while self
+            .timers
+            .peek()
+            .is_some_and(|Reverse(t)| !self.timer_live(t))
+        {
+            self.timers.pop();
+        }
         if now > self.meta.now {
             self.meta.now = now;
             self.dirty.meta = true;

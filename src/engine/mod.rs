@@ -275,7 +275,7 @@ impl Engine {
     /// Whether firing `t` would do something: its deployment is unfinished and
     /// still waits for exactly this time (its start, deadline or zone monitor
     /// wait, or the target's running event, hook, traffic step or wait).
-    fn timer_live(&self, t: &Timer) -> bool {
+    pub(crate) fn timer_live(&self, t: &Timer) -> bool {
         let Some(active) = self.by_seq.get(&t.seq).and_then(|id| self.active.get(id)) else {
             return false;
         };

@@ -113,6 +113,14 @@ pub(super) fn zone_name(zone: &Option<String>) -> &str {
         .unwrap_or("(instances without an Availability Zone)")
 }
 
+/// How zone `i` of a plan is named in messages.
+fn label(z: &ZonalRun, i: usize) -> String {
+    match z.zones.get(i) {
+        Some(x) => zone_name(&x.zone).to_string(),
+        None => "(none)".to_string(),
+    }
+}
+
 impl Engine {
     /// Where the zonal plan stands for the in-place scheduler; moves it on
     /// when the current zone is done.
@@ -173,17 +181,7 @@ impl Engine {
         } else {
             z.monitor
         };
-        let done = z
-            .zones
-            .get(z.current)
-            .map(|x| x.zone.clone())
-            .unwrap_or_default();
-        let next = z
-            .zones
-            .get(z.current + 1)
-            .map(|x| x.zone.clone())
-            .unwrap_or_default();
-        let (done, next) = (zone_name(&done).to_string(), zone_name(&next).to_string());
+        let (done, next) = (label(z, z.current), label(z, z.current + 1));
         let text = if wait > 0 {
             z.monitor_until = Some(at + wait);
             self.schedule(at + wait, seq, DEPLOYMENT_TIMER);
@@ -216,18 +214,14 @@ impl Engine {
         };
         z.monitor_until = None;
         z.current += 1;
-        let next = z
-            .zones
-            .get(z.current)
-            .map(|x| x.zone.clone())
-            .unwrap_or_default();
+        let next = label(z, z.current);
         self.touch(id);
         self.log(
             at,
             Some(id),
             None,
             EventKind::Deployment,
-            format!("{id}: monitor wait over; zone {} starts", zone_name(&next)),
+            format!("{id}: monitor wait over; zone {next} starts"),
         );
         if self.check_alarms(id, at, ar) {
             return;
@@ -247,13 +241,5 @@ impl Engine {
             Some((ErrorCode::HealthConstraints, message)),
             ar,
         );
-    }
-
-    /// The zone a zonal deployment deploys to (or monitors) now, `None` inside
-    /// for the instances without a zone, and when its monitor wait ends.
-    pub fn zone_of(rec: &DeploymentRecord) -> Option<(Option<&str>, Option<Millis>)> {
-        let z = rec.run.as_ref()?.zonal.as_ref()?;
-        let zone = z.zones.get(z.current)?;
-        Some((zone.zone.as_deref(), z.monitor_until))
     }
 }
