@@ -270,26 +270,7 @@ async fn deprecated_instance_operations_work_for_lambda() {
 async fn a_malformed_ecs_target_id_answers_invalid_deployment_target_id() {
     let s = ApiServer::start().await;
     let c = s.client();
-    c.create_application()
-        .application_name("svc")
-        .compute_platform(ComputePlatform::Ecs)
-        .send()
-        .await
-        .expect("app");
-    c.create_deployment_group()
-        .application_name("svc")
-        .deployment_group_name("prod")
-        .service_role_arn(ROLE)
-        .deployment_config_name("CodeDeployDefault.ECSAllAtOnce")
-        .ecs_services(
-            EcsService::builder()
-                .cluster_name("main")
-                .service_name("web")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
+    ecs_group(&c).await;
     let id = deploy(&c, "svc", "prod", ecs_spec(2)).await;
     let info = s.wait_deployment(&c, &id).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
@@ -328,23 +309,8 @@ async fn a_malformed_ecs_target_id_answers_invalid_deployment_target_id() {
     s.stop().await;
 }
 
-fn ecs_spec(task: u32) -> RevisionLocation {
-    let text = format!(
-        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:000000000000:task-definition/web:{task}\"\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n"
-    );
-    RevisionLocation::builder()
-        .revision_type(RevisionLocationType::AppSpecContent)
-        .app_spec_content(AppSpecContent::builder().content(text).build())
-        .build()
-}
-
-/// Item 9: GetDeployment and BatchGetDeployments of an ECS deployment return
-/// its AppSpecContent revision with the content's sha256 (never `{}`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn get_deployment_of_an_ecs_deployment_returns_the_revision_sha256() {
-    use sha2::{Digest, Sha256};
-    let s = ApiServer::start().await;
-    let c = s.client();
+/// Application "svc" (ECS) with group "prod" on service main:web.
+async fn ecs_group(c: &Client) {
     c.create_application()
         .application_name("svc")
         .compute_platform(ComputePlatform::Ecs)
@@ -365,6 +331,26 @@ async fn get_deployment_of_an_ecs_deployment_returns_the_revision_sha256() {
         .send()
         .await
         .expect("group");
+}
+
+fn ecs_spec(task: u32) -> RevisionLocation {
+    let text = format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:000000000000:task-definition/web:{task}\"\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n"
+    );
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(text).build())
+        .build()
+}
+
+/// Item 9: GetDeployment and BatchGetDeployments of an ECS deployment return
+/// its AppSpecContent revision with the content's sha256 (never `{}`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_of_an_ecs_deployment_returns_the_revision_sha256() {
+    use sha2::{Digest, Sha256};
+    let s = ApiServer::start().await;
+    let c = s.client();
+    ecs_group(&c).await;
     let revision = ecs_spec(2);
     let text = revision
         .app_spec_content()

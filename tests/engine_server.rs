@@ -1004,6 +1004,22 @@ fn a_finished_deployment_leaves_nothing_to_step_to() {
     assert_eq!(Some(Timestamp(sim.now)), info.complete_time);
 }
 
+/// Registers on-premises instance `name`.
+fn register(sim: &mut Sim, name: &str) {
+    sim.call(|e, now, ar| {
+        e.register_on_premises_instance(
+            now,
+            ar,
+            RegisterOnPremisesInstanceInput {
+                instance_name: Some(name.into()),
+                iam_user_arn: Some(format!("arn:aws:iam::000000000000:user/{name}")),
+                ..Default::default()
+            },
+        )
+    })
+    .expect("register on-premises instance");
+}
+
 /// (event, error code, message) of the failed lifecycle event of a target.
 fn failed_event(t: &InstanceTarget) -> (String, LifecycleErrorCode, String) {
     let e = t
@@ -1065,18 +1081,7 @@ fn events_without_scripts_have_their_own_faults_and_refuse_script_faults() {
 #[test]
 fn fault_tags_on_events_without_scripts_are_refused() {
     let mut sim = Sim::new("");
-    sim.call(|e, now, ar| {
-        e.register_on_premises_instance(
-            now,
-            ar,
-            RegisterOnPremisesInstanceInput {
-                instance_name: Some("db-1".into()),
-                iam_user_arn: Some("arn:aws:iam::000000000000:user/db-1".into()),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    register(&mut sim, "db-1");
     let tag = |sim: &mut Sim, key: &str, value: &str| {
         let tags = vec![Tag {
             key: Some(key.into()),
@@ -1189,18 +1194,7 @@ fn zonal_deployments_go_one_zone_at_a_time_with_monitor_waits() {
     let mut sim = Sim::new(&fleet);
     sim.app("a", "Server");
     // An on-premises instance has no zone: it goes after every zone.
-    sim.call(|e, now, ar| {
-        e.register_on_premises_instance(
-            now,
-            ar,
-            RegisterOnPremisesInstanceInput {
-                instance_name: Some("db-1".into()),
-                iam_user_arn: Some("arn:aws:iam::000000000000:user/db-1".into()),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    register(&mut sim, "db-1");
     sim.call(|e, now, ar| {
         e.add_tags_to_on_premises_instances(
             now,

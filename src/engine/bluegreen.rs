@@ -244,15 +244,7 @@ impl Engine {
     }
 
     fn set_membership(&mut self, host: &str, group_id: &str, member: bool) {
-        let rec = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        rec.groups.entry(group_id.to_string()).or_default().member = Some(member);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_in_group(host, group_id).member = Some(member);
     }
 
     /// Every Auto Scaling group name the world knows.
@@ -334,15 +326,7 @@ impl Engine {
     }
 
     fn terminate_host(&mut self, id: &str, host: &str, at: Millis) {
-        let rec = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        rec.terminated = Some(at);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_mut(host).terminated = Some(at);
         self.fleet_hosts.remove(host);
         self.log(
             at,
@@ -414,18 +398,7 @@ impl Engine {
         let Some(group_id) = self.active.get(id).map(|a| a.rec.group_id.clone()) else {
             return;
         };
-        let state = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            })
-            .groups
-            .entry(group_id)
-            .or_default();
-        state.healthy = healthy;
-        self.dirty.hosts.insert(host.to_string());
+        self.host_in_group(host, &group_id).healthy = healthy;
     }
 
     /// Starts an EC2 blue/green deployment: resolves both fleets (launching the
@@ -799,19 +772,9 @@ impl Engine {
         if let Some(t) = a.targets.get_mut(index as usize) {
             t.run.event = next;
         }
-        let state = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            })
-            .groups
-            .entry(group_id)
-            .or_default();
+        let state = self.host_in_group(host, &group_id);
         state.healthy = true;
         state.revision = rev_key;
-        self.dirty.hosts.insert(host.to_string());
         self.touch_target(id, index);
         self.log(
             at,

@@ -888,21 +888,13 @@ impl Engine {
         t.skip_unfinished_events();
         self.touch_target(id, index);
         self.refresh_overview(id);
-        let record = self
-            .hosts
-            .entry(host.clone())
-            .or_insert_with(|| HostRecord {
-                id: host.clone(),
-                ..Default::default()
-            });
-        let state = record.groups.entry(group_id).or_default();
+        let state = self.host_in_group(&host, &group_id);
         if status == TargetStatus::Succeeded {
             state.healthy = true;
             state.revision = rev_key;
         } else {
             state.healthy = false;
         }
-        self.dirty.hosts.insert(host.clone());
         let (word, event) = if status == TargetStatus::Succeeded {
             ("succeeded", TriggerEventType::InstanceSuccess)
         } else {

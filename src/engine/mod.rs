@@ -398,6 +398,26 @@ impl Engine {
         changes
     }
 
+    /// A host's dynamic record, created when first needed; the host is
+    /// marked changed.
+    pub(crate) fn host_mut(&mut self, host: &str) -> &mut HostRecord {
+        self.dirty.hosts.insert(host.to_string());
+        self.hosts
+            .entry(host.to_string())
+            .or_insert_with(|| HostRecord {
+                id: host.to_string(),
+                ..Default::default()
+            })
+    }
+
+    /// A host's state in deployment group `group_id` (see [`Engine::host_mut`]).
+    pub(crate) fn host_in_group(&mut self, host: &str, group_id: &str) -> &mut HostGroupState {
+        self.host_mut(host)
+            .groups
+            .entry(group_id.to_string())
+            .or_default()
+    }
+
     pub(crate) fn put_alarm(&mut self, alarm: AlarmRecord) {
         self.dirty.alarms.insert(alarm.name.clone());
         self.alarms.insert(alarm.name.clone(), alarm);

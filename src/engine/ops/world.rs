@@ -81,15 +81,7 @@ impl Engine {
                 return Ok(());
             }
         }
-        let record = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        record.next_fault = Some(kind);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_mut(host).next_fault = Some(kind);
         self.log(
             now,
             None,
