@@ -192,13 +192,21 @@ async fn a_split_alias_fails_deployments_until_the_dashboard_repairs_it() {
             .contains("Repair the alias"),
         "{error:?}"
     );
+    // The dashboard finds what to repair in the failed deployment's read view.
     let local = LocalSource::new(s.runtime.clone());
-    let repaired = local
-        .act(Action::RepairAlias {
-            function: "orders".into(),
-            alias: "live".into(),
-        })
-        .await;
+    let req = codedeck::source::Request {
+        deployment: Some(second.clone()),
+        ..Default::default()
+    };
+    let traffic = local
+        .read(&req)
+        .expect("read")
+        .detail
+        .and_then(|d| d.traffic)
+        .expect("traffic view");
+    let (function, alias) = traffic.alias.expect("the alias to repair");
+    assert_eq!((function.as_str(), alias.as_str()), ("orders", "live"));
+    let repaired = local.act(Action::RepairAlias { function, alias }).await;
     assert_eq!(
         repaired,
         Ok("alias orders:live repaired: version 1 only".into())

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::Runtime;
 use crate::engine::Engine;
-use crate::model::labels::traffic_sides;
+use crate::model::labels::{lambda_alias, traffic_sides};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::*;
@@ -362,5 +362,6 @@ fn traffic(
         applied,
         wait,
         restored: shift.is_some_and(|s| s.restored),
+        alias: lambda_alias(&target.target),
     })
 }

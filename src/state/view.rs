@@ -227,6 +227,10 @@ pub struct TrafficView {
     pub wait: Option<WaitView>,
     /// Traffic went back to the original after a failure or a stop.
     pub restored: bool,
+    /// Lambda: the function and the alias whose traffic shifts (what
+    /// `Action::RepairAlias` names when a stopped deployment left the alias
+    /// on two versions).
+    pub alias: Option<(String, String)>,
 }
 
 /// The phase of an EC2 blue/green deployment.

@@ -14,7 +14,7 @@ use aws_smithy_types::DateTime;
 
 use super::client::CallError;
 use super::{convert, AwsSource};
-use crate::model::labels::traffic_sides;
+use crate::model::labels::{lambda_alias, traffic_sides};
 use crate::model::rules::{health_limits, traffic_schedule};
 use crate::model::*;
 use crate::runtime::wall_now;
@@ -885,6 +885,7 @@ fn traffic(
         applied,
         wait,
         restored: false,
+        alias: lambda_alias(t),
     })
 }
 
