@@ -96,6 +96,7 @@ fn deployment(seq: u64, active: bool) -> DeploymentRecord {
         deadline: Some(t + 3_600_000),
         shift: None,
         blue_green: None,
+        zonal: None,
     });
     DeploymentRecord::new(
         deployment_id(seq),
@@ -177,6 +178,7 @@ fn target(seq: u64, index: u32, active: bool) -> TargetRecord {
             event: if active { 4 } else { 13 },
             due: active.then_some(t + 5_000),
             fault: None,
+            zone: Some("us-east-1a".into()),
         },
     }
 }

@@ -848,9 +848,15 @@ fn stop_deployment_ready_wait_times_out_to_stopped() {
         info.rollback_info, None,
         "nothing was rerouted: no rollback"
     );
-    assert_eq!(overview(&info), (0, 0, 0, 0, 0, 4));
+    assert_eq!(
+        overview(&info),
+        (0, 0, 0, 0, 2, 2),
+        "the installed replacements were cut short, the originals never started"
+    );
     let ts = by_host(&mut sim, &d);
     for g in hosts('a', 2) {
+        // Installed, never took traffic: not Skipped (they were deployed to).
+        assert_eq!(ts[&g].status, Some(TargetStatus::Failed));
         let st = event_statuses(&ts[&g]);
         assert!(st[..7]
             .iter()
@@ -862,6 +868,7 @@ fn stop_deployment_ready_wait_times_out_to_stopped() {
     for b in hosts('b', 2) {
         assert_eq!(ts[&b].status, Some(TargetStatus::Skipped));
     }
+
     // The originals keep serving: still in the world and in the group.
     assert_eq!(world(&sim).len(), 4);
     assert_eq!(group_info(&mut sim, "prod").target_revision, None);
@@ -869,6 +876,29 @@ fn stop_deployment_ready_wait_times_out_to_stopped() {
         continue_(&mut sim, &d, DeploymentWaitType::ReadyWait),
         Err(Exception::DeploymentAlreadyCompleted)
     );
+}
+
+#[test]
+fn stepping_skips_the_ready_deadline_continue_deployment_ended() {
+    let (mut sim, d) = ready_sim(30, 60);
+    let t0 = sim.now;
+    at(&mut sim, t0 + 10 * MIN);
+    assert_eq!(
+        continue_(&mut sim, &d, DeploymentWaitType::ReadyWait),
+        Ok(())
+    );
+    let waiting = t0 + 10 * MIN + REROUTE + BLOCK;
+    at(&mut sim, waiting);
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::InProgress));
+    assert_eq!(info.instance_termination_wait_time_started, Some(true));
+    // The ready wait would have ended at 30 minutes; it ended at the continue.
+    assert_eq!(sim.engine.next_due(), Some(waiting + 60 * MIN));
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    assert_eq!(info.complete_time, Some(Timestamp(waiting + 60 * MIN)));
+    assert_eq!(sim.engine.next_due(), None);
 }
 
 #[test]
@@ -2056,10 +2086,12 @@ fn stopping_while_ready_ends_at_once() {
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
     assert_eq!(error_code(&info), Some(ErrorCode::ManualStop));
     assert_eq!(info.complete_time, Some(Timestamp(t)));
-    assert_eq!(overview(&info), (0, 0, 0, 0, 0, 4));
-    // The ready wait's own timer changes nothing later.
+    assert_eq!(overview(&info), (0, 0, 0, 0, 2, 2));
+    // The ready wait's timer went with the deployment: nothing is left to step to.
+    assert_eq!(sim.engine.next_due(), None);
     sim.run();
     assert_eq!(sim.info(&d).complete_time, Some(Timestamp(t)));
+    assert_eq!(sim.now, t, "stepping found nothing to do");
     assert_eq!(world(&sim).len(), 4);
 }
 

@@ -52,7 +52,12 @@ fn fleet(faults: &[(u8, u8)]) -> String {
     for (i, (kind, ev)) in faults.iter().enumerate() {
         let fault = match kind {
             1 => format!("fail = \"{}\"", EVENTS[*ev as usize % 7]),
-            2 => format!("missing = \"{}\"", EVENTS[*ev as usize % 7]),
+            // DownloadBundle and Install run no scripts: none can be missing;
+            // their own fault is a full disk.
+            2 => match EVENTS[*ev as usize % 7] {
+                e @ ("DownloadBundle" | "Install") => format!("disk_full = \"{e}\""),
+                e => format!("missing = \"{e}\""),
+            },
             3 if i > 0 => "state = \"stopped\"".to_string(),
             _ => String::new(),
         };

@@ -643,8 +643,66 @@ fn alarm_stops_the_deployment_and_rolls_back_when_configured() {
         .unwrap()
         .rollback_deployment_id
         .expect("rolled back");
-    // The alarm is still on, so the rollback itself is stopped by it too.
+    // The alarm is still on, so the rollback itself is stopped by it too, and
+    // both deployments' rollbackMessage say the rollback failed.
     assert_eq!(sim.status(&rb), DeploymentStatus::Stopped);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback failed: deployment {rb} was stopped (ALARM_ACTIVE).")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!("Rollback of deployment {d} failed: this deployment was stopped (ALARM_ACTIVE).")
+    );
+}
+
+fn rollback_message(sim: &mut Sim, id: &str) -> String {
+    sim.info(id)
+        .rollback_info
+        .and_then(|r| r.rollback_message)
+        .unwrap_or_default()
+}
+
+#[test]
+fn rollback_message_follows_the_rollback() {
+    let mut sim = Sim::new(&web_fleet(3, |_| String::new()));
+    rollback_group(&mut sim, &[AutoRollbackEvent::DeploymentFailure]);
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail))
+        .unwrap();
+    let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
+    // Step the clock until the deployment has failed and its rollback runs.
+    while sim.status(&d) != DeploymentStatus::Failed {
+        let due = sim.engine.next_due().expect("something runs");
+        sim.tick(due - sim.now);
+    }
+    let rb = sim
+        .info(&d)
+        .rollback_info
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("rolled back");
+    assert_eq!(sim.status(&rb), DeploymentStatus::InProgress);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback in progress: deployment {rb} redeploys the last successful revision.")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!(
+            "Rollback of deployment {d} in progress: redeploying the last successful revision."
+        )
+    );
+    sim.run();
+    assert_eq!(sim.status(&rb), DeploymentStatus::Succeeded);
+    assert_eq!(
+        rollback_message(&mut sim, &d),
+        format!("Rollback succeeded: deployment {rb} redeployed the last successful revision.")
+    );
+    assert_eq!(
+        rollback_message(&mut sim, &rb),
+        format!("Rollback of deployment {d} succeeded.")
+    );
 }
 
 #[test]
@@ -924,5 +982,384 @@ fn get_deployment_never_returns_appspec_content() {
             .content
             .is_none(),
         "GetDeployment never returns appSpecContent.content"
+    );
+}
+
+#[test]
+fn a_finished_deployment_leaves_nothing_to_step_to() {
+    let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    // While it runs, the next wake-up is an event ending, not the 8-hour limit.
+    sim.tick(1);
+    let next = sim.engine.next_due().expect("events are running");
+    assert!(next < T0 + 60_000, "{next}");
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    // Its 8-hour deadline went with it: nothing is scheduled, and stepping
+    // the clock stopped where the deployment ended.
+    assert_eq!(sim.engine.next_due(), None);
+    assert_eq!(Some(Timestamp(sim.now)), info.complete_time);
+}
+
+/// Registers on-premises instance `name`.
+fn register(sim: &mut Sim, name: &str) {
+    sim.call(|e, now, ar| {
+        e.register_on_premises_instance(
+            now,
+            ar,
+            RegisterOnPremisesInstanceInput {
+                instance_name: Some(name.into()),
+                iam_user_arn: Some(format!("arn:aws:iam::000000000000:user/{name}")),
+                ..Default::default()
+            },
+        )
+    })
+    .expect("register on-premises instance");
+}
+
+/// (event, error code, message) of the failed lifecycle event of a target.
+fn failed_event(t: &InstanceTarget) -> (String, LifecycleErrorCode, String) {
+    let e = t
+        .lifecycle_events
+        .iter()
+        .flatten()
+        .find(|e| e.status == Some(LifecycleEventStatus::Failed))
+        .expect("a failed event");
+    let d = e.diagnostics.clone().expect("diagnostics");
+    (
+        e.lifecycle_event_name.clone().unwrap_or_default(),
+        d.error_code.expect("error code"),
+        d.message.unwrap_or_default(),
+    )
+}
+
+#[test]
+fn events_without_scripts_have_their_own_faults_and_refuse_script_faults() {
+    use codedeck::state::fleet::Fleet;
+    for (fault, event) in [
+        ("timeout", "Install"),
+        ("missing", "DownloadBundle"),
+        ("timeout", "AllowTraffic"),
+    ] {
+        let e = Fleet::parse(&web_fleet(1, |_| format!("{fault} = \"{event}\""))).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&format!("{event} runs no appspec scripts")),
+            "{e}"
+        );
+    }
+    let fleet = web_fleet(3, |i| {
+        [
+            "fail = \"DownloadBundle\"",
+            "disk_full = \"Install\"",
+            "disk_full = \"DownloadBundle\"",
+        ][i]
+            .to_string()
+    });
+    let mut sim = Sim::new(&fleet);
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(sim.status(&d), DeploymentStatus::Failed);
+    let failures: Vec<_> = sim.targets(&d).iter().map(failed_event).collect();
+    let expect = [
+        ("DownloadBundle", "The specified key does not exist."),
+        ("Install", "No space left on device"),
+        ("DownloadBundle", "No space left on device"),
+    ];
+    for ((event, code, message), (want_event, want_message)) in failures.iter().zip(expect) {
+        assert_eq!(event, want_event);
+        assert_eq!(*code, LifecycleErrorCode::UnknownError, "no script ran");
+        assert!(message.starts_with(want_message), "{message}");
+    }
+}
+
+#[test]
+fn fault_tags_on_events_without_scripts_are_refused() {
+    let mut sim = Sim::new("");
+    register(&mut sim, "db-1");
+    let tag = |sim: &mut Sim, key: &str, value: &str| {
+        let tags = vec![Tag {
+            key: Some(key.into()),
+            value: Some(value.into()),
+        }];
+        sim.call(|e, now, ar| {
+            e.add_tags_to_on_premises_instances(
+                now,
+                ar,
+                AddTagsToOnPremisesInstancesInput {
+                    tags: Some(tags),
+                    instance_names: Some(vec!["db-1".into()]),
+                },
+            )
+        })
+        .map_err(|e| (e.exception, e.message))
+    };
+    let (exception, message) = tag(&mut sim, "codedeck:timeout", "Install").unwrap_err();
+    assert_eq!(exception, Exception::InvalidTag);
+    assert!(
+        message.starts_with("codedeck:timeout=Install: Install runs no appspec scripts"),
+        "{message}"
+    );
+    assert!(
+        message.contains("disk_full"),
+        "offers what Install has: {message}"
+    );
+    let (_, message) = tag(&mut sim, "codedeck:fail", "Nope").unwrap_err();
+    assert!(message.contains("not a lifecycle event"), "{message}");
+    assert_eq!(tag(&mut sim, "codedeck:disk-full", "Install"), Ok(()));
+    assert_eq!(tag(&mut sim, "codedeck:timeout", "AfterInstall"), Ok(()));
+}
+
+// ---- zonal deployments (zonalConfig) -----------------------------------------
+
+const SEC: i64 = 1_000;
+/// One host's 7 events at the default durations, without jitter.
+const HOST: i64 = 24 * SEC;
+
+/// A fleet of `(id, zone, extra TOML)` hosts tagged Name=web.
+fn zoned_fleet(hosts: &[(usize, &str, &str)]) -> String {
+    let mut s = String::from("[defaults]\njitter = 0.0\n");
+    for (n, zone, extra) in hosts {
+        s.push_str(&format!(
+            "[[instance]]\nid = \"{}\"\ntags = {{ Name = \"web\" }}\navailability_zone = \"{zone}\"\n{extra}\n",
+            id(*n)
+        ));
+    }
+    s
+}
+
+fn zonal_config(
+    sim: &mut Sim,
+    min: (MinimumHealthyHostsType, i32),
+    per_zone: (MinimumHealthyHostsPerZoneType, i32),
+    (first, later): (Option<i64>, Option<i64>),
+) {
+    sim.call(|e, now, ar| {
+        e.create_deployment_config(
+            now,
+            ar,
+            CreateDeploymentConfigInput {
+                deployment_config_name: Some("Zonal".into()),
+                minimum_healthy_hosts: Some(MinimumHealthyHosts {
+                    r#type: Some(min.0),
+                    value: Some(min.1),
+                }),
+                zonal_config: Some(ZonalConfig {
+                    first_zone_monitor_duration_in_seconds: first,
+                    monitor_duration_in_seconds: later,
+                    minimum_healthy_hosts_per_zone: Some(MinimumHealthyHostsPerZone {
+                        r#type: Some(per_zone.0),
+                        value: Some(per_zone.1),
+                    }),
+                }),
+                ..Default::default()
+            },
+        )
+    })
+    .expect("zonal config");
+}
+
+/// (first event's start, last event's end) of each target, by host, relative to `t0`.
+fn spans(sim: &mut Sim, d: &str, t0: i64) -> std::collections::BTreeMap<String, (i64, i64)> {
+    sim.targets(d)
+        .iter()
+        .map(|t| {
+            let events = t.lifecycle_events.clone().unwrap_or_default();
+            let start = events
+                .first()
+                .and_then(|e| e.start_time)
+                .map_or(-1, |t| t.0 - t0);
+            let end = events
+                .last()
+                .and_then(|e| e.end_time)
+                .map_or(-1, |t| t.0 - t0);
+            (t.target_id.clone().unwrap_or_default(), (start, end))
+        })
+        .collect()
+}
+
+#[test]
+fn zonal_deployments_go_one_zone_at_a_time_with_monitor_waits() {
+    let fleet = zoned_fleet(&[
+        (1, "us-east-1b", ""),
+        (2, "us-east-1b", ""),
+        (3, "us-east-1a", ""),
+        (4, "us-east-1a", ""),
+    ]);
+    let mut sim = Sim::new(&fleet);
+    sim.app("a", "Server");
+    // An on-premises instance has no zone: it goes after every zone.
+    register(&mut sim, "db-1");
+    sim.call(|e, now, ar| {
+        e.add_tags_to_on_premises_instances(
+            now,
+            ar,
+            AddTagsToOnPremisesInstancesInput {
+                tags: Some(vec![Tag {
+                    key: Some("Name".into()),
+                    value: Some("web".into()),
+                }]),
+                instance_names: Some(vec!["db-1".into()]),
+            },
+        )
+    })
+    .unwrap();
+    // Fleet-wide, 4 of 5 may be down; per zone only 1 (one must stay up).
+    zonal_config(
+        &mut sim,
+        (MinimumHealthyHostsType::HostCount, 1),
+        (MinimumHealthyHostsPerZoneType::HostCount, 1),
+        (Some(600), Some(300)),
+    );
+    sim.group("a", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
+        g.on_premises_instance_tag_filters = Some(vec![TagFilter {
+            key: Some("Name".into()),
+            value: Some("web".into()),
+            r#type: Some(TagFilterType::KeyAndValue),
+        }]);
+        g.deployment_config_name = Some("Zonal".into());
+    })
+    .unwrap();
+    let t0 = sim.now;
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    // Never two zones at once, never two instances of one zone.
+    let mut zones_seen = Vec::new();
+    let d2 = d.clone();
+    sim.run_with(|s| {
+        if let Some((rec, targets)) = s.engine.active(&d2) {
+            let busy: Vec<_> = targets
+                .iter()
+                .filter(|t| t.status() == TargetStatus::InProgress)
+                .map(|t| t.run.zone.clone())
+                .collect();
+            assert!(busy.len() <= 1, "{busy:?}");
+            if let Some((zone, _)) = codedeck::engine::Engine::zone_of(rec) {
+                let zone = zone.map(str::to_string);
+                if zones_seen.last() != Some(&zone) {
+                    zones_seen.push(zone);
+                }
+            }
+        }
+    });
+    assert_eq!(
+        zones_seen,
+        [
+            Some("us-east-1a".to_string()),
+            Some("us-east-1b".into()),
+            None
+        ]
+    );
+    assert_eq!(sim.status(&d), DeploymentStatus::Succeeded);
+    let spans = spans(&mut sim, &d, t0);
+    // us-east-1a one at a time, then 600 s; us-east-1b, then 300 s; then db-1.
+    assert_eq!(spans[&id(3)], (0, HOST));
+    assert_eq!(spans[&id(4)], (HOST, 2 * HOST));
+    let b = 2 * HOST + 600 * SEC;
+    assert_eq!(spans[&id(1)], (b, b + HOST));
+    assert_eq!(spans[&id(2)], (b + HOST, b + 2 * HOST));
+    let c = b + 2 * HOST + 300 * SEC;
+    assert_eq!(spans["db-1"], (c, c + HOST));
+    let targets = sim.targets(&d);
+    assert!(sim
+        .log_lines()
+        .iter()
+        .any(|l| l
+            .contains("zone us-east-1a deployed; monitoring it for 600 s before zone us-east-1b")));
+    assert_eq!(targets.len(), 5);
+}
+
+#[test]
+fn the_monitor_wait_is_what_the_clock_steps_to_and_an_alarm_stops_it() {
+    let fleet = zoned_fleet(&[(1, "us-east-1a", ""), (2, "us-east-1b", "")]);
+    let mut sim = Sim::new(&fleet);
+    rollback_group(&mut sim, &[]);
+    zonal_config(
+        &mut sim,
+        (MinimumHealthyHostsType::HostCount, 0),
+        (MinimumHealthyHostsPerZoneType::FleetPercent, 0),
+        (None, Some(900)),
+    );
+    sim.call(|e, now, ar| {
+        e.update_deployment_group(
+            now,
+            ar,
+            UpdateDeploymentGroupInput {
+                application_name: Some("a".into()),
+                current_deployment_group_name: Some("g".into()),
+                deployment_config_name: Some("Zonal".into()),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let t0 = sim.now;
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.tick(HOST + 60 * SEC);
+    // The first zone's wait defaults to monitorDurationInSeconds.
+    let until = t0 + HOST + 900 * SEC;
+    let (rec, _) = sim.engine.active(&d).expect("running");
+    assert_eq!(
+        codedeck::engine::Engine::zone_of(rec),
+        Some((Some("us-east-1a"), Some(until)))
+    );
+    assert_eq!(rec.status(), DeploymentStatus::InProgress);
+    assert_eq!(
+        sim.engine.next_due(),
+        Some(until),
+        "stepping goes to the wait's end"
+    );
+    // An alarm during the wait stops the deployment there.
+    sim.call(|e, now, ar| e.set_alarm(now, ar, "HighErrors", AlarmState::Alarm))
+        .unwrap();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Stopped));
+    assert_eq!(
+        info.error_information.and_then(|e| e.code),
+        Some(ErrorCode::AlarmActive)
+    );
+    assert_eq!(statuses(&sim.targets(&d)), ["Succeeded", "Skipped"]);
+    assert_eq!(sim.engine.next_due(), None);
+}
+
+#[test]
+fn too_many_failures_in_a_zone_fail_the_deployment_there() {
+    let fleet = zoned_fleet(&[
+        (1, "us-east-1a", "fail = \"ValidateService\""),
+        (2, "us-east-1a", ""),
+        (3, "us-east-1a", ""),
+        (4, "us-east-1b", ""),
+    ]);
+    let mut sim = Sim::new(&fleet);
+    sim.app("a", "Server");
+    // Fleet-wide anything goes; in a zone of 3, ceil(50 %) = 2 must stay up.
+    zonal_config(
+        &mut sim,
+        (MinimumHealthyHostsType::HostCount, 0),
+        (MinimumHealthyHostsPerZoneType::FleetPercent, 50),
+        (Some(0), Some(0)),
+    );
+    sim.web_group("a", "g", Some("Zonal"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let error = info.error_information.expect("error");
+    assert_eq!(error.code, Some(ErrorCode::HealthConstraints));
+    assert!(
+        error
+            .message
+            .unwrap_or_default()
+            .contains("Availability Zone us-east-1a"),
+        "the zone is named"
+    );
+    assert_eq!(
+        statuses(&sim.targets(&d)),
+        ["Failed", "Skipped", "Skipped", "Skipped"]
     );
 }

@@ -915,13 +915,41 @@ fn ecs_failure_with_rollback_reroutes_to_the_original_task_set() {
         svc.task_sets[0].task_definition.ends_with("web:1"),
         "the original keeps serving"
     );
-    // No earlier successful revision: no rollback deployment, and a message says why.
+    // No earlier successful revision: no rollback deployment; the message says
+    // what happened (traffic went back) and why there is no rollback deployment.
     let rb = info.rollback_info.expect("rollback info");
     assert!(rb.rollback_deployment_id.is_none());
-    assert!(rb
-        .rollback_message
-        .unwrap_or_default()
-        .contains("no earlier successful revision"));
+    assert_eq!(
+        rb.rollback_message.as_deref(),
+        Some("Rollback succeeded: production traffic is back on the original task set. No rollback deployment was created: deployment group 'prod' has no earlier successful revision to roll back to.")
+    );
+}
+
+#[test]
+fn a_first_lambda_deployment_failing_with_rollback_says_its_traffic_went_back() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaCanary10Percent5Minutes", |g| {
+        g.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+            enabled: Some(true),
+            events: Some(vec![AutoRollbackEvent::DeploymentFailure]),
+        });
+    });
+    let spec = lambda_spec(1, 2, &[("AfterAllowTraffic", "CodeDeployHook_bad")]);
+    let id = deploy_spec(&mut sim, "fn", "prod", &spec);
+    sim.run();
+    let info = sim.info(&id);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version),
+        ("1", None),
+        "traffic is back on the original version"
+    );
+    let rb = info.rollback_info.expect("rollback info");
+    assert_eq!(rb.rollback_deployment_id, None);
+    assert_eq!(
+        rb.rollback_message.as_deref(),
+        Some("Rollback succeeded: alias orders:live points at its original version 1 again. No rollback deployment was created: deployment group 'prod' has no earlier successful revision to roll back to.")
+    );
 }
 
 #[test]
@@ -1112,4 +1140,422 @@ fn functions_declared_in_the_fleet_keep_their_aliases() {
     assert_eq!(f.aliases["live"].version, "7");
     assert_eq!(f.versions, vec!["5".to_string(), "7".to_string()]);
     assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
+}
+
+/// (label, status, traffic weight, running tasks) of each task set, in order.
+fn set_states(sets: &[ECSTaskSet]) -> Vec<(String, String, f64, i64)> {
+    sets.iter()
+        .map(|s| {
+            (
+                s.task_set_label
+                    .as_ref()
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+                s.status.clone().unwrap_or_default(),
+                s.traffic_weight.unwrap_or(-1.0),
+                s.running_count.unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
+fn state(label: &str, status: &str, weight: f64, running: i64) -> (String, String, f64, i64) {
+    (label.into(), status.into(), weight, running)
+}
+
+#[test]
+fn ecs_task_set_status_follows_production_traffic() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSCanary10Percent5Minutes", false, |g| {
+        ready_wait(g, 0, 30);
+        if let Some(b) = g.blue_green_deployment_configuration.as_mut() {
+            b.deployment_ready_option = None;
+        }
+    });
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    // Install takes 5 s; then the canary: 10 % now, 100 % after 5 minutes.
+    let t0 = sim.now + 5_000;
+    at(&mut sim, t0 + MIN);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "PRIMARY", 90.0, 2),
+            state("Green", "ACTIVE", 10.0, 2)
+        ],
+        "the original serves production until all traffic has moved"
+    );
+    at(&mut sim, t0 + 5 * MIN);
+    assert_eq!(sim.status(&id), DeploymentStatus::InProgress);
+    let during_wait = vec![
+        state("Blue", "ACTIVE", 0.0, 2),
+        state("Green", "PRIMARY", 100.0, 2),
+    ];
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        during_wait,
+        "termination wait: the replacement serves, the original waits without traffic"
+    );
+    let svc = sim.engine.ecs_service("main:web").unwrap().clone();
+    let service_states: Vec<_> = svc.task_sets.iter().map(|t| t.info.clone()).collect();
+    assert_eq!(
+        set_states(&service_states),
+        during_wait,
+        "the service agrees"
+    );
+    assert_eq!(svc.production, "web-green");
+    sim.run();
+    assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "DRAINING", 0.0, 0),
+            state("Green", "PRIMARY", 100.0, 2)
+        ]
+    );
+}
+
+#[test]
+fn ecs_stop_with_rollback_reroutes_to_the_original_without_a_third_task_set() {
+    let mut sim = ecs_sim(
+        "CodeDeployDefault.ECSCanary10Percent15Minutes",
+        false,
+        |_| {},
+    );
+    let first = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    sim.run();
+    assert_eq!(sim.status(&first), DeploymentStatus::Succeeded);
+    let original = sim.engine.ecs_service("main:web").unwrap().task_sets[0]
+        .info
+        .identifer
+        .clone();
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(3, &[]));
+    sim.tick(MIN);
+    assert_eq!(
+        weight_of(&task_sets(&mut sim, &id), TargetLabel::Green),
+        10.0
+    );
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(id.clone()),
+                auto_rollback_enabled: Some(true),
+            },
+        )
+    })
+    .expect("stop");
+    assert_eq!(sim.status(&id), DeploymentStatus::Stopped);
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "PRIMARY", 100.0, 2),
+            state("Green", "DRAINING", 0.0, 0)
+        ],
+        "the original serves again; the replacement is deleted"
+    );
+    let rb = sim
+        .info(&id)
+        .rollback_info
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("rollback deployment");
+    sim.run();
+    assert_eq!(sim.status(&rb), DeploymentStatus::Succeeded);
+    let sets = task_sets(&mut sim, &rb);
+    assert_eq!(set_states(&sets), vec![state("Blue", "PRIMARY", 100.0, 2)]);
+    assert_eq!(
+        sets[0].identifer, original,
+        "the original task set, not a new one"
+    );
+    assert!(events(&target(&mut sim, &rb))
+        .iter()
+        .all(|(_, s)| s == "Succeeded"));
+    let svc = sim.engine.ecs_service("main:web").unwrap().clone();
+    assert_eq!(svc.task_sets.len(), 1, "no third task set");
+    assert_eq!(svc.task_sets[0].info.identifer, original);
+    assert!(svc.task_sets[0].task_definition.ends_with("web:2"));
+    assert_eq!(svc.production, "web-green");
+}
+
+#[test]
+fn ecs_failure_without_rollback_after_the_shift_leaves_the_replacement_primary() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let id = deploy_spec(
+        &mut sim,
+        "svc",
+        "prod",
+        &ecs_spec(2, &[("AfterAllowTraffic", "CodeDeployHook_bad")]),
+    );
+    sim.run();
+    let info = sim.info(&id);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert!(info.rollback_info.is_none());
+    assert_eq!(
+        set_states(&task_sets(&mut sim, &id)),
+        vec![
+            state("Blue", "ACTIVE", 0.0, 2),
+            state("Green", "PRIMARY", 100.0, 2)
+        ],
+        "traffic stays where it was: on the replacement"
+    );
+    assert_eq!(
+        sim.engine.ecs_service("main:web").unwrap().production,
+        "web-green"
+    );
+}
+
+fn stop(sim: &mut Sim, id: &str, rollback: bool) {
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(id.into()),
+                auto_rollback_enabled: Some(rollback),
+            },
+        )
+    })
+    .expect("stop");
+}
+
+#[test]
+fn an_alias_left_on_two_versions_fails_deployments_until_repaired() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaCanary10Percent30Minutes", |_| {});
+    let first = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.tick(MIN);
+    // Repairing is refused while a deployment shifts the alias.
+    let busy = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .unwrap_err();
+    assert_eq!(busy.exception, Exception::InvalidOperation);
+    stop(&mut sim, &first, false);
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version.as_deref()),
+        ("1", Some("2")),
+        "stopped without rollback: the alias stays on two versions"
+    );
+    // The next deployment to that alias fails at once, and says how to repair it.
+    let second = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    let info = sim.info(&second);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let error = info.error_information.expect("error");
+    assert_eq!(error.code, Some(ErrorCode::InvalidLambdaConfiguration));
+    let message = error.message.unwrap_or_default();
+    assert!(
+        message.contains("routes traffic to two versions: 1 and 2 (10% of it)"),
+        "{message}"
+    );
+    assert!(message.contains("Repair the alias"), "{message}");
+    let t = target(&mut sim, &second);
+    assert_eq!(
+        t.lambda_target.as_ref().and_then(|l| l.status.clone()),
+        Some(TargetStatus::Failed)
+    );
+    assert!(
+        events(&t).iter().all(|(_, s)| s == "Skipped"),
+        "nothing ran"
+    );
+    // Repair (the dashboard's action): the alias keeps its primary version.
+    let kept = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .expect("repair");
+    assert_eq!(kept, "1");
+    let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
+    assert_eq!(
+        (alias.version.as_str(), alias.additional_version),
+        ("1", None)
+    );
+    let again = sim
+        .call(|e, now, _| e.repair_alias(now, "orders", "live"))
+        .unwrap_err();
+    assert_eq!(
+        again.exception,
+        Exception::InvalidOperation,
+        "nothing to repair"
+    );
+    let third = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    assert_eq!(sim.status(&third), DeploymentStatus::Succeeded);
+    assert_eq!(
+        sim.engine.lambda_function("orders").unwrap().aliases["live"].version,
+        "2"
+    );
+}
+
+#[test]
+fn the_deprecated_instance_operations_answer_for_lambda_deployments() {
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    sim.run();
+    let list = sim
+        .call(|e, now, ar| {
+            e.list_deployment_instances(
+                now,
+                ar,
+                ListDeploymentInstancesInput {
+                    deployment_id: Some(id.clone()),
+                    ..Default::default()
+                },
+            )
+        })
+        .expect("ListDeploymentInstances");
+    assert_eq!(list.instances_list, Some(vec!["orders".to_string()]));
+    let summary = sim
+        .call(|e, now, ar| {
+            e.get_deployment_instance(
+                now,
+                ar,
+                GetDeploymentInstanceInput {
+                    deployment_id: Some(id.clone()),
+                    instance_id: Some("orders".into()),
+                },
+            )
+        })
+        .expect("GetDeploymentInstance")
+        .instance_summary
+        .expect("instanceSummary");
+    assert_eq!(summary.status, Some(InstanceStatus::Succeeded));
+    assert_eq!(
+        summary.instance_id.as_deref(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:orders:live")
+    );
+    assert_eq!(summary.instance_type, None);
+    let names: Vec<String> = summary
+        .lifecycle_events
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e.lifecycle_event_name)
+        .collect();
+    assert_eq!(names, LAMBDA_EVENTS_NAMES);
+    let batch = sim
+        .call(|e, now, ar| {
+            e.batch_get_deployment_instances(
+                now,
+                ar,
+                BatchGetDeploymentInstancesInput {
+                    deployment_id: Some(id.clone()),
+                    instance_ids: Some(vec!["orders".into(), "nope".into()]),
+                },
+            )
+        })
+        .expect("BatchGetDeploymentInstances");
+    assert_eq!(batch.instances_summary.map(|s| s.len()), Some(1));
+    assert!(batch.error_message.unwrap_or_default().contains("nope"));
+}
+
+const LAMBDA_EVENTS_NAMES: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
+
+#[test]
+fn a_malformed_ecs_target_id_is_invalid_not_missing() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    sim.run();
+    let get = |sim: &mut Sim, target: &str| {
+        sim.call(|e, now, ar| {
+            e.get_deployment_target(
+                now,
+                ar,
+                GetDeploymentTargetInput {
+                    deployment_id: Some(id.clone()),
+                    target_id: Some(target.into()),
+                },
+            )
+        })
+        .map(|_| ())
+        .map_err(|e| (e.exception, e.message))
+    };
+    for bad in ["justcluster", "main:", ":web"] {
+        let (exception, message) = get(&mut sim, bad).unwrap_err();
+        assert_eq!(exception, Exception::InvalidDeploymentTargetId, "{bad}");
+        assert!(
+            message.contains("valid Id should be in format <cluster-name>:<service-name>"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        get(&mut sim, "main:other").unwrap_err().0,
+        Exception::DeploymentTargetDoesNotExist,
+        "well formed, just not this deployment's"
+    );
+    assert_eq!(get(&mut sim, "main:web"), Ok(()));
+    let batch = sim
+        .call(|e, now, ar| {
+            e.batch_get_deployment_targets(
+                now,
+                ar,
+                BatchGetDeploymentTargetsInput {
+                    deployment_id: Some(id.clone()),
+                    target_ids: Some(vec!["justcluster".into()]),
+                },
+            )
+        })
+        .unwrap_err();
+    assert_eq!(batch.exception, Exception::InvalidDeploymentTargetId);
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn get_deployment_returns_inline_revisions_with_their_sha256() {
+    // ECS, AppSpecContent: the sha256 of the content; the content itself is
+    // never returned (reference §2.1). It used to come back as `{}`.
+    let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |_| {});
+    let text = ecs_spec(2, &[]);
+    let id = deploy_spec(&mut sim, "svc", "prod", &text);
+    let rev = sim.info(&id).revision.expect("revision");
+    assert_eq!(
+        rev.revision_type,
+        Some(RevisionLocationType::AppSpecContent)
+    );
+    assert_eq!(
+        rev.app_spec_content,
+        Some(AppSpecContent {
+            content: None,
+            sha256: Some(sha256_hex(&text)),
+        })
+    );
+    // A sha256 the caller sent is returned as given.
+    sim.run();
+    let given = RevisionLocation {
+        revision_type: Some(RevisionLocationType::AppSpecContent),
+        app_spec_content: Some(AppSpecContent {
+            content: Some(ecs_spec(3, &[])),
+            sha256: Some("given".into()),
+        }),
+        ..Default::default()
+    };
+    let id = sim
+        .deploy("svc", "prod", "unused", |d| d.revision = Some(given))
+        .expect("deploy");
+    let c = sim.info(&id).revision.and_then(|r| r.app_spec_content);
+    assert_eq!(c.and_then(|c| c.sha256).as_deref(), Some("given"));
+
+    // Lambda, the deprecated String type: its content and sha256.
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let text = lambda_spec(1, 2, &[]);
+    let raw = RevisionLocation {
+        revision_type: Some(RevisionLocationType::String),
+        string: Some(RawString {
+            content: Some(text.clone()),
+            sha256: None,
+        }),
+        ..Default::default()
+    };
+    let id = sim
+        .deploy("fn", "prod", "unused", |d| d.revision = Some(raw))
+        .expect("deploy");
+    assert_eq!(
+        sim.info(&id).revision.and_then(|r| r.string),
+        Some(RawString {
+            content: Some(text.clone()),
+            sha256: Some(sha256_hex(&text)),
+        })
+    );
 }

@@ -45,7 +45,8 @@
 //! * Alarms are not polled while the deployment is `Ready` (nothing moves); they
 //!   are checked again when ContinueDeployment resumes it.
 //! * StopDeployment while `Ready` ends it at once (`Stopped`, installed instances
-//!   `Skipped`). During the termination wait it ends it `Stopped` with nothing
+//!   `Failed` with their traffic events `Skipped`, as at the ready timeout: see
+//!   `bg_finish`). During the termination wait it ends it `Stopped` with nothing
 //!   terminated and the group unchanged; with rollback, the rollback routes
 //!   traffic back to the originals.
 
@@ -243,15 +244,7 @@ impl Engine {
     }
 
     fn set_membership(&mut self, host: &str, group_id: &str, member: bool) {
-        let rec = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        rec.groups.entry(group_id.to_string()).or_default().member = Some(member);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_in_group(host, group_id).member = Some(member);
     }
 
     /// Every Auto Scaling group name the world knows.
@@ -333,15 +326,7 @@ impl Engine {
     }
 
     fn terminate_host(&mut self, id: &str, host: &str, at: Millis) {
-        let rec = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        rec.terminated = Some(at);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_mut(host).terminated = Some(at);
         self.fleet_hosts.remove(host);
         self.log(
             at,
@@ -365,7 +350,15 @@ impl Engine {
         self.bg_finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar);
     }
 
-    /// Ends the deployment; replacement instances still `Ready` are abandoned.
+    /// Ends the deployment. Replacement instances still `Ready` (installed,
+    /// waiting for traffic) end `Failed`: AWS documents only the deployment's
+    /// `Stopped` for a ready wait that runs out (and for a stop), and its
+    /// InstanceStatus values leave three choices. `Skipped` says the deployment
+    /// never attempted the instance, and `Succeeded` that its deployment
+    /// succeeded, yet it never took traffic; `Failed` is what codedeck reports
+    /// for every instance a stop cuts short (in place, and the ECS replacement
+    /// at its ready timeout). Their install events stay `Succeeded` and the
+    /// traffic events become `Skipped`, which is what happened to them.
     fn bg_finish(
         &mut self,
         id: &str,
@@ -374,20 +367,38 @@ impl Engine {
         error: Option<(ErrorCode, String)>,
         ar: &dyn Archive,
     ) {
-        let mut touched = Vec::new();
+        let mut cut_short = Vec::new();
         if let Some(a) = self.active.get_mut(id) {
             for t in a.targets.iter_mut() {
                 if t.status() == TargetStatus::Ready {
-                    t.set_status(TargetStatus::Skipped, at);
+                    t.set_status(TargetStatus::Failed, at);
                     t.skip_unfinished_events();
-                    touched.push(t.index);
+                    cut_short.push((t.index, t.run.host.clone()));
                 }
             }
         }
-        for index in touched {
+        for (index, host) in cut_short {
             self.touch_target(id, index);
+            self.note_allow_health(id, &host, false);
+            self.log(
+                at,
+                Some(id),
+                Some(&host),
+                EventKind::Target,
+                format!("{host}: installed, but the deployment ended before it took traffic"),
+            );
+            self.trigger_instance(at, id, index, TriggerEventType::InstanceFailure);
         }
+        self.refresh_overview(id);
         self.finish(id, at, status, error, ar);
+    }
+
+    /// Health of a host on the side that takes traffic, in the deployment's group.
+    fn note_allow_health(&mut self, id: &str, host: &str, healthy: bool) {
+        let Some(group_id) = self.active.get(id).map(|a| a.rec.group_id.clone()) else {
+            return;
+        };
+        self.host_in_group(host, &group_id).healthy = healthy;
     }
 
     /// Starts an EC2 blue/green deployment: resolves both fleets (launching the
@@ -761,19 +772,9 @@ impl Engine {
         if let Some(t) = a.targets.get_mut(index as usize) {
             t.run.event = next;
         }
-        let state = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            })
-            .groups
-            .entry(group_id)
-            .or_default();
+        let state = self.host_in_group(host, &group_id);
         state.healthy = true;
         state.revision = rev_key;
-        self.dirty.hosts.insert(host.to_string());
         self.touch_target(id, index);
         self.log(
             at,
@@ -794,11 +795,11 @@ impl Engine {
     ) {
         let side = self.side(id, index);
         let rollback = self.bg(id).is_some_and(|b| b.rollback_of.is_some());
-        let Some(a) = self.active.get_mut(id) else {
-            return;
-        };
-        let group_id = a.rec.group_id.clone();
-        let Some(t) = a.targets.get_mut(index as usize) else {
+        let Some(t) = self
+            .active
+            .get_mut(id)
+            .and_then(|a| a.targets.get_mut(index as usize))
+        else {
             return;
         };
         t.run.due = None;
@@ -811,18 +812,7 @@ impl Engine {
         // Health follows the side that serves traffic: the replacement (or, in a
         // rollback, the original) instances. Blocking does not change a host's health.
         if side == Side::Allow && (!ok || rollback) {
-            let state = self
-                .hosts
-                .entry(host.clone())
-                .or_insert_with(|| HostRecord {
-                    id: host.clone(),
-                    ..Default::default()
-                })
-                .groups
-                .entry(group_id)
-                .or_default();
-            state.healthy = ok;
-            self.dirty.hosts.insert(host.clone());
+            self.note_allow_health(id, &host, ok);
         }
         let (word, event) = if ok {
             ("succeeded", TriggerEventType::InstanceSuccess)

@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use super::configs;
 use super::lifecycle;
 use super::selection::{self, Candidate};
+use super::zonal::{self, ZoneStep};
 use super::{Active, Engine, DEPLOYMENT_TIMER};
 use crate::model::ids;
 use crate::model::time::Millis;
@@ -108,9 +109,8 @@ fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> De
         rollback_info: spec.rollback_of.as_ref().map(|orig| RollbackInfo {
             rollback_deployment_id: None,
             rollback_triggering_deployment_id: Some(orig.clone()),
-            rollback_message: Some(format!(
-                "Automatic rollback of deployment {orig}: redeploying the last successful revision."
-            )),
+            // Set by the rollback that creates it (rollback.rs).
+            rollback_message: None,
         }),
         deployment_style: Some(
             group
@@ -136,6 +136,13 @@ fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> De
         override_alarm_configuration: spec.override_alarms.clone(),
         ..Default::default()
     }
+}
+
+/// The deployment's configuration name (the default one when it names none).
+fn config_name(info: &DeploymentInfo) -> &str {
+    info.deployment_config_name
+        .as_deref()
+        .unwrap_or(configs::DEFAULT_SERVER_CONFIG)
 }
 
 /// The lifecycle events of an in-place target: with or without a load balancer.
@@ -166,6 +173,15 @@ impl Engine {
             } else {
                 self.fire_target(&id, timer.index, timer.due, ar);
             }
+        }
+        // Timers nothing waits for any more leave the top of the heap, so
+        // `next_due` is a peek again.
+        while self
+            .timers
+            .peek()
+            .is_some_and(|Reverse(t)| !self.timer_live(t))
+        {
+            self.timers.pop();
         }
         if now > self.meta.now {
             self.meta.now = now;
@@ -199,6 +215,7 @@ impl Engine {
             deadline: None,
             shift: None,
             blue_green: None,
+            zonal: None,
         };
         let record = DeploymentRecord::new(
             id.clone(),
@@ -252,6 +269,7 @@ impl Engine {
         let Some(active) = self.active.get_mut(id) else {
             return;
         };
+        let in_progress = active.rec.status() == DeploymentStatus::InProgress;
         let Some(run) = active.rec.run.as_mut() else {
             return;
         };
@@ -261,8 +279,10 @@ impl Engine {
             self.begin(id, at, ar);
         } else if run.deadline == Some(at) && run.blue_green.is_some() {
             self.fire_blue_green_wait(id, at, ar);
-        } else if run.deadline == Some(at) && active.rec.status() == DeploymentStatus::InProgress {
+        } else if run.deadline == Some(at) && in_progress {
             self.time_out(id, at, ar);
+        } else if run.zonal.as_ref().and_then(|z| z.monitor_until) == Some(at) {
+            self.end_zone_wait(id, at, ar);
         }
     }
 
@@ -382,7 +402,13 @@ impl Engine {
         let pending: Vec<u32> = (0..targets.len() as u32)
             .filter(|i| !skip[*i as usize])
             .collect();
-        self.install_in_place_plan(id, targets, pending, (min_healthy, max_down), at);
+        let zonal = self
+            .config_info(config_name(&info))
+            .and_then(|c| c.zonal_config);
+        self.install_in_place_plan(id, targets, pending, zonal, at);
+        if let Some(run) = self.active.get_mut(id).and_then(|a| a.rec.run.as_mut()) {
+            (run.min_healthy, run.max_down) = (min_healthy, max_down);
+        }
         self.schedule(
             at + lifecycle::IN_PLACE_DEADLINE_MILLIS,
             seq,
@@ -439,11 +465,7 @@ impl Engine {
 
     /// Minimum healthy hosts and how many may be down at once, for `n` targets.
     fn in_place_limits(&self, info: &DeploymentInfo, n: i64) -> (i64, i64) {
-        let config = self.config_info(
-            info.deployment_config_name
-                .as_deref()
-                .unwrap_or(configs::DEFAULT_SERVER_CONFIG),
-        );
+        let config = self.config_info(config_name(info));
         configs::health_limits(
             config
                 .as_ref()
@@ -452,15 +474,17 @@ impl Engine {
         )
     }
 
-    /// Stores the targets and the batching plan, and sets the in-place deadline.
+    /// Stores the targets and the batching plan (zone by zone with a
+    /// `zonalConfig`), and sets the in-place deadline.
     fn install_in_place_plan(
         &mut self,
         id: &str,
         targets: Vec<TargetRecord>,
-        pending: Vec<u32>,
-        (min_healthy, max_down): (i64, i64),
+        mut pending: Vec<u32>,
+        zonal: Option<ZonalConfig>,
         at: Millis,
     ) {
+        let zonal = zonal.map(|cfg| zonal::plan(&cfg, &targets, &mut pending));
         let Some(a) = self.active.get_mut(id) else {
             return;
         };
@@ -470,10 +494,26 @@ impl Engine {
         a.targets = targets;
         a.rec.info.deployment_overview = Some(overview(tally(&a.targets)));
         if let Some(run) = a.rec.run.as_mut() {
-            run.min_healthy = min_healthy;
-            run.max_down = max_down;
             run.pending = pending;
             run.deadline = Some(at + lifecycle::IN_PLACE_DEADLINE_MILLIS);
+            run.zonal = zonal.clone();
+        }
+        if let Some(z) = zonal {
+            let zones: Vec<String> = z
+                .zones
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{} (at most {} down)",
+                        zonal::zone_name(&x.zone),
+                        x.max_down
+                    )
+                })
+                .collect();
+            self.log(at, Some(id), None, EventKind::Deployment, format!(
+                "{id}: one Availability Zone at a time: {}; monitor waits {} s after the first zone, {} s after each later one",
+                zones.join(", "), z.first_monitor / 1000, z.monitor / 1000
+            ));
         }
     }
 
@@ -527,6 +567,10 @@ impl Engine {
             },
             run: TargetRun {
                 host: c.id.clone(),
+                zone: self
+                    .fleet_hosts
+                    .get(&c.id)
+                    .map(|h| h.availability_zone.clone()),
                 ..Default::default()
             },
         }
@@ -539,7 +583,7 @@ impl Engine {
 
     /// Starts as many instances as the health constraints allow, and ends the
     /// deployment once nothing more can happen.
-    fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
         if self.is_blue_green(id) {
             return self.pump_blue_green(id, at, ar);
         }
@@ -576,18 +620,25 @@ impl Engine {
                     self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar)
                 };
             }
-            if waiting && t.in_progress + t.failed < run.max_down {
-                let index = self
-                    .active
-                    .get_mut(id)
-                    .and_then(|a| a.rec.run.as_mut())
-                    .map(|r| r.pending.remove(0));
-                if let Some(index) = index {
-                    self.start_target(id, index, at);
-                }
-                continue;
+            let room = waiting && t.in_progress + t.failed < run.max_down;
+            // A zonal deployment also keeps to one zone and its minimum (zonal.rs).
+            let room = match self.zone_step(id, at, ar) {
+                ZoneStep::Unzoned => room,
+                ZoneStep::Room(zone_room) => room && zone_room,
+                ZoneStep::Again => continue,
+                ZoneStep::Hold | ZoneStep::Ended => return,
+            };
+            if !room {
+                return;
             }
-            return;
+            let index = self
+                .active
+                .get_mut(id)
+                .and_then(|a| a.rec.run.as_mut())
+                .map(|r| r.pending.remove(0));
+            if let Some(index) = index {
+                self.start_target(id, index, at);
+            }
         }
     }
 
@@ -837,21 +888,13 @@ impl Engine {
         t.skip_unfinished_events();
         self.touch_target(id, index);
         self.refresh_overview(id);
-        let record = self
-            .hosts
-            .entry(host.clone())
-            .or_insert_with(|| HostRecord {
-                id: host.clone(),
-                ..Default::default()
-            });
-        let state = record.groups.entry(group_id).or_default();
+        let state = self.host_in_group(&host, &group_id);
         if status == TargetStatus::Succeeded {
             state.healthy = true;
             state.revision = rev_key;
         } else {
             state.healthy = false;
         }
-        self.dirty.hosts.insert(host.clone());
         let (word, event) = if status == TargetStatus::Succeeded {
             ("succeeded", TriggerEventType::InstanceSuccess)
         } else {
@@ -928,6 +971,8 @@ impl Engine {
             return;
         };
         self.by_seq.remove(&active.rec.seq);
+        // Nothing is left to wake it: its timers go with it (`next_due`).
+        self.cancel_timers(active.rec.seq);
         let run = active.rec.run.take();
         for t in active.targets.iter_mut() {
             t.run.due = None;
@@ -965,13 +1010,8 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        let rollback = self.rollback_after(
-            id,
-            &status,
-            run.as_ref().and_then(|r| r.stop.as_ref()),
-            at,
-            ar,
-        );
+        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c), ar);
+        let rollback = self.rollback_after(id, &status, run.as_ref(), at, ar);
         let Some(active) = self.active.remove(id) else {
             return;
         };
@@ -1016,101 +1056,6 @@ impl Engine {
             .and_then(|g| g.queue.first().cloned());
         if let Some(next) = next {
             self.start(&next, at, ar);
-        }
-    }
-
-    /// Decides on automatic rollback for a finished deployment and creates the
-    /// rollback deployment; returns its ID.
-    fn rollback_after(
-        &mut self,
-        id: &str,
-        status: &DeploymentStatus,
-        stop: Option<&StopRequest>,
-        at: Millis,
-        ar: &dyn Archive,
-    ) -> Option<String> {
-        let active = self.active.get(id)?;
-        if active.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback) {
-            return None;
-        }
-        let wanted = match status {
-            DeploymentStatus::Failed => rollback_enabled_for(
-                active.rec.info.auto_rollback_configuration.as_ref(),
-                AutoRollbackEvent::DeploymentFailure,
-            ),
-            DeploymentStatus::Stopped => stop.is_some_and(|s| s.rollback),
-            _ => false,
-        };
-        if !wanted {
-            return None;
-        }
-        let group_id = active.rec.group_id.clone();
-        let info = active.rec.info.clone();
-        let Some(revision) = self.rollback_revision(&group_id, ar) else {
-            let group_name = info.deployment_group_name.clone().unwrap_or_default();
-            self.set_rollback_info(id, None, format!(
-                "Automatic rollback was not performed: deployment group '{group_name}' has no earlier successful revision to roll back to."
-            ));
-            return None;
-        };
-        let rb = self.insert_deployment(
-            at,
-            DeploymentSpec {
-                group_id,
-                revision,
-                config_name: info
-                    .deployment_config_name
-                    .clone()
-                    .unwrap_or_else(|| configs::DEFAULT_SERVER_CONFIG.into()),
-                creator: Some(DeploymentCreator::CodeDeployRollback),
-                ignore_application_stop_failures: info.ignore_application_stop_failures
-                    == Some(true),
-                file_exists_behavior: info.file_exists_behavior.clone(),
-                rollback_of: Some(id.to_string()),
-                ..Default::default()
-            },
-        );
-        self.plan_blue_green_rollback(id, &rb);
-        // It starts now, ahead of anything queued; its own start timer is moot.
-        if let Some(run) = self.active.get_mut(&rb).and_then(|a| a.rec.run.as_mut()) {
-            run.start_due = None;
-        }
-        self.set_rollback_info(
-            id,
-            Some(rb.clone()),
-            format!("Rolled back: deployment {rb} redeploys the last successful revision."),
-        );
-        self.trigger_deployment(at, id, TriggerEventType::DeploymentRollback);
-        self.log(
-            at,
-            Some(id),
-            None,
-            EventKind::Deployment,
-            format!("{id} rolled back by {rb}"),
-        );
-        Some(rb)
-    }
-
-    /// The revision a rollback of the group redeploys: that of its last
-    /// successful deployment (`DeploymentGroupInfo::rollback_source`).
-    pub(crate) fn rollback_revision(
-        &self,
-        group_id: &str,
-        ar: &dyn Archive,
-    ) -> Option<RevisionLocation> {
-        let source = self.groups.get(group_id)?.info.rollback_source()?;
-        self.deployment_record(ar, Some(source)).ok()?.info.revision
-    }
-
-    fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {
-        if let Some(a) = self.active.get_mut(id) {
-            let info = a
-                .rec
-                .info
-                .rollback_info
-                .get_or_insert_with(RollbackInfo::default);
-            info.rollback_deployment_id = rollback_id;
-            info.rollback_message = Some(message);
         }
     }
 

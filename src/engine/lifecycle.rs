@@ -68,10 +68,7 @@ pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "Afte
 
 /// Events run by the agent or the service rather than appspec scripts.
 pub fn is_reserved(event: &str) -> bool {
-    matches!(
-        event,
-        "DownloadBundle" | "Install" | "BlockTraffic" | "AllowTraffic"
-    )
+    !crate::model::rules::runs_scripts(event)
 }
 
 /// The seconds after which a hook script is killed (reference §5).
@@ -152,12 +149,18 @@ pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
     }
 }
 
+/// The failure of an event that runs no script (the agent's or the
+/// service's own work), or of a host that never answered. A script fault
+/// cannot reach here on a reserved event: the fleet file and the fault tags
+/// refuse it (`model::rules::fault_refusal`).
 fn reserved_failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
     let message = match (event, kind) {
         (_, FaultKind::Unresponsive) => format!(
             "The lifecycle event did not start within 5 minutes: host {host} did not answer (is the CodeDeploy agent running?)"
         ),
-        ("DownloadBundle", _) => "The deployment failed because the revision bundle could not be downloaded to the instance.".to_string(),
+        ("DownloadBundle", FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
+        ("DownloadBundle", _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
+        ("Install", FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
         ("Install", _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
         ("BlockTraffic", _) => format!("Instance {host} could not be deregistered from the load balancer."),
         _ => format!("Instance {host} could not be registered with the load balancer."),

@@ -12,11 +12,13 @@ pub mod lifecycle;
 mod notify;
 pub mod operations;
 mod ops;
+mod rollback;
 pub mod selection;
 pub mod shift;
 pub mod validate;
 mod view;
 pub mod world;
+mod zonal;
 
 pub use view::Wait;
 
@@ -251,9 +253,48 @@ impl Engine {
         }
     }
 
-    /// The earliest pending wake-up, for the runtime's timer.
+    /// The earliest wake-up that still has work to do, for the runtime's timer
+    /// and the clock's single step. Timers of finished deployments are purged
+    /// when they finish (`finish`); a timer a deployment has since moved (a
+    /// target's event rescheduled, a wait ended early) stays in the heap until
+    /// its time and is skipped here, so stepping never lands where nothing happens.
     pub fn next_due(&self) -> Option<Millis> {
-        self.timers.peek().map(|Reverse(t)| t.due)
+        match self.timers.peek() {
+            None => None,
+            Some(Reverse(t)) if self.timer_live(t) => Some(t.due),
+            Some(_) => self
+                .timers
+                .iter()
+                .map(|Reverse(t)| t)
+                .filter(|t| self.timer_live(t))
+                .map(|t| t.due)
+                .min(),
+        }
+    }
+
+    /// Whether firing `t` would do something: its deployment is unfinished and
+    /// still waits for exactly this time (its start, deadline or zone monitor
+    /// wait, or the target's running event, hook, traffic step or wait).
+    pub(crate) fn timer_live(&self, t: &Timer) -> bool {
+        let Some(active) = self.by_seq.get(&t.seq).and_then(|id| self.active.get(id)) else {
+            return false;
+        };
+        if t.index != DEPLOYMENT_TIMER {
+            return active
+                .targets
+                .get(t.index as usize)
+                .is_some_and(|target| target.run.due == Some(t.due));
+        }
+        active.rec.run.as_ref().is_some_and(|run| {
+            run.start_due == Some(t.due)
+                || run.deadline == Some(t.due)
+                || run.zonal.as_ref().and_then(|z| z.monitor_until) == Some(t.due)
+        })
+    }
+
+    /// Drops the timers of a deployment that has finished.
+    pub(crate) fn cancel_timers(&mut self, seq: u64) {
+        self.timers.retain(|Reverse(t)| t.seq != seq);
     }
 
     /// True while any deployment is unfinished.
@@ -355,6 +396,26 @@ impl Engine {
             changes.push(Change::Meta(self.meta.clone()));
         }
         changes
+    }
+
+    /// A host's dynamic record, created when first needed; the host is
+    /// marked changed.
+    pub(crate) fn host_mut(&mut self, host: &str) -> &mut HostRecord {
+        self.dirty.hosts.insert(host.to_string());
+        self.hosts
+            .entry(host.to_string())
+            .or_insert_with(|| HostRecord {
+                id: host.to_string(),
+                ..Default::default()
+            })
+    }
+
+    /// A host's state in deployment group `group_id` (see [`Engine::host_mut`]).
+    pub(crate) fn host_in_group(&mut self, host: &str, group_id: &str) -> &mut HostGroupState {
+        self.host_mut(host)
+            .groups
+            .entry(group_id.to_string())
+            .or_default()
     }
 
     pub(crate) fn put_alarm(&mut self, alarm: AlarmRecord) {

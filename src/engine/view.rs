@@ -127,6 +127,14 @@ impl Engine {
         })
     }
 
+    /// The zone a zonal deployment deploys to (or monitors) now, `None` inside
+    /// for the instances without a zone, and when its monitor wait ends.
+    pub fn zone_of(rec: &DeploymentRecord) -> Option<(Option<&str>, Option<Millis>)> {
+        let z = rec.run.as_ref()?.zonal.as_ref()?;
+        let zone = z.zones.get(z.current)?;
+        Some((zone.zone.as_deref(), z.monitor_until))
+    }
+
     /// The traffic schedule of a Lambda or ECS deployment: the running one's
     /// own, or a finished one's as it ran from AllowTraffic's start.
     pub fn traffic_schedule_of(

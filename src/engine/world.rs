@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::rules::{fault_refusal, FAULT_TAGS};
 use crate::state::fleet::{Behaviour, DEFAULT_DURATIONS};
 use crate::state::rng;
 use crate::state::FaultKind;
@@ -28,7 +29,8 @@ impl Behaviour {
         rng::in_range(bits, nominal - spread, nominal + spread).max(0)
     }
 
-    /// The fault this behaviour declares, if any (first of fail, timeout, missing).
+    /// The fault this behaviour declares, if any (first of fail, timeout,
+    /// missing, disk_full).
     pub fn fault(&self) -> Option<(String, FaultKind)> {
         if self.state.as_deref() == Some("stopped") {
             return Some((String::new(), FaultKind::Unresponsive));
@@ -38,25 +40,41 @@ impl Behaviour {
             .map(|e| (e, FaultKind::Fail))
             .or_else(|| self.timeout.clone().map(|e| (e, FaultKind::Timeout)))
             .or_else(|| self.missing.clone().map(|e| (e, FaultKind::Missing)))
+            .or_else(|| self.disk_full.clone().map(|e| (e, FaultKind::DiskFull)))
     }
 }
 
-/// Applies `codedeck:fail`, `codedeck:timeout`, `codedeck:missing` and
-/// `codedeck:state` tags over a behaviour, for scripts that only speak the API.
+/// Applies the fault tags (`codedeck:fail`, `codedeck:timeout`,
+/// `codedeck:missing`, `codedeck:disk-full`, `model::rules::FAULT_TAGS`) and
+/// `codedeck:state` over a behaviour, for scripts that only speak the API.
+/// The tags were checked where they were set (fleet file, AddTags...).
 pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviour {
-    if let Some(v) = tags.get("codedeck:fail") {
-        b.fail = Some(v.clone());
-    }
-    if let Some(v) = tags.get("codedeck:timeout") {
-        b.timeout = Some(v.clone());
-    }
-    if let Some(v) = tags.get("codedeck:missing") {
-        b.missing = Some(v.clone());
+    for (tag, fault) in FAULT_TAGS {
+        let Some(v) = tags.get(tag) else { continue };
+        let slot = match fault {
+            "fail" => &mut b.fail,
+            "timeout" => &mut b.timeout,
+            "missing" => &mut b.missing,
+            _ => &mut b.disk_full,
+        };
+        *slot = Some(v.clone());
     }
     if let Some(v) = tags.get("codedeck:state") {
         b.state = Some(v.clone());
     }
     b
+}
+
+/// Why a `codedeck:` fault tag on an on-premises instance cannot be set, if
+/// it cannot: an unknown event, or a fault that event cannot have.
+pub fn fault_tag_refusal(key: &str, value: &str) -> Option<String> {
+    let (_, fault) = FAULT_TAGS.iter().find(|(tag, _)| *tag == key)?;
+    if !super::lifecycle::SERVER_IN_PLACE_LB.contains(&value) {
+        return Some(format!(
+            "{key}={value}: {value} is not a lifecycle event of EC2/on-premises deployments"
+        ));
+    }
+    fault_refusal(fault, value).map(|why| format!("{key}={value}: {why}"))
 }
 
 #[cfg(test)]

@@ -86,6 +86,13 @@ pub fn traffic_sides(t: &DeploymentTarget) -> Option<(String, String, f64)> {
     ))
 }
 
+/// The Lambda function and alias a Lambda deployment's target shifts traffic
+/// on (what the dashboard's "repair alias" names).
+pub fn lambda_alias(t: &DeploymentTarget) -> Option<(String, String)> {
+    let info = t.lambda_target.as_ref()?.lambda_function_info.as_ref()?;
+    Some((info.function_name.clone()?, info.function_alias.clone()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

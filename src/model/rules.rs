@@ -61,3 +61,71 @@ pub fn health_limits(mhh: Option<&MinimumHealthyHosts>, n: i64) -> (i64, i64) {
     };
     (min, n - min)
 }
+
+/// Events that run no appspec scripts: the agent's DownloadBundle and Install,
+/// the service's BlockTraffic and AllowTraffic (reference §7.1, "reserved").
+pub const RESERVED_EVENTS: [&str; 4] =
+    ["DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"];
+
+/// True for the lifecycle events that run appspec scripts (the hooks).
+pub fn runs_scripts(event: &str) -> bool {
+    !RESERVED_EVENTS.contains(&event)
+}
+
+/// The fault tags scripts that only speak the API put on on-premises
+/// instances (or the fleet file on its hosts), and the fleet-file key each
+/// stands for: `codedeck:fail=<event>` is `fail = "<event>"`.
+pub const FAULT_TAGS: [(&str, &str); 4] = [
+    ("codedeck:fail", "fail"),
+    ("codedeck:timeout", "timeout"),
+    ("codedeck:missing", "missing"),
+    ("codedeck:disk-full", "disk_full"),
+];
+
+/// What runs a reserved event, and the faults it really has.
+fn reserved_event(event: &str) -> Option<(&'static str, &'static str)> {
+    Some(match event {
+        "DownloadBundle" => (
+            "the CodeDeploy agent downloads and unpacks the bundle itself",
+            "fail (the bundle is missing from its S3 bucket) and disk_full (no space left to unpack it)",
+        ),
+        "Install" => (
+            "the CodeDeploy agent copies the revision's files itself",
+            "fail (a file already exists at a destination) and disk_full (no space left to copy the files)",
+        ),
+        "BlockTraffic" => (
+            "CodeDeploy itself deregisters the instance from the load balancer",
+            "fail (the load balancer does not deregister the instance)",
+        ),
+        "AllowTraffic" => (
+            "CodeDeploy itself registers the instance with the load balancer",
+            "fail (the load balancer does not register the instance)",
+        ),
+        _ => return None,
+    })
+}
+
+/// Why the fault behind fleet key `fault` (`fail`, `timeout`, `missing`,
+/// `disk_full`) cannot happen at lifecycle event `event`, or `None` when it
+/// can: a script can only time out or be missing where scripts run, and only
+/// the agent's DownloadBundle and Install write to the disk.
+pub fn fault_refusal(fault: &str, event: &str) -> Option<String> {
+    let script_fault = match fault {
+        "timeout" => Some("time out (ScriptTimedOut)"),
+        "missing" => Some("be missing (ScriptMissing)"),
+        _ => None,
+    };
+    match (reserved_event(event), script_fault) {
+        (Some((who, offers)), Some(what)) => Some(format!(
+            "{event} runs no appspec scripts ({who}), so no script of it can {what}; the faults {event} has are {offers}"
+        )),
+        (Some((_, offers)), None) if fault == "disk_full" && offers.contains("disk_full") => None,
+        (Some((who, offers)), None) if fault == "disk_full" => Some(format!(
+            "{event} writes nothing to the instance's disk ({who}); the faults {event} has are {offers}"
+        )),
+        (None, None) if fault == "disk_full" => Some(format!(
+            "{event} runs appspec scripts, which do not fill the disk in codedeck's world; disk_full applies to DownloadBundle and Install"
+        )),
+        _ => None,
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::Runtime;
 use crate::engine::Engine;
-use crate::model::labels::traffic_sides;
+use crate::model::labels::{lambda_alias, traffic_sides};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::*;
@@ -276,7 +276,15 @@ fn detail(
     };
     let targets = ar.targets(id)?;
     let d = build_detail(engine, ar, &rec, &targets);
-    *cached = rec.is_finished().then(|| d.clone());
+    // A finished deployment changes only while its rollback runs (the
+    // rollback's progress is written into its rollbackInfo).
+    let rolling_back = rec
+        .info
+        .rollback_info
+        .as_ref()
+        .and_then(|r| r.rollback_deployment_id.as_deref())
+        .is_some_and(|rb| engine.active(rb).is_some());
+    *cached = (rec.is_finished() && !rolling_back).then(|| d.clone());
     Ok(Some(d))
 }
 
@@ -312,11 +320,16 @@ fn build_detail(
         .deployment_config_name
         .as_deref()
         .and_then(|name| engine.deployment_config(name));
+    let zone = Engine::zone_of(rec).map(|(zone, monitor_until)| ZoneView {
+        zone: zone.unwrap_or(NO_ZONE).to_string(),
+        monitor_until,
+    });
     Detail {
         config,
         traffic,
         blue_green,
         hooks,
+        zone,
         min_healthy: run.map(|r| r.min_healthy),
         max_down: run.map(|r| r.max_down),
         pending: run.map_or(0, |r| r.pending.len()),
@@ -327,7 +340,10 @@ fn build_detail(
 }
 
 fn target_view(t: &TargetRecord) -> TargetView {
-    TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
+    TargetView {
+        zone: t.run.zone.clone(),
+        ..TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
+    }
 }
 
 fn events(engine: &Engine, ar: &dyn Archive, after: u64) -> ReadResult<Vec<EventRow>> {
@@ -371,5 +387,6 @@ fn traffic(
         applied,
         wait,
         restored: shift.is_some_and(|s| s.restored),
+        alias: lambda_alias(&target.target),
     })
 }

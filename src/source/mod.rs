@@ -94,6 +94,13 @@ pub enum Action {
         name: String,
         on: bool,
     },
+    /// Points a simulated Lambda alias left on two versions (a deployment
+    /// stopped without rollback) at one version again, so deployments to it
+    /// can run.
+    RepairAlias {
+        function: String,
+        alias: String,
+    },
 }
 
 /// The kinds of [`Action`], without their arguments: what a key offers and
@@ -109,6 +116,7 @@ pub enum ActionKind {
     Speed,
     BreakHost,
     SetAlarm,
+    RepairAlias,
 }
 
 impl ActionKind {
@@ -130,6 +138,7 @@ impl ActionKind {
                 | ActionKind::Speed
                 | ActionKind::BreakHost
                 | ActionKind::SetAlarm
+                | ActionKind::RepairAlias
         )
     }
 
@@ -145,6 +154,7 @@ impl ActionKind {
             ActionKind::Speed => "change speed",
             ActionKind::BreakHost => "break host",
             ActionKind::SetAlarm => "switch alarm",
+            ActionKind::RepairAlias => "repair alias",
         }
     }
 }
@@ -161,6 +171,7 @@ impl Action {
             Action::Speed(_) => ActionKind::Speed,
             Action::BreakHost { .. } => ActionKind::BreakHost,
             Action::SetAlarm { .. } => ActionKind::SetAlarm,
+            Action::RepairAlias { .. } => ActionKind::RepairAlias,
         }
     }
 }
@@ -236,6 +247,9 @@ mod tests {
         assert!(!ActionKind::Step.changes_state());
         assert!(ActionKind::SetAlarm.local_only());
         assert!(!ActionKind::Stop.local_only());
+        assert!(ActionKind::RepairAlias.local_only());
+        assert!(ActionKind::RepairAlias.changes_state());
+        assert_eq!(ActionKind::RepairAlias.label(), "repair alias");
     }
 
     #[test]

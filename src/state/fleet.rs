@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::AlarmState;
 use super::rng;
+use crate::model::rules::{fault_refusal, FAULT_TAGS};
 
 /// Default virtual seconds per lifecycle event when the fleet says nothing.
 pub const DEFAULT_DURATIONS: [(&str, i64); 13] = [
@@ -123,6 +124,8 @@ pub struct Behaviour {
     pub timeout: Option<String>,
     /// This lifecycle event's script is missing (ScriptMissing).
     pub missing: Option<String>,
+    /// The disk fills up during this event: DownloadBundle or Install only.
+    pub disk_full: Option<String>,
     /// "running" (default) or "stopped": a stopped host never answers.
     pub state: Option<String>,
 }
@@ -179,21 +182,52 @@ pub enum FleetError {
     Invalid(String),
 }
 
+/// A lifecycle event a fault or a duration names must exist.
+fn check_event(event: &str, owner: &str) -> Result<(), FleetError> {
+    let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
+    if known.contains(&event) {
+        return Ok(());
+    }
+    Err(FleetError::Invalid(format!(
+        "{owner}: unknown lifecycle event {event:?} (expected one of {})",
+        known.join(", ")
+    )))
+}
+
+/// A fault (`what` is how the file wrote it) must be one `event` can have:
+/// no script faults on events that run no scripts (`rules::fault_refusal`).
+fn check_fault(fault: &str, event: &str, what: &str, owner: &str) -> Result<(), FleetError> {
+    check_event(event, owner)?;
+    match fault_refusal(fault, event) {
+        Some(why) => Err(FleetError::Invalid(format!("{owner}: {what}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// The `codedeck:` fault tags of a host, checked like the keys they stand for.
+fn check_fault_tags(tags: &BTreeMap<String, String>, owner: &str) -> Result<(), FleetError> {
+    for (tag, fault) in FAULT_TAGS {
+        if let Some(event) = tags.get(tag) {
+            check_fault(fault, event, &format!("tag {tag} = {event:?}"), owner)?;
+        }
+    }
+    Ok(())
+}
+
 /// One behaviour block of the fleet file (`owner` names it in messages).
 fn check_behaviour(b: &Behaviour, owner: &str) -> Result<(), FleetError> {
-    let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
-    for event in b
-        .durations
-        .keys()
-        .chain(b.fail.iter())
-        .chain(b.timeout.iter())
-        .chain(b.missing.iter())
-    {
-        if !known.contains(&event.as_str()) {
-            return Err(FleetError::Invalid(format!(
-                "{owner}: unknown lifecycle event {event:?} (expected one of {})",
-                known.join(", ")
-            )));
+    for event in b.durations.keys() {
+        check_event(event, owner)?;
+    }
+    let faults = [
+        ("fail", &b.fail),
+        ("timeout", &b.timeout),
+        ("missing", &b.missing),
+        ("disk_full", &b.disk_full),
+    ];
+    for (fault, event) in faults {
+        if let Some(event) = event {
+            check_fault(fault, event, &format!("{fault} = {event:?}"), owner)?;
         }
     }
     if let Some(d) = b.durations.values().find(|d| !d.is_finite() || **d < 0.0) {
@@ -238,10 +272,14 @@ impl Fleet {
             }
         }
         for spec in &self.instances {
-            check_behaviour(&spec.behaviour, &format!("instance {}", spec.label()))?;
+            let owner = format!("instance {}", spec.label());
+            check_behaviour(&spec.behaviour, &owner)?;
+            check_fault_tags(&spec.tags, &owner)?;
         }
         for asg in &self.auto_scaling_groups {
-            check_behaviour(&asg.behaviour, &format!("auto_scaling_group {}", asg.name))?;
+            let owner = format!("auto_scaling_group {}", asg.name);
+            check_behaviour(&asg.behaviour, &owner)?;
+            check_fault_tags(&asg.tags, &owner)?;
         }
         self.check_simulated()
     }
@@ -358,6 +396,10 @@ impl Behaviour {
             fail: self.fail.clone().or_else(|| defaults.fail.clone()),
             timeout: self.timeout.clone().or_else(|| defaults.timeout.clone()),
             missing: self.missing.clone().or_else(|| defaults.missing.clone()),
+            disk_full: self
+                .disk_full
+                .clone()
+                .or_else(|| defaults.disk_full.clone()),
             state: self.state.clone().or_else(|| defaults.state.clone()),
         }
     }
@@ -385,6 +427,25 @@ mod tests {
             e.to_string().contains("unknown lifecycle event \"Nope\""),
             "{e}"
         );
+        let e = Fleet::parse("[[instance]]\nname = \"a\"\ntimeout = \"Install\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("timeout = \"Install\": Install runs no appspec scripts"),
+            "{e}"
+        );
+        let e =
+            Fleet::parse("[[instance]]\nname = \"a\"\ndisk_full = \"AfterInstall\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("disk_full applies to DownloadBundle and Install"),
+            "{e}"
+        );
+        let e = Fleet::parse(
+            "[[instance]]\nname = \"a\"\ntags = { \"codedeck:missing\" = \"AllowTraffic\" }\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("tag codedeck:missing"), "{e}");
+        assert!(Fleet::parse("[[instance]]\nname = \"a\"\ndisk_full = \"Install\"\n").is_ok());
         let e = Fleet::parse("[[instance]]\nnam = \"a\"\n").unwrap_err();
         assert!(e.to_string().contains("not valid TOML"), "{e}");
         let e =

@@ -405,6 +405,36 @@ pub struct RunState {
     /// EC2 blue/green deployments: phase, roles of the targets, waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blue_green: Option<BlueGreenRun>,
+    /// Zonal in-place deployments (a config with `zonalConfig`): one
+    /// Availability Zone at a time, with a monitor wait between zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zonal: Option<ZonalRun>,
+}
+
+/// The progress of a zonal deployment (reference §6, zonal config fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ZonalRun {
+    /// The zones in deployment order: those with instances to deploy to.
+    pub zones: Vec<ZoneRun>,
+    /// The zone deploying now; while `monitor_until` is set, the zone just
+    /// deployed, under watch.
+    pub current: usize,
+    /// The monitor wait after the current zone ends then; the next zone starts.
+    pub monitor_until: Option<Millis>,
+    /// Milliseconds to wait after the first zone, and after each later one.
+    pub first_monitor: Millis,
+    pub monitor: Millis,
+}
+
+/// One zone of a zonal deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ZoneRun {
+    /// The Availability Zone; `None` for the instances that have none
+    /// (on-premises instances), deployed after every zone.
+    pub zone: Option<String>,
+    /// How many of the zone's instances may be down at once
+    /// (`minimumHealthyHostsPerZone`).
+    pub max_down: i64,
 }
 
 /// The progress of an EC2 blue/green deployment (reference §7.2, §10). Its one
@@ -556,6 +586,10 @@ pub struct TargetRun {
     pub due: Option<Millis>,
     /// The fault this host will show during this deployment, fixed at start.
     pub fault: Option<Fault>,
+    /// The host's Availability Zone when the deployment took it (none for
+    /// on-premises instances, Lambda and ECS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 /// A simulated failure of one lifecycle event on one host.
@@ -576,6 +610,9 @@ pub enum FaultKind {
     Missing,
     /// The host never answers: the event does not start within 5 minutes.
     Unresponsive,
+    /// The instance's disk is full: DownloadBundle cannot unpack the bundle,
+    /// or Install cannot copy the files (UnknownError).
+    DiskFull,
 }
 
 /// Dynamic state of a simulated host (EC2 instance or on-premises instance).

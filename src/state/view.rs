@@ -221,7 +221,24 @@ pub struct Detail {
     pub hooks: Vec<HookExecution>,
     /// The deployment's configuration, when it could be read.
     pub config: Option<DeploymentConfigInfo>,
+    /// A zonal deployment while it runs: the zone deploying now, and its
+    /// monitor wait (`None` where the source cannot tell, as on AWS).
+    pub zone: Option<ZoneView>,
 }
+
+/// The Availability Zone a zonal deployment deploys to (one at a time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneView {
+    /// The zone, or [`NO_ZONE`] for the instances without one (on-premises
+    /// instances, deployed after every zone).
+    pub zone: String,
+    /// While the zone, deployed, is watched before the next one starts: when
+    /// the monitor wait ends (a countdown).
+    pub monitor_until: Option<Millis>,
+}
+
+/// What [`ZoneView::zone`] says for the instances without an Availability Zone.
+pub const NO_ZONE: &str = "no Availability Zone";
 
 /// Where traffic stands in a Lambda or ECS deployment.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +258,10 @@ pub struct TrafficView {
     pub wait: Option<WaitView>,
     /// Traffic went back to the original after a failure or a stop.
     pub restored: bool,
+    /// Lambda: the function and the alias whose traffic shifts (what
+    /// `Action::RepairAlias` names when a stopped deployment left the alias
+    /// on two versions).
+    pub alias: Option<(String, String)>,
 }
 
 /// The phase of an EC2 blue/green deployment.
@@ -269,6 +290,10 @@ pub struct TargetView {
     pub events: Vec<LifecycleEvent>,
     /// EC2 blue/green: Blue (original) or Green (replacement).
     pub label: Option<TargetLabel>,
+    /// The host's Availability Zone (EC2 instances of the local engine;
+    /// `None` for on-premises instances, Lambda, ECS, and where the source
+    /// cannot tell, as on AWS).
+    pub zone: Option<String>,
 }
 
 impl TargetView {
@@ -289,6 +314,7 @@ impl TargetView {
             status: status.clone().unwrap_or(TargetStatus::Pending),
             events: events.clone().unwrap_or_default(),
             label,
+            zone: None,
         }
     }
 }

@@ -171,6 +171,22 @@ fn run_state() -> RunState {
             block: vec![2],
             ..Default::default()
         }),
+        zonal: Some(ZonalRun {
+            zones: vec![
+                ZoneRun {
+                    zone: Some("us-east-1a".into()),
+                    max_down: 1,
+                },
+                ZoneRun {
+                    zone: None,
+                    max_down: 1,
+                },
+            ],
+            current: 1,
+            monitor_until: Some(9_000),
+            first_monitor: 600_000,
+            monitor: 300_000,
+        }),
     }
 }
 
@@ -244,6 +260,7 @@ fn target(deployment_id: &str, index: u32, target_id: &str) -> TargetRecord {
                 event: "AfterInstall".into(),
                 kind: FaultKind::Timeout,
             }),
+            zone: Some("us-east-1b".into()),
         },
     }
 }

@@ -46,8 +46,8 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         .map(|(g, what)| format!("{g} {what}"))
         .collect::<Vec<_>>()
         .join(" · ");
-    let legend_w = area.width.saturating_sub(4).min(106).max(1) as usize;
-    let legend = super::view::wrap_words(&legend, legend_w, 6);
+    let legend_w = area.width.saturating_sub(4).clamp(1, 106) as usize;
+    let legend = super::widgets::wrap_words(&legend, legend_w, 6);
     let full = KEYMAP.len() as u16 + 3 + legend.len() as u16;
     // Short of room (80x24), the keys go in two columns with their short names.
     let compact = area.height < full + 2;

@@ -105,7 +105,7 @@ fn labelled_lines(
     style: Style,
 ) -> Vec<Line<'static>> {
     let room = (width as usize).saturating_sub(8);
-    super::view::wrap_words(text, room, most)
+    super::widgets::wrap_words(text, room, most)
         .into_iter()
         .enumerate()
         .map(|(k, part)| {

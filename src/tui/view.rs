@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::keymap::{Hint, KEYMAP};
 use super::model::*;
 use super::theme::{self, labelled, Theme};
-use super::widgets::{elapsed, progress, window};
+use super::widgets::{elapsed, progress, window, wrap_words};
 use super::{popup, timeline};
 use crate::model::time::Millis;
 use crate::source::DeploymentRow;
@@ -454,36 +454,6 @@ fn explanation_lines(m: &Model, t: Theme, width: u16) -> Vec<Line<'static>> {
         .into_iter()
         .map(|l| Line::from(Span::styled(format!(" {}", l.trim_start()), style)))
         .collect()
-}
-
-/// `text` in lines of at most `width` cells, broken between words, at most
-/// `most` lines (the last one ends in `…` when text is left over).
-pub fn wrap_words(text: &str, width: usize, most: usize) -> Vec<String> {
-    let mut lines: Vec<String> = vec![String::new()];
-    for word in text.split(' ') {
-        let cur = lines.last().map_or(0, |l| l.chars().count());
-        let len = word.chars().count();
-        if cur > 0 && cur + 1 + len > width {
-            if lines.len() == most {
-                let last = lines.last_mut().expect("a line");
-                let keep: String = last.chars().take(width.saturating_sub(1)).collect();
-                *last = format!("{keep}…");
-                break;
-            }
-            lines.push(String::new());
-        }
-        let line = lines.last_mut().expect("a line");
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    for l in lines.iter_mut() {
-        if l.chars().count() > width {
-            *l = l.chars().take(width).collect();
-        }
-    }
-    lines
 }
 
 /// The selected lifecycle event's or status's explanation.

@@ -1,5 +1,5 @@
 //! Small pieces every screen draws with: elapsed times, the overview bar,
-//! the rows of a list that fit.
+//! the rows of a list that fit, text wrapped between words.
 
 use ratatui::layout::Rect;
 use ratatui::style::Color;
@@ -57,4 +57,34 @@ pub fn window(c: Cursor, len: usize, area: Rect) -> std::ops::Range<usize> {
     let page = area.height.saturating_sub(2) as usize;
     let offset = visible_offset(c, page).min(len);
     offset..(offset + page).min(len)
+}
+
+/// `text` in lines of at most `width` cells, broken between words, at most
+/// `most` lines (the last one ends in `…` when text is left over).
+pub fn wrap_words(text: &str, width: usize, most: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = lines.last().map_or(0, |l| l.chars().count());
+        let len = word.chars().count();
+        if cur > 0 && cur + 1 + len > width {
+            if lines.len() == most {
+                let last = lines.last_mut().expect("a line");
+                let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+                *last = format!("{keep}…");
+                break;
+            }
+            lines.push(String::new());
+        }
+        let line = lines.last_mut().expect("a line");
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    for l in lines.iter_mut() {
+        if l.chars().count() > width {
+            *l = l.chars().take(width).collect();
+        }
+    }
+    lines
 }

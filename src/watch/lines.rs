@@ -347,6 +347,7 @@ mod tests {
                     })
                     .collect(),
                 label: None,
+                zone: None,
             }],
             min_healthy: None,
             max_down: None,
@@ -356,6 +357,7 @@ mod tests {
             blue_green: None,
             hooks: Vec::new(),
             config: None,
+            zone: None,
         }
     }
 

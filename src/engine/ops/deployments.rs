@@ -12,14 +12,36 @@ use crate::state::archive::{Archive, DeploymentQuery};
 use crate::state::error::{err, ApiResult};
 use crate::state::*;
 
-/// The wire form of a deployment: AppSpec content is never returned (only its sha256).
+/// The SHA-256 of a revision's text, as CodeDeploy reports it: lowercase hex.
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The wire form of a deployment: its revisions as given, each inline one
+/// with the SHA-256 of its content (computed when the caller sent none, as
+/// AWS does). For `appSpecContent` only the sha256 comes back, never the
+/// content (reference §2.1: callers read it with GetApplicationRevision);
+/// the deprecated `string` (RawString) keeps its content, on which the
+/// reference is silent. S3 and GitHub locations are returned as given.
 fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
     for rev in [info.revision.as_mut(), info.previous_revision.as_mut()]
         .into_iter()
         .flatten()
     {
         if let Some(c) = rev.app_spec_content.as_mut() {
+            if c.sha256.is_none() {
+                c.sha256 = c.content.as_deref().map(sha256_hex);
+            }
             c.content = None;
+        }
+        if let Some(c) = rev.string.as_mut() {
+            if c.sha256.is_none() {
+                c.sha256 = c.content.as_deref().map(sha256_hex);
+            }
         }
     }
     info

@@ -238,6 +238,12 @@ impl Engine {
                     "Tag keys are at most 128 characters and values at most 256.",
                 );
             }
+            // codedeck's fault tags must name a fault the event can have.
+            if let (Some(k), Some(v)) = (t.key.as_deref(), t.value.as_deref()) {
+                if let Some(why) = crate::engine::world::fault_tag_refusal(k, v) {
+                    return err(Exception::InvalidTag, why);
+                }
+            }
         }
         if tags.len() > TAGS_PER_INSTANCE {
             return err(

@@ -30,12 +30,29 @@ fn label_of(t: &TargetRecord) -> Option<TargetLabel> {
         .and_then(|i| i.instance_label.clone())
 }
 
+/// The deprecated InstanceSummary of a target. The model has the instance
+/// operations work for EC2/on-premises and Lambda deployments, so a Lambda
+/// target has one too. AWS does not show its form (UNCONFIRMED); codedeck
+/// follows the EC2 one: `instanceId` is the target's ARN (the function's, with
+/// the alias), lists give the target ID (the function name), and there is no
+/// `instanceType` (Blue/Green is for EC2 blue/green instances).
 fn summary(t: &TargetRecord) -> Option<InstanceSummary> {
+    let status = |s: &Option<TargetStatus>| s.as_ref().map(|s| InstanceStatus::parse(s.as_str()));
+    if let Some(l) = t.target.lambda_target.as_ref() {
+        return Some(InstanceSummary {
+            deployment_id: l.deployment_id.clone(),
+            instance_id: l.target_arn.clone(),
+            status: status(&l.status),
+            last_updated_at: l.last_updated_at,
+            lifecycle_events: l.lifecycle_events.clone(),
+            instance_type: None,
+        });
+    }
     let i = t.target.instance_target.as_ref()?;
     Some(InstanceSummary {
         deployment_id: i.deployment_id.clone(),
         instance_id: i.target_arn.clone(),
-        status: i.status.as_ref().map(|s| InstanceStatus::parse(s.as_str())),
+        status: status(&i.status),
         last_updated_at: i.last_updated_at,
         lifecycle_events: i.lifecycle_events.clone(),
         instance_type: i
@@ -43,6 +60,22 @@ fn summary(t: &TargetRecord) -> Option<InstanceSummary> {
             .as_ref()
             .map(|l| InstanceType::parse(l.as_str())),
     })
+}
+
+/// An ECS target ID names the service as `<cluster-name>:<service-name>`;
+/// anything else is not an ID at all (InvalidDeploymentTargetIdException),
+/// rather than the ID of a target that does not exist.
+fn check_target_id(rec: &DeploymentRecord, target_id: &str) -> ApiResult<()> {
+    if rec.info.compute_platform != Some(ComputePlatform::Ecs) {
+        return Ok(());
+    }
+    match target_id.split_once(':') {
+        Some((cluster, service)) if !cluster.is_empty() && !service.is_empty() => Ok(()),
+        _ => err(
+            Exception::InvalidDeploymentTargetId,
+            format!("Target Id {target_id} is not valid: valid Id should be in format <cluster-name>:<service-name>."),
+        ),
+    }
 }
 
 impl Engine {
@@ -109,6 +142,7 @@ impl Engine {
             );
         };
         let (rec, targets) = self.started_targets(ar, deployment)?;
+        check_target_id(&rec, target_id)?;
         match targets.into_iter().find(|t| t.target_id == target_id) {
             Some(t) => Ok(t),
             None => err(
@@ -163,6 +197,9 @@ impl Engine {
                 Exception::DeploymentTargetListSizeExceeded,
                 format!("At most {limit} target IDs may be requested for a {platform} deployment."),
             );
+        }
+        for id in &ids {
+            check_target_id(&rec, id)?;
         }
         let mut out = Vec::new();
         for id in &ids {
@@ -233,17 +270,14 @@ impl Engine {
         }
         let ids: Vec<String> = targets
             .iter()
-            .filter_map(summary)
-            .filter(|s| {
+            .filter_map(|t| Some((t.target_id.clone(), summary(t)?)))
+            .filter(|(_, s)| {
                 statuses.is_empty() || s.status.as_ref().is_some_and(|st| statuses.contains(st))
             })
-            .filter(|s| {
+            .filter(|(_, s)| {
                 types.is_empty() || s.instance_type.as_ref().is_some_and(|t| types.contains(t))
             })
-            .filter_map(|s| {
-                s.instance_id
-                    .map(|arn| arn.rsplit('/').next().unwrap_or_default().to_string())
-            })
+            .map(|(id, _)| id)
             .collect();
         let (page, next) = page_offset(&ids, input.next_token.as_deref())?;
         Ok(ListDeploymentInstancesOutput {

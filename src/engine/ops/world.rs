@@ -81,15 +81,7 @@ impl Engine {
                 return Ok(());
             }
         }
-        let record = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostRecord {
-                id: host.to_string(),
-                ..Default::default()
-            });
-        record.next_fault = Some(kind);
-        self.dirty.hosts.insert(host.to_string());
+        self.host_mut(host).next_fault = Some(kind);
         self.log(
             now,
             None,
@@ -98,6 +90,62 @@ impl Engine {
             format!("{host} will fail the first event of its next deployment"),
         );
         Ok(())
+    }
+
+    /// Repairs a simulated Lambda alias that routes traffic to two versions (a
+    /// deployment stopped without rollback leaves it so, and deployments to it
+    /// fail until then): it keeps its primary version only, as choosing
+    /// "Additional version: <none>" in the Lambda console does. Returns that
+    /// version. Refused while a deployment is shifting the alias.
+    pub fn repair_alias(&mut self, now: Millis, function: &str, alias: &str) -> ApiResult<String> {
+        let shifting = self.active.values().find(|a| {
+            a.targets.first().is_some_and(|t| {
+                t.target
+                    .lambda_target
+                    .as_ref()
+                    .and_then(|l| l.lambda_function_info.as_ref())
+                    .is_some_and(|i| {
+                        i.function_name.as_deref() == Some(function)
+                            && i.function_alias.as_deref() == Some(alias)
+                    })
+            })
+        });
+        if let Some(a) = shifting {
+            return err(
+                Exception::InvalidOperation,
+                format!(
+                    "Deployment {} is shifting alias {function}:{alias}; stop it instead.",
+                    a.rec.id()
+                ),
+            );
+        }
+        let Some(record) = self
+            .functions
+            .get_mut(function)
+            .and_then(|f| f.aliases.get_mut(alias))
+        else {
+            return err(
+                Exception::InvalidInput,
+                format!("No simulated Lambda function {function} with an alias {alias}."),
+            );
+        };
+        let Some(dropped) = record.additional_version.take() else {
+            return err(
+                Exception::InvalidOperation,
+                format!("Alias {function}:{alias} already points at one version ({}): nothing to repair.", record.version),
+            );
+        };
+        record.additional_weight = 0.0;
+        let version = record.version.clone();
+        self.dirty.functions.insert(function.to_string());
+        self.log(
+            now,
+            None,
+            None,
+            EventKind::World,
+            format!("alias {function}:{alias} repaired: version {version} only (version {dropped} no longer gets traffic)"),
+        );
+        Ok(version)
     }
 
     /// Every simulated EC2 instance and registered on-premises instance, by ID.

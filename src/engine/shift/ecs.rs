@@ -4,6 +4,16 @@
 use super::*;
 use crate::state::fleet::ServiceSpec;
 
+// ECSTaskSet.status (ECS API reference, TaskSet): the task set serving
+// production traffic; one not serving it; one being deleted (its tasks stop,
+// its targets are deregistered). The replacement becomes PRIMARY, and the
+// original ACTIVE, when it takes all production traffic (the end of
+// AllowTraffic); a rollback makes the original PRIMARY again and deletes the
+// replacement (reference §11: traffic is rerouted to the original task set).
+pub(super) const PRIMARY: &str = "PRIMARY";
+pub(super) const ACTIVE: &str = "ACTIVE";
+pub(super) const DRAINING: &str = "DRAINING";
+
 /// The group's target group pair (or a simulated one named after the
 /// service), and whether it has a test listener.
 fn target_group_pair(group: &GroupRecord, service: &str) -> (Vec<String>, bool) {
@@ -59,7 +69,7 @@ fn new_service(
                 desired_count: Some(count),
                 pending_count: Some(0),
                 running_count: Some(count),
-                status: Some("PRIMARY".into()),
+                status: Some(PRIMARY.into()),
                 traffic_weight: Some(100.0),
                 target_group: Some(TargetGroupInfo {
                     name: Some(groups[0].clone()),
@@ -185,7 +195,7 @@ impl Engine {
         // Only the task set that serves production is the original.
         service
             .task_sets
-            .retain(|t| t.info.status.as_deref() == Some("PRIMARY"));
+            .retain(|t| t.info.status.as_deref() == Some(PRIMARY));
         for set in service.task_sets.iter_mut() {
             set.info.task_set_label = Some(TargetLabel::Blue);
             set.info.traffic_weight = Some(100.0);
@@ -236,7 +246,7 @@ impl Engine {
                 desired_count: Some(svc.desired_count),
                 pending_count: Some(0),
                 running_count: Some(svc.desired_count),
-                status: Some("ACTIVE".into()),
+                status: Some(ACTIVE.into()),
                 traffic_weight: Some(0.0),
                 target_group: Some(TargetGroupInfo { name: Some(other) }),
                 task_set_label: Some(TargetLabel::Green),
@@ -279,35 +289,60 @@ impl Engine {
         }
     }
 
-    pub(super) fn set_task_set_status(&mut self, id: &str, label: TargetLabel, status: &str) {
-        if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
-            for set in t
-                .target
-                .ecs_target
-                .iter_mut()
-                .flat_map(|e| e.task_sets_info.iter_mut().flatten())
-            {
-                if set.task_set_label.as_ref() == Some(&label) {
-                    set.status = Some(status.to_string());
-                }
-            }
-        }
-        self.touch_target_of(id, 0);
+    /// The service of an ECS deployment (`cluster:service`), from its target.
+    pub(super) fn service_key(&self, id: &str) -> Option<String> {
+        let t = self.active.get(id)?.targets.first()?;
+        t.target.ecs_target.as_ref()?;
+        Some(t.target_id.clone())
     }
 
-    pub(super) fn set_task_set_counts(&mut self, id: &str, label: TargetLabel, count: i64) {
+    /// True when the deployment created a replacement (Green) task set: every
+    /// ECS deployment but a rollback, which reroutes to the original.
+    pub(super) fn has_replacement(&self, id: &str) -> bool {
+        self.active
+            .get(id)
+            .and_then(|a| a.targets.first())
+            .and_then(|t| t.target.ecs_target.as_ref())
+            .and_then(|e| e.task_sets_info.as_ref())
+            .is_some_and(|sets| {
+                sets.iter()
+                    .any(|s| s.task_set_label == Some(TargetLabel::Green))
+            })
+    }
+
+    /// Copies the service's task sets into the deployment's target, so the two
+    /// never disagree. A task set the service no longer has was deleted: the
+    /// target keeps it as it went, DRAINING, with no tasks and no traffic.
+    pub(super) fn mirror_task_sets(&mut self, id: &str, at: Millis) {
+        let Some(key) = self.service_key(id) else {
+            return;
+        };
+        let now: Vec<ECSTaskSet> = self
+            .services
+            .get(&key)
+            .map(|s| s.task_sets.iter().map(|t| t.info.clone()).collect())
+            .unwrap_or_default();
         if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
-            for set in t
+            let sets = t
                 .target
                 .ecs_target
                 .iter_mut()
-                .flat_map(|e| e.task_sets_info.iter_mut().flatten())
-            {
-                if set.task_set_label.as_ref() == Some(&label) {
-                    set.running_count = Some(count);
-                    set.desired_count = Some(count);
+                .flat_map(|e| e.task_sets_info.iter_mut().flatten());
+            for set in sets {
+                match now.iter().find(|n| n.identifer == set.identifer) {
+                    Some(n) => *set = n.clone(),
+                    None => {
+                        set.status = Some(DRAINING.into());
+                        set.desired_count = Some(0);
+                        set.pending_count = Some(0);
+                        set.running_count = Some(0);
+                        set.traffic_weight = Some(0.0);
+                    }
                 }
             }
+            t.touch(at);
         }
+        self.dirty.services.insert(key);
+        self.touch_target_of(id, 0);
     }
 }

@@ -106,6 +106,14 @@ pub(crate) fn check_appspec(text: &str, platform: &ComputePlatform) -> Result<()
     }
 }
 
+/// The Lambda spec of a deployment whose alias must not be split.
+fn split_alias(spec: &Spec) -> Option<&LambdaSpec> {
+    match spec {
+        Spec::Lambda(s) => Some(s),
+        Spec::Ecs(_) => None,
+    }
+}
+
 fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter()
         .find(|t| t.key.as_deref() == Some(key))
@@ -177,6 +185,9 @@ impl Engine {
                 return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar)
             }
         };
+        if let Some(message) = split_alias(&spec).and_then(|s| self.alias_split_message(s)) {
+            return self.refuse_split_alias(id, target, message, at, ar);
+        }
         let external = tag_value(&group.tags, HOOKS_TAG) == Some("external");
         let shift = ShiftRun {
             hooks: spec.hooks().iter().cloned().collect(),
@@ -273,6 +284,48 @@ impl Engine {
         }
     }
 
+    /// Why a Lambda deployment cannot start: its alias already routes traffic
+    /// to two versions. A deployment stopped without rollback leaves an alias
+    /// so, and AWS then fails every deployment to it until the alias is
+    /// repaired (user guide, "Troubleshoot AWS Lambda deployment issues").
+    fn alias_split_message(&self, s: &LambdaSpec) -> Option<String> {
+        let alias = self.functions.get(&s.name)?.aliases.get(&s.alias)?;
+        let other = alias.additional_version.as_deref()?;
+        Some(format!(
+            "The deployment failed because alias {alias_name} of Lambda function {name} routes traffic to two versions: {version} and {other} ({weight}% of it). A deployment stopped without rollback leaves an alias so. Repair the alias to point at one version (remove its additional version: in the Lambda console, Additional version <none>; in codedeck, repair the alias from the dashboard), then deploy again.",
+            alias_name = s.alias,
+            name = s.name,
+            version = alias.version,
+            weight = alias.additional_weight,
+        ))
+    }
+
+    /// Fails a Lambda deployment whose alias is split, before anything runs:
+    /// its target shows the function and alias, every event Skipped.
+    fn refuse_split_alias(
+        &mut self,
+        id: &str,
+        mut target: TargetRecord,
+        message: String,
+        at: Millis,
+        ar: &dyn Archive,
+    ) {
+        target.set_status(TargetStatus::Failed, at);
+        target.skip_unfinished_events();
+        if let Some(a) = self.active.get_mut(id) {
+            a.targets = vec![target];
+        }
+        self.touch_target_of(id, 0);
+        self.refresh_overview(id);
+        self.finish(
+            id,
+            at,
+            DeploymentStatus::Failed,
+            Some((ErrorCode::InvalidLambdaConfiguration, message)),
+            ar,
+        );
+    }
+
     pub(crate) fn touch_target_of(&mut self, id: &str, index: u32) {
         self.dirty.targets.insert((id.to_string(), index));
         self.touch(id);
@@ -312,6 +365,13 @@ impl Engine {
             .clone()
     }
 
+    /// A rollback deployment (creator `codeDeployRollback`).
+    pub(super) fn is_rollback(&self, id: &str) -> bool {
+        self.active
+            .get(id)
+            .is_some_and(|a| a.rec.info.creator == Some(DeploymentCreator::CodeDeployRollback))
+    }
+
     pub(super) fn is_ecs(&self, id: &str) -> bool {
         self.active
             .get(id)
@@ -344,6 +404,18 @@ impl Engine {
         }
         match name.as_str() {
             "AllowTraffic" => self.begin_traffic(id, at, ar),
+            // A rollback reroutes to the original task set: no replacement.
+            "Install" if self.is_rollback(id) => {
+                self.log(
+                    at,
+                    Some(id),
+                    None,
+                    EventKind::Target,
+                    "Install: rollback, the original task set serves again; no task set to create"
+                        .into(),
+                );
+                self.end_shift_event(id, at, true, None, ar)
+            }
             "Install" => {
                 self.create_green_task_set(id, at);
                 let bits = rng::draw(self.meta.seed, &[id, "Install"]);

@@ -1,6 +1,7 @@
 //! Traffic shifting: the schedule of a config, weights on the alias or task
 //! sets, and putting traffic back on rollback.
 
+use super::ecs::{ACTIVE, PRIMARY};
 use super::*;
 pub use crate::model::rules::traffic_schedule;
 
@@ -11,12 +12,15 @@ impl Engine {
             .get(id)
             .and_then(|a| a.rec.info.deployment_config_name.clone())
             .and_then(|n| self.config_info(&n));
-        let schedule = traffic_schedule(
-            config
-                .as_ref()
-                .and_then(|c| c.traffic_routing_config.as_ref()),
-            at,
-        );
+        // A rollback finds traffic already back on the original (the failed or
+        // stopped deployment rerouted it as it ended): nothing is left to shift
+        // by degrees, so its AllowTraffic completes at once. AWS documents the
+        // rollback as "rerouting traffic to the original", not as a new shift.
+        let routing = match self.is_rollback(id) {
+            true => None,
+            false => config.and_then(|c| c.traffic_routing_config),
+        };
+        let schedule = traffic_schedule(routing.as_ref(), at);
         if let Some(s) = self.shift_mut(id) {
             s.schedule = schedule;
             s.step = 0;
@@ -35,18 +39,20 @@ impl Engine {
         if when > at {
             return self.wake_at(id, Some(when));
         }
+        // An ECS rollback has no replacement: production stays on the original.
+        let moves = !self.is_ecs(id) || self.has_replacement(id);
         if let Some(s) = self.shift_mut(id) {
             s.step += 1;
-            s.weight = weight;
+            if moves {
+                s.weight = weight;
+            }
         }
         self.set_weight(id, weight, at);
-        self.log(
-            at,
-            Some(id),
-            None,
-            EventKind::Target,
-            format!("AllowTraffic: {weight}% of traffic on the new version"),
-        );
+        let note = match moves {
+            true => format!("AllowTraffic: {weight}% of traffic on the new version"),
+            false => "AllowTraffic: production traffic stays on the original task set".into(),
+        };
+        self.log(at, Some(id), None, EventKind::Target, note);
         match shift.schedule.get(shift.step + 1) {
             Some(&(next, _)) => self.wake_at(id, Some(next)),
             None => self.end_shift_event(id, at, true, None, ar),
@@ -93,42 +99,41 @@ impl Engine {
         }
         self.touch_target_of(id, 0);
         if self.is_ecs(id) {
-            self.set_ecs_weights(id, weight);
+            self.set_ecs_weights(id, weight, at);
         }
     }
 
-    pub(super) fn set_ecs_weights(&mut self, id: &str, weight: f64) {
-        let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) else {
+    /// ECS: the production listener's weights between the task sets; at 100 %
+    /// the replacement serves production (PRIMARY) and the original is left
+    /// running without traffic (ACTIVE) until the termination wait ends.
+    pub(super) fn set_ecs_weights(&mut self, id: &str, weight: f64, at: Millis) {
+        let Some(key) = self.service_key(id) else {
             return;
         };
-        let key = t.target_id.clone();
-        let mut green_group = None;
-        for set in t
-            .target
-            .ecs_target
-            .iter_mut()
-            .flat_map(|e| e.task_sets_info.iter_mut().flatten())
-        {
-            let w = if set.task_set_label == Some(TargetLabel::Green) {
-                green_group = set.target_group.as_ref().and_then(|g| g.name.clone());
-                weight
-            } else {
-                100.0 - weight
-            };
-            set.traffic_weight = Some(w);
+        let Some(svc) = self.services.get_mut(&key) else {
+            return;
+        };
+        let green = |s: &TaskSetRecord| s.info.task_set_label == Some(TargetLabel::Green);
+        // A rollback has no replacement: traffic already is on the original.
+        if !svc.task_sets.iter().any(green) {
+            return;
         }
-        if let Some(svc) = self.services.get_mut(&key) {
-            for set in svc.task_sets.iter_mut() {
-                let green = set.info.task_set_label == Some(TargetLabel::Green);
-                set.info.traffic_weight = Some(if green { weight } else { 100.0 - weight });
-            }
-            if weight >= 100.0 {
-                if let Some(g) = green_group {
-                    svc.production = g;
+        let all_moved = weight >= 100.0;
+        for set in svc.task_sets.iter_mut() {
+            let (w, serving) = if green(set) {
+                (weight, all_moved)
+            } else {
+                (100.0 - weight, !all_moved)
+            };
+            set.info.traffic_weight = Some(w);
+            set.info.status = Some(if serving { PRIMARY } else { ACTIVE }.into());
+            if serving {
+                if let Some(tg) = set.info.target_group.as_ref().and_then(|g| g.name.clone()) {
+                    svc.production = tg;
                 }
             }
-            self.dirty.services.insert(key);
         }
+        self.mirror_task_sets(id, at);
     }
 
     /// Rollback: the alias points at CurrentVersion again; ECS production
@@ -138,77 +143,84 @@ impl Engine {
             s.restored = true;
             s.weight = 0.0;
         }
-        let mut notes = Vec::new();
+        if self.is_ecs(id) {
+            self.restore_task_sets(id, at);
+            return self.log(
+                at,
+                Some(id),
+                None,
+                EventKind::Target,
+                "rollback: production traffic is back on the original task set".into(),
+            );
+        }
         let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) else {
             return;
         };
         t.touch(at);
-        let key = t.target_id.clone();
-        if let Some(info) = t
+        let Some(info) = t
             .target
             .lambda_target
             .as_mut()
             .and_then(|l| l.lambda_function_info.as_mut())
+        else {
+            return;
+        };
+        info.target_version_weight = Some(0.0);
+        let (Some(name), Some(alias), Some(current)) = (
+            info.function_name.clone(),
+            info.function_alias.clone(),
+            info.current_version.clone(),
+        ) else {
+            return;
+        };
+        if let Some(a) = self
+            .functions
+            .get_mut(&name)
+            .and_then(|f| f.aliases.get_mut(&alias))
         {
-            info.target_version_weight = Some(0.0);
-            let (name, alias) = (
-                info.function_name.clone().unwrap_or_default(),
-                info.function_alias.clone().unwrap_or_default(),
-            );
-            let current = info.current_version.clone().unwrap_or_default();
-            if let Some(a) = self
-                .functions
-                .get_mut(&name)
-                .and_then(|f| f.aliases.get_mut(&alias))
-            {
-                *a = AliasRecord {
-                    version: current,
-                    additional_version: None,
-                    additional_weight: 0.0,
-                };
-                self.dirty.functions.insert(name.clone());
-            }
-            notes.push(format!(
-                "rollback: alias {name}:{alias} points at its original version again"
-            ));
-        }
-        if let Some(e) = t.target.ecs_target.as_mut() {
-            for set in e.task_sets_info.iter_mut().flatten() {
-                let green = set.task_set_label == Some(TargetLabel::Green);
-                set.traffic_weight = Some(if green { 0.0 } else { 100.0 });
-                if green {
-                    set.status = Some("DRAINING".into());
-                    set.running_count = Some(0);
-                    set.desired_count = Some(0);
-                }
-            }
-            if let Some(svc) = self.services.get_mut(&key) {
-                svc.task_sets
-                    .retain(|s| s.info.task_set_label != Some(TargetLabel::Green));
-                if let Some(blue) = svc.task_sets.first() {
-                    let tg = blue
-                        .info
-                        .target_group
-                        .as_ref()
-                        .and_then(|g| g.name.clone())
-                        .unwrap_or_default();
-                    svc.production = tg.clone();
-                    if svc.test.is_some() {
-                        svc.test = Some(tg);
-                    }
-                }
-                for set in svc.task_sets.iter_mut() {
-                    set.info.traffic_weight = Some(100.0);
-                    set.info.status = Some("PRIMARY".into());
-                }
-                self.dirty.services.insert(key);
-            }
-            notes.push("rollback: production traffic is back on the original task set".into());
-        }
-        for note in notes {
-            self.log(at, Some(id), None, EventKind::Target, note);
+            *a = AliasRecord {
+                version: current,
+                additional_version: None,
+                additional_weight: 0.0,
+            };
+            self.dirty.functions.insert(name.clone());
         }
         self.touch_target_of(id, 0);
+        self.log(
+            at,
+            Some(id),
+            None,
+            EventKind::Target,
+            format!("rollback: alias {name}:{alias} points at its original version again"),
+        );
+    }
+
+    /// ECS rollback: the replacement task set is deleted, the original serves
+    /// production (and test) traffic again, as PRIMARY.
+    fn restore_task_sets(&mut self, id: &str, at: Millis) {
+        let Some(key) = self.service_key(id) else {
+            return;
+        };
+        if let Some(svc) = self.services.get_mut(&key) {
+            svc.task_sets
+                .retain(|s| s.info.task_set_label != Some(TargetLabel::Green));
+            for set in svc.task_sets.iter_mut() {
+                set.info.traffic_weight = Some(100.0);
+                set.info.status = Some(PRIMARY.into());
+            }
+            let original = svc
+                .task_sets
+                .first()
+                .and_then(|s| s.info.target_group.as_ref())
+                .and_then(|g| g.name.clone());
+            if let Some(tg) = original {
+                svc.production = tg.clone();
+                if svc.test.is_some() {
+                    svc.test = Some(tg);
+                }
+            }
+        }
+        self.mirror_task_sets(id, at);
     }
 }
 

@@ -97,9 +97,10 @@ impl Engine {
         self.wake_at(id, None);
     }
 
-    /// Every event succeeded: Lambda is done; ECS waits, then removes the original.
+    /// Every event succeeded: Lambda is done; ECS waits, then removes the
+    /// original (a rollback has no replacement, so nothing to remove).
     pub(super) fn shift_events_done(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
-        if !self.is_ecs(id) {
+        if !self.is_ecs(id) || !self.has_replacement(id) {
             return self.succeed_shift(id, at, ar);
         }
         let option = self
@@ -120,7 +121,7 @@ impl Engine {
         if let Some(a) = self.active.get_mut(id) {
             a.rec.info.instance_termination_wait_time_started = Some(true);
         }
-        self.set_task_set_status(id, TargetLabel::Blue, "DRAINING");
+        // The original keeps running, without traffic (ACTIVE), until then.
         self.log(
             at,
             Some(id),
@@ -133,27 +134,17 @@ impl Engine {
         self.wake_at(id, Some(until));
     }
 
-    /// ECS: the original task set goes; the replacement becomes PRIMARY.
+    /// ECS: the original task set is deleted (DRAINING in the target); the
+    /// replacement, PRIMARY since it took all traffic, is the service's only one.
     pub(super) fn terminate_original(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
-        let Some(key) = self
-            .active
-            .get(id)
-            .and_then(|a| a.targets.first())
-            .map(|t| t.target_id.clone())
-        else {
+        let Some(key) = self.service_key(id) else {
             return;
         };
         if let Some(svc) = self.services.get_mut(&key) {
             svc.task_sets
                 .retain(|t| t.info.task_set_label == Some(TargetLabel::Green));
-            for set in svc.task_sets.iter_mut() {
-                set.info.status = Some("PRIMARY".into());
-            }
-            self.dirty.services.insert(key.clone());
         }
-        self.set_task_set_status(id, TargetLabel::Blue, "DRAINING");
-        self.set_task_set_counts(id, TargetLabel::Blue, 0);
-        self.set_task_set_status(id, TargetLabel::Green, "PRIMARY");
+        self.mirror_task_sets(id, at);
         self.succeed_shift(id, at, ar);
     }
 

@@ -14,7 +14,7 @@ use aws_smithy_types::DateTime;
 
 use super::client::CallError;
 use super::{convert, AwsSource};
-use crate::model::labels::traffic_sides;
+use crate::model::labels::{lambda_alias, traffic_sides};
 use crate::model::rules::{health_limits, traffic_schedule};
 use crate::model::*;
 use crate::runtime::wall_now;
@@ -89,8 +89,17 @@ impl AwsSource {
             Some(app) => problems.panel(self.group_rows(c, app).await)?,
             None => Vec::new(),
         };
+        // The form's config list: an endpoint without it still deploys with
+        // the group's config (noted in the header, not as a screen problem).
         let configs = match &req.app {
-            Some(_) => problems.panel(self.config_choices(c).await)?,
+            Some(_) => match self.config_choices(c).await {
+                Ok(list) => list,
+                Err(e) if !e.is_transient() => {
+                    self.note(&e);
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            },
             None => Vec::new(),
         };
         let deployments = match &req.group_id {
@@ -809,6 +818,9 @@ fn build_detail(
         traffic,
         blue_green,
         hooks: Vec::new(),
+        // AWS does not say which zone a zonal deployment is in, nor when its
+        // monitor wait ends.
+        zone: None,
         targets: views,
         info,
     }
@@ -940,6 +952,7 @@ fn traffic(
         applied,
         wait,
         restored: false,
+        alias: lambda_alias(t),
     })
 }
 

@@ -94,5 +94,11 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
                 if *on { "ALARM" } else { "OK" }
             ))
         })),
+        Action::RepairAlias { function, alias } => done(rt.write(label, |e, now, _| {
+            let version = e.repair_alias(now, function, alias)?;
+            Ok(format!(
+                "alias {function}:{alias} repaired: version {version} only"
+            ))
+        })),
     }
 }
