@@ -1559,3 +1559,53 @@ fn get_deployment_returns_inline_revisions_with_their_sha256() {
         })
     );
 }
+
+#[test]
+fn a_taught_fault_fails_the_running_hook_or_else_the_next_one() {
+    // A hook running now: it answers Failed instead of Succeeded.
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let spec = lambda_spec(
+        1,
+        2,
+        &[
+            ("BeforeAllowTraffic", "CodeDeployHook_ok"),
+            ("AfterAllowTraffic", "CodeDeployHook_ok"),
+        ],
+    );
+    let id = deploy_spec(&mut sim, "fn", "prod", &spec);
+    sim.tick(1_000);
+    assert_eq!(sim.engine.hook_executions(&sim.ar, &id).len(), 1);
+    let what = sim
+        .call(|e, now, _| e.fail_next_hook(now, &id))
+        .expect("fault set");
+    assert!(what.contains("will answer Failed"), "{what}");
+    sim.run();
+    let t = target(&mut sim, &id);
+    assert_eq!(
+        events(&t)[0],
+        ("BeforeAllowTraffic".into(), "Failed".into())
+    );
+    assert_eq!(sim.status(&id), DeploymentStatus::Failed);
+    // Between hooks (none running): the next hook fails, the first one not.
+    let mut sim = lambda_sim("CodeDeployDefault.LambdaAllAtOnce", |_| {});
+    let spec = lambda_spec(1, 2, &[("AfterAllowTraffic", "CodeDeployHook_ok")]);
+    let id = deploy_spec(&mut sim, "fn", "prod", &spec);
+    sim.call(|e, now, _| e.fail_next_hook(now, &id))
+        .expect("fault set");
+    sim.run();
+    let t = target(&mut sim, &id);
+    assert_eq!(
+        events(&t),
+        vec![
+            ("BeforeAllowTraffic".into(), "Succeeded".into()),
+            ("AllowTraffic".into(), "Succeeded".into()),
+            ("AfterAllowTraffic".into(), "Failed".into()),
+        ],
+        "a hook without a function is not the one that fails"
+    );
+    // A finished deployment has no hook left: a precise error.
+    let err = sim
+        .call(|e, now, _| e.fail_next_hook(now, &id))
+        .expect_err("finished");
+    assert_eq!(err.exception, Exception::DeploymentAlreadyCompleted);
+}

@@ -158,6 +158,43 @@ fn lambda_canary_traffic_80x24() {
 }
 
 #[test]
+fn lambda_timeline_footer_160x45() {
+    let screen = text(&screen(CANARY, 160, 45));
+    let footer = screen.lines().nth(44).expect("45 lines");
+    // Every key that applies, as far as 160 columns go, `f` as a hook fault.
+    for key in ["? help", "space resume", "f fail hook"] {
+        assert!(footer.contains(key), "{key:?} missing from {footer:?}");
+    }
+    assert!(screen.contains("⏭ next: a 4m37s wait, then"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn config_picker_filtered_80x24() {
+    // checkout-fn (Lambda): the form's config field offers Lambda configs;
+    // typing filters them.
+    let screen = text(&screen("\r\rn\t\tlinear", 80, 24));
+    assert!(screen.contains("Linear"), "{screen}");
+    assert!(!screen.contains("Canary 10% / 5 min ▸"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn config_picker_120x40() {
+    insta::assert_snapshot!(text(&screen("\r\rn\t\t", 120, 40)));
+}
+
+#[test]
+fn event_log_of_the_selection_and_of_everything_120x40() {
+    // The failed deployment's own events, then every event (`e`), taller (`L`).
+    let own = text(&screen(FAILED, 120, 40));
+    let all = text(&screen(&format!("{FAILED}eL"), 120, 40));
+    assert!(own.contains("Events(d-"), "{own}");
+    assert!(all.contains(" Events["), "{all}");
+    insta::assert_snapshot!("event_log_all_taller_120x40", all);
+}
+
+#[test]
 fn ecs_traffic_120x40() {
     insta::assert_snapshot!(text(&screen(ECS, 120, 40)));
 }

@@ -674,8 +674,10 @@ fn clock_keys_pause_step_and_change_speed() {
     assert_eq!(h.press(KeyCode::Char(' ')), [Cmd::Act(Action::Pause(true))]);
     assert!(h.m.data.paused);
 
-    // Step moves the fixed clock to the next scheduled event (the canary's next shift).
+    // Step moves the fixed clock to the next scheduled event (the canary's
+    // next shift, minutes away: the first press says so, the second steps).
     let before = h.m.data.now;
+    assert_eq!(h.press(KeyCode::Char('.')), []);
     assert_eq!(h.press(KeyCode::Char('.')), [Cmd::Act(Action::Step)]);
     assert!(h.m.data.now > before, "step did not move the clock");
 
@@ -949,4 +951,84 @@ fn continue_is_offered_while_a_wait_can_be_continued() {
     assert!(h.screen().contains("C continue"), "{}", h.screen());
     h.open_prod_from_start();
     assert!(!h.screen().contains("C continue"), "nothing waits in prod");
+}
+
+#[test]
+fn f_on_a_lambda_timeline_fails_its_hook() {
+    let mut h = Harness::new(false);
+    h.keys("\x1b\x1b\x1bg\r\r"); // checkout-fn, its group
+    assert_eq!(h.m.screen, Screen::Deployments);
+    let running = h
+        .visible()
+        .iter()
+        .position(|d| !d.status.is_final())
+        .expect("the live canary");
+    for _ in 0..running {
+        h.key(KeyCode::Down);
+    }
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert!(h.screen().contains("f fail hook"), "{}", h.screen());
+    let id = h.m.hook_deployment().expect("a running Lambda deployment");
+    assert!(h.ch('f').is_empty(), "asks first");
+    let Some(Popup::Confirm(c)) = h.m.popup.clone() else {
+        panic!("no question: {:?}", h.m.popup);
+    };
+    assert!(c.body.contains(&id), "{}", c.body);
+    h.key(KeyCode::Tab);
+    let cmds = h.press(KeyCode::Enter);
+    assert!(
+        matches!(Harness::acts(&cmds).as_slice(), [Action::FailHook { id: i }] if *i == id),
+        "{cmds:?}"
+    );
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(!error && text.contains("will answer Failed"), "{text}");
+    // Read-only: refused before the source sees it.
+    let refused = h.dispatch(true, &Action::FailHook { id });
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+#[test]
+fn paused_the_next_step_is_shown_and_a_long_wait_takes_two_presses() {
+    let mut h = Harness::new(false);
+    assert!(h.m.data.paused);
+    let next = h.m.data.next_step.clone().expect("a preview while paused");
+    let line = codedeck::tui::view::next_step_text(&next, h.m.data.now);
+    let head: String = line.chars().take(30).collect();
+    assert!(h.screen().contains(&head), "{head:?} in\n{}", h.screen());
+    // Step through the demo: its canary's wait is long, the step after short.
+    let (mut long_seen, mut short_seen) = (false, false);
+    for _ in 0..200 {
+        if long_seen && short_seen {
+            break;
+        }
+        let next = h.m.data.next_step.clone().expect("more steps");
+        let long = next.due - h.m.data.now >= codedeck::tui::update::LONG_STEP;
+        let cmds = h.press(KeyCode::Char('.'));
+        if long {
+            assert!(cmds.is_empty(), "a long wait is announced first: {cmds:?}");
+            let (text, _) = h.m.flash.clone().expect("a flash");
+            assert!(text.contains("press . again"), "{text}");
+            let before = h.m.data.now;
+            assert_eq!(h.press(KeyCode::Char('.')), [Cmd::Act(Action::Step)]);
+            assert_eq!(h.m.data.now, next.due, "the second press skips the wait");
+            assert!(h.m.data.now - before >= codedeck::tui::update::LONG_STEP);
+            long_seen = true;
+            continue;
+        }
+        short_seen = true;
+        assert_eq!(cmds, [Cmd::Act(Action::Step)]);
+        // After the step, the flash says what the preview said.
+        let (text, error) = h.m.flash.clone().expect("a flash");
+        assert!(!error, "{text}");
+        if let Some(first) = next.said.first() {
+            assert!(text.contains(first.as_str()), "{text:?} lacks {first:?}");
+        }
+    }
+    assert!(long_seen && short_seen, "a long and a short step");
+    // A running clock: `.` pauses it first.
+    h.press(KeyCode::Char(' '));
+    assert!(!h.m.data.paused);
+    assert_eq!(h.press(KeyCode::Char('.')), [Cmd::Act(Action::Pause(true))]);
+    assert!(h.m.data.paused);
 }

@@ -68,7 +68,7 @@ pub(crate) struct Timer {
 /// Timer index used for deployment-level wake-ups (start, deadline).
 pub(crate) const DEPLOYMENT_TIMER: u32 = u32::MAX;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Dirty {
     pub meta: bool,
     pub fleet: bool,
@@ -84,6 +84,8 @@ pub(crate) struct Dirty {
     pub targets: BTreeSet<(String, u32)>,
 }
 
+/// Cloned only to look one step ahead ([`Engine::preview_step`]).
+#[derive(Clone)]
 pub struct Engine {
     opts: EngineOptions,
     meta: Meta,

@@ -5,6 +5,7 @@
 use super::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
+use crate::state::view::NextStep;
 use crate::state::*;
 
 /// A deployment waiting for ContinueDeployment or before removing its originals.
@@ -161,5 +162,26 @@ impl Engine {
             .and_then(|name| self.config_info(name))
             .and_then(|c| c.traffic_routing_config);
         crate::model::rules::traffic_schedule(routing.as_ref(), t0.0)
+    }
+}
+
+impl Engine {
+    /// What the next step of the clock will do: the copy of this engine
+    /// advanced to the next due time says it, so a preview never differs from
+    /// the step (same rules, same random draws). `None` with nothing scheduled.
+    pub fn preview_step(&self, ar: &dyn Archive) -> Option<NextStep> {
+        let due = self.next_due()?;
+        let mut ahead = self.clone();
+        ahead.out.clear();
+        ahead.advance(due, ar);
+        let said = ahead
+            .take_changes()
+            .into_iter()
+            .filter_map(|c| match c {
+                Change::Event(e) => Some(e.text),
+                _ => None,
+            })
+            .collect();
+        Some(NextStep { due, said })
     }
 }

@@ -25,7 +25,14 @@ impl Runtime {
     /// Reads what `req` selects now, bringing `cache` up to date.
     pub fn screen(&self, req: &Request, cache: &mut ScreenCache) -> ApiResult<Data> {
         let clock = self.clock_state();
-        let mut data = self.read(|engine, now, ar| load(engine, ar, now, req, cache))?;
+        let mut data = self.read(|engine, now, ar| {
+            let mut data = load(engine, ar, now, req, cache)?;
+            // Worked out only while paused: it copies the engine.
+            if clock.paused {
+                data.next_step = engine.preview_step(ar);
+            }
+            Ok(data)
+        })?;
         data.speed = clock.speed;
         data.paused = clock.paused;
         Ok(data)
@@ -109,6 +116,7 @@ fn load(
         problem: None,
         configs,
         caption: None,
+        next_step: None,
     })
 }
 

@@ -94,6 +94,10 @@ pub enum Action {
         name: String,
         on: bool,
     },
+    /// A Lambda or ECS deployment's running (or next) hook answers Failed.
+    FailHook {
+        id: String,
+    },
     /// Points a simulated Lambda alias left on two versions (a deployment
     /// stopped without rollback) at one version again, so deployments to it
     /// can run.
@@ -117,6 +121,7 @@ pub enum ActionKind {
     BreakHost,
     SetAlarm,
     RepairAlias,
+    FailHook,
 }
 
 impl ActionKind {
@@ -139,6 +144,7 @@ impl ActionKind {
                 | ActionKind::BreakHost
                 | ActionKind::SetAlarm
                 | ActionKind::RepairAlias
+                | ActionKind::FailHook
         )
     }
 
@@ -155,6 +161,7 @@ impl ActionKind {
             ActionKind::BreakHost => "break host",
             ActionKind::SetAlarm => "switch alarm",
             ActionKind::RepairAlias => "repair alias",
+            ActionKind::FailHook => "fail hook",
         }
     }
 }
@@ -172,6 +179,7 @@ impl Action {
             Action::BreakHost { .. } => ActionKind::BreakHost,
             Action::SetAlarm { .. } => ActionKind::SetAlarm,
             Action::RepairAlias { .. } => ActionKind::RepairAlias,
+            Action::FailHook { .. } => ActionKind::FailHook,
         }
     }
 }

@@ -503,6 +503,9 @@ pub struct ShiftRun {
     pub wait_until: Option<Millis>,
     /// Traffic is back on the original version (after failure or stop with rollback).
     pub restored: bool,
+    /// A teaching fault: the next hook this deployment runs answers Failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_next_hook: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

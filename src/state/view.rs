@@ -50,6 +50,18 @@ pub struct Data {
     pub configs: Vec<ConfigChoice>,
     /// A lesson's caption for what happens now.
     pub caption: Option<String>,
+    /// While the clock is paused: what the step key will do next.
+    pub next_step: Option<NextStep>,
+}
+
+/// What the clock's next step will do, worked out by taking it on a copy of
+/// the engine: exactly what the step will say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextStep {
+    /// The virtual time the step moves to.
+    pub due: Millis,
+    /// The event log's lines the step will write, in order.
+    pub said: Vec<String>,
 }
 
 /// A deployment configuration the create form offers.

@@ -338,7 +338,7 @@ pub const KEYMAP: &[Binding] = &[
         "break host",
         Host,
         Some(ActionKind::BreakHost),
-        "Break the selected host: its next lifecycle event fails (teaching)"
+        "Teaching fault: the selected host's next event fails (Lambda, ECS: the running hook fails)"
     ),
     bind!(
         &[c('a')],

@@ -199,6 +199,8 @@ pub struct Model {
     /// `n` on an application: open the form once its groups are read.
     pub form_after_load: bool,
     pub flash: Option<(String, bool)>,
+    /// A long wait the first `.` announced: the second press skips it.
+    pub step_armed: Option<Millis>,
     /// The last read failed: the error, shown in the header until a read succeeds.
     pub load_error: Option<String>,
     /// A read is slow: the spinner's frame.
@@ -330,6 +332,7 @@ impl Model {
             submitted: None,
             form_after_load: false,
             flash: None,
+            step_armed: None,
             load_error: None,
             spinner: None,
             data_at: None,
@@ -506,6 +509,18 @@ impl Model {
             .get(self.target.selected)
             .map(|t| t.host.clone())
             .filter(|h| !h.is_empty())
+    }
+
+    /// On a running Lambda or ECS deployment's timeline: its ID, the one
+    /// whose next hook `f` fails (these platforms have hooks, not hosts).
+    pub fn hook_deployment(&self) -> Option<String> {
+        let d = self
+            .data
+            .detail
+            .as_ref()
+            .filter(|_| self.screen == Screen::Timeline)?;
+        let running = d.traffic.is_some() && d.info.status.as_ref().is_some_and(|s| !s.is_final());
+        running.then(|| d.info.deployment_id.clone()).flatten()
     }
 
     /// True while something moves (a Ready wait counts down too): elapsed

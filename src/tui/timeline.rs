@@ -340,7 +340,12 @@ fn target_table(
     });
     // Rows that do not fit are said to be there; the cursor scrolls to them.
     let page = area.height.saturating_sub(2) as usize;
-    let title = if rows.len() > page {
+    let title = if page == 0 && !rows.is_empty() {
+        format!(
+            "{title}· {} not shown: a taller terminal shows them ",
+            rows.len()
+        )
+    } else if rows.len() > page {
         let shown = window(cursor, rows.len(), area);
         format!(
             "{title}· {}-{} of {}, j/k scrolls ",

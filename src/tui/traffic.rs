@@ -110,7 +110,7 @@ fn hooks(list: &[HookExecution], t: Theme, width: usize) -> Vec<Line<'static>> {
         .skip(skip)
         .map(|h| {
             let word = h.status.as_str();
-            let by = h
+            let mut by = h
                 .answered_by
                 .as_deref()
                 .map(|b| format!(" by {b}"))
@@ -122,6 +122,11 @@ fn hooks(list: &[HookExecution], t: Theme, width: usize) -> Vec<Line<'static>> {
             } else {
                 h.id.clone()
             };
+            // Still too wide: who answered goes before the event and function
+            // are cut (the glyph says how it ended).
+            if 10 + id.chars().count() + rest.chars().count() + by.chars().count() > width {
+                by.clear();
+            }
             Line::from(vec![
                 Span::raw("Hook    "),
                 Span::styled(format!("{} ", glyph(word)), t.status(word)),

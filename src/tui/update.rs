@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::model::*;
 use crate::model::labels::{parse_revision, revision_label};
+use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
 use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment};
 use crate::state::AlarmState;
@@ -626,10 +627,24 @@ fn break_host(m: &mut Model) {
     if !m.local {
         return flash(m, "faults exist only on the local engine", true);
     }
+    if let Some(id) = m.hook_deployment() {
+        let body = format!(
+            "Make the running hook of {id} answer Failed (or, with none running, its next one)? \
+             The deployment fails and, if the group says so, rolls back."
+        );
+        return confirm(
+            m,
+            "Fail hook",
+            body,
+            "Fail hook".into(),
+            Action::FailHook { id },
+        );
+    }
     let Some(host) = m.selected_host() else {
         return flash(
             m,
-            "select an EC2 or on-premises host on a deployment's timeline first",
+            "select an EC2 or on-premises host on a deployment's timeline first \
+             (or open a running Lambda or ECS deployment to fail a hook)",
             true,
         );
     };
@@ -706,7 +721,10 @@ fn clock(m: &mut Model, c: Command) -> Vec<Cmd> {
     let speed = m.data.speed;
     let action = match c {
         Command::Pause => Action::Pause(!m.data.paused),
-        Command::Step => Action::Step,
+        Command::Step => match step(m) {
+            Some(a) => a,
+            None => return vec![],
+        },
         Command::Faster => Action::Speed(next_speed(speed, true)),
         Command::Slower => Action::Speed(next_speed(speed, false)),
         _ => Action::Speed(1.0),
@@ -719,6 +737,35 @@ fn clock(m: &mut Model, c: Command) -> Vec<Cmd> {
         _ => {}
     }
     vec![Cmd::Act(action)]
+}
+
+/// Virtual time a step jumps without asking: a longer wait is announced by
+/// the first `.` and skipped by the second.
+pub const LONG_STEP: Millis = 60_000;
+
+/// `.`: a running clock pauses first (then the next step is shown); a step
+/// over a long wait asks for a second press.
+fn step(m: &mut Model) -> Option<Action> {
+    if !m.data.paused {
+        flash(m, "paused: . now steps one event at a time", false);
+        return Some(Action::Pause(true));
+    }
+    let Some(due) = m.data.next_step.as_ref().map(|n| n.due) else {
+        return Some(Action::Step);
+    };
+    let wait = due - m.data.now;
+    if wait < LONG_STEP || m.step_armed == Some(due) {
+        m.step_armed = None;
+        return Some(Action::Step);
+    }
+    m.step_armed = Some(due);
+    let words = crate::model::time::duration_words(wait);
+    flash(
+        m,
+        &format!("the next step is a {words} wait: press . again to skip to its end"),
+        false,
+    );
+    None
 }
 
 /// The next speed on the ladder (1/4x .. 64x); a speed off the ladder snaps to it.

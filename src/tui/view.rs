@@ -18,9 +18,16 @@ use crate::source::DeploymentRow;
 pub fn view(m: &Model, f: &mut Frame) {
     let t = Theme { color: m.color };
     let area = f.area();
-    let log_h = if area.height >= 20 { m.log_height } else { 0 };
+    // Short terminals give the main pane the rows first; `L` still enlarges.
+    let log_h = match area.height {
+        0..20 => 0,
+        20..30 if m.log_height == LOG_HEIGHT => LOG_HEIGHT - 2,
+        _ => m.log_height,
+    };
     let mut head_lines = header_lines(m, t, area.width);
     head_lines.extend(caption_lines(m, t, area.width));
+    let next_lines = if area.height >= 30 { 2 } else { 1 };
+    head_lines.extend(next_step_lines(m, t, area.width, next_lines));
     let explain_lines = explanation_lines(m, t, area.width);
     let [head, main, log, explain, foot] = Layout::vertical([
         Constraint::Length(head_lines.len() as u16),
@@ -59,6 +66,41 @@ fn caption_lines(m: &Model, t: Theme, width: u16) -> Vec<Line<'static>> {
             Line::from(Span::styled(format!("{mark}{l}"), style))
         })
         .collect()
+}
+
+/// While paused: what `.` will do, in at most `most` lines.
+fn next_step_lines(m: &Model, t: Theme, width: u16, most: usize) -> Vec<Line<'static>> {
+    let Some(next) = m.data.next_step.as_ref().filter(|_| m.data.paused) else {
+        return Vec::new();
+    };
+    let text = next_step_text(next, m.data.now);
+    wrap_words(&text, (width as usize).saturating_sub(3), most)
+        .into_iter()
+        .enumerate()
+        .map(|(k, l)| {
+            let mark = if k == 0 { " ⏭ " } else { "   " };
+            Line::from(vec![
+                Span::styled(mark, t.title()),
+                Span::styled(l, t.fg(Color::Cyan)),
+            ])
+        })
+        .collect()
+}
+
+/// `next +12s: i-0a1 Install Succeeded; …`, a long wait said as such.
+pub fn next_step_text(next: &crate::state::view::NextStep, now: Millis) -> String {
+    let wait = next.due - now;
+    let what = if next.said.is_empty() {
+        "a timer fires (nothing to report)".to_string()
+    } else {
+        next.said.join("; ")
+    };
+    if wait >= super::update::LONG_STEP {
+        let words = crate::model::time::duration_words(wait);
+        format!("next: a {words} wait, then {what}")
+    } else {
+        format!("next +{}: {what}", crate::model::time::duration_words(wait))
+    }
 }
 
 /// The spinner shown while a read is slow.
@@ -504,7 +546,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         Hint::Deployments => matches!(m.screen, Screen::Deployments | Screen::Timeline),
         Hint::Timeline => m.screen == Screen::Timeline,
         Hint::Wait => m.wait_to_continue().is_some(),
-        Hint::Host => m.local && m.selected_host().is_some(),
+        Hint::Host => m.local && (m.selected_host().is_some() || m.hook_deployment().is_some()),
         Hint::Local => m.local,
         Hint::Never => false,
     };
@@ -518,6 +560,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         let key = b.label.split(", ").next().unwrap_or(b.label);
         let word = match b.command {
             super::keymap::Command::Pause if m.data.paused => "resume",
+            super::keymap::Command::BreakHost if m.hook_deployment().is_some() => "fail hook",
             _ => b.short,
         };
         let w = key.chars().count() + word.chars().count() + 3;

@@ -168,4 +168,41 @@ impl Engine {
         list.sort_by_key(|r| r.seq);
         list.into_iter().map(|r| r.info.clone()).collect()
     }
+
+    /// A teaching fault for Lambda and ECS: the hook running now answers
+    /// Failed when its simulated function answers; with none running, the
+    /// next hook the deployment invokes does. What will fail, in words.
+    pub fn fail_next_hook(&mut self, now: Millis, id: &str) -> ApiResult<String> {
+        let Some(active) = self.active.get_mut(id) else {
+            return err(
+                Exception::DeploymentAlreadyCompleted,
+                format!("Deployment {id} is not running: no hook is left to fail."),
+            );
+        };
+        let Some(shift) = active.rec.run.as_mut().and_then(|r| r.shift.as_mut()) else {
+            return err(
+                Exception::InvalidDeploymentId,
+                format!("Deployment {id} runs no hooks: only Lambda and ECS deployments do."),
+            );
+        };
+        let what = match (&shift.hook, shift.hook_answer.as_mut()) {
+            (Some(exec), Some(answer)) => {
+                answer.1 = false;
+                format!("hook execution {exec} will answer Failed")
+            }
+            _ => {
+                shift.fail_next_hook = true;
+                format!("the next hook of {id} will answer Failed")
+            }
+        };
+        self.dirty.deployments.insert(id.to_string());
+        self.log(
+            now,
+            Some(id),
+            None,
+            EventKind::World,
+            format!("teaching fault: {what}"),
+        );
+        Ok(what)
+    }
 }

@@ -28,14 +28,19 @@ impl Engine {
             .and_then(|a| self.groups.get(&a.rec.group_id))
             .and_then(|g| tag_value(&g.tags, HOOK_FAIL_TAG).map(|v| v.eq_ignore_ascii_case(event)))
             .unwrap_or(false);
+        // A fault set from the dashboard wins, once.
+        let taught = self.shift(id).is_some_and(|s| s.fail_next_hook);
+        if let Some(s) = self.shift_mut(id).filter(|_| taught) {
+            s.fail_next_hook = false;
+        }
         let spec = self.fleet.functions.iter().find(|f| f.name == function);
-        let outcome = if group_fail {
+        let outcome = if group_fail || taught {
             HookOutcome::Fail
         } else {
             spec.map(|f| f.outcome()).unwrap_or(HookOutcome::Succeed)
         };
         let secs = spec.and_then(|f| f.duration).unwrap_or(DEFAULT_HOOK_SECS);
-        let answer = match (external, outcome) {
+        let answer = match (external && !taught, outcome) {
             (true, _) | (false, HookOutcome::Silent) => None,
             (false, o) => Some((
                 at + (secs * 1000.0).round() as Millis,

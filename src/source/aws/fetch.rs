@@ -142,6 +142,7 @@ impl AwsSource {
             problem,
             configs,
             caption: None,
+            next_step: None,
         })
     }
 

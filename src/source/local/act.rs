@@ -94,6 +94,7 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
                 if *on { "ALARM" } else { "OK" }
             ))
         })),
+        Action::FailHook { id } => done(rt.write(label, |e, now, _| e.fail_next_hook(now, id))),
         Action::RepairAlias { function, alias } => done(rt.write(label, |e, now, _| {
             let version = e.repair_alias(now, function, alias)?;
             Ok(format!(
