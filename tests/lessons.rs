@@ -117,3 +117,54 @@ fn blue_green_moves_traffic_and_waits_to_terminate() {
     assert!(seen(&captions, "BlockTraffic"), "{captions:#?}");
     assert!(seen(&captions, "termination wait"), "{captions:#?}");
 }
+
+#[test]
+fn zones_go_one_at_a_time_with_monitor_waits() {
+    let (captions, status, _, _) = play("zones");
+    assert_eq!(status, DeploymentStatus::Succeeded, "{captions:#?}");
+    let order: Vec<usize> = [
+        "Zone us-east-1a goes first",
+        "Monitor wait",
+        "Zone us-east-1b",
+        "Zone us-east-1c",
+        "Succeeded: three zones",
+    ]
+    .iter()
+    .map(|needle| {
+        captions
+            .iter()
+            .position(|c| c.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} never shown: {captions:#?}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{captions:#?}");
+}
+
+#[test]
+fn the_dashboard_shows_the_zone_and_its_monitor_wait() {
+    use codedeck::tui::harness::Harness;
+    let lesson = codedeck::lessons::load("zones").expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = std::sync::Arc::new(LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    ));
+    let api = codedeck::tui::ApiStatus::Off;
+    let mut h = Harness::new(source, api, false, (120, 40)).expect("dashboard");
+    h.keys("\r\r\r").expect("open the deployment");
+    let mut deploying = false;
+    for _ in 0..200 {
+        let text = h.text(120, 40).expect("render");
+        if text.contains("Zone    us-east-1a deploying") {
+            deploying = true;
+        }
+        if text.contains("Zone    us-east-1a deployed · monitor wait: next zone in 5m00s") {
+            assert!(deploying, "the zone deploying was shown first");
+            return;
+        }
+        runtime.step().expect("a step");
+    }
+    panic!("no monitor wait on screen");
+}

@@ -1032,3 +1032,55 @@ fn paused_the_next_step_is_shown_and_a_long_wait_takes_two_presses() {
     assert_eq!(h.press(KeyCode::Char('.')), [Cmd::Act(Action::Pause(true))]);
     assert!(h.m.data.paused);
 }
+
+#[test]
+fn a_canary_stopped_without_rollback_offers_to_repair_its_alias() {
+    let mut h = Harness::new(false);
+    h.keys("\x1b\x1b\x1bg\r\r"); // checkout-fn/live
+    let running = h
+        .visible()
+        .iter()
+        .position(|d| !d.status.is_final())
+        .expect("the live canary");
+    for _ in 0..running {
+        h.key(KeyCode::Down);
+    }
+    h.keys("\r");
+    assert!(
+        h.m.split_alias().is_none(),
+        "a running canary is not repaired"
+    );
+    assert!(!h.screen().contains("R repair alias"), "{}", h.screen());
+    // Stop it, roll back left off: the alias stays on two versions.
+    h.ch('X');
+    h.key(KeyCode::Right);
+    let cmds = h.press(KeyCode::Enter);
+    assert!(
+        matches!(
+            Harness::acts(&cmds).as_slice(),
+            [Action::Stop {
+                rollback: false,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        h.m.split_alias(),
+        Some(("checkout".to_string(), "live".to_string()))
+    );
+    let screen = h.screen();
+    assert!(screen.contains("left on two versions"), "{screen}");
+    assert!(screen.contains("R repair alias"), "{screen}");
+    assert!(h.ch('R').is_empty(), "asks first");
+    let Some(Popup::Confirm(c)) = h.m.popup.clone() else {
+        panic!("no question: {:?}", h.m.popup);
+    };
+    assert!(c.body.contains("checkout:live"), "{}", c.body);
+    h.key(KeyCode::Right);
+    h.press(KeyCode::Enter);
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(!error && text.contains("repaired"), "{text}");
+    assert_eq!(h.m.split_alias(), None, "repaired: nothing left to offer");
+    assert!(!h.screen().contains("R repair alias"));
+}

@@ -277,7 +277,12 @@ fn detail(
         .as_ref()
         .filter(|d| d.info.deployment_id.as_deref() == Some(id))
     {
-        return Ok(Some(d.clone()));
+        // The alias is the world's, not the deployment's: read it afresh.
+        let mut d = d.clone();
+        if let Some(tv) = d.traffic.as_mut() {
+            tv.alias_split = alias_split(engine, tv.alias.as_ref());
+        }
+        return Ok(Some(d));
     }
     let Some(rec) = ar.deployment(id)? else {
         return Ok(None);
@@ -387,6 +392,8 @@ fn traffic(
         Some(s) => s.step,
         None => steps.iter().filter(|(_, w)| *w <= weight).count(),
     };
+    let alias = lambda_alias(&target.target);
+    let alias_split = alias_split(engine, alias.as_ref());
     Some(TrafficView {
         original,
         replacement,
@@ -395,6 +402,17 @@ fn traffic(
         applied,
         wait,
         restored: shift.is_some_and(|s| s.restored),
-        alias: lambda_alias(&target.target),
+        alias,
+        alias_split,
+    })
+}
+
+/// Whether a simulated Lambda alias routes to two versions now.
+fn alias_split(engine: &Engine, alias: Option<&(String, String)>) -> bool {
+    alias.is_some_and(|(function, name)| {
+        engine
+            .lambda_function(function)
+            .and_then(|f| f.aliases.get(name))
+            .is_some_and(|a| a.additional_version.is_some())
     })
 }

@@ -80,6 +80,10 @@ pub enum When {
     Traffic(f64),
     /// The deployment waits: `ready` or `termination`.
     Wait(DeploymentWaitType),
+    /// A zonal deployment deploys to this Availability Zone now.
+    Zone(String),
+    /// A zonal deployment watches the zone it just deployed (monitor wait).
+    ZoneMonitor,
 }
 
 impl When {
@@ -94,13 +98,15 @@ impl When {
             ("event", e) if !e.is_empty() => Ok(When::Event(e.to_string())),
             ("wait", "ready") => Ok(When::Wait(DeploymentWaitType::ReadyWait)),
             ("wait", "termination") => Ok(When::Wait(DeploymentWaitType::TerminationWait)),
+            ("zone", "monitor") => Ok(When::ZoneMonitor),
+            ("zone", z) if !z.is_empty() => Ok(When::Zone(z.to_string())),
             ("traffic", p) => p
                 .trim_end_matches('%')
                 .parse()
                 .map(When::Traffic)
                 .map_err(|_| format!("{text:?}: traffic takes a percent, e.g. traffic:10")),
             _ => Err(format!(
-                "{text:?}: expected start, status:<Status>, event:<LifecycleEvent>, rollback, traffic:<percent> or wait:ready|termination"
+                "{text:?}: expected start, status:<Status>, event:<LifecycleEvent>, rollback, traffic:<percent>, wait:ready|termination, zone:<zone> or zone:monitor"
             )),
         }
     }
@@ -136,6 +142,11 @@ impl When {
                     .or_else(|| d.blue_green.as_ref().and_then(|b| b.wait.as_ref()));
                 wait.is_some_and(|w| &w.kind == kind)
             }
+            When::Zone(name) => d
+                .zone
+                .as_ref()
+                .is_some_and(|z| &z.zone == name && z.monitor_until.is_none()),
+            When::ZoneMonitor => d.zone.as_ref().is_some_and(|z| z.monitor_until.is_some()),
         }
     }
 }
@@ -205,7 +216,7 @@ pub fn world_action(text: &str) -> Result<Action, String> {
 }
 
 /// The lessons codedeck ships, by name (the files in `assets/lessons/`).
-pub const LESSONS: [(&str, &str); 6] = [
+pub const LESSONS: [(&str, &str); 7] = [
     ("batches", include_str!("../../assets/lessons/batches.toml")),
     (
         "rollback",
@@ -221,6 +232,7 @@ pub const LESSONS: [(&str, &str); 6] = [
         "blue-green",
         include_str!("../../assets/lessons/blue-green.toml"),
     ),
+    ("zones", include_str!("../../assets/lessons/zones.toml")),
 ];
 
 /// The embedded runtime with a lesson on top.

@@ -274,6 +274,10 @@ pub struct TrafficView {
     /// `Action::RepairAlias` names when a stopped deployment left the alias
     /// on two versions).
     pub alias: Option<(String, String)>,
+    /// Lambda on the local engine: the alias routes to two versions now (a
+    /// deployment stopped without rollback left it so; deployments to it
+    /// fail until it is repaired). Always false where the source cannot tell.
+    pub alias_split: bool,
 }
 
 /// The phase of an EC2 blue/green deployment.

@@ -110,4 +110,16 @@ impl Harness {
         terminal.draw(|f| view(&self.model, f))?;
         Ok(terminal.backend().buffer().clone())
     }
+
+    /// [`Harness::render`] as text, one line per row, trailing blanks trimmed.
+    pub fn text(&mut self, width: u16, height: u16) -> anyhow::Result<String> {
+        let buf = self.render(width, height)?;
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        Ok(out)
+    }
 }

@@ -35,6 +35,7 @@ pub enum Command {
     Diagnostics,
     Copy,
     BreakHost,
+    RepairAlias,
     Alarm,
     LogScope,
     LogTaller,
@@ -54,6 +55,9 @@ pub enum Hint {
     Wait,
     /// Shown on the timeline of a local EC2/on-premises deployment.
     Host,
+    /// Shown on a finished Lambda deployment's timeline while its alias is
+    /// left on two versions.
+    Alias,
     /// Shown on the local engine's screens (the clock).
     Local,
     /// Never in the footer (help only).
@@ -284,7 +288,7 @@ pub const KEYMAP: &[Binding] = &[
         "step",
         Never,
         Some(ActionKind::Step),
-        "Step the paused clock to the next event"
+        "Step the paused clock to the next event (pauses a running one; long waits ask twice)"
     ),
     bind!(
         &[c('+'), c('='), (KeyCode::Char('+'), SHIFT)],
@@ -339,6 +343,15 @@ pub const KEYMAP: &[Binding] = &[
         Host,
         Some(ActionKind::BreakHost),
         "Teaching fault: the selected host's next event fails (Lambda, ECS: the running hook fails)"
+    ),
+    bind!(
+        &[c('R')],
+        "R",
+        RepairAlias,
+        "repair alias",
+        Alias,
+        Some(ActionKind::RepairAlias),
+        "Point a Lambda alias a stopped deployment left on two versions at one again"
     ),
     bind!(
         &[c('a')],

@@ -523,6 +523,19 @@ impl Model {
         running.then(|| d.info.deployment_id.clone()).flatten()
     }
 
+    /// On a finished Lambda deployment's timeline whose alias is left on two
+    /// versions: the function and the alias `R` repairs.
+    pub fn split_alias(&self) -> Option<(String, String)> {
+        let d = self
+            .data
+            .detail
+            .as_ref()
+            .filter(|_| self.screen == Screen::Timeline)?;
+        let finished = d.info.status.as_ref().is_some_and(|s| s.is_final());
+        let tv = d.traffic.as_ref().filter(|tv| tv.alias_split && finished)?;
+        tv.alias.clone()
+    }
+
     /// True while something moves (a Ready wait counts down too): elapsed
     /// times need a 1 s tick. Only unfinished deployments are looked at.
     pub fn needs_tick(&self) -> bool {

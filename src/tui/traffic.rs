@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::theme::{self, glyph, Theme};
 use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
-use crate::source::{BlueGreenView, Detail, TrafficView, WaitView};
+use crate::source::{BlueGreenView, Detail, TrafficView, WaitView, ZoneView};
 use crate::state::{BlueGreenPhase, HookExecution};
 
 /// Width of the weight bar in cells.
@@ -26,6 +26,16 @@ pub fn lines(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>
             out.push(wait_line(w, t, now, "task set"));
         }
         out.extend(hooks(&d.hooks, t, width as usize));
+        let finished = d.info.status.as_ref().is_some_and(|s| s.is_final());
+        if let Some((function, alias)) = tv.alias.as_ref().filter(|_| tv.alias_split && finished) {
+            out.push(Line::from(Span::styled(
+                format!("Alias   {function}:{alias} is left on two versions: deployments to it fail · R repairs it"),
+                t.fg(Color::Yellow),
+            )));
+        }
+    }
+    if let Some(z) = &d.zone {
+        out.push(zone_line(z, t, now));
     }
     if let Some(bg) = &d.blue_green {
         out.push(phase_line(bg));
@@ -136,6 +146,22 @@ fn hooks(list: &[HookExecution], t: Theme, width: usize) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// `Zone    us-east-1b · watched, next zone in 2m00s`.
+fn zone_line(z: &ZoneView, t: Theme, now: Millis) -> Line<'static> {
+    let mut spans = vec![
+        Span::raw("Zone    "),
+        Span::styled(z.zone.clone(), t.title()),
+    ];
+    spans.push(Span::raw(match z.monitor_until {
+        Some(until) => format!(
+            " deployed · monitor wait: next zone in {}",
+            theme::duration(until - now)
+        ),
+        None => " deploying (one Availability Zone at a time)".to_string(),
+    }));
+    Line::from(spans)
 }
 
 fn phase_line(bg: &BlueGreenView) -> Line<'static> {

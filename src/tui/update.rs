@@ -293,6 +293,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         | Command::Slower
         | Command::ResetSpeed => return clock(m, c),
         Command::BreakHost => break_host(m),
+        Command::RepairAlias => repair_alias(m),
         Command::Alarm => alarm(m),
     }
     vec![]
@@ -655,6 +656,27 @@ fn break_host(m: &mut Model) {
         body,
         format!("Break {host}"),
         Action::BreakHost { host },
+    );
+}
+
+fn repair_alias(m: &mut Model) {
+    let Some((function, alias)) = m.split_alias() else {
+        return flash(
+            m,
+            "nothing to repair: open a finished Lambda deployment whose alias is left on two versions",
+            true,
+        );
+    };
+    let body = format!(
+        "Point alias {function}:{alias} at its primary version only (as choosing \
+         \"Additional version: none\" in the Lambda console does)? Deployments to it fail until then."
+    );
+    confirm(
+        m,
+        "Repair alias",
+        body,
+        "Repair alias".into(),
+        Action::RepairAlias { function, alias },
     );
 }
 

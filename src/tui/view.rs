@@ -547,6 +547,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         Hint::Timeline => m.screen == Screen::Timeline,
         Hint::Wait => m.wait_to_continue().is_some(),
         Hint::Host => m.local && (m.selected_host().is_some() || m.hook_deployment().is_some()),
+        Hint::Alias => m.local && m.split_alias().is_some(),
         Hint::Local => m.local,
         Hint::Never => false,
     };

@@ -954,6 +954,8 @@ fn traffic(
         wait,
         restored: false,
         alias: lambda_alias(t),
+        // The Lambda API is not read: the alias's state is unknown here.
+        alias_split: false,
     })
 }
 
