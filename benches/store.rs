@@ -179,6 +179,7 @@ fn target(seq: u64, index: u32, active: bool) -> TargetRecord {
             due: active.then_some(t + 5_000),
             fault: None,
             zone: Some("us-east-1a".into()),
+            ..Default::default()
         },
     }
 }

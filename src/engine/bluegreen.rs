@@ -53,7 +53,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::configs;
-use super::deploy::{revision_key, AfterEvent};
+use super::deploy::{revision_key, AfterEvent, EventEnd};
 use super::lifecycle;
 use super::selection::{self, Candidate};
 use super::world;
@@ -205,6 +205,8 @@ impl Engine {
                     tags: l.tags.clone(),
                     asg: Some(l.asg.clone()),
                     availability_zone: l.availability_zone.clone(),
+                    root: None,
+                    install_to_system: false,
                     behaviour: world::tag_faults(&l.tags, base),
                 },
             );
@@ -735,7 +737,18 @@ impl Engine {
         at: Millis,
         ar: &dyn Archive,
     ) {
-        let after = self.end_event(id, index, at);
+        self.end_target_event(id, index, at, EventEnd::Timer, ar);
+    }
+
+    /// How a blue/green target goes on after an event ended.
+    pub(super) fn blue_green_after_event(
+        &mut self,
+        id: &str,
+        index: u32,
+        at: Millis,
+        after: Option<AfterEvent>,
+        ar: &dyn Archive,
+    ) {
         if after.is_some() {
             // Blue/green targets report progress event by event.
             if let Some(t) = self

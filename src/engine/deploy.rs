@@ -734,8 +734,11 @@ impl Engine {
         let Some(name) = names.get(event as usize).cloned() else {
             return;
         };
-        let fault = target.run.fault.clone().filter(|f| f.event == name);
         let host = target.run.host.clone();
+        if self.agent_runs_event(&host, &name) {
+            return self.order_event(id, index, event, at);
+        }
+        let fault = target.run.fault.clone().filter(|f| f.event == name);
         let duration = match fault.as_ref().map(|f| f.kind) {
             Some(FaultKind::Unresponsive) => lifecycle::START_TIMEOUT_MILLIS,
             Some(FaultKind::Timeout) => lifecycle::SCRIPT_TIMEOUT_SECS * 1000,
@@ -786,7 +789,24 @@ impl Engine {
             }
             return;
         }
-        match self.end_event(id, index, at) {
+        self.end_target_event(id, index, at, EventEnd::Timer, ar);
+    }
+
+    /// A target's running event ended (its timer fired, or its agent
+    /// reported): recorded, then the target goes on or ends.
+    pub(super) fn end_target_event(
+        &mut self,
+        id: &str,
+        index: u32,
+        at: Millis,
+        end: EventEnd,
+        ar: &dyn Archive,
+    ) {
+        let after = self.end_event(id, index, at, end);
+        if self.is_blue_green(id) {
+            return self.blue_green_after_event(id, index, at, after, ar);
+        }
+        match after {
             Some(AfterEvent::Fail) => self.end_target(id, index, TargetStatus::Failed, at, ar),
             Some(AfterEvent::Succeed) => {
                 self.end_target(id, index, TargetStatus::Succeeded, at, ar)
@@ -798,27 +818,46 @@ impl Engine {
 
     /// A target's event timer fired: records how the event ended (logging a
     /// failure) and says how the target goes on; `None` for a stale timer.
-    pub(super) fn end_event(&mut self, id: &str, index: u32, at: Millis) -> Option<AfterEvent> {
+    pub(super) fn end_event(
+        &mut self,
+        id: &str,
+        index: u32,
+        at: Millis,
+        end: EventEnd,
+    ) -> Option<AfterEvent> {
         let active = self.active.get(id)?;
         let target = active.targets.get(index as usize)?;
-        if target.run.due != Some(at) {
+        let current = match &end {
+            EventEnd::Timer => target.run.due == Some(at),
+            EventEnd::Reported(_) => target.run.agent,
+        };
+        if !current {
             return None;
         }
         let names = event_names(target);
         let event = target.run.event;
         let name = names.get(event as usize).cloned().unwrap_or_default();
-        let failure = target
-            .run
-            .fault
-            .clone()
-            .filter(|f| f.event == name)
-            .map(|f| f.kind);
         let host = target.run.host.clone();
-        let ignore = lifecycle::forgiven(
-            active.rec.info.ignore_application_stop_failures == Some(true),
-            &name,
-            failure,
-        );
+        // A simulated event fails by the fault the host shows; a reported
+        // one as its agent says.
+        let fault = match &end {
+            EventEnd::Timer => target.run.fault.as_ref().filter(|f| f.event == name),
+            EventEnd::Reported(_) => None,
+        }
+        .map(|f| f.kind);
+        let (failed, diagnostics, log) = match end {
+            EventEnd::Timer => match fault {
+                Some(kind) => (true, lifecycle::failure(&name, kind, &host), None),
+                None => (false, lifecycle::success(), None),
+            },
+            EventEnd::Reported(r) => (!r.succeeded, r.diagnostics, r.scripts_log),
+        };
+        let ignore = failed
+            && lifecycle::forgiven(
+                active.rec.info.ignore_application_stop_failures == Some(true),
+                &name,
+                fault,
+            );
         let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
         if let Some(t) = self
             .active
@@ -826,21 +865,22 @@ impl Engine {
             .and_then(|a| a.targets.get_mut(index as usize))
         {
             t.run.due = None;
+            t.run.agent = false;
+            if log.is_some() {
+                t.run.scripts_log = log;
+            }
             if let Some(ev) = lifecycle_event_mut(t, event) {
                 ev.end_time = Some(Timestamp(at));
-                let (status, diagnostics) = match failure {
-                    Some(kind) => (
-                        LifecycleEventStatus::Failed,
-                        lifecycle::failure(&name, kind, &host),
-                    ),
-                    None => (LifecycleEventStatus::Succeeded, lifecycle::success()),
-                };
-                ev.status = Some(status);
+                ev.status = Some(if failed {
+                    LifecycleEventStatus::Failed
+                } else {
+                    LifecycleEventStatus::Succeeded
+                });
                 ev.diagnostics = Some(diagnostics);
             }
         }
         self.touch_target(id, index);
-        if failure.is_some() {
+        if failed {
             self.log(
                 at,
                 Some(id),
@@ -850,7 +890,7 @@ impl Engine {
             );
         }
         let next = event + 1;
-        Some(if failure.is_some() && !ignore {
+        Some(if failed && !ignore {
             AfterEvent::Fail
         } else if next as usize >= names.len() {
             AfterEvent::Succeed
@@ -1208,6 +1248,14 @@ pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
 
 pub(crate) fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
     t.event_mut(index)
+}
+
+/// What ended a target's running event.
+pub(super) enum EventEnd {
+    /// Its timer: a simulated event, with the fault the host shows, if any.
+    Timer,
+    /// Its local host's agent.
+    Reported(super::agent::EventReport),
 }
 
 /// How a target goes on after one of its lifecycle events ended.

@@ -4,6 +4,7 @@
 //! the records each step touched (`take_changes`), which the store commits in one
 //! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
 
+pub mod agent;
 pub mod appspec;
 mod bluegreen;
 pub mod configs;
@@ -115,6 +116,8 @@ pub struct Engine {
     dirty: Dirty,
     /// Changes already materialised this step (finished deployments, deletions, events).
     out: Vec<Change>,
+    /// Events for local hosts' agents to run, not yet taken by the runtime.
+    orders: Vec<agent::EventOrder>,
 }
 
 impl Engine {
@@ -201,6 +204,7 @@ impl Engine {
             timers: BinaryHeap::new(),
             dirty: Dirty::default(),
             out: Vec::new(),
+            orders: Vec::new(),
         }
     }
 

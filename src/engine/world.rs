@@ -62,6 +62,9 @@ pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviou
     if let Some(v) = tags.get("codedeck:state") {
         b.state = Some(v.clone());
     }
+    if let Some(v) = tags.get(crate::model::rules::LOCAL_TAG) {
+        b.local = Some(v.eq_ignore_ascii_case("true"));
+    }
     b
 }
 

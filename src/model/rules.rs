@@ -72,6 +72,20 @@ pub fn runs_scripts(event: &str) -> bool {
     !RESERVED_EVENTS.contains(&event)
 }
 
+/// True for the events a host's CodeDeploy agent runs (hooks, DownloadBundle,
+/// Install); the service runs BlockTraffic and AllowTraffic itself.
+pub fn agent_runs(event: &str) -> bool {
+    !matches!(event, "BlockTraffic" | "AllowTraffic")
+}
+
+/// What the agent reports for an event it was running when it restarted
+/// (reference §13.2, "Agent restart mid-script"; code 7, sent as UnknownError).
+pub const AGENT_RESTART_MESSAGE: &str =
+    "Failed: Failing in-progress lifecycle event after an agent restart.";
+
+/// The on-premises instance tag that makes it a local host (`local = true`).
+pub const LOCAL_TAG: &str = "codedeck:local";
+
 /// The fault tags scripts that only speak the API put on on-premises
 /// instances (or the fleet file on its hosts), and the fleet-file key each
 /// stands for: `codedeck:fail=<event>` is `fail = "<event>"`.

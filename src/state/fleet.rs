@@ -50,6 +50,14 @@ pub struct Fleet {
     pub services: Vec<ServiceSpec>,
     #[serde(default, rename = "s3_object", skip_serializing_if = "Vec::is_empty")]
     pub s3_objects: Vec<S3ObjectSpec>,
+    /// Local hosts read S3 revisions from `<s3_root>/<bucket>/<key>`
+    /// (`--s3-root` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_root: Option<String>,
+    /// Local hosts read GitHub revisions from `<github_root>/<owner>/<repo>@<commit>`
+    /// (`--github-root` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_root: Option<String>,
 }
 
 /// A simulated Lambda function: a deployment target (its aliases) or a hook.
@@ -128,6 +136,10 @@ pub struct Behaviour {
     pub disk_full: Option<String>,
     /// "running" (default) or "stopped": a stopped host never answers.
     pub state: Option<String>,
+    /// A local host: its lifecycle events run the revision's real appspec
+    /// scripts (`agent`), with the user's rights, instead of being simulated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +151,13 @@ pub struct InstanceSpec {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     pub availability_zone: Option<String>,
+    /// A local host's agent root directory (default `<state dir>/hosts/<id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    /// A local host installs `files` where the appspec says, as the real
+    /// agent would (default: under `<root>/fs/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_to_system: Option<bool>,
     #[serde(flatten)]
     pub behaviour: Behaviour,
 }
@@ -171,6 +190,10 @@ pub struct Host {
     pub tags: BTreeMap<String, String>,
     pub asg: Option<String>,
     pub availability_zone: String,
+    /// A local host's agent root, when the fleet names one.
+    pub root: Option<String>,
+    /// A local host installs `files` where the appspec says.
+    pub install_to_system: bool,
     pub behaviour: Behaviour,
 }
 
@@ -235,6 +258,13 @@ fn check_behaviour(b: &Behaviour, owner: &str) -> Result<(), FleetError> {
             "{owner}: duration {d} must be >= 0"
         )));
     }
+    let faults_set = [&b.fail, &b.timeout, &b.missing, &b.disk_full];
+    if b.local == Some(true) && faults_set.iter().any(|f| f.is_some()) {
+        return Err(FleetError::Invalid(format!(
+            "{owner}: a local host runs the revision's real scripts; break a script instead of \
+             declaring fail, timeout, missing or disk_full"
+        )));
+    }
     if let Some(j) = b.jitter.filter(|j| !(0.0..=0.9).contains(j)) {
         return Err(FleetError::Invalid(format!(
             "{owner}: jitter {j} must be within 0.0..=0.9"
@@ -275,6 +305,12 @@ impl Fleet {
             let owner = format!("instance {}", spec.label());
             check_behaviour(&spec.behaviour, &owner)?;
             check_fault_tags(&spec.tags, &owner)?;
+            let local = spec.behaviour.local.or(self.defaults.local) == Some(true);
+            if (spec.root.is_some() || spec.install_to_system.is_some()) && !local {
+                return Err(FleetError::Invalid(format!(
+                    "{owner}: root and install_to_system are for local hosts; add local = true"
+                )));
+            }
         }
         for asg in &self.auto_scaling_groups {
             let owner = format!("auto_scaling_group {}", asg.name);
@@ -340,6 +376,8 @@ impl Fleet {
                         .availability_zone
                         .clone()
                         .unwrap_or_else(|| "us-east-1a".into()),
+                    root: spec.root.clone(),
+                    install_to_system: spec.install_to_system == Some(true),
                     behaviour: spec.behaviour.clone(),
                 }
             })
@@ -354,6 +392,8 @@ impl Fleet {
                     tags,
                     asg: Some(asg.name.clone()),
                     availability_zone: zones[(n as usize - 1) % zones.len()].into(),
+                    root: None,
+                    install_to_system: false,
                     behaviour: asg.behaviour.clone(),
                 });
             }
@@ -401,6 +441,7 @@ impl Behaviour {
                 .clone()
                 .or_else(|| defaults.disk_full.clone()),
             state: self.state.clone().or_else(|| defaults.state.clone()),
+            local: self.local.or(defaults.local),
         }
     }
 }

@@ -593,6 +593,13 @@ pub struct TargetRun {
     /// on-premises instances, Lambda and ECS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// A local host runs the current event: no timer, its agent reports the
+    /// end ([`crate::engine::agent`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub agent: bool,
+    /// A local host: the agent's `scripts.log` for this deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts_log: Option<String>,
 }
 
 /// A simulated failure of one lifecycle event on one host.

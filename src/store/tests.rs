@@ -261,6 +261,8 @@ fn target(deployment_id: &str, index: u32, target_id: &str) -> TargetRecord {
                 kind: FaultKind::Timeout,
             }),
             zone: Some("us-east-1b".into()),
+            agent: true,
+            scripts_log: Some("/hosts/i-1/scripts.log".into()),
         },
     }
 }

@@ -55,6 +55,12 @@ impl Engine {
                 format!("No simulated host named {host}."),
             );
         }
+        if self.local_root(host).is_some() {
+            return err(
+                Exception::InvalidInstanceName,
+                format!("{host} is a local host: it runs the revision's real scripts, so break a script instead."),
+            );
+        }
         let running = self.active.iter_mut().find_map(|(id, a)| {
             let t = a
                 .targets
