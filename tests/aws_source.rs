@@ -60,12 +60,17 @@ fn aws(url: &str) -> Arc<AwsSource> {
     Arc::new(rt.block_on(AwsSource::connect(&opts)).expect("connect"))
 }
 
-/// The main area's text: no header (row 0), nothing from the event log down. Elapsed times of running deployments count from each source's
-/// "now" (the fixed virtual clock, the wall clock) and are left out.
+/// The main area's text: from the first pane's title down to the event log.
+/// The lines above it (the header; while the local clock is paused, what
+/// its next step will do) belong to the source. Elapsed times of running
+/// deployments count from each source's "now" (the fixed virtual clock,
+/// the wall clock) and are left out.
 fn main_area(buf: &Buffer) -> String {
     let mut out = String::new();
-    for y in 1..buf.area.height {
-        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+    let lines = (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .skip_while(|line| !line.contains('─'));
+    for line in lines {
         // The event log differs by nature: codedeck's own log against the
         // changes the AWS source saw itself. The main area ends there.
         if line.starts_with(" Events") {
@@ -90,7 +95,8 @@ fn main_area(buf: &Buffer) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    out
+    // The panes are shorter by the lines above them; compare what they hold.
+    out.trim_end().to_string()
 }
 
 fn screen(source: Arc<dyn Source>, keys: &str) -> String {

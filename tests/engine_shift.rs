@@ -1327,7 +1327,12 @@ fn an_alias_left_on_two_versions_fails_deployments_until_repaired() {
         .call(|e, now, _| e.repair_alias(now, "orders", "live"))
         .unwrap_err();
     assert_eq!(busy.exception, Exception::InvalidOperation);
+    assert!(
+        !sim.engine.alias_left_split("orders", "live"),
+        "split by the running canary, not left so"
+    );
     stop(&mut sim, &first, false);
+    assert!(sim.engine.alias_left_split("orders", "live"));
     let alias = sim.engine.lambda_function("orders").unwrap().aliases["live"].clone();
     assert_eq!(
         (alias.version.as_str(), alias.additional_version.as_deref()),

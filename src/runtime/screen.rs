@@ -407,12 +407,7 @@ fn traffic(
     })
 }
 
-/// Whether a simulated Lambda alias routes to two versions now.
+/// Whether a simulated Lambda alias is left on two versions now.
 fn alias_split(engine: &Engine, alias: Option<&(String, String)>) -> bool {
-    alias.is_some_and(|(function, name)| {
-        engine
-            .lambda_function(function)
-            .and_then(|f| f.aliases.get(name))
-            .is_some_and(|a| a.additional_version.is_some())
-    })
+    alias.is_some_and(|(function, name)| engine.alias_left_split(function, name))
 }

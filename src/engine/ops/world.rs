@@ -104,24 +104,12 @@ impl Engine {
     /// "Additional version: <none>" in the Lambda console does. Returns that
     /// version. Refused while a deployment is shifting the alias.
     pub fn repair_alias(&mut self, now: Millis, function: &str, alias: &str) -> ApiResult<String> {
-        let shifting = self.active.values().find(|a| {
-            a.targets.first().is_some_and(|t| {
-                t.target
-                    .lambda_target
-                    .as_ref()
-                    .and_then(|l| l.lambda_function_info.as_ref())
-                    .is_some_and(|i| {
-                        i.function_name.as_deref() == Some(function)
-                            && i.function_alias.as_deref() == Some(alias)
-                    })
-            })
-        });
+        let shifting = self.deployment_shifting_alias(function, alias);
         if let Some(a) = shifting {
             return err(
                 Exception::InvalidOperation,
                 format!(
-                    "Deployment {} is shifting alias {function}:{alias}; stop it instead.",
-                    a.rec.id()
+                    "Deployment {a} is shifting alias {function}:{alias}; stop it instead."
                 ),
             );
         }

@@ -644,6 +644,32 @@ impl Engine {
         self.functions.get(name)
     }
 
+    /// Whether a simulated alias is left on two versions with nothing
+    /// shifting it: the state a deployment stopped without rollback leaves,
+    /// which fails the next deployment. An alias a running deployment is
+    /// shifting is split by design and is not "left" so.
+    pub fn alias_left_split(&self, function: &str, alias: &str) -> bool {
+        let split = self
+            .functions
+            .get(function)
+            .and_then(|f| f.aliases.get(alias))
+            .is_some_and(|a| a.additional_version.is_some());
+        split && self.deployment_shifting_alias(function, alias).is_none()
+    }
+
+    /// The unfinished deployment whose target is this alias, if any.
+    pub(crate) fn deployment_shifting_alias(&self, function: &str, alias: &str) -> Option<&str> {
+        self.active
+            .values()
+            .find(|a| {
+                a.targets.iter().any(|t| {
+                    crate::model::labels::lambda_alias(&t.target)
+                        .is_some_and(|(f, n)| f == function && n == alias)
+                })
+            })
+            .map(|a| a.rec.id())
+    }
+
     /// A simulated ECS service by `cluster:service`.
     pub fn ecs_service(&self, key: &str) -> Option<&ServiceRecord> {
         self.services.get(key)
