@@ -1255,7 +1255,7 @@ pub(super) enum EventEnd {
     /// Its timer: a simulated event, with the fault the host shows, if any.
     Timer,
     /// Its local host's agent.
-    Reported(super::agent::EventReport),
+    Reported(crate::state::orders::EventReport),
 }
 
 /// How a target goes on after one of its lifecycle events ended.

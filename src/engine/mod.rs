@@ -117,7 +117,7 @@ pub struct Engine {
     /// Changes already materialised this step (finished deployments, deletions, events).
     out: Vec<Change>,
     /// Events for local hosts' agents to run, not yet taken by the runtime.
-    orders: Vec<agent::EventOrder>,
+    orders: Vec<crate::state::orders::EventOrder>,
 }
 
 impl Engine {
