@@ -68,7 +68,11 @@ fn aws(url: &str) -> Arc<AwsSource> {
 fn main_area(buf: &Buffer) -> String {
     let mut out = String::new();
     let lines = (0..buf.area.height)
-        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
         .skip_while(|line| !line.contains('─'));
     for line in lines {
         // The event log differs by nature: codedeck's own log against the

@@ -108,9 +108,7 @@ impl Engine {
         if let Some(a) = shifting {
             return err(
                 Exception::InvalidOperation,
-                format!(
-                    "Deployment {a} is shifting alias {function}:{alias}; stop it instead."
-                ),
+                format!("Deployment {a} is shifting alias {function}:{alias}; stop it instead."),
             );
         }
         let Some(record) = self
