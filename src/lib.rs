@@ -1,5 +1,6 @@
 //! codedeck: a terminal dashboard with a faithful local AWS CodeDeploy engine.
 
+pub mod agent;
 pub mod api;
 pub mod cli;
 pub mod demo;

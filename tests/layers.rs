@@ -11,26 +11,43 @@ const NEVER: &[(&str, &[&str])] = &[
     (
         "model",
         &[
-            "engine", "state", "store", "runtime", "api", "source", "tui", "demo",
+            "engine", "state", "store", "runtime", "api", "source", "tui", "demo", "agent",
         ],
     ),
     (
         "state",
-        &["engine", "store", "runtime", "api", "source", "tui", "demo"],
+        &[
+            "engine", "store", "runtime", "api", "source", "tui", "demo", "agent",
+        ],
     ),
     (
         "engine",
-        &["store", "runtime", "api", "source", "tui", "demo"],
+        &["store", "runtime", "api", "source", "tui", "demo", "agent"],
     ),
     (
         "store",
-        &["engine", "runtime", "api", "source", "tui", "demo"],
+        &["engine", "runtime", "api", "source", "tui", "demo", "agent"],
     ),
     ("runtime", &["api", "source", "tui", "demo"]),
-    ("api", &["engine", "store", "source", "tui", "demo"]),
-    ("source", &["engine", "store", "api", "tui", "demo"]),
-    ("tui", &["engine", "store", "api", "runtime", "demo"]),
+    (
+        "api",
+        &["engine", "store", "source", "tui", "demo", "agent"],
+    ),
+    (
+        "source",
+        &["engine", "store", "api", "tui", "demo", "agent"],
+    ),
+    (
+        "tui",
+        &["engine", "store", "api", "runtime", "demo", "agent"],
+    ),
     ("demo", &["api", "tui"]),
+    // The agent adapter performs effects for the runtime and reads only the
+    // data below the engine.
+    (
+        "agent",
+        &["engine", "store", "runtime", "api", "source", "tui", "demo"],
+    ),
 ];
 
 /// Only `main.rs` may use the command layer.

@@ -13,6 +13,8 @@ use aws_sdk_codedeploy::types::{
     RevisionLocation, RevisionLocationType, S3Location,
 };
 
+mod common_agent;
+
 const BIN: &str = env!("CARGO_BIN_EXE_codedeck");
 
 fn fleet_file() -> PathBuf {
@@ -40,8 +42,12 @@ struct Served {
 impl Served {
     /// Starts `codedeck serve --listen 127.0.0.1:0 ...` and waits for its banner.
     fn start(state: &Path, speed: &str) -> Served {
+        Served::start_with(state, speed, &fleet_file())
+    }
+
+    /// Like [`Served::start`] with another fleet file.
+    fn start_with(state: &Path, speed: &str, fleet: &Path) -> Served {
         let state = state.to_str().expect("utf-8 path");
-        let fleet = fleet_file();
         let fleet = fleet.to_str().expect("utf-8 path");
         let mut child = command(&[
             "serve",
@@ -497,4 +503,134 @@ async fn deployment_survives_sigkill() {
     );
     let (status, log) = server.terminate();
     assert!(status.success(), "{log}");
+}
+
+/// A local host's hook under way when the server is killed: on restart the
+/// event fails as the agent fails it after a restart, and the deployment
+/// goes on under its rules (one host: it fails).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_cut_by_kill_9_fails_with_the_agents_restart_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (state, s3) = (dir.path().join("state.db"), dir.path().join("s3"));
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("scripts")).expect("mkdir");
+    std::fs::create_dir_all(s3.join("artifacts")).expect("mkdir");
+    std::fs::write(src.join("appspec.yml"), "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 120\n").expect("appspec");
+    std::fs::write(
+        src.join("scripts/start.sh"),
+        "#!/bin/sh\necho begun\nexec sleep 20\n",
+    )
+    .expect("script");
+    common_agent::tar_of(&src, &s3.join("artifacts/slow.tar"), false, ".");
+    let fleet = dir.path().join("fleet.toml");
+    let text = format!("s3_root = {:?}\n[[instance]]\nid = \"i-0local000000001\"\ntags = {{ Name = \"web\" }}\nlocal = true\n", s3.display().to_string());
+    std::fs::write(&fleet, text).expect("fleet");
+
+    let server = Served::start_with(&state, "1000", &fleet);
+    let cd = server.client();
+    cd.create_application()
+        .application_name("app")
+        .send()
+        .await
+        .expect("app");
+    cd.create_deployment_group()
+        .application_name("app")
+        .deployment_group_name("prod")
+        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
+        .ec2_tag_filters(
+            Ec2TagFilter::builder()
+                .key("Name")
+                .value("web")
+                .r#type(Ec2TagFilterType::KeyAndValue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+    let rev = RevisionLocation::builder()
+        .revision_type(RevisionLocationType::S3)
+        .s3_location(
+            S3Location::builder()
+                .bucket("artifacts")
+                .key("slow.tar")
+                .bundle_type(BundleType::Tar)
+                .build(),
+        )
+        .build();
+    let id = cd
+        .create_deployment()
+        .application_name("app")
+        .deployment_group_name("prod")
+        .revision(rev)
+        .send()
+        .await
+        .expect("deploy")
+        .deployment_id()
+        .expect("id")
+        .to_string();
+    let event = |cd: aws_sdk_codedeploy::Client, id: String| async move {
+        let t = cd
+            .get_deployment_target()
+            .deployment_id(&id)
+            .target_id("i-0local000000001")
+            .send()
+            .await
+            .expect("target");
+        let events = t
+            .deployment_target()
+            .and_then(|t| t.instance_target())
+            .map(|t| t.lifecycle_events().to_vec())
+            .expect("events");
+        events
+            .into_iter()
+            .find(|e| e.lifecycle_event_name() == Some("ApplicationStart"))
+            .expect("ApplicationStart")
+    };
+    let start = Instant::now();
+    while event(cd.clone(), id.clone())
+        .await
+        .status()
+        .map(|s| s.as_str())
+        != Some("InProgress")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "ApplicationStart never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill();
+
+    let server = Served::start_with(&state, "1000", &fleet);
+    let cd = server.client();
+    let start = Instant::now();
+    let status = loop {
+        let info = cd
+            .get_deployment()
+            .deployment_id(&id)
+            .send()
+            .await
+            .expect("get")
+            .deployment_info
+            .expect("info");
+        if let Some("Failed" | "Succeeded" | "Stopped") = info.status().map(|s| s.as_str()) {
+            break info.status().cloned();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the deployment did not end: {info:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status, Some(DeploymentStatus::Failed));
+    let e = event(cd.clone(), id.clone()).await;
+    assert_eq!(e.status().map(|s| s.as_str()), Some("Failed"));
+    let d = e.diagnostics().expect("diagnostics");
+    assert_eq!(d.error_code().map(|c| c.as_str()), Some("UnknownError"));
+    assert_eq!(
+        d.message(),
+        Some(codedeck::model::rules::AGENT_RESTART_MESSAGE)
+    );
+    let (exit, log) = server.terminate();
+    assert!(exit.success(), "{log}");
 }

@@ -52,6 +52,7 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
         speed: s.speed,
         strict: s.strict,
         clock: Default::default(),
+        agent: s.agent_options()?,
     })?;
     if args.demo {
         demo::seed(&runtime);

@@ -114,6 +114,35 @@ pub struct ServeArgs {
     /// Allow listening on a non-loopback address (the API has no authentication).
     #[arg(long)]
     pub allow_remote: bool,
+
+    /// Local hosts find S3 revisions at DIR/<bucket>/<key> [default: the
+    /// fleet file's s3_root].
+    #[arg(long, value_name = "DIR")]
+    pub s3_root: Option<PathBuf>,
+
+    /// Local hosts find GitHub revisions at DIR/<owner>/<repo>@<commit>
+    /// [default: the fleet file's github_root; without one they fail: no network].
+    #[arg(long, value_name = "DIR")]
+    pub github_root: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// How local hosts run, from `--s3-root` and `--github-root`.
+    pub fn agent_options(&self) -> anyhow::Result<crate::runtime::AgentOptions> {
+        for (flag, dir) in [
+            ("--s3-root", &self.s3_root),
+            ("--github-root", &self.github_root),
+        ] {
+            if let Some(d) = dir.as_ref().filter(|d| !d.is_dir()) {
+                anyhow::bail!("{flag} {}: not a directory", d.display());
+            }
+        }
+        Ok(crate::runtime::AgentOptions {
+            s3_root: self.s3_root.clone(),
+            github_root: self.github_root.clone(),
+            ..Default::default()
+        })
+    }
 }
 
 /// Runs the parsed command line.

@@ -80,6 +80,7 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
             speed: args.speed,
             strict: args.strict,
             clock: Default::default(),
+            agent: args.agent_options()?,
         })?;
         if cmd.demo {
             crate::demo::seed(&runtime);

@@ -12,11 +12,13 @@
 //! engine current, so reads stay cheap); [`Runtime::write`] lends `&mut Engine`
 //! under a label naming the action, advances, and commits what changed.
 
+mod agents;
 mod cache;
 pub mod clock;
 mod screen;
 mod ticker;
 
+pub use agents::AgentOptions;
 pub use screen::{ScreenCache, EVENT_LIMIT, LIST_LIMIT};
 
 use std::path::{Path, PathBuf};
@@ -70,6 +72,8 @@ pub struct RuntimeOptions {
     pub strict: bool,
     /// Where virtual time starts and whether it follows the wall clock.
     pub clock: ClockStart,
+    /// How local hosts run their scripts.
+    pub agent: AgentOptions,
 }
 
 /// How the virtual clock starts.
@@ -93,6 +97,7 @@ impl RuntimeOptions {
             speed,
             strict: false,
             clock: ClockStart::Wall,
+            agent: AgentOptions::default(),
         }
     }
 
@@ -153,6 +158,8 @@ pub(crate) struct Inner {
     wake: Arc<Notify>,
     version: watch::Sender<u64>,
     location: StateLocation,
+    /// Runs local hosts' events.
+    agents: agents::Agents,
 }
 
 struct State {
@@ -172,6 +179,8 @@ struct Step {
     committed: bool,
     /// What the event log says happened in this step, in order.
     said: Vec<String>,
+    /// Events for local hosts' agents, to start once the lock is released.
+    orders: Vec<crate::state::orders::EventOrder>,
 }
 
 impl State {
@@ -204,12 +213,20 @@ impl State {
 
     /// Drains the engine's changes and commits them in one transaction.
     fn commit(&mut self) -> Step {
+        let orders = self.engine.take_orders();
+        let mut step = self.commit_changes();
+        step.orders = orders;
+        step
+    }
+
+    fn commit_changes(&mut self) -> Step {
         let mut changes = self.engine.take_changes();
         if changes.is_empty() && self.pending.is_empty() {
             return Step {
                 changed: false,
                 committed: true,
                 said: Vec::new(),
+                orders: Vec::new(),
             };
         }
         let said: Vec<String> = changes
@@ -234,6 +251,7 @@ impl State {
                 changed: true,
                 committed: false,
                 said,
+                orders: Vec::new(),
             };
         };
         self.cache.invalidate(&changes);
@@ -242,6 +260,7 @@ impl State {
                 changed: true,
                 committed: true,
                 said,
+                orders: Vec::new(),
             },
             Err(e) => {
                 tracing::error!(
@@ -253,6 +272,7 @@ impl State {
                     changed: true,
                     committed: false,
                     said,
+                    orders: Vec::new(),
                 }
             }
         }
@@ -294,9 +314,15 @@ impl Runtime {
             pending: Vec::new(),
             cache: DeploymentCache::default(),
         };
-        // Catch up on anything that fell due while the file was closed, and
-        // persist the meta of a new file (its seed) straight away.
+        // Catch up on anything that fell due while the file was closed, fail
+        // what local hosts were running when the process died (no agent runs
+        // it any more), and persist the meta of a new file straight away.
         state.advance(start);
+        {
+            let (engine, archive) = state.parts();
+            engine.fail_interrupted_agent_events(start, &archive);
+        }
+        let orders = state.engine.take_orders();
         let changes = state.engine.take_changes();
         if !changes.is_empty() {
             if let Some(store) = state.store.as_mut() {
@@ -311,6 +337,7 @@ impl Runtime {
                 state: Mutex::new(state),
                 wake: Arc::new(Notify::new()),
                 version,
+                agents: agents::Agents::new(opts.agent.clone(), &opts.state),
                 location: opts.state,
             }),
         };
@@ -325,6 +352,7 @@ impl Runtime {
             }
             Err(_) => tracing::debug!("no tokio runtime: the clock ticks only on calls"),
         }
+        agents::dispatch(&runtime.inner, orders);
         Ok(runtime)
     }
 
@@ -383,9 +411,9 @@ impl Runtime {
             let (engine, archive) = st.parts();
             f(engine, now, &archive)
         };
-        let step = st.commit();
+        let mut step = st.commit();
         drop(guard);
-        self.after_step(&step);
+        self.after_step(&mut step);
         if !step.committed {
             return Err(ApiError::new(
                 Exception::InternalFailure,
@@ -397,11 +425,12 @@ impl Runtime {
 
     /// New timers may be earlier than what the ticker sleeps for; subscribers
     /// hear of what changed.
-    fn after_step(&self, step: &Step) {
+    fn after_step(&self, step: &mut Step) {
         self.inner.wake.notify_one();
         if step.changed {
             self.bump();
         }
+        agents::dispatch(&self.inner, std::mem::take(&mut step.orders));
     }
 
     /// Advances to the current virtual time and commits (what the ticker does).
@@ -488,9 +517,9 @@ impl Runtime {
         st.clock.jump_to(wall, to);
         let now = st.now(wall);
         st.advance(now);
-        let step = st.commit();
+        let mut step = st.commit();
         drop(st);
-        self.after_step(&step);
+        self.after_step(&mut step);
         (now, step.said)
     }
 
@@ -560,7 +589,7 @@ fn bump(inner: &Inner) {
 /// Advances to now and commits; true when something changed. With
 /// `only_if_due`, does nothing unless a timer has fallen due (a wake-up after a
 /// mutating call, which already advanced, costs no extra transaction).
-fn tick(inner: &Inner, only_if_due: bool) -> bool {
+fn tick(inner: &Arc<Inner>, only_if_due: bool) -> bool {
     let wall = wall_now();
     let mut st = lock(inner);
     if st.store.is_none() {
@@ -572,7 +601,10 @@ fn tick(inner: &Inner, only_if_due: bool) -> bool {
         return false;
     }
     st.advance(now);
-    st.commit().changed
+    let step = st.commit();
+    drop(st);
+    agents::dispatch(inner, step.orders);
+    step.changed
 }
 
 /// Final commit and store release.
@@ -637,6 +669,7 @@ mod tests {
             speed: 1.0,
             strict: false,
             clock: ClockStart::Wall,
+            agent: AgentOptions::default(),
         };
         let first = Runtime::open(opts.clone()).expect("open");
         let second = Runtime::open(opts.clone());
@@ -662,6 +695,7 @@ mod tests {
             speed: 1000.0,
             strict: false,
             clock: ClockStart::Wall,
+            agent: AgentOptions::default(),
         };
         let rt = Runtime::open(opts.clone()).expect("open");
         std::thread::sleep(std::time::Duration::from_millis(5));
