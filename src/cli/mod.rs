@@ -6,6 +6,7 @@
 mod aws;
 mod dashboard;
 mod lesson;
+mod local;
 mod serve;
 mod watch;
 
@@ -50,6 +51,8 @@ pub enum Command {
     /// Follow one deployment, a line per change, and exit with its result (CI).
     #[command(after_help = watch::EXIT_CODES)]
     Watch(watch::WatchArgs),
+    /// Run a revision's appspec and hooks on this machine, like AWS's codedeploy-local.
+    Local(local::LocalArgs),
     /// Print the dashboard's keys as a Markdown table (for the README).
     #[command(hide = true)]
     Keys,
@@ -153,6 +156,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Aws(args)) => aws::run(args),
         Some(Command::Watch(args)) => watch::run(args),
         Some(Command::Lesson(args)) => lesson::run(args),
+        Some(Command::Local(args)) => local::run(args),
         Some(Command::Keys) => {
             print!("{}", crate::tui::keymap::markdown());
             Ok(())
