@@ -45,6 +45,11 @@ fn world(tmp: &Path) -> Fleet {
             ),
         ],
     );
+    Fleet::parse(&fleet_toml(tmp)).expect("fleet")
+}
+
+/// The fleet file of [`world`].
+fn fleet_toml(tmp: &Path) -> String {
     let mut text = format!("s3_root = {:?}\n", tmp.join("s3").display().to_string());
     for id in HOSTS {
         let root = tmp.join("hosts").join(id);
@@ -53,7 +58,7 @@ fn world(tmp: &Path) -> Fleet {
             root.display().to_string()
         ));
     }
-    Fleet::parse(&text).expect("fleet")
+    text
 }
 
 async fn start(tmp: &Path) -> ApiServer {
@@ -257,4 +262,56 @@ async fn timeouts_and_hostile_archives_fail_their_events() {
     }
     assert!(found.is_empty(), "{found:?}");
     server.stop().await;
+}
+
+/// The same through the real `aws` CLI against `codedeck serve`
+/// (scripts/install-tools.sh installs it).
+#[test]
+fn the_aws_cli_deploys_to_local_hosts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fleet = world(tmp.path());
+    let fleet_file = tmp.path().join("fleet.toml");
+    std::fs::write(&fleet_file, fleet_toml(tmp.path())).expect("fleet file");
+    drop(fleet);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_codedeck"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--speed",
+            "1000",
+        ])
+        .arg("--state")
+        .arg(tmp.path().join("state.db"))
+        .arg("--fleet")
+        .arg(&fleet_file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed().as_secs() < 30, "serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = std::process::Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/cli/local_hosts.sh"
+        ))
+        .env("ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env("HOSTS", tmp.path().join("hosts"))
+        .output()
+        .expect("run the script");
+    let _ = server.kill();
+    let _ = server.wait();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("local hosts: all passed"), "{stdout}");
 }

@@ -1084,3 +1084,21 @@ fn a_canary_stopped_without_rollback_offers_to_repair_its_alias() {
     assert_eq!(h.m.split_alias(), None, "repaired: nothing left to offer");
     assert!(!h.screen().contains("R repair alias"));
 }
+
+/// On a local host's timeline `y` copies its scripts.log path (after a hook
+/// waiting for an answer, before the deployment ID).
+#[test]
+fn y_copies_a_local_hosts_scripts_log() {
+    let mut h = Harness::new(false);
+    h.open_prod_from_start();
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Timeline);
+    let id = h.m.focused_deployment().map(|d| d.0).expect("deployment");
+    assert_eq!(h.ch('y'), vec![Cmd::Copy(id)], "a simulated host has none");
+    let detail = h.m.data.detail.as_mut().expect("detail");
+    let log = "/hosts/i-1/deployment-root/dg/d-1/logs/scripts.log".to_string();
+    for t in &mut detail.targets {
+        t.scripts_log = Some(log.clone());
+    }
+    assert_eq!(h.ch('y'), vec![Cmd::Copy(log)]);
+}

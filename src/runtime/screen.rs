@@ -355,6 +355,7 @@ fn build_detail(
 fn target_view(t: &TargetRecord) -> TargetView {
     TargetView {
         zone: t.run.zone.clone(),
+        scripts_log: t.run.scripts_log.clone(),
         ..TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
     }
 }

@@ -310,6 +310,9 @@ pub struct TargetView {
     /// `None` for on-premises instances, Lambda, ECS, and where the source
     /// cannot tell, as on AWS).
     pub zone: Option<String>,
+    /// A local host's `scripts.log` for this deployment (its agent really
+    /// ran the scripts); `None` for simulated hosts and remote targets.
+    pub scripts_log: Option<String>,
 }
 
 impl TargetView {
@@ -331,6 +334,7 @@ impl TargetView {
             events: events.clone().unwrap_or_default(),
             label,
             zone: None,
+            scripts_log: None,
         }
     }
 }

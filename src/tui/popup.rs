@@ -275,5 +275,8 @@ fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     ];
     let tail = d.log_tail.unwrap_or_default();
     lines.extend(tail.lines().map(|l| Line::from(format!("  {l}"))));
+    if let Some(log) = &target.scripts_log {
+        lines.push(field("scripts.log", format!("{log} (y copies)")));
+    }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

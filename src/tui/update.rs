@@ -717,13 +717,21 @@ fn pending_hook(m: &Model) -> Option<String> {
         .map(|h| h.id.clone())
 }
 
+fn selected_scripts_log(m: &Model) -> Option<String> {
+    let d = m.data.detail.as_ref()?;
+    d.targets.get(m.target.selected)?.scripts_log.clone()
+}
+
 fn copy(m: &mut Model) -> Vec<Cmd> {
     let id = match m.screen {
         Screen::Apps => m.data.apps.get(m.apps.selected).map(|a| a.name.clone()),
         Screen::Groups => m.data.groups.get(m.groups.selected).map(|g| g.id.clone()),
         // A hook waiting for an answer is what a user wants to paste into
         // put-lifecycle-event-hook-execution-status.
-        Screen::Timeline => pending_hook(m).or_else(|| m.focused_deployment().map(|d| d.0)),
+        // A local host's scripts.log is what a user opens next.
+        Screen::Timeline => pending_hook(m)
+            .or_else(|| selected_scripts_log(m))
+            .or_else(|| m.focused_deployment().map(|d| d.0)),
         Screen::Deployments => m.focused_deployment().map(|d| d.0),
     };
     match id {

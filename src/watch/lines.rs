@@ -348,6 +348,7 @@ mod tests {
                     .collect(),
                 label: None,
                 zone: None,
+                scripts_log: None,
             }],
             min_healthy: None,
             max_down: None,
