@@ -237,3 +237,38 @@ fn fleet_files_say_what_a_local_host_can_be() {
     assert_eq!(f.s3_root.as_deref(), Some("/srv/s3"));
     assert_eq!(f.hosts()[0].root.as_deref(), Some("/tmp/x"));
 }
+
+/// The 8-hour in-place deadline passes (in virtual time) while a local host
+/// runs an event in real time: the deployment times out when that agent
+/// reports, and nothing more is ordered.
+#[test]
+fn the_deadline_waits_for_a_running_agent() {
+    let mut sim = Sim::new(&fleet(1, &[0]));
+    sim.app("shop", "Server");
+    sim.web_group("shop", "web", Some("CodeDeployDefault.AllAtOnce"));
+    let id = sim.deploy("shop", "web", "v1.zip", |_| {}).expect("deploy");
+    let mut order = None;
+    for _ in 0..100 {
+        sim.tick(1_000);
+        order = sim.engine.take_orders().into_iter().next();
+        if order.is_some() {
+            break;
+        }
+    }
+    let order = order.expect("an order");
+    sim.tick(9 * 3_600_000);
+    assert_eq!(
+        sim.status(&id),
+        DeploymentStatus::InProgress,
+        "the clock does not cut a running agent short"
+    );
+    sim.call(|e, now, ar| e.agent_event_done(now, ar, report(&order, true)))
+        .expect("report");
+    let info = sim.info(&id);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert_eq!(
+        info.error_information.and_then(|e| e.code),
+        Some(ErrorCode::Timeout)
+    );
+    assert!(sim.engine.take_orders().is_empty(), "nothing more starts");
+}

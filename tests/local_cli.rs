@@ -134,7 +134,7 @@ fn bad_input_is_named() {
         ),
         (
             vec!["-l", path(&good), "-e", "ApplicationStart,DownloadBundle"],
-            "Install cannot run before DownloadBundle",
+            "ApplicationStart cannot run before DownloadBundle",
         ),
     ];
     for (args, wanted) in checks {

@@ -172,13 +172,19 @@ fn download(job: &EventJob, layout: &Layout) -> Result<(), Failure> {
         bundle.path.clone()
     } else {
         let to = layout.bundle_file();
-        std::fs::copy(&bundle.path, &to).map_err(|e| {
-            Failure::agent(format!(
-                "Cannot copy the bundle {} to {}: {e}",
-                bundle.path.display(),
-                to.display()
-            ))
-        })?;
+        // A hard link where the roots share a file system: the bundle is
+        // never written to, and a 50 MB copy per host is disk time.
+        let _ = std::fs::remove_file(&to);
+        let linked = std::fs::hard_link(&bundle.path, &to);
+        linked
+            .or_else(|_| std::fs::copy(&bundle.path, &to).map(|_| ()))
+            .map_err(|e| {
+                Failure::agent(format!(
+                    "Cannot copy the bundle {} to {}: {e}",
+                    bundle.path.display(),
+                    to.display()
+                ))
+            })?;
         to
     };
     if let Some(etag) = bundle

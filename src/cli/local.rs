@@ -300,13 +300,19 @@ fn events(given: &[String]) -> anyhow::Result<Vec<String>> {
     if given.is_empty() {
         return Ok(DEFAULT_EVENTS.iter().map(|e| e.to_string()).collect());
     }
-    let mut out: Vec<String> = Vec::new();
-    for needed in ["DownloadBundle", "Install"] {
-        if !given.iter().any(|e| e == needed) {
-            out.push(needed.to_string());
-        }
+    // DECISION: DownloadBundle goes first when missing and Install right
+    // after it, so `-e DownloadBundle` alone is valid.
+    let mut out: Vec<String> = given.to_vec();
+    if !out.iter().any(|e| e == "DownloadBundle") {
+        out.insert(0, "DownloadBundle".to_string());
     }
-    out.extend(given.iter().cloned());
+    if !out.iter().any(|e| e == "Install") {
+        let at = out
+            .iter()
+            .position(|e| e == "DownloadBundle")
+            .map_or(0, |i| i + 1);
+        out.insert(at, "Install".to_string());
+    }
     let before_download = [
         "ApplicationStop",
         "BeforeBlockTraffic",
@@ -344,7 +350,7 @@ mod tests {
         assert!(e(&["ApplicationStart", "DownloadBundle"])
             .unwrap_err()
             .to_string()
-            .contains("Install cannot run before DownloadBundle"));
+            .contains("ApplicationStart cannot run before DownloadBundle"));
         assert_eq!(e(&[]).expect("ok").len(), 11);
     }
 }

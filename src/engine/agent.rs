@@ -112,6 +112,16 @@ impl Engine {
         }
         let (id, index) = (report.deployment_id.clone(), report.index);
         self.end_target_event(&id, index, now, EventEnd::Reported(report), ar);
+        let passed = self
+            .active
+            .get(&id)
+            .and_then(|a| a.rec.run.as_ref())
+            .is_some_and(|r| r.deadline_passed);
+        if passed {
+            // Nothing more starts: what this report just ordered is dropped.
+            self.orders.retain(|o| o.deployment_id != id);
+            self.time_out(&id, now, ar);
+        }
         Ok(())
     }
 

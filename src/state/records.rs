@@ -399,6 +399,11 @@ pub struct RunState {
     pub stop: Option<StopRequest>,
     /// The in-place deployment fails with TIMEOUT if still running then.
     pub deadline: Option<Millis>,
+    /// The deadline came while a local host's agent was running an event
+    /// (real time, which the virtual clock may outrun): the deployment
+    /// times out when that agent reports.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deadline_passed: bool,
     /// Lambda and ECS deployments: hooks, traffic shifting and waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shift: Option<ShiftRun>,

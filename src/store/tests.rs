@@ -159,6 +159,7 @@ fn run_state() -> RunState {
             rollback: true,
         }),
         deadline: Some(3_600_000),
+        deadline_passed: false,
         shift: Some(ShiftRun {
             hook: Some("hook-1".into()),
             schedule: vec![(1_000, 10.0), (61_000, 100.0)],
