@@ -333,7 +333,7 @@ pub const KEYMAP: &[Binding] = &[
         "copy id",
         Never,
         None,
-        "Copy the selected ID to the clipboard (OSC 52): a hook waiting for an answer first, then a local host's scripts.log path"
+        "Copy the selected ID (OSC 52); on a timeline, a waiting hook or a local host's scripts.log"
     ),
     bind!(
         &[c('f')],
