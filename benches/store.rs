@@ -94,6 +94,7 @@ fn deployment(seq: u64, active: bool) -> DeploymentRecord {
         pending: vec![1, 2],
         stop: None,
         deadline: Some(t + 3_600_000),
+        deadline_passed: false,
         shift: None,
         blue_green: None,
         zonal: None,

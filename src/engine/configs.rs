@@ -167,6 +167,134 @@ mod tests {
         assert_eq!(all.compute_platform, Some(ComputePlatform::Ecs));
     }
 
+    /// Every predefined configuration, as AWS documents it: platform, rule.
+    #[test]
+    fn each_predefined_config_has_its_documented_rule() {
+        use TrafficRoutingType::*;
+        let table: [(&str, &str, Option<(TrafficRoutingType, i32, i32)>); 17] = [
+            ("OneAtATime", "Server", None),
+            ("HalfAtATime", "Server", None),
+            ("AllAtOnce", "Server", None),
+            (
+                "LambdaCanary10Percent5Minutes",
+                "Lambda",
+                Some((TimeBasedCanary, 10, 5)),
+            ),
+            (
+                "LambdaCanary10Percent10Minutes",
+                "Lambda",
+                Some((TimeBasedCanary, 10, 10)),
+            ),
+            (
+                "LambdaCanary10Percent15Minutes",
+                "Lambda",
+                Some((TimeBasedCanary, 10, 15)),
+            ),
+            (
+                "LambdaCanary10Percent30Minutes",
+                "Lambda",
+                Some((TimeBasedCanary, 10, 30)),
+            ),
+            (
+                "LambdaLinear10PercentEvery1Minute",
+                "Lambda",
+                Some((TimeBasedLinear, 10, 1)),
+            ),
+            (
+                "LambdaLinear10PercentEvery2Minutes",
+                "Lambda",
+                Some((TimeBasedLinear, 10, 2)),
+            ),
+            (
+                "LambdaLinear10PercentEvery3Minutes",
+                "Lambda",
+                Some((TimeBasedLinear, 10, 3)),
+            ),
+            (
+                "LambdaLinear10PercentEvery10Minutes",
+                "Lambda",
+                Some((TimeBasedLinear, 10, 10)),
+            ),
+            ("LambdaAllAtOnce", "Lambda", Some((AllAtOnce, 0, 0))),
+            (
+                "ECSLinear10PercentEvery1Minutes",
+                "ECS",
+                Some((TimeBasedLinear, 10, 1)),
+            ),
+            (
+                "ECSLinear10PercentEvery3Minutes",
+                "ECS",
+                Some((TimeBasedLinear, 10, 3)),
+            ),
+            (
+                "ECSCanary10Percent5Minutes",
+                "ECS",
+                Some((TimeBasedCanary, 10, 5)),
+            ),
+            (
+                "ECSCanary10Percent15Minutes",
+                "ECS",
+                Some((TimeBasedCanary, 10, 15)),
+            ),
+            ("ECSAllAtOnce", "ECS", Some((AllAtOnce, 0, 0))),
+        ];
+        let names: Vec<&str> = predefined_names().collect();
+        for (i, (short, platform, routing)) in table.iter().enumerate() {
+            let name = format!("{PREDEFINED_PREFIX}{short}");
+            assert_eq!(names[i], name, "AWS's order");
+            assert!(is_predefined(&name));
+            let info = predefined(&name).expect("predefined");
+            assert_eq!(info.deployment_config_name.as_deref(), Some(name.as_str()));
+            assert_eq!(
+                info.compute_platform,
+                Some(ComputePlatform::parse(platform)),
+                "{name}"
+            );
+            assert_eq!(info.create_time, Some(PREDEFINED_CREATE_TIME));
+            let id = format!("00000000-0000-0000-0000-{:012}", i + 1);
+            assert_eq!(info.deployment_config_id.as_deref(), Some(id.as_str()));
+            let Some((kind, pct, minutes)) = routing else {
+                assert!(info.traffic_routing_config.is_none(), "{name}");
+                assert!(info.minimum_healthy_hosts.is_some(), "{name}");
+                continue;
+            };
+            assert!(info.minimum_healthy_hosts.is_none(), "{name}");
+            let r = info.traffic_routing_config.expect("routing");
+            assert_eq!(r.r#type.as_ref(), Some(kind), "{name}");
+            let numbers = match kind {
+                TimeBasedCanary => r
+                    .time_based_canary
+                    .map(|c| (c.canary_percentage, c.canary_interval)),
+                TimeBasedLinear => r
+                    .time_based_linear
+                    .map(|l| (l.linear_percentage, l.linear_interval)),
+                _ => {
+                    assert!(r.time_based_canary.is_none() && r.time_based_linear.is_none());
+                    continue;
+                }
+            };
+            assert_eq!(numbers, Some((Some(*pct), Some(*minutes))), "{name}");
+        }
+        assert!(!is_predefined("CodeDeployDefault.Nope"));
+        assert!(predefined("CodeDeployDefault.Nope").is_none());
+        assert!(
+            !is_predefined("OneAtATime"),
+            "the prefix is part of the name"
+        );
+        let half = predefined("CodeDeployDefault.HalfAtATime").expect("half");
+        let all = predefined("CodeDeployDefault.AllAtOnce").expect("all");
+        let rule =
+            |i: &DeploymentConfigInfo| i.minimum_healthy_hosts.clone().map(|m| (m.r#type, m.value));
+        assert_eq!(
+            rule(&half),
+            Some((Some(MinimumHealthyHostsType::FleetPercent), Some(50)))
+        );
+        assert_eq!(
+            rule(&all),
+            Some((Some(MinimumHealthyHostsType::HostCount), Some(0)))
+        );
+    }
+
     #[test]
     fn documented_batching_examples() {
         assert_eq!(limits("CodeDeployDefault.OneAtATime", 10), (9, 1));

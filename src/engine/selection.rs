@@ -219,4 +219,145 @@ mod tests {
         ));
         assert!(!matches_selector(&t, None, None));
     }
+
+    #[test]
+    fn empty_selectors_match_nothing() {
+        let t = tags(&[("Name", "web")]);
+        let web = (Some("Name"), Some("web"), Some("KEY_AND_VALUE"));
+        assert!(!matches_selector(&t, Some(vec![]), None), "an empty list");
+        assert!(
+            !matches_selector(&t, None, Some(vec![vec![], vec![]])),
+            "a set of empty lists"
+        );
+        // An empty list gives way to the set; empty lists within a set are ignored.
+        assert!(matches_selector(&t, Some(vec![]), Some(vec![vec![web]])));
+        assert!(matches_selector(&t, None, Some(vec![vec![], vec![web]])));
+        // A list, when given, decides alone.
+        assert!(!matches_selector(
+            &t,
+            Some(vec![(Some("Name"), Some("api"), None)]),
+            Some(vec![vec![web]])
+        ));
+    }
+
+    #[test]
+    fn filter_types_are_inferred_when_missing() {
+        let t = tags(&[("Name", "web")]);
+        assert!(tag_matches(&t, (Some("Name"), Some("web"), None)));
+        assert!(
+            !tag_matches(&t, (Some("Name"), Some("api"), None)),
+            "key and value"
+        );
+        assert!(tag_matches(&t, (Some("Name"), None, None)), "key only");
+        assert!(tag_matches(&t, (None, Some("web"), None)), "value only");
+        assert!(!tag_matches(&t, (None, None, None)));
+        assert!(!tag_matches(
+            &t,
+            (Some("Name"), None, Some("KEY_AND_VALUE"))
+        ));
+        assert!(!tag_matches(&t, (None, Some("web"), Some("KEY_ONLY"))));
+    }
+
+    const GROUP: &str = "g-1";
+
+    /// Hosts `h-<i>` with their state in GROUP (`None`: never deployed to).
+    fn ranked(
+        states: &[(&str, Option<(bool, Option<&str>)>)],
+        current: Option<&str>,
+    ) -> Vec<String> {
+        let mut hosts = BTreeMap::new();
+        let mut candidates = Vec::new();
+        for (id, state) in states {
+            let mut h = HostRecord {
+                id: id.to_string(),
+                ..Default::default()
+            };
+            if let Some((healthy, revision)) = state {
+                let s = crate::state::HostGroupState {
+                    healthy: *healthy,
+                    revision: revision.map(String::from),
+                    member: None,
+                };
+                h.groups.insert(GROUP.into(), s);
+            }
+            hosts.insert(id.to_string(), h);
+            candidates.push(Candidate {
+                id: id.to_string(),
+                on_premises: false,
+                tags: BTreeMap::new(),
+            });
+        }
+        order(&mut candidates, &hosts, GROUP, current);
+        candidates.into_iter().map(|c| c.id).collect()
+    }
+
+    #[test]
+    fn an_unhealthy_host_goes_first_even_on_the_current_revision() {
+        let order = ranked(
+            &[
+                ("a", Some((true, Some("v1")))),
+                ("b", None),
+                ("c", Some((false, Some("v2")))),
+            ],
+            Some("v2"),
+        );
+        assert_eq!(order, ["c", "b", "a"]);
+    }
+
+    #[test]
+    fn never_deployed_before_outdated_before_current() {
+        let states = [
+            ("a", Some((true, Some("v2")))),
+            ("b", Some((true, Some("v1")))),
+            ("c", Some((true, None))),
+            ("d", None),
+        ];
+        assert_eq!(ranked(&states, Some("v2")), ["c", "d", "b", "a"]);
+        // No current revision: every installed host counts as outdated.
+        assert_eq!(ranked(&states, None), ["c", "d", "a", "b"]);
+    }
+
+    #[test]
+    fn a_host_of_another_group_counts_as_never_deployed_here() {
+        let mut hosts = BTreeMap::new();
+        let mut other = HostRecord {
+            id: "a".into(),
+            ..Default::default()
+        };
+        other.groups.insert(
+            "g-other".into(),
+            crate::state::HostGroupState {
+                healthy: false,
+                revision: Some("v1".into()),
+                member: None,
+            },
+        );
+        hosts.insert("a".to_string(), other);
+        let mut mine = HostRecord {
+            id: "b".into(),
+            ..Default::default()
+        };
+        mine.groups.insert(
+            GROUP.into(),
+            crate::state::HostGroupState {
+                healthy: true,
+                revision: Some("v1".into()),
+                member: None,
+            },
+        );
+        hosts.insert("b".to_string(), mine);
+        let mut c: Vec<Candidate> = ["b", "a"]
+            .iter()
+            .map(|id| Candidate {
+                id: id.to_string(),
+                on_premises: false,
+                tags: BTreeMap::new(),
+            })
+            .collect();
+        order(&mut c, &hosts, GROUP, Some("v2"));
+        assert_eq!(
+            c.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
 }
