@@ -8,11 +8,11 @@ use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -199,9 +199,26 @@ async fn run_script(
         ));
     }
     make_executable(s, &abs)?;
+    let child = spawn(s, &abs, env)?;
+    let status = supervise(s, child, log).await?;
+    if status.success() {
+        return Ok(());
+    }
+    let code = status
+        .code()
+        .map_or_else(|| exit_signal(&status), |c| c.to_string());
+    Err(fail(
+        LifecycleErrorCode::ScriptFailed,
+        s,
+        format!("{} failed with exit code {code}", at(s)),
+    ))
+}
+
+/// Starts a script in its own process group, stdin closed, outputs piped.
+fn spawn(s: &Script, abs: &Path, env: &ScriptEnv) -> Result<Child, Failure> {
     let (program, args) =
-        command_line(s, &abs).map_err(|m| fail(LifecycleErrorCode::UnknownError, s, m))?;
-    let mut child = Command::new(&program)
+        command_line(s, abs).map_err(|m| fail(LifecycleErrorCode::UnknownError, s, m))?;
+    Command::new(&program)
         .args(&args)
         .envs(env.vars.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -215,7 +232,16 @@ async fn run_script(
                 s,
                 format!("{} could not be started: {e}", at(s)),
             )
-        })?;
+        })
+}
+
+/// Logs a running script's output until it exits and its outputs close;
+/// ends its group at the timeout, or when a child it left holds them open.
+async fn supervise(
+    s: &Script,
+    mut child: Child,
+    log: &mut ScriptLog,
+) -> Result<ExitStatus, Failure> {
     let group = child.id().map(|pid| pid as i32);
     let (tx, mut rx) = mpsc::channel::<(&'static str, String)>(256);
     if let Some(out) = child.stdout.take() {
@@ -260,24 +286,13 @@ async fn run_script(
             format!("{} failed to close STDOUT/STDERR", at(s)),
         ));
     }
-    let status = status.map_err(|e| {
+    status.map_err(|e| {
         fail(
             LifecycleErrorCode::UnknownError,
             s,
             format!("{} could not be waited for: {e}", at(s)),
         )
-    })?;
-    if status.success() {
-        return Ok(());
-    }
-    let code = status
-        .code()
-        .map_or_else(|| exit_signal(&status), |c| c.to_string());
-    Err(fail(
-        LifecycleErrorCode::ScriptFailed,
-        s,
-        format!("{} failed with exit code {code}", at(s)),
-    ))
+    })
 }
 
 fn exit_signal(status: &std::process::ExitStatus) -> String {

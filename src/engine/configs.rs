@@ -171,7 +171,13 @@ mod tests {
     #[test]
     fn each_predefined_config_has_its_documented_rule() {
         use TrafficRoutingType::*;
-        let table: [(&str, &str, Option<(TrafficRoutingType, i32, i32)>); 17] = [
+        // (name without the prefix, platform, (routing, percent, minutes)).
+        type Row = (
+            &'static str,
+            &'static str,
+            Option<(TrafficRoutingType, i32, i32)>,
+        );
+        let table: [Row; 17] = [
             ("OneAtATime", "Server", None),
             ("HalfAtATime", "Server", None),
             ("AllAtOnce", "Server", None),

@@ -251,6 +251,9 @@ mod tests {
         assert!(tag_matches(&t, (Some("Name"), None, None)), "key only");
         assert!(tag_matches(&t, (None, Some("web"), None)), "value only");
         assert!(!tag_matches(&t, (None, None, None)));
+        // Key and value given: both must match the same tag, not the value anywhere.
+        let two = tags(&[("Name", "web"), ("env", "api")]);
+        assert!(!tag_matches(&two, (Some("Name"), Some("api"), None)));
         assert!(!tag_matches(
             &t,
             (Some("Name"), None, Some("KEY_AND_VALUE"))
@@ -260,11 +263,11 @@ mod tests {
 
     const GROUP: &str = "g-1";
 
+    /// (healthy, installed revision) in GROUP; `None`: never deployed to.
+    type HostState<'a> = Option<(bool, Option<&'a str>)>;
+
     /// Hosts `h-<i>` with their state in GROUP (`None`: never deployed to).
-    fn ranked(
-        states: &[(&str, Option<(bool, Option<&str>)>)],
-        current: Option<&str>,
-    ) -> Vec<String> {
+    fn ranked(states: &[(&str, HostState)], current: Option<&str>) -> Vec<String> {
         let mut hosts = BTreeMap::new();
         let mut candidates = Vec::new();
         for (id, state) in states {
