@@ -171,6 +171,24 @@ fn sdk_client(addr: SocketAddr) -> aws_sdk_codedeploy::Client {
     aws_sdk_codedeploy::Client::from_conf(config)
 }
 
+/// Group `prod` of `app`, deploying to the hosts tagged Name=web.
+async fn web_group(cd: &aws_sdk_codedeploy::Client, app: &str) {
+    cd.create_deployment_group()
+        .application_name(app)
+        .deployment_group_name("prod")
+        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
+        .ec2_tag_filters(
+            Ec2TagFilter::builder()
+                .key("Name")
+                .value("web")
+                .r#type(Ec2TagFilterType::KeyAndValue)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentGroup");
+}
+
 fn assert_one_clear_line(stderr: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
@@ -294,20 +312,7 @@ async fn dashboard_without_terminal_prints_one_line_per_change() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    cd.create_deployment_group()
-        .application_name("ci")
-        .deployment_group_name("prod")
-        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
-        .ec2_tag_filters(
-            Ec2TagFilter::builder()
-                .key("Name")
-                .value("web")
-                .r#type(Ec2TagFilterType::KeyAndValue)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateDeploymentGroup");
+    web_group(&cd, "ci").await;
     let id = cd
         .create_deployment()
         .application_name("ci")
@@ -375,20 +380,7 @@ async fn deployment_survives_sigkill() {
         .send()
         .await
         .expect("CreateApplication");
-    cd.create_deployment_group()
-        .application_name("my-app")
-        .deployment_group_name("prod")
-        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
-        .ec2_tag_filters(
-            Ec2TagFilter::builder()
-                .key("Name")
-                .value("web")
-                .r#type(Ec2TagFilterType::KeyAndValue)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateDeploymentGroup");
+    web_group(&cd, "my-app").await;
     let created = cd
         .create_deployment()
         .application_name("my-app")
@@ -533,20 +525,7 @@ async fn a_hook_cut_by_kill_9_fails_with_the_agents_restart_message() {
         .send()
         .await
         .expect("app");
-    cd.create_deployment_group()
-        .application_name("app")
-        .deployment_group_name("prod")
-        .service_role_arn("arn:aws:iam::000000000000:role/codedeploy-role")
-        .ec2_tag_filters(
-            Ec2TagFilter::builder()
-                .key("Name")
-                .value("web")
-                .r#type(Ec2TagFilterType::KeyAndValue)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
+    web_group(&cd, "app").await;
     let rev = RevisionLocation::builder()
         .revision_type(RevisionLocationType::S3)
         .s3_location(

@@ -13,20 +13,16 @@ use clap::Args;
 use crate::agent::{self, Bundle, BundleKind, EventJob, EventResult, Limits, Roots};
 use crate::model::{FileExistsBehavior, RevisionLocation, RevisionLocationType, S3Location};
 
-/// The agent's default order of events.
-const DEFAULT_EVENTS: [&str; 11] = [
-    "BeforeBlockTraffic",
-    "AfterBlockTraffic",
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-];
+/// codedeploy-local's default order: an in-place deployment's events
+/// behind a load balancer, less those the service runs (BlockTraffic,
+/// AllowTraffic).
+fn default_events() -> Vec<String> {
+    crate::engine::lifecycle::SERVER_IN_PLACE_LB
+        .iter()
+        .filter(|e| crate::model::rules::agent_runs(e))
+        .map(|e| e.to_string())
+        .collect()
+}
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
@@ -298,7 +294,7 @@ fn github_repo(location: &str) -> Option<RevisionLocation> {
 /// and Install added when missing and the agent's ordering rules checked.
 fn events(given: &[String]) -> anyhow::Result<Vec<String>> {
     if given.is_empty() {
-        return Ok(DEFAULT_EVENTS.iter().map(|e| e.to_string()).collect());
+        return Ok(default_events());
     }
     // DECISION: DownloadBundle goes first when missing and Install right
     // after it, so `-e DownloadBundle` alone is valid.
@@ -351,6 +347,11 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("ApplicationStart cannot run before DownloadBundle"));
-        assert_eq!(e(&[]).expect("ok").len(), 11);
+        let all = e(&[]).expect("ok");
+        assert_eq!(all.len(), 11);
+        assert_eq!(
+            (all[0].as_str(), all[10].as_str()),
+            ("BeforeBlockTraffic", "AfterAllowTraffic")
+        );
     }
 }
