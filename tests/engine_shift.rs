@@ -7,7 +7,7 @@ mod common;
 
 use codedeck::model::time::Millis;
 use codedeck::model::*;
-use codedeck::state::HookExecution;
+use codedeck::state::{HookExecution, ShiftWait};
 use common::*;
 
 const MIN: Millis = 60_000;
@@ -1613,4 +1613,125 @@ fn a_taught_fault_fails_the_running_hook_or_else_the_next_one() {
         .call(|e, now, _| e.fail_next_hook(now, &id))
         .expect_err("finished");
     assert_eq!(err.exception, Exception::DeploymentAlreadyCompleted);
+}
+
+fn running_weight(sim: &Sim, id: &str) -> Option<f64> {
+    let (rec, _) = sim.engine.active(id)?;
+    rec.run.as_ref()?.shift.as_ref().map(|s| s.weight)
+}
+
+/// The deployment's own weight (what the dashboard's bar shows while it
+/// runs) is the weight each step put on the alias, step by step.
+#[test]
+fn the_running_weight_is_the_weight_of_the_last_step() {
+    let mut sim = lambda_sim(
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+        |_| {},
+    );
+    let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
+    let mut seen = vec![];
+    while !sim.status(&id).is_final() {
+        sim.tick(MIN / 2);
+        let Some(weight) = running_weight(&sim, &id) else {
+            continue;
+        };
+        let on_alias = target(&mut sim, &id)
+            .lambda_target
+            .and_then(|l| l.lambda_function_info)
+            .and_then(|i| i.target_version_weight);
+        assert_eq!(weight, on_alias.unwrap_or(0.0), "at {}", sim.now);
+        seen.push(weight);
+    }
+    assert!(
+        seen.iter().any(|w| *w > 0.0 && *w < 100.0),
+        "a linear shift passes through partial weights: {seen:?}"
+    );
+    assert_eq!(sim.status(&id), DeploymentStatus::Succeeded);
+}
+
+/// The Ready wait ends `waitTimeInMinutes` after the deployment became Ready;
+/// with 0 minutes it waits for ContinueDeployment however long that takes.
+#[test]
+fn the_ready_wait_lasts_its_minutes_and_zero_means_no_deadline() {
+    for (minutes, ends) in [(20, true), (0, false)] {
+        let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |g| {
+            ready_wait(g, minutes, 5)
+        });
+        let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+        for _ in 0..600 {
+            if sim.status(&id) == DeploymentStatus::Ready {
+                break;
+            }
+            sim.tick(1_000);
+        }
+        assert_eq!(
+            sim.status(&id),
+            DeploymentStatus::Ready,
+            "{minutes} minutes"
+        );
+        let ready_at = sim.now;
+        sim.tick(20 * MIN - 1_000);
+        assert_eq!(
+            sim.status(&id),
+            DeploymentStatus::Ready,
+            "{minutes} minutes"
+        );
+        sim.tick(5 * 24 * 60 * MIN);
+        let info = sim.info(&id);
+        if ends {
+            assert_eq!(info.status, Some(DeploymentStatus::Stopped));
+            assert_eq!(info.complete_time.unwrap().0 - ready_at, 20 * MIN);
+        } else {
+            assert_eq!(info.status, Some(DeploymentStatus::Ready), "no deadline");
+        }
+    }
+}
+
+/// ContinueDeployment(READY_WAIT) ends the Ready wait (the dashboard stops
+/// counting it down) and, asked again during the termination wait, says the
+/// deployment is not waiting Ready.
+#[test]
+fn continuing_ends_the_ready_wait_and_a_second_continue_says_why_not() {
+    let mut sim = ecs_sim("CodeDeployDefault.ECSCanary10Percent5Minutes", false, |g| {
+        ready_wait(g, 60, 30)
+    });
+    let id = deploy_spec(&mut sim, "svc", "prod", &ecs_spec(2, &[]));
+    sim.tick(10 * MIN);
+    let wait = |sim: &Sim| {
+        let (rec, _) = sim.engine.active(&id).expect("running");
+        let shift = rec
+            .run
+            .as_ref()
+            .and_then(|r| r.shift.as_ref())
+            .expect("shift");
+        (shift.wait, shift.wait_until)
+    };
+    assert_eq!(wait(&sim).0, Some(ShiftWait::Ready));
+    assert_eq!(
+        continue_(&mut sim, &id, DeploymentWaitType::ReadyWait),
+        Ok(())
+    );
+    assert_eq!(wait(&sim), (None, None), "shifting: no wait");
+    sim.tick(5 * MIN);
+    assert_eq!(
+        wait(&sim),
+        (Some(ShiftWait::Termination), Some(sim.now + 30 * MIN))
+    );
+    let again = sim.call(|e, now, ar| {
+        e.continue_deployment(
+            now,
+            ar,
+            ContinueDeploymentInput {
+                deployment_id: Some(id.clone()),
+                deployment_wait_type: Some(DeploymentWaitType::ReadyWait),
+            },
+        )
+    });
+    let error = again.expect_err("not Ready any more");
+    assert_eq!(error.exception, Exception::DeploymentIsNotInReadyState);
+    assert!(
+        error.message.contains("not waiting Ready"),
+        "{}",
+        error.message
+    );
 }

@@ -178,10 +178,7 @@ pub fn truncate_tail(tail: String) -> String {
     if tail.len() <= LOG_TAIL_MAX {
         return tail;
     }
-    let mut start = tail.len() - LOG_TAIL_MAX;
-    while !tail.is_char_boundary(start) {
-        start += 1;
-    }
+    let start = tail.ceil_char_boundary(tail.len() - LOG_TAIL_MAX);
     tail[start..].to_string()
 }
 
@@ -215,5 +212,19 @@ mod tests {
         assert!(uses_load_balancer(Some(&style), Some(&lb)));
         assert!(!uses_load_balancer(None, Some(&lb)));
         assert!(!uses_load_balancer(Some(&style), None));
+    }
+
+    #[test]
+    fn the_tail_keeps_the_newest_bytes_and_starts_on_a_char_boundary() {
+        let short = "log\n".to_string();
+        assert_eq!(truncate_tail(short.clone()), short);
+        let ascii = format!("{}{}", "x".repeat(10), "y".repeat(LOG_TAIL_MAX));
+        assert_eq!(truncate_tail(ascii), "y".repeat(LOG_TAIL_MAX));
+        // 6,001 bytes: the cut at byte 1,905 falls inside an "é"; the tail
+        // starts at the next character, one byte shorter than the limit.
+        let wide = format!("{}a", "é".repeat(3000));
+        let t = truncate_tail(wide);
+        assert_eq!(t, format!("{}a", "é".repeat(2047)));
+        assert_eq!(t.len(), LOG_TAIL_MAX - 1);
     }
 }

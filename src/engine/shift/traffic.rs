@@ -53,8 +53,9 @@ impl Engine {
             false => "AllowTraffic: production traffic stays on the original task set".into(),
         };
         self.log(at, Some(id), None, EventKind::Target, note);
-        match shift.schedule.get(shift.step + 1) {
-            Some(&(next, _)) => self.wake_at(id, Some(next)),
+        let next = self.shift(id).and_then(|s| s.schedule.get(s.step).copied());
+        match next {
+            Some((when, _)) => self.wake_at(id, Some(when)),
             None => self.end_shift_event(id, at, true, None, ar),
         }
     }

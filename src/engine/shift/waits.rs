@@ -59,6 +59,9 @@ impl Engine {
         let current = self.shift(id).and_then(|s| s.wait);
         match (wait, current) {
             (DeploymentWaitType::ReadyWait, Some(ShiftWait::Ready)) => {
+                let Some(next) = event_index_of(self, id, "BeforeAllowTraffic") else {
+                    return Err(format!("Deployment {id} has no BeforeAllowTraffic event."));
+                };
                 self.end_wait(id);
                 self.set_shift_status(
                     id,
@@ -73,7 +76,6 @@ impl Engine {
                     EventKind::Deployment,
                     format!("{id} continues: rerouting production traffic"),
                 );
-                let next = event_index_of(self, id, "BeforeAllowTraffic").unwrap_or(5);
                 self.run_shift_event(id, next, at, ar);
                 Ok(())
             }
