@@ -2159,3 +2159,90 @@ fn stop_and_roll_back_during_the_termination_wait_routes_traffic_back() {
         .collect();
     assert_eq!(blue, hosts('a', 2));
 }
+
+/// Four replacements under HalfAtATime (minimum 2 healthy) waiting Ready,
+/// `failing` of them failing Install.
+fn ready_after_failed_installs(failing: usize) -> (Sim, String) {
+    let bad: Vec<String> = hosts('a', 4).into_iter().take(failing).collect();
+    let extra: Vec<(&str, &str, &str)> = bad
+        .iter()
+        .map(|h| (h.as_str(), "", "fail = \"Install\""))
+        .collect();
+    let mut sim = server_sim(&fleet(2, 4, 0, &extra));
+    bg_group(
+        &mut sim,
+        "prod",
+        "CodeDeployDefault.HalfAtATime",
+        bg_config(
+            GreenFleetProvisioningAction::DiscoverExisting,
+            Some((DeploymentReadyAction::StopDeployment, 60)),
+            (InstanceAction::Terminate, 0),
+        ),
+        |_| {},
+    );
+    let d = deploy_to(&mut sim, "v1.zip", "green");
+    let t0 = sim.now;
+    at(&mut sim, t0 + INSTALL + SEC);
+    (sim, d)
+}
+
+/// Installation must leave at least the minimum healthy replacements: with
+/// fewer the deployment fails as installation ends, before it waits Ready;
+/// exactly the minimum is enough to wait Ready.
+#[test]
+fn too_few_installed_replacements_fail_before_the_ready_wait() {
+    let (mut sim, d) = ready_after_failed_installs(3);
+    let info = sim.info(&d);
+    assert_eq!(
+        info.status,
+        Some(DeploymentStatus::Failed),
+        "1 installed < 2"
+    );
+    assert_eq!(error_code(&info), Some(ErrorCode::HealthConstraints));
+
+    let (mut sim, d) = ready_after_failed_installs(2);
+    assert_eq!(sim.status(&d), DeploymentStatus::Ready, "2 installed = 2");
+}
+
+/// AllAtOnce needs no healthy minimum, but a reroute where every replacement
+/// failed to take traffic still fails.
+#[test]
+fn all_at_once_fails_when_no_replacement_took_traffic() {
+    let bad = hosts('a', 4);
+    let extra: Vec<(&str, &str, &str)> = bad
+        .iter()
+        .map(|h| (h.as_str(), "", "fail = \"AllowTraffic\""))
+        .collect();
+    let (mut sim, d, most) = reroute_run("CodeDeployDefault.AllAtOnce", &extra);
+    assert_eq!(most, 4);
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert_eq!(error_code(&info), Some(ErrorCode::HealthConstraints));
+    assert_eq!(world(&sim).len(), 8, "nothing terminated");
+}
+
+/// A replacement that failed to take traffic counts against the instances
+/// that may be out at once: under HalfAtATime (2 of 4) the rest reroute one
+/// at a time after it.
+#[test]
+fn a_failed_reroute_narrows_the_batches_that_follow() {
+    let bad = host('a', 1);
+    let extra = [(bad.as_str(), "", "fail = \"AllowTraffic\"")];
+    let (mut sim, d, most) = reroute_run("CodeDeployDefault.HalfAtATime", &extra);
+    assert_eq!(most, 2, "the first batch; then one at a time");
+    let t0 = sim.info(&d).start_time.unwrap().0;
+    let ts = by_host(&mut sim, &d);
+    assert_eq!(
+        span(&ts[&host('a', 3)], "BeforeAllowTraffic", t0).0,
+        INSTALL + REROUTE
+    );
+    assert_eq!(
+        span(&ts[&host('a', 4)], "BeforeAllowTraffic", t0).0,
+        INSTALL + 2 * REROUTE
+    );
+    assert_eq!(
+        sim.status(&d),
+        DeploymentStatus::Succeeded,
+        "3 of 4 took traffic"
+    );
+}

@@ -1363,3 +1363,354 @@ fn too_many_failures_in_a_zone_fail_the_deployment_there() {
         ["Failed", "Skipped", "Skipped", "Skipped"]
     );
 }
+
+/// What CreateDeployment records before anything runs: the request, and the
+/// group's settings or the API's defaults where the request is silent.
+#[test]
+fn a_new_deployment_records_the_request_and_the_defaults() {
+    let mut sim = Sim::new(&web_fleet(1, |_| String::new()));
+    sim.app("a", "Server");
+    sim.group("a", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
+        g.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+            enabled: Some(true),
+            events: Some(vec![AutoRollbackEvent::DeploymentFailure]),
+        });
+    })
+    .unwrap();
+    let first = sim
+        .deploy("a", "g", "v1.zip", |d| d.description = Some("first".into()))
+        .unwrap();
+    let info = sim.info(&first);
+    assert_eq!(info.description.as_deref(), Some("first"));
+    assert_eq!(info.creator, Some(DeploymentCreator::User));
+    assert_eq!(info.application_name.as_deref(), Some("a"));
+    assert_eq!(info.deployment_group_name.as_deref(), Some("g"));
+    assert_eq!(
+        info.deployment_config_name.as_deref(),
+        Some("CodeDeployDefault.OneAtATime")
+    );
+    assert_eq!(info.compute_platform, Some(ComputePlatform::Server));
+    assert_eq!(info.create_time, Some(Timestamp(sim.now)));
+    assert_eq!(
+        info.file_exists_behavior,
+        Some(FileExistsBehavior::Disallow)
+    );
+    assert_eq!(
+        info.deployment_style,
+        Some(DeploymentStyle {
+            deployment_type: Some(DeploymentType::InPlace),
+            deployment_option: Some(DeploymentOption::WithoutTrafficControl),
+        })
+    );
+    assert_eq!(info.ignore_application_stop_failures, Some(false));
+    assert_eq!(info.update_outdated_instances_only, Some(false));
+    assert_eq!(info.instance_termination_wait_time_started, Some(false));
+    assert_eq!(info.deployment_status_messages, Some(vec![]));
+    assert_eq!(info.previous_revision, None, "the group's first deployment");
+    assert_eq!(
+        info.auto_rollback_configuration.and_then(|c| c.enabled),
+        Some(true),
+        "the group's rollback settings"
+    );
+    // Queued behind the first: nothing counted yet, but an overview already.
+    let queued = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    let info = sim.info(&queued);
+    assert_eq!(info.status, Some(DeploymentStatus::Queued));
+    let o = info.deployment_overview.expect("an overview while queued");
+    assert_eq!(
+        [
+            o.pending,
+            o.in_progress,
+            o.succeeded,
+            o.failed,
+            o.skipped,
+            o.ready
+        ],
+        [Some(0); 6]
+    );
+    sim.run();
+    assert_eq!(sim.status(&first), DeploymentStatus::Succeeded);
+
+    let second = sim
+        .deploy("a", "g", "v2.zip", |d| {
+            d.auto_rollback_configuration = Some(AutoRollbackConfiguration {
+                enabled: Some(false),
+                events: None,
+            });
+            d.file_exists_behavior = Some(FileExistsBehavior::Overwrite);
+        })
+        .unwrap();
+    let info = sim.info(&second);
+    assert_eq!(info.previous_revision, Some(s3("v1.zip")));
+    assert_eq!(info.revision, Some(s3("v2.zip")));
+    assert_eq!(
+        info.auto_rollback_configuration.and_then(|c| c.enabled),
+        Some(false),
+        "the deployment's own rollback settings win"
+    );
+    assert_eq!(
+        info.file_exists_behavior,
+        Some(FileExistsBehavior::Overwrite)
+    );
+}
+
+/// A deployment may target at most 1,000 instances: 1,000 start, 1,001 fail
+/// with OVER_MAX_INSTANCES.
+#[test]
+fn a_thousand_instances_is_the_most_a_deployment_may_target() {
+    for (n, over) in [(1000, false), (1001, true)] {
+        let mut sim = Sim::new(&web_fleet(n, |_| String::new()));
+        sim.app("a", "Server");
+        sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+        let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+        sim.tick(5_000);
+        let info = sim.info(&d);
+        let code = info.error_information.and_then(|e| e.code);
+        if over {
+            assert_eq!(info.status, Some(DeploymentStatus::Failed), "{n}");
+            assert_eq!(code, Some(ErrorCode::OverMaxInstances), "{n}");
+        } else {
+            assert_eq!(info.status, Some(DeploymentStatus::InProgress), "{n}");
+            assert_eq!(code, None, "{n}");
+        }
+    }
+}
+
+/// updateOutdatedInstancesOnly skips exactly the healthy hosts already on the
+/// revision: without it every host is deployed again; with it a host that
+/// failed on that very revision is deployed again too.
+#[test]
+fn only_healthy_hosts_on_the_revision_count_as_up_to_date() {
+    let mut sim = Sim::new(&web_fleet(3, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", None);
+    let by_id = |sim: &mut Sim, d: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = sim
+            .targets(d)
+            .iter()
+            .map(|t| {
+                (
+                    t.target_id.clone().unwrap(),
+                    t.status.clone().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    sim.call(|e, now, _| e.break_host(now, &id(3), FaultKind::Fail))
+        .unwrap();
+    let again = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(
+        by_id(&mut sim, &again),
+        [
+            (id(1), "Succeeded".into()),
+            (id(2), "Succeeded".into()),
+            (id(3), "Failed".into())
+        ],
+        "without the flag every host is deployed again"
+    );
+    let outdated = sim
+        .deploy("a", "g", "v1.zip", |i| {
+            i.update_outdated_instances_only = Some(true)
+        })
+        .unwrap();
+    sim.run();
+    assert_eq!(
+        by_id(&mut sim, &outdated),
+        [
+            (id(1), "Skipped".into()),
+            (id(2), "Skipped".into()),
+            (id(3), "Succeeded".into())
+        ],
+        "the unhealthy host is not up to date"
+    );
+}
+
+/// Every target of an EC2/on-premises deployment says it is an instance target.
+#[test]
+fn server_targets_are_instance_targets() {
+    let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", None);
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    for t in [id(1), id(2)] {
+        let target = sim
+            .call(|e, now, ar| {
+                e.get_deployment_target(
+                    now,
+                    ar,
+                    GetDeploymentTargetInput {
+                        deployment_id: Some(d.clone()),
+                        target_id: Some(t.clone()),
+                    },
+                )
+            })
+            .unwrap()
+            .deployment_target
+            .unwrap();
+        assert_eq!(
+            target.deployment_target_type,
+            Some(DeploymentTargetType::InstanceTarget),
+            "{t}"
+        );
+    }
+}
+
+/// At the 8-hour limit the instances still running fail, the event they are
+/// running with them; those already done keep their result.
+#[test]
+fn the_eight_hour_limit_fails_what_is_still_running() {
+    let mut sim = Sim::new(&web_fleet(2, |i| match i {
+        1 => "durations = { Install = 36000.0 }".into(),
+        _ => String::new(),
+    }));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert_eq!(
+        info.error_information.and_then(|e| e.code),
+        Some(ErrorCode::Timeout)
+    );
+    assert_eq!(
+        info.complete_time.unwrap().0 - info.start_time.unwrap().0,
+        8 * 3_600_000
+    );
+    let targets = sim.targets(&d);
+    let of = |host: String| {
+        targets
+            .iter()
+            .find(|t| t.target_id == Some(host.clone()))
+            .unwrap()
+    };
+    assert_eq!(of(id(1)).status, Some(TargetStatus::Succeeded));
+    assert_eq!(of(id(2)).status, Some(TargetStatus::Failed));
+    let install = of(id(2))
+        .lifecycle_events
+        .iter()
+        .flatten()
+        .find(|e| e.lifecycle_event_name.as_deref() == Some("Install"))
+        .unwrap();
+    assert_eq!(install.status, Some(LifecycleEventStatus::Failed));
+    let message = install.diagnostics.as_ref().and_then(|d| d.message.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some("The deployment timed out while this lifecycle event was running.")
+    );
+}
+
+/// With updateOutdatedInstancesOnly, a deployment whose only outdated host
+/// fails has failed: skipping the up-to-date hosts is no success.
+#[test]
+fn skipped_hosts_do_not_make_a_failed_deployment_succeed() {
+    let mut sim = Sim::new(&web_fleet(3, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", Some("CodeDeployDefault.AllAtOnce"));
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    sim.call(|e, now, _| e.break_host(now, &id(3), FaultKind::Fail))
+        .unwrap();
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    sim.call(|e, now, _| e.break_host(now, &id(3), FaultKind::Fail))
+        .unwrap();
+    let d = sim
+        .deploy("a", "g", "v1.zip", |i| {
+            i.update_outdated_instances_only = Some(true)
+        })
+        .unwrap();
+    sim.run();
+    assert_eq!(
+        sorted_statuses(&mut sim, &d),
+        ["Failed", "Skipped", "Skipped"]
+    );
+    assert_eq!(sim.status(&d), DeploymentStatus::Failed);
+}
+
+fn sorted_statuses(sim: &mut Sim, d: &str) -> Vec<String> {
+    let mut v = statuses(&sim.targets(d));
+    v.sort();
+    v
+}
+
+/// The rollback deployment redeploys with the settings of the deployment it
+/// rolls back: its configuration, ignoreApplicationStopFailures and
+/// fileExistsBehavior.
+#[test]
+fn a_rollback_keeps_the_settings_of_the_deployment_it_rolls_back() {
+    let mut sim = Sim::new(&web_fleet(1, |_| String::new()));
+    rollback_group(&mut sim, &[AutoRollbackEvent::DeploymentFailure]);
+    sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    // An unresponsive host fails even ApplicationStop with failures ignored.
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Unresponsive))
+        .unwrap();
+    let d = sim
+        .deploy("a", "g", "v2.zip", |i| {
+            i.deployment_config_name = Some("CodeDeployDefault.AllAtOnce".into());
+            i.ignore_application_stop_failures = Some(true);
+            i.file_exists_behavior = Some(FileExistsBehavior::Retain);
+        })
+        .unwrap();
+    sim.run();
+    let info = sim.info(&d);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let rb = info
+        .rollback_info
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("a rollback deployment");
+    let rb = sim.info(&rb);
+    assert_eq!(rb.creator, Some(DeploymentCreator::CodeDeployRollback));
+    assert_eq!(rb.revision, Some(s3("v1.zip")));
+    assert_eq!(
+        rb.deployment_config_name.as_deref(),
+        Some("CodeDeployDefault.AllAtOnce")
+    );
+    assert_eq!(rb.ignore_application_stop_failures, Some(true));
+    assert_eq!(rb.file_exists_behavior, Some(FileExistsBehavior::Retain));
+}
+
+/// Stopping a queued deployment takes it out of the queue and nothing else:
+/// the running deployment stays the group's only one, and the next in the
+/// queue waits for it (found by the property test's invariant).
+#[test]
+fn stopping_a_queued_deployment_starts_nothing_else() {
+    let mut sim = Sim::new(&web_fleet(2, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", None);
+    let running = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.tick(5_000);
+    let queued = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
+    let next = sim.deploy("a", "g", "v3.zip", |_| {}).unwrap();
+    sim.tick(1_000);
+    assert_eq!(sim.status(&queued), DeploymentStatus::Queued);
+    sim.call(|e, now, ar| {
+        e.stop_deployment(
+            now,
+            ar,
+            StopDeploymentInput {
+                deployment_id: Some(queued.clone()),
+                auto_rollback_enabled: None,
+            },
+        )
+    })
+    .unwrap();
+    assert_eq!(sim.status(&queued), DeploymentStatus::Stopped);
+    assert_eq!(sim.status(&running), DeploymentStatus::InProgress);
+    assert_eq!(
+        sim.status(&next),
+        DeploymentStatus::Queued,
+        "still behind the running one"
+    );
+    sim.run();
+    assert_eq!(sim.status(&running), DeploymentStatus::Succeeded);
+    assert_eq!(sim.status(&next), DeploymentStatus::Succeeded);
+}

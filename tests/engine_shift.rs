@@ -1650,10 +1650,10 @@ fn the_running_weight_is_the_weight_of_the_last_step() {
 }
 
 /// The Ready wait ends `waitTimeInMinutes` after the deployment became Ready;
-/// with 0 minutes it waits for ContinueDeployment however long that takes.
+/// with 0 minutes it lasts the ECS maximum, 120 hours.
 #[test]
-fn the_ready_wait_lasts_its_minutes_and_zero_means_no_deadline() {
-    for (minutes, ends) in [(20, true), (0, false)] {
+fn the_ready_wait_lasts_its_minutes_and_zero_means_the_120_hour_maximum() {
+    for (minutes, lasts) in [(20, 20 * MIN), (0, 120 * 60 * MIN)] {
         let mut sim = ecs_sim("CodeDeployDefault.ECSAllAtOnce", false, |g| {
             ready_wait(g, minutes, 5)
         });
@@ -1670,20 +1670,20 @@ fn the_ready_wait_lasts_its_minutes_and_zero_means_no_deadline() {
             "{minutes} minutes"
         );
         let ready_at = sim.now;
-        sim.tick(20 * MIN - 1_000);
+        sim.tick(lasts - 1_000);
         assert_eq!(
             sim.status(&id),
             DeploymentStatus::Ready,
             "{minutes} minutes"
         );
-        sim.tick(5 * 24 * 60 * MIN);
+        sim.tick(MIN);
         let info = sim.info(&id);
-        if ends {
-            assert_eq!(info.status, Some(DeploymentStatus::Stopped));
-            assert_eq!(info.complete_time.unwrap().0 - ready_at, 20 * MIN);
-        } else {
-            assert_eq!(info.status, Some(DeploymentStatus::Ready), "no deadline");
-        }
+        assert_eq!(
+            info.status,
+            Some(DeploymentStatus::Stopped),
+            "{minutes} minutes"
+        );
+        assert_eq!(info.complete_time.unwrap().0 - ready_at, lasts);
     }
 }
 

@@ -25,7 +25,8 @@
 //! * No original instances, or no replacement instances: the deployment fails
 //!   with NO_INSTANCES. On-premises instances never take part.
 //! * The ready wait without `waitTimeInMinutes` (or 0) lasts the 48-hour maximum;
-//!   longer values are capped at 48 hours. Timing out stops the deployment with
+//!   longer values are capped at 48 hours (ECS: 120 hours,
+//!   `lifecycle::ready_wait_minutes`). Timing out stops the deployment with
 //!   `TIMEOUT` and no rollback (nothing was rerouted), as for ECS.
 //! * No `terminateBlueInstancesOnDeploymentSuccess`: TERMINATE with no wait.
 //!   TERMINATE with a wait of 0 still sets `instanceTerminationWaitTimeStarted`.
@@ -67,8 +68,6 @@ use crate::state::fleet::Host;
 use crate::state::*;
 
 use crate::model::time::MINUTE;
-/// EC2 waits at most 48 hours for ContinueDeployment (reference §10).
-const MAX_READY_WAIT_MINUTES: i64 = 2880;
 
 const HEALTH_MESSAGE: &str = "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.";
 
@@ -602,7 +601,6 @@ impl Engine {
                 TargetLabel::Green,
             ),
             BlueGreenRun {
-                phase: BlueGreenPhase::Planned,
                 rollback_of: Some(roles),
                 ..Default::default()
             },
@@ -1032,14 +1030,11 @@ impl Engine {
 
     /// STOP_DEPLOYMENT: installed replacement instances wait `Ready`.
     fn begin_blue_green_ready(&mut self, id: &str, at: Millis) {
-        let minutes = self
+        let wait = self
             .bg_config(id)
             .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.wait_time_in_minutes)
-            .filter(|m| *m > 0)
-            .map(i64::from)
-            .unwrap_or(MAX_READY_WAIT_MINUTES)
-            .min(MAX_READY_WAIT_MINUTES);
+            .and_then(|r| r.wait_time_in_minutes);
+        let minutes = lifecycle::ready_wait_minutes(wait, lifecycle::EC2_READY_WAIT_MAX_MINUTES);
         let until = at + minutes * MINUTE;
         let allow = self.bg(id).map(|b| b.allow.clone()).unwrap_or_default();
         let mut ready = Vec::new();

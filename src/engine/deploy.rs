@@ -613,8 +613,9 @@ impl Engine {
                 return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar);
             }
             if !waiting && t.in_progress == 0 {
-                let ok = t.succeeded >= run.min_healthy
-                    && (t.succeeded >= 1 || t.failed == 0 && t.succeeded == 0 && t.skipped > 0);
+                // Enough succeeded, and at least one did unless none failed
+                // (every target was up to date and skipped).
+                let ok = t.succeeded >= run.min_healthy && (t.succeeded >= 1 || t.failed == 0);
                 return if ok {
                     self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
                 } else {
@@ -1104,10 +1105,13 @@ impl Engine {
         self.dirty.groups.insert(group_id.to_string());
     }
 
+    /// The head of the group's queue starts once the group is free: a queued
+    /// deployment that is stopped leaves the running one alone.
     fn start_next_queued(&mut self, group_id: &str, at: Millis, ar: &dyn Archive) {
         let next = self
             .groups
             .get(group_id)
+            .filter(|g| g.active.is_none())
             .and_then(|g| g.queue.first().cloned());
         if let Some(next) = next {
             self.start(&next, at, ar);

@@ -26,12 +26,15 @@ impl Engine {
 
     /// STOP_DEPLOYMENT: the replacement is installed; wait for ContinueDeployment.
     pub(super) fn begin_ready_wait(&mut self, id: &str, at: Millis) {
-        let minutes = self
+        let wait = self
             .blue_green_config(id)
             .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.wait_time_in_minutes)
-            .unwrap_or(0);
-        let until = (minutes > 0).then(|| at + Millis::from(minutes) * MINUTE);
+            .and_then(|r| r.wait_time_in_minutes);
+        let minutes = crate::engine::lifecycle::ready_wait_minutes(
+            wait,
+            crate::engine::lifecycle::ECS_READY_WAIT_MAX_MINUTES,
+        );
+        let until = Some(at + minutes * MINUTE);
         if let Some(s) = self.shift_mut(id) {
             s.wait = Some(ShiftWait::Ready);
             s.wait_until = until;
