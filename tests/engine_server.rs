@@ -1540,20 +1540,7 @@ fn server_targets_are_instance_targets() {
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
     for t in [id(1), id(2)] {
-        let target = sim
-            .call(|e, now, ar| {
-                e.get_deployment_target(
-                    now,
-                    ar,
-                    GetDeploymentTargetInput {
-                        deployment_id: Some(d.clone()),
-                        target_id: Some(t.clone()),
-                    },
-                )
-            })
-            .unwrap()
-            .deployment_target
-            .unwrap();
+        let target = sim.deployment_target(&d, &t);
         assert_eq!(
             target.deployment_target_type,
             Some(DeploymentTargetType::InstanceTarget),

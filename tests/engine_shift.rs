@@ -792,6 +792,14 @@ fn ready_wait(g: &mut CreateDeploymentGroupInput, wait_minutes: i32, termination
 }
 
 fn continue_(sim: &mut Sim, id: &str, wait: DeploymentWaitType) -> Result<(), Exception> {
+    continue_with_message(sim, id, wait).map_err(|e| e.exception)
+}
+
+fn continue_with_message(
+    sim: &mut Sim,
+    id: &str,
+    wait: DeploymentWaitType,
+) -> Result<(), codedeck::state::ApiError> {
     sim.call(|e, now, ar| {
         e.continue_deployment(
             now,
@@ -802,7 +810,6 @@ fn continue_(sim: &mut Sim, id: &str, wait: DeploymentWaitType) -> Result<(), Ex
             },
         )
     })
-    .map_err(|e| e.exception)
 }
 
 #[test]
@@ -1717,17 +1724,8 @@ fn continuing_ends_the_ready_wait_and_a_second_continue_says_why_not() {
         wait(&sim),
         (Some(ShiftWait::Termination), Some(sim.now + 30 * MIN))
     );
-    let again = sim.call(|e, now, ar| {
-        e.continue_deployment(
-            now,
-            ar,
-            ContinueDeploymentInput {
-                deployment_id: Some(id.clone()),
-                deployment_wait_type: Some(DeploymentWaitType::ReadyWait),
-            },
-        )
-    });
-    let error = again.expect_err("not Ready any more");
+    let error = continue_with_message(&mut sim, &id, DeploymentWaitType::ReadyWait)
+        .expect_err("not Ready any more");
     assert_eq!(error.exception, Exception::DeploymentIsNotInReadyState);
     assert!(
         error.message.contains("not waiting Ready"),

@@ -174,22 +174,28 @@ impl Sim {
             .unwrap_or_default();
         ids.iter()
             .map(|t| {
-                self.call(|e, now, ar| {
-                    e.get_deployment_target(
-                        now,
-                        ar,
-                        GetDeploymentTargetInput {
-                            deployment_id: Some(id.into()),
-                            target_id: Some(t.clone()),
-                        },
-                    )
-                })
-                .expect("get target")
-                .deployment_target
-                .and_then(|d| d.instance_target)
-                .expect("instance target")
+                self.deployment_target(id, t)
+                    .instance_target
+                    .expect("instance target")
             })
             .collect()
+    }
+
+    /// GetDeploymentTarget of one target.
+    pub fn deployment_target(&mut self, id: &str, target: &str) -> DeploymentTarget {
+        self.call(|e, now, ar| {
+            e.get_deployment_target(
+                now,
+                ar,
+                GetDeploymentTargetInput {
+                    deployment_id: Some(id.into()),
+                    target_id: Some(target.into()),
+                },
+            )
+        })
+        .expect("get target")
+        .deployment_target
+        .expect("deployment target")
     }
 
     /// Events of the log so far, as text.
