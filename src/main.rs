@@ -1,11 +1,14 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use codedeck::cli::{self, Cli};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     // The dashboard owns the terminal: its logs go to a file instead of
@@ -24,6 +27,19 @@ fn main() -> ExitCode {
             eprintln!("codedeck: {}", cli::one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--help` and `--version` print and exit 0; a usage error prints clap's
+/// message and exits 64 (EX_USAGE), a code no command gives a result, so a
+/// pipeline tells a typo from a stopped deployment (`codedeck watch` exits
+/// 0-4 with results).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        _ => ExitCode::from(codedeck::watch::Exit::Usage as u8),
     }
 }
 

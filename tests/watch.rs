@@ -4,215 +4,12 @@
 //! `--continue` on blue/green deployments, and the same results through an
 //! endpoint that throttles, drops connections and denies permissions.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common_watch;
 
-use aws_sdk_codedeploy::config::{BehaviorVersion, Credentials, Region};
+use std::time::Duration;
+
 use aws_sdk_codedeploy::types::*;
-use aws_sdk_codedeploy::Client;
-
-const ROLE: &str = "arn:aws:iam::000000000000:role/CodeDeployServiceRole";
-
-/// A `codedeck serve` child, killed when dropped.
-struct Serve {
-    child: Child,
-    url: String,
-    _fleet: tempfile::NamedTempFile,
-}
-
-/// The sample fleet plus one host whose ValidateService always fails
-/// (`Name=broken`): a group of it alone fails every deployment.
-fn fleet() -> tempfile::NamedTempFile {
-    let sample = include_str!("../assets/fleet.toml");
-    let broken = "\n[[instance]]\nid = \"i-0badbadbadbad0001\"\ntags = { Name = \"broken\" }\nfail = \"ValidateService\"\n";
-    let mut f = tempfile::NamedTempFile::new().expect("temp fleet");
-    std::io::Write::write_all(&mut f, format!("{sample}{broken}").as_bytes()).expect("write fleet");
-    f
-}
-
-impl Serve {
-    /// `codedeck serve --listen 127.0.0.1:0 --state :memory: <args>`; waits
-    /// for the address on stdout and for `GET /health`.
-    fn start(args: &[&str]) -> Serve {
-        let fleet = fleet();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_codedeck"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--state", ":memory:"])
-            .arg("--fleet")
-            .arg(fleet.path())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn codedeck serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("first line");
-        let url = first.trim().to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "first line: {first:?}"
-        );
-        let serve = Serve {
-            child,
-            url,
-            _fleet: fleet,
-        };
-        serve.wait_healthy();
-        serve
-    }
-
-    fn wait_healthy(&self) {
-        let rt = runtime();
-        let url = format!("{}/health", self.url);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ok = rt.block_on(async { reqwest::get(&url).await.map(|r| r.status().as_u16()) });
-            if ok.as_ref().is_ok_and(|s| *s == 200) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "GET /health never answered 200: {ok:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn client(&self) -> Client {
-        let config = aws_sdk_codedeploy::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(&self.url)
-            .build();
-        Client::from_conf(config)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio")
-}
-
-/// What a `codedeck watch` run printed and how it ended.
-struct Watched {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
-
-/// Runs `codedeck watch <args> --local --endpoint-url <url> --poll 0.2`
-/// (`--local`: the test credentials a codedeck accepts).
-fn watch(url: &str, args: &[&str]) -> Watched {
-    let mut all = args.to_vec();
-    all.push("--local");
-    watch_env(url, &all, &[])
-}
-
-fn watch_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Watched {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_codedeck"));
-    cmd.arg("watch")
-        .args(args)
-        .args(["--endpoint-url", url, "--poll", "0.2"])
-        .env_remove("GITHUB_ACTIONS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn codedeck watch");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("codedeck watch did not end within 3 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Watched {
-        code: status.code(),
-        out: reader.join().expect("stdout"),
-        err: err_reader.join().expect("stderr"),
-    }
-}
-
-fn tags(value: &str) -> Ec2TagFilter {
-    Ec2TagFilter::builder()
-        .key("Name")
-        .value(value)
-        .r#type(Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
-fn s3(key: &str) -> RevisionLocation {
-    RevisionLocation::builder()
-        .revision_type(RevisionLocationType::S3)
-        .s3_location(
-            S3Location::builder()
-                .bucket("releases")
-                .key(key)
-                .bundle_type(BundleType::Zip)
-                .build(),
-        )
-        .build()
-}
-
-/// An application with a group deploying to the sample fleet's `Name=<hosts>`.
-async fn group(c: &Client, app: &str, hosts: &str) {
-    c.create_application()
-        .application_name(app)
-        .send()
-        .await
-        .expect("CreateApplication");
-    c.create_deployment_group()
-        .application_name(app)
-        .deployment_group_name("prod")
-        .service_role_arn(ROLE)
-        .ec2_tag_filters(tags(hosts))
-        .send()
-        .await
-        .expect("CreateDeploymentGroup");
-}
-
-async fn deploy(c: &Client, app: &str) -> String {
-    c.create_deployment()
-        .application_name(app)
-        .deployment_group_name("prod")
-        .revision(s3("app.zip"))
-        .send()
-        .await
-        .expect("CreateDeployment")
-        .deployment_id()
-        .expect("id")
-        .to_string()
-}
+use common_watch::*;
 
 #[test]
 fn succeeded_failed_stopped_timed_out_and_unknown() {
@@ -534,5 +331,110 @@ fn missing_credentials_and_denied_permissions_are_explained() {
         w.err.contains("lack codedeploy:BatchGetDeploymentTargets"),
         "{}",
         w.err
+    );
+}
+
+#[test]
+fn usage_errors_exit_64_never_a_result_code() {
+    let bin = env!("CARGO_BIN_EXE_codedeck");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .output()
+            .expect("run codedeck")
+    };
+    for args in [
+        &["watch", "--endpoint-url", "http://127.0.0.1:9"][..],
+        &[
+            "watch",
+            "d-ABCDEFGHI",
+            "--application",
+            "a",
+            "--deployment-group",
+            "g",
+        ],
+        &["watch", "d-ABCDEFGHI", "--timeout", "soon"],
+        &["watch", "d-ABCDEFGHI", "--no-such-option"],
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+        assert!(
+            !err.trim().is_empty(),
+            "{args:?}: a message says what is wrong"
+        );
+    }
+    let help = run(&["watch", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("64  usage error"), "{text}");
+}
+
+/// A host whose agent never answers: ApplicationStop stays Pending until
+/// CodeDeploy gives up after 5 minutes. The watcher says why once, after 2
+/// minutes of the server's time, beats while nothing changes, and ends with
+/// the result; with --timeout first, the result says what it saw.
+#[test]
+fn a_silent_host_gets_a_heartbeat_and_the_agent_hint() {
+    let fleet = fleet_with(
+        "\n[[instance]]\nid = \"i-0a5aeeb0a5aeeb001\"\ntags = { Name = \"asleep\" }\nstate = \"stopped\"\n",
+    );
+    let serve = Serve::start_with(fleet, &["--speed", "60"]);
+    let c = serve.client();
+    let rt = runtime();
+    let id = rt.block_on(async {
+        group(&c, "quiet", "asleep").await;
+        deploy(&c, "quiet").await
+    });
+    let w = watch(&serve.url, &[&id, "--heartbeat", "1s"]);
+    assert_eq!(w.code, Some(1), "{}\n{}", w.out, w.err);
+    let lines: Vec<&str> = w.out.lines().collect();
+    let hints: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains(" hint "))
+        .collect();
+    assert_eq!(hints.len(), 1, "{}", w.out);
+    let hint = lines[hints[0]];
+    assert!(
+        hint.contains("i-0a5aeeb0a5aeeb001 has not started ApplicationStop after 2m")
+            && hint.contains("CodeDeploy agent is not running"),
+        "{hint}"
+    );
+    let failed = lines
+        .iter()
+        .position(|l| l.contains("ApplicationStop Failed"))
+        .expect("the event fails");
+    assert!(hints[0] < failed, "the hint comes first: {}", w.out);
+    assert!(
+        lines.iter().any(|l| l.contains(
+            " heartbeat  still InProgress: i-0a5aeeb0a5aeeb001 ApplicationStop not started"
+        )),
+        "{}",
+        w.out
+    );
+    let times: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert!(times.windows(2).all(|p| p[0] <= p[1]), "{}", w.out);
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains(&format!("{id} Failed in 5m"))),
+        "{}",
+        w.out
+    );
+
+    let again = rt.block_on(deploy(&c, "quiet"));
+    let w = watch(
+        &serve.url,
+        &[&again, "--quiet", "--heartbeat", "1s", "--timeout", "2s"],
+    );
+    assert_eq!(w.code, Some(3), "{}\n{}", w.out, w.err);
+    assert!(!w.out.contains(" heartbeat "), "{}", w.out);
+    let last = w.out.lines().last().expect("lines");
+    assert!(
+        last.contains(&format!("{again} timed out: still InProgress after")),
+        "{last}"
     );
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header::CONTENT_LENGTH, Method};
+use axum::http::header::{CONTENT_LENGTH, DATE};
+use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -49,7 +50,22 @@ fn router_with(runtime: Runtime, faults: Arc<Faults>) -> Router {
         .layer(CatchPanicLayer::custom(|_| protocol::panicked()))
 }
 
+/// Every reply carries the virtual clock in `Date`, as AWS's carries its
+/// own: clients read the server's time from it (`codedeck watch` measures
+/// silences and waits by it, never by the local clock).
 async fn handle(State(api): State<Api>, req: Request) -> Response {
+    let runtime = api.runtime.clone();
+    let mut reply = answer(api, req).await;
+    let now = runtime.clock_state().now;
+    let date = aws_smithy_types::DateTime::from_millis(now)
+        .fmt(aws_smithy_types::date_time::Format::HttpDate);
+    if let Ok(Ok(v)) = date.map(|d| HeaderValue::from_str(&d)) {
+        reply.headers_mut().insert(DATE, v);
+    }
+    reply
+}
+
+async fn answer(api: Api, req: Request) -> Response {
     if req.uri().path() == "/health" && req.method() == Method::GET {
         return protocol::health();
     }

@@ -11,7 +11,7 @@ use anyhow::{bail, Context as _};
 use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location};
 use super::{DashboardArgs, DEFAULT_LISTEN};
 use crate::demo::{self, DEMO_SEED};
-use crate::runtime::{wall_now, Runtime, RuntimeOptions, StateLocation};
+use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
 use crate::source::local::LocalSource;
 use crate::tui::app::{self, Options};
 use crate::tui::harness::Harness;
@@ -103,9 +103,8 @@ fn plain(
     let style = Style {
         json: false,
         color: false,
-        virtual_time: source.runtime().clock_state().speed != 1.0,
     };
-    tokio.block_on(follow(source, &mut out, style, wall_now, signal))
+    tokio.block_on(follow(source, &mut out, style, signal))
 }
 
 fn demo_path() -> PathBuf {

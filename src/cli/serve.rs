@@ -7,7 +7,8 @@ use clap::Args;
 
 use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location, ServeArgs};
 use crate::api::faults::Faults;
-use crate::runtime::{wall_now, Runtime, RuntimeOptions};
+use crate::model::time::Millis;
+use crate::runtime::{Runtime, RuntimeOptions};
 use crate::source::format_speed;
 use crate::source::local::LocalSource;
 use crate::watch::follow::follow;
@@ -39,6 +40,12 @@ pub struct ServeCommand {
     /// permission would (comma-separated, e.g. ListDeploymentTargets).
     #[arg(long, value_name = "OPERATIONS", value_delimiter = ',')]
     pub deny: Vec<String>,
+
+    /// Test only: start the virtual clock this many seconds ahead of the
+    /// wall clock (negative: behind), as a server whose clock disagrees
+    /// with its clients'.
+    #[arg(long, value_name = "SECONDS", hide = true, allow_hyphen_values = true)]
+    pub clock_offset: Option<f64>,
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
@@ -79,7 +86,10 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
             fleet,
             speed: args.speed,
             strict: args.strict,
-            clock: Default::default(),
+            clock: match cmd.clock_offset {
+                Some(secs) => crate::runtime::ClockStart::Offset((secs * 1000.0) as Millis),
+                None => crate::runtime::ClockStart::Wall,
+            },
             agent: args.agent_options()?,
         })?;
         if cmd.demo {
@@ -125,7 +135,6 @@ async fn serve(
         let style = Style {
             json: false,
             color: false,
-            virtual_time: runtime.clock_state().speed != 1.0,
         };
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
@@ -133,7 +142,7 @@ async fn serve(
             let stopped = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = follow(&source, &mut out, style, wall_now, stopped).await {
+            if let Err(e) = follow(&source, &mut out, style, stopped).await {
                 tracing::error!("printing changes: {e:#}");
             }
         })

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use super::aws::Endpoint;
@@ -17,7 +17,8 @@ pub const EXIT_CODES: &str = "Exit codes:
   1  the deployment failed
   2  the deployment was stopped
   3  --timeout passed first
-  4  could not watch: credentials, access denied, no such deployment or group";
+  4  could not watch: credentials, access denied, no such deployment or group
+ 64  usage error: an unknown or missing option, or a bad value (nothing was watched)";
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["deployment_id", "application"]))]
@@ -48,6 +49,15 @@ pub struct WatchArgs {
     /// Continue a deployment waiting in Ready (ContinueDeployment READY_WAIT).
     #[arg(long = "continue")]
     pub continue_ready: bool,
+
+    /// After this long with nothing new, one line says what still runs and
+    /// for how long (a silent CI log reads as a hung job).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub heartbeat: Duration,
+
+    /// No heartbeat lines.
+    #[arg(long)]
+    pub quiet: bool,
 
     /// `json`: one JSON object per line.
     #[arg(long, value_enum, default_value = "text")]
@@ -93,7 +103,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<()> {
-    let exit = watch_exit(args)?;
+    let exit = match watch_exit(args) {
+        Ok(exit) => exit,
+        Err(e) => {
+            // Not a result: the watch could not begin (configuration).
+            eprintln!("codedeck watch: {}", super::one_line(&format!("{e:#}")));
+            Exit::CouldNotWatch
+        }
+    };
     std::process::exit(exit as i32)
 }
 
@@ -109,7 +126,13 @@ fn watch_exit(args: WatchArgs) -> anyhow::Result<Exit> {
             group: group.clone(),
             wait: args.wait_for_start,
         },
-        _ => bail!("give a DEPLOYMENT_ID, or --application with --deployment-group"),
+        _ => {
+            eprintln!(
+                "codedeck watch: give a DEPLOYMENT_ID, or --application with --deployment-group \
+                 (not both)"
+            );
+            return Ok(Exit::Usage);
+        }
     };
     let opts = args.endpoint.options(args.local)?;
     let terminal = std::io::stdout().is_terminal();
@@ -126,10 +149,10 @@ fn watch_exit(args: WatchArgs) -> anyhow::Result<Exit> {
             color: terminal
                 && args.output == Output::Text
                 && std::env::var_os("NO_COLOR").is_none(),
-            virtual_time: false,
         },
         github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
         progress: terminal && args.output == Output::Text,
+        heartbeat: (!args.quiet && !args.heartbeat.is_zero()).then_some(args.heartbeat),
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

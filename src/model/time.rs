@@ -81,6 +81,16 @@ pub fn iso(ms: Millis) -> String {
     format!("{}T{}Z", date(ms), clock_time(ms))
 }
 
+/// `2026-12-03T10:00:00.250Z` of a time (UTC).
+pub fn iso_millis(ms: Millis) -> String {
+    format!(
+        "{}T{}.{:03}Z",
+        date(ms),
+        clock_time(ms),
+        ms.rem_euclid(1000)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,10 @@ pub enum ClockStart {
     /// At the later of the persisted engine time and the wall clock, running.
     #[default]
     Wall,
+    /// Running, this many milliseconds ahead of the wall clock (behind when
+    /// negative, for a state file with no history): tests of clients whose
+    /// clock disagrees with the server's.
+    Offset(Millis),
     /// Paused at this instant: time moves only by [`Runtime::step`] and
     /// [`Runtime::advance`] (snapshots, screenshots, benchmarks, lessons).
     Fixed(Millis),
@@ -299,6 +303,7 @@ impl Runtime {
         };
         let origin = match opts.clock {
             ClockStart::Wall => wall,
+            ClockStart::Offset(ms) => wall + ms,
             ClockStart::Fixed(at) => at,
         };
         let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, origin);
@@ -341,7 +346,7 @@ impl Runtime {
                 location: opts.state,
             }),
         };
-        let ticks = matches!(opts.clock, ClockStart::Wall);
+        let ticks = !matches!(opts.clock, ClockStart::Fixed(_));
         match tokio::runtime::Handle::try_current() {
             Ok(_) if !ticks => {}
             Ok(handle) => {

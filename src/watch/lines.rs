@@ -1,24 +1,29 @@
-//! Change lines: what changed between two reads of a deployment, as one line
-//! each (deployment status, every target and lifecycle event transition,
-//! traffic steps, waits, failures with their diagnostics), printed plainly,
-//! in colour, or as JSON with stable field names. `codedeck watch`, the
-//! dashboard without a terminal and `serve --print-changes` all print these.
+//! Change lines: what a deployment's readings reveal, one line per
+//! transition (deployment status, every target and lifecycle event, traffic
+//! steps, waits, rollback), each stamped with the time CodeDeploy reports for
+//! it, printed plainly, in colour, or as JSON with stable field names.
+//! `codedeck watch`, the dashboard without a terminal and `serve
+//! --print-changes` all print these.
+//!
+//! A [`Transcript`] turns successive readings into lines: each transition is
+//! printed once, whichever reading first shows it, so the lines are the
+//! deployment's history in time order however often (or late) it was read.
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::model::time::{iso, Millis};
+use super::result::{Outcome, Summary};
+use crate::model::time::{duration_words, iso, iso_millis, Millis};
 use crate::model::*;
 use crate::source::{Detail, TargetView};
 
 /// One change. Field names are stable: scripts parse `--output json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
-    /// Wall-clock epoch milliseconds when the change was seen.
-    #[serde(skip)]
-    pub wall: Millis,
-    /// The deployment's own (virtual) time of the change, when it differs.
-    #[serde(skip)]
-    pub at: Option<Millis>,
+    /// When it happened, as the deployment reports it (epoch milliseconds).
+    #[serde(rename = "time", serialize_with = "as_iso")]
+    pub at: Millis,
     pub deployment: String,
     pub kind: Kind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,21 +36,31 @@ pub struct Line {
     /// A failed event's diagnostics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<Diagnostics>,
+    /// The result's figures (`kind: "result"` only).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Summary>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+fn as_iso<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso_millis(*at))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Deployment,
-    Target,
-    Event,
-    Traffic,
     Wait,
+    Traffic,
+    Event,
+    Target,
     Rollback,
+    Heartbeat,
+    Hint,
+    Result,
 }
 
 impl Kind {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Kind::Deployment => "deployment",
             Kind::Target => "target",
@@ -53,66 +68,365 @@ impl Kind {
             Kind::Traffic => "traffic",
             Kind::Wait => "wait",
             Kind::Rollback => "rollback",
+            Kind::Heartbeat => "heartbeat",
+            Kind::Hint => "hint",
+            Kind::Result => "result",
         }
     }
 }
 
-/// What changed from `before` (`None`: first sight) to `after`, seen at `wall`.
-pub fn diff(before: Option<&Detail>, after: &Detail, wall: Millis) -> Vec<Line> {
-    let id = after.info.deployment_id.clone().unwrap_or_default();
-    let line = |kind, message: String| Line {
-        wall,
-        at: None,
-        deployment: id.clone(),
-        kind,
-        target: None,
-        event: None,
-        status: None,
-        message,
-        diagnostics: None,
-    };
-    let mut out = Vec::new();
-    let status = after
-        .info
-        .status
-        .clone()
-        .unwrap_or(DeploymentStatus::Created);
-    let old_status = before.and_then(|b| b.info.status.clone());
-    if old_status.as_ref() != Some(&status) {
-        let mut l = line(Kind::Deployment, deployment_message(after, &status));
-        l.status = Some(status.to_string());
-        l.at = after
-            .info
-            .complete_time
-            .or(after.info.start_time)
-            .map(|t| t.0);
-        out.push(l);
+impl Line {
+    pub fn new(at: Millis, deployment: &str, kind: Kind, message: String) -> Line {
+        Line {
+            at,
+            deployment: deployment.to_string(),
+            kind,
+            target: None,
+            event: None,
+            status: None,
+            message,
+            diagnostics: None,
+            result: None,
+        }
     }
-    for t in &after.targets {
-        let old = before.and_then(|b| b.targets.iter().find(|o| o.id == t.id));
-        out.extend(target_lines(old, t, &line));
+
+    /// Among lines of the same time: a deployment's start first, then what
+    /// ended (an event before its target's verdict), waits and traffic, what
+    /// started (a target before its first event), the deployment's end and
+    /// the result last.
+    fn rank(&self) -> u8 {
+        let status = self.status.as_deref();
+        let ends = status
+            .is_some_and(|s| matches!(s, "Succeeded" | "Failed" | "Stopped" | "Skipped" | "Ready"));
+        match self.kind {
+            Kind::Deployment if ends => 6,
+            Kind::Deployment => 0,
+            Kind::Event | Kind::Target if ends => 1,
+            Kind::Wait | Kind::Traffic => 2,
+            Kind::Event | Kind::Target => 3,
+            Kind::Heartbeat | Kind::Hint => 4,
+            Kind::Rollback => 7,
+            Kind::Result => 8,
+        }
     }
-    out.extend(traffic_lines(before, after, &line));
-    out.extend(wait_lines(before, after, &line));
-    if status.is_final() && old_status.as_ref() != Some(&status) {
-        out.extend(rollback_line(after, &line));
-    }
-    out
 }
 
-fn deployment_message(d: &Detail, status: &DeploymentStatus) -> String {
+/// Puts lines in the order things happened (stable: lines of one time keep
+/// the order of [`Line::rank`], then the order they were made in).
+pub fn in_time_order(lines: &mut [Line]) {
+    lines.sort_by_key(|l| (l.at, l.rank()));
+}
+
+/// What has been printed of one deployment.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    printed: HashSet<Key>,
+    /// The deployment status printed last.
+    status: Option<DeploymentStatus>,
+    /// The latest time printed.
+    horizon: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Target(String, String),
+    Event(String, String, String),
+    Traffic(String),
+    TrafficBack,
+    Wait(String),
+    Started,
+    Ended,
+}
+
+impl Transcript {
+    /// True before the first reading.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+    }
+
+    /// The lines reading `d` reveals that earlier readings did not, in time
+    /// order; when `d` has finished, its rollback and result lines end them.
+    pub fn lines(&mut self, d: &Detail) -> Vec<Line> {
+        let id = deployment_id(d);
+        let latest = latest_time(d);
+        let mut out = self.deployment_lines(d, &id, latest);
+        for t in &d.targets {
+            out.extend(self.target_lines(t, &id, latest));
+        }
+        out.extend(self.traffic_lines(d, &id, latest));
+        out.extend(self.wait_lines(d, &id));
+        if d.info.status.as_ref().is_some_and(|s| s.is_final()) && self.fresh(Key::Ended) {
+            out.extend(rollback_line(d, &id));
+            out.push(result_line(d, &id, None, latest));
+        }
+        in_time_order(&mut out);
+        if let Some(l) = out.last() {
+            self.horizon = self.horizon.max(l.at);
+        }
+        out
+    }
+
+    /// True (and remembered) the first time `key` is asked about.
+    fn fresh(&mut self, key: Key) -> bool {
+        self.printed.insert(key)
+    }
+
+    fn deployment_lines(&mut self, d: &Detail, id: &str, latest: Millis) -> Vec<Line> {
+        use DeploymentStatus as D;
+        let i = &d.info;
+        let status = i.status.clone().unwrap_or(D::Created);
+        if self.status.as_ref() == Some(&status) {
+            return Vec::new();
+        }
+        let first = self.status.is_none();
+        let mut out = Vec::new();
+        let push = |s: D, at: Millis, out: &mut Vec<Line>| {
+            let details = first && out.is_empty();
+            let mut l = Line::new(at, id, Kind::Deployment, deployment_message(d, &s, details));
+            l.status = Some(s.to_string());
+            out.push(l);
+        };
+        let created = i.create_time.map_or(latest, |t| t.0);
+        if first && status != D::Created {
+            push(D::Created, created, &mut out);
+        }
+        let started = i.start_time.map(|t| t.0);
+        // The first InProgress is the deployment's start; a later one (after
+        // Ready) happened when it was seen.
+        let start_unprinted = !self.printed.contains(&Key::Started);
+        if !matches!(status, D::Created | D::Queued | D::InProgress) && start_unprinted {
+            if let Some(at) = started {
+                self.printed.insert(Key::Started);
+                push(D::InProgress, at, &mut out);
+            }
+        }
+        let at = match status {
+            D::Created | D::Queued => created,
+            D::InProgress if self.fresh(Key::Started) => started.unwrap_or(latest),
+            // Going on after Ready: when the first event after the wait began.
+            D::InProgress => resumed(d, self.horizon).unwrap_or(latest),
+            ref s if s.is_final() => i.complete_time.map_or(latest, |t| t.0),
+            _ => latest,
+        };
+        push(status.clone(), at, &mut out);
+        self.status = Some(status);
+        out
+    }
+
+    fn target_lines(&mut self, t: &TargetView, id: &str, latest: Millis) -> Vec<Line> {
+        let (first_start, last_end) = target_times(t);
+        let fallback = last_end.or(first_start).unwrap_or(latest);
+        let mut out = Vec::new();
+        let began = match t.status {
+            TargetStatus::Pending => None,
+            TargetStatus::InProgress => Some(first_start.unwrap_or(latest)),
+            _ => first_start,
+        };
+        if let Some(at) = began {
+            out.extend(self.verdict(t, &TargetStatus::InProgress, at, id));
+        }
+        for e in &t.events {
+            out.extend(self.event_lines(t, e, id, fallback));
+        }
+        if !matches!(t.status, TargetStatus::Pending | TargetStatus::InProgress) {
+            out.extend(self.verdict(t, &t.status, fallback, id));
+        }
+        out
+    }
+
+    /// `i-1 (Green) Succeeded`, once per target and status.
+    fn verdict(
+        &mut self,
+        t: &TargetView,
+        status: &TargetStatus,
+        at: Millis,
+        id: &str,
+    ) -> Option<Line> {
+        if !self.fresh(Key::Target(t.id.clone(), status.to_string())) {
+            return None;
+        }
+        let label = t
+            .label
+            .as_ref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        let mut l = Line::new(at, id, Kind::Target, format!("{}{label} {status}", t.id));
+        l.target = Some(t.id.clone());
+        l.status = Some(status.to_string());
+        Some(l)
+    }
+
+    fn event_lines(
+        &mut self,
+        t: &TargetView,
+        e: &LifecycleEvent,
+        id: &str,
+        fallback: Millis,
+    ) -> Vec<Line> {
+        use LifecycleEventStatus as S;
+        let name = event_name(e);
+        let status = e.status.clone().unwrap_or(S::Pending);
+        let start = e.start_time.map(|t| t.0);
+        let mut steps: Vec<(S, Millis)> = Vec::new();
+        if matches!(status, S::InProgress | S::Succeeded | S::Failed) {
+            if let Some(at) = start {
+                steps.push((S::InProgress, at));
+            }
+        }
+        if !matches!(status, S::Pending | S::InProgress) {
+            steps.push((
+                status.clone(),
+                e.end_time.map(|t| t.0).or(start).unwrap_or(fallback),
+            ));
+        }
+        let mut out = Vec::new();
+        for (s, at) in steps {
+            if !self.fresh(Key::Event(t.id.clone(), name.clone(), s.to_string())) {
+                continue;
+            }
+            let took = match (s == S::InProgress, e.start_time, e.end_time) {
+                (false, Some(a), Some(b)) => format!(" ({})", secs(b.0 - a.0)),
+                _ => String::new(),
+            };
+            let mut l = Line::new(at, id, Kind::Event, format!("{} {name} {s}{took}", t.id));
+            l.target = Some(t.id.clone());
+            l.event = Some(name.clone());
+            l.status = Some(s.to_string());
+            if s == S::Failed {
+                l.diagnostics = e.diagnostics.clone();
+            }
+            out.push(l);
+        }
+        out
+    }
+
+    fn traffic_lines(&mut self, d: &Detail, id: &str, latest: Millis) -> Vec<Line> {
+        let Some(t) = d.traffic.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let message = |w: f64| {
+            format!(
+                "{w}% on {}, {}% on {}",
+                t.replacement,
+                100.0 - w,
+                t.original
+            )
+        };
+        for &(at, w) in t.steps.iter().take(t.applied) {
+            if self.fresh(Key::Traffic(w.to_string())) {
+                out.push(Line::new(at, id, Kind::Traffic, message(w)));
+            }
+        }
+        if t.restored && self.fresh(Key::TrafficBack) {
+            out.push(Line::new(latest, id, Kind::Traffic, message(t.weight)));
+        }
+        out
+    }
+
+    fn wait_lines(&mut self, d: &Detail, id: &str) -> Option<Line> {
+        let w = wait_of(d)?;
+        if !self.fresh(Key::Wait(w.kind.to_string())) {
+            return None;
+        }
+        let what = match w.kind {
+            DeploymentWaitType::ReadyWait => {
+                "ready: replacement installed, waiting for ContinueDeployment (READY_WAIT)"
+            }
+            _ => "termination wait: originals are removed when it ends (TERMINATION_WAIT)",
+        };
+        // A wait starts when the events before it end.
+        let at = d
+            .targets
+            .iter()
+            .filter_map(|t| target_times(t).1)
+            .max()
+            .unwrap_or_else(|| latest_time(d));
+        Some(Line::new(at, id, Kind::Wait, what.into()))
+    }
+}
+
+/// The result line of `d` at `at`; `outcome` as in [`Summary::of`].
+pub fn result_line(d: &Detail, id: &str, outcome: Option<Outcome>, at: Millis) -> Line {
+    let status = d.info.status.clone().unwrap_or(DeploymentStatus::Created);
+    let s = Summary::of(d, outcome, at);
+    let mut l = Line::new(at, id, Kind::Result, s.sentence(status.as_str()));
+    l.status = Some(status.to_string());
+    l.result = Some(s);
+    l
+}
+
+/// The deployment's ID as the lines name it (`-` if the reading had none).
+pub fn deployment_id(d: &Detail) -> String {
+    d.info.deployment_id.clone().unwrap_or_else(|| "-".into())
+}
+
+/// An event's name as the lines name it (`-` if the reading had none).
+pub fn event_name(e: &LifecycleEvent) -> String {
+    e.lifecycle_event_name.clone().unwrap_or_else(|| "-".into())
+}
+
+/// The first event start after `after`: when a deployment went on.
+fn resumed(d: &Detail, after: Millis) -> Option<Millis> {
+    d.targets
+        .iter()
+        .flat_map(|t| t.events.iter())
+        .filter_map(|e| e.start_time.map(|t| t.0))
+        .filter(|&t| t > after)
+        .min()
+}
+
+/// The first start and the last end of a target's events.
+pub fn target_times(t: &TargetView) -> (Option<Millis>, Option<Millis>) {
+    let first = t.events.iter().filter_map(|e| e.start_time).min();
+    let last = t.events.iter().filter_map(|e| e.end_time).max();
+    (first.map(|t| t.0), last.map(|t| t.0))
+}
+
+/// The latest time a reading reports: what a line with no time of its own
+/// (an event skipped without starting) is stamped with.
+pub fn latest_time(d: &Detail) -> Millis {
+    let i = &d.info;
+    let events = d
+        .targets
+        .iter()
+        .flat_map(|t| t.events.iter())
+        .flat_map(|e| [e.start_time, e.end_time]);
+    let steps = d
+        .traffic
+        .iter()
+        .flat_map(|t| t.steps.iter().take(t.applied))
+        .map(|(at, _)| Timestamp(*at));
+    [i.create_time, i.start_time, i.complete_time]
+        .into_iter()
+        .chain(events)
+        .flatten()
+        .chain(steps)
+        .map(|t| t.0)
+        .max()
+        .unwrap_or(0)
+}
+
+/// `Created (app/group, config, N target(s))` with `details`, and a final
+/// status's error.
+fn deployment_message(d: &Detail, status: &DeploymentStatus, details: bool) -> String {
     let i = &d.info;
     let mut m = status.to_string();
-    if *status == DeploymentStatus::Created || *status == DeploymentStatus::InProgress {
+    if details {
         let config = i.deployment_config_name.as_deref().unwrap_or("-");
+        // Targets are known once the deployment has chosen them.
+        let targets = match d.targets.len() {
+            0 => String::new(),
+            1 => ", 1 target".into(),
+            n => format!(", {n} targets"),
+        };
         m.push_str(&format!(
-            " ({}/{}, {config}, {} target(s))",
+            " ({}/{}, {config}{targets})",
             i.application_name.as_deref().unwrap_or("-"),
             i.deployment_group_name.as_deref().unwrap_or("-"),
-            d.targets.len()
         ));
     }
-    if let Some(e) = &i.error_information {
+    if let Some(e) = i.error_information.as_ref().filter(|_| status.is_final()) {
         m.push_str(&format!(
             ": {} {}",
             e.code.as_ref().map_or("", |c| c.as_str()),
@@ -122,77 +436,8 @@ fn deployment_message(d: &Detail, status: &DeploymentStatus) -> String {
     m.trim_end().to_string()
 }
 
-fn target_lines(
-    old: Option<&TargetView>,
-    t: &TargetView,
-    line: &dyn Fn(Kind, String) -> Line,
-) -> Vec<Line> {
-    let mut out = Vec::new();
-    if old.map(|o| &o.status) != Some(&t.status) && t.status != TargetStatus::Pending {
-        let label = t
-            .label
-            .as_ref()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default();
-        let mut l = line(Kind::Target, format!("{}{label} {}", t.id, t.status));
-        l.target = Some(t.id.clone());
-        l.status = Some(t.status.to_string());
-        out.push(l);
-    }
-    for e in &t.events {
-        let name = e.lifecycle_event_name.clone().unwrap_or_default();
-        let status = e.status.clone().unwrap_or(LifecycleEventStatus::Pending);
-        let was = old
-            .and_then(|o| {
-                o.events
-                    .iter()
-                    .find(|x| x.lifecycle_event_name.as_deref() == Some(name.as_str()))
-            })
-            .and_then(|x| x.status.clone());
-        if was.as_ref() == Some(&status) || status == LifecycleEventStatus::Pending {
-            continue;
-        }
-        let took = match (e.start_time, e.end_time) {
-            (Some(s), Some(end)) => format!(" ({})", secs(end.0 - s.0)),
-            _ => String::new(),
-        };
-        let mut l = line(Kind::Event, format!("{} {name} {status}{took}", t.id));
-        l.target = Some(t.id.clone());
-        l.event = Some(name);
-        l.status = Some(status.to_string());
-        l.at = e.end_time.or(e.start_time).map(|t| t.0);
-        if status == LifecycleEventStatus::Failed {
-            l.diagnostics = e.diagnostics.clone();
-        }
-        out.push(l);
-    }
-    out
-}
-
 fn secs(ms: Millis) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
-}
-
-fn traffic_lines(
-    before: Option<&Detail>,
-    after: &Detail,
-    line: &dyn Fn(Kind, String) -> Line,
-) -> Option<Line> {
-    let t = after.traffic.as_ref()?;
-    let old = before.and_then(|b| b.traffic.as_ref()).map(|o| o.weight);
-    if old == Some(t.weight) || (old.is_none() && t.weight == 0.0) {
-        return None;
-    }
-    Some(line(
-        Kind::Traffic,
-        format!(
-            "{}% on {}, {}% on {}",
-            t.weight,
-            t.replacement,
-            100.0 - t.weight,
-            t.original
-        ),
-    ))
 }
 
 fn wait_of(d: &Detail) -> Option<&crate::source::WaitView> {
@@ -202,26 +447,8 @@ fn wait_of(d: &Detail) -> Option<&crate::source::WaitView> {
         .or_else(|| d.blue_green.as_ref().and_then(|b| b.wait.as_ref()))
 }
 
-fn wait_lines(
-    before: Option<&Detail>,
-    after: &Detail,
-    line: &dyn Fn(Kind, String) -> Line,
-) -> Option<Line> {
-    let w = wait_of(after)?;
-    if before.and_then(wait_of).map(|o| &o.kind) == Some(&w.kind) {
-        return None;
-    }
-    let what = match w.kind {
-        DeploymentWaitType::ReadyWait => {
-            "ready: replacement installed, waiting for ContinueDeployment (READY_WAIT)"
-        }
-        _ => "termination wait: originals are removed when it ends (TERMINATION_WAIT)",
-    };
-    Some(line(Kind::Wait, what.into()))
-}
-
 /// What became of automatic rollback when a deployment finished.
-fn rollback_line(d: &Detail, line: &dyn Fn(Kind, String) -> Line) -> Option<Line> {
+fn rollback_line(d: &Detail, id: &str) -> Option<Line> {
     let r = d.info.rollback_info.as_ref()?;
     let message = match (
         &r.rollback_deployment_id,
@@ -237,7 +464,10 @@ fn rollback_line(d: &Detail, line: &dyn Fn(Kind, String) -> Line) -> Option<Line
             r.rollback_message.as_deref().unwrap_or("no reason given")
         ),
     };
-    Some(line(
+    let at = latest_time(d);
+    Some(Line::new(
+        at,
+        id,
         Kind::Rollback,
         message.trim_end_matches([' ', ':']).to_string(),
     ))
@@ -248,27 +478,15 @@ fn rollback_line(d: &Detail, line: &dyn Fn(Kind, String) -> Line) -> Option<Line
 pub struct Style {
     pub json: bool,
     pub color: bool,
-    /// Print the deployment's own time beside the wall clock (a fast clock).
-    pub virtual_time: bool,
 }
 
-/// The line as printed: `2026-12-03T10:00:00Z d-ABC event i-1 Install Succeeded (5.0 s)`,
-/// a failed event's diagnostics and log tail indented below it.
+/// The line as printed: `2026-12-03T10:00:00Z d-ABC event      i-1 Install Succeeded (5.0 s)`,
+/// a failed event's diagnostics and log tail indented below it; the result
+/// reads `2026-12-03T10:03:12Z d-ABC Failed in 3m12s (HEALTH_CONSTRAINTS): …`.
 pub fn render(l: &Line, style: Style) -> String {
     if style.json {
-        let mut v = serde_json::to_value(l).unwrap_or(serde_json::Value::Null);
-        if let Some(o) = v.as_object_mut() {
-            o.insert("time".into(), iso(l.wall).into());
-            if let Some(at) = l.at.filter(|_| style.virtual_time) {
-                o.insert("virtual_time".into(), iso(at).into());
-            }
-        }
-        return v.to_string();
+        return serde_json::to_string(l).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     }
-    let time = match l.at.filter(|_| style.virtual_time) {
-        Some(at) => format!("{} [{}]", iso(l.wall), iso(at)),
-        None => iso(l.wall),
-    };
     let paint = |s: &str| -> String {
         if !style.color {
             return s.to_string();
@@ -277,12 +495,18 @@ pub fn render(l: &Line, style: Style) -> String {
             Some("Succeeded") => "32",
             Some("Failed") => "31",
             Some("Stopped") | Some("Skipped") => "33",
+            _ if l.kind == Kind::Hint => "33",
             _ => "0",
         };
-        format!("\x1b[{code}m{s}\x1b[0m")
+        let bold = if l.kind == Kind::Result { "1;" } else { "" };
+        format!("\x1b[{bold}{code}m{s}\x1b[0m")
     };
+    if l.kind == Kind::Result {
+        return format!("{} {} {}", iso(l.at), l.deployment, paint(&l.message));
+    }
     let mut s = format!(
-        "{time} {} {:<10} {}",
+        "{} {} {:<10} {}",
+        iso(l.at),
         l.deployment,
         l.kind.word(),
         paint(&l.message)
@@ -301,10 +525,15 @@ pub fn render(l: &Line, style: Style) -> String {
     s
 }
 
+/// `4m10s` of a span, for heartbeats and results.
+pub fn span(ms: Millis) -> String {
+    duration_words(ms)
+}
+
 /// A GitHub Actions annotation for a failure line (`::error::`).
 pub fn annotation(l: &Line) -> Option<String> {
     let failed = l.status.as_deref() == Some("Failed") || l.status.as_deref() == Some("Stopped");
-    if !failed || !matches!(l.kind, Kind::Deployment | Kind::Event) {
+    if !failed || !matches!(l.kind, Kind::Result | Kind::Event) {
         return None;
     }
     let mut text = format!("{} {}", l.deployment, l.message);
@@ -324,83 +553,5 @@ pub fn annotation(l: &Line) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn detail(status: DeploymentStatus, events: &[(&str, LifecycleEventStatus)]) -> Detail {
-        Detail {
-            info: DeploymentInfo {
-                deployment_id: Some("d-ABCDEFGHI".into()),
-                status: Some(status),
-                ..Default::default()
-            },
-            targets: vec![TargetView {
-                id: "i-1".into(),
-                host: "i-1".into(),
-                status: TargetStatus::InProgress,
-                events: events
-                    .iter()
-                    .map(|(n, s)| LifecycleEvent {
-                        lifecycle_event_name: Some(n.to_string()),
-                        status: Some(s.clone()),
-                        ..Default::default()
-                    })
-                    .collect(),
-                label: None,
-                zone: None,
-                scripts_log: None,
-            }],
-            min_healthy: None,
-            max_down: None,
-            pending: 0,
-            stopping: false,
-            traffic: None,
-            blue_green: None,
-            hooks: Vec::new(),
-            config: None,
-            zone: None,
-        }
-    }
-
-    #[test]
-    fn one_line_per_transition_and_none_without_change() {
-        use LifecycleEventStatus::*;
-        let a = detail(DeploymentStatus::InProgress, &[("Install", InProgress)]);
-        let first = diff(None, &a, 0);
-        assert_eq!(first.len(), 3, "{first:?}");
-        assert!(diff(Some(&a), &a, 0).is_empty());
-        let b = detail(DeploymentStatus::InProgress, &[("Install", Succeeded)]);
-        let lines = diff(Some(&a), &b, 0);
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].event.as_deref(), Some("Install"));
-        assert_eq!(lines[0].status.as_deref(), Some("Succeeded"));
-    }
-
-    #[test]
-    fn text_and_json_forms() {
-        let a = detail(DeploymentStatus::Failed, &[]);
-        let l = &diff(None, &a, 1_700_000_000_000)[0];
-        let plain = Style {
-            json: false,
-            color: false,
-            virtual_time: false,
-        };
-        assert_eq!(
-            render(l, plain),
-            "2023-11-14T22:13:20Z d-ABCDEFGHI deployment Failed"
-        );
-        let json: serde_json::Value = serde_json::from_str(&render(
-            l,
-            Style {
-                json: true,
-                ..plain
-            },
-        ))
-        .expect("json");
-        assert_eq!(json["deployment"], "d-ABCDEFGHI");
-        assert_eq!(json["kind"], "deployment");
-        assert_eq!(json["status"], "Failed");
-        assert_eq!(json["time"], "2023-11-14T22:13:20Z");
-        assert!(annotation(l).is_some_and(|a| a.starts_with("::error")));
-    }
-}
+#[path = "lines_tests.rs"]
+mod tests;

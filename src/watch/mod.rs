@@ -3,16 +3,24 @@
 //! with the result, for CI. Reads go through the AWS source, so throttling and
 //! short outages back off and are retried, never taken for the result.
 
+#[cfg(test)]
+pub mod fixtures;
 pub mod follow;
+pub mod group;
 pub mod lines;
+pub mod pulse;
+pub mod result;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::model::time::Millis;
 use crate::model::*;
 use crate::source::aws::AwsSource;
 use crate::source::{Action, Detail, Source};
-use lines::{annotation, diff, render, Style};
+use lines::{annotation, latest_time, render, result_line, Line, Style, Transcript};
+use pulse::Pulse;
+use result::Outcome;
 
 /// Exit codes, documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +30,9 @@ pub enum Exit {
     Stopped = 2,
     TimedOut = 3,
     CouldNotWatch = 4,
+    /// The command line was wrong (a typo, a missing or conflicting
+    /// option): sysexits' EX_USAGE, never mistaken for a result.
+    Usage = 64,
 }
 
 /// Which deployment to follow.
@@ -57,10 +68,14 @@ pub struct WatchOptions {
     pub github: bool,
     /// A live progress line (stdout is a terminal).
     pub progress: bool,
+    /// After this long with nothing new, a line says what still runs
+    /// (`None`: never, `--quiet`).
+    pub heartbeat: Option<Duration>,
 }
 
 /// Follows the deployment until it ends, the timeout passes or watching
-/// fails; every change is written to `out`, problems to `err`.
+/// fails; every change is written to `out` in the order it happened, the
+/// result last; problems go to `err`.
 pub async fn watch(
     source: &AwsSource,
     opts: &WatchOptions,
@@ -72,11 +87,22 @@ pub async fn watch(
         Ok(id) => id,
         Err(exit) => return exit,
     };
+    let mut printer = Printer {
+        out,
+        opts,
+        transcript: Transcript::default(),
+        pulse: Pulse::new(opts.heartbeat, started),
+        last_at: Millis::MIN,
+    };
     let mut last: Option<Detail> = None;
     let mut continued = false;
     let mut warned = false;
     loop {
         if opts.timeout.is_some_and(|t| started.elapsed() >= t) {
+            if let Some(d) = &last {
+                let at = printer.server_now(source, d);
+                printer.print(vec![result_line(d, &id, Some(Outcome::TimedOut), at)]);
+            }
             say(err, &format!("codedeck watch: timed out watching {id}"));
             return Exit::TimedOut;
         }
@@ -104,27 +130,34 @@ pub async fn watch(
                 return Exit::CouldNotWatch;
             }
         };
-        print_changes(out, opts, last.as_ref(), &detail);
         let status = detail
             .info
             .status
             .clone()
             .unwrap_or(DeploymentStatus::Created);
+        let mut lines = printer.transcript.lines(&detail);
+        if status == DeploymentStatus::Ready && opts.until == Until::Ready {
+            let at = lines.last().map_or_else(|| latest_time(&detail), |l| l.at);
+            lines.push(result_line(&detail, &id, Some(Outcome::Ready), at));
+            printer.print(lines);
+            return Exit::Succeeded;
+        }
+        if !lines.is_empty() {
+            printer.pulse.heard(Instant::now());
+        }
+        let now = printer.server_now(source, &detail);
+        lines.extend(printer.pulse.lines(&detail, now, Instant::now()));
+        printer.print(lines);
         if let Some(exit) = final_exit(&status) {
             return exit;
         }
-        if status == DeploymentStatus::Ready {
-            if opts.until == Until::Ready {
-                return Exit::Succeeded;
-            }
-            if opts.continue_ready && !continued {
-                continued = true;
-                continue_ready(source, &id, err).await;
-            }
+        if status == DeploymentStatus::Ready && opts.continue_ready && !continued {
+            continued = true;
+            continue_ready(source, &id, err).await;
         }
         if opts.progress {
-            let _ = write!(out, "\r\x1b[2K{}", progress_line(&detail, source));
-            let _ = out.flush();
+            let _ = write!(printer.out, "\r\x1b[2K{}", progress_line(&detail, source));
+            let _ = printer.out.flush();
         }
         last = Some(detail);
         pause(source.next_poll()).await;
@@ -140,23 +173,41 @@ fn final_exit(status: &DeploymentStatus) -> Option<Exit> {
     }
 }
 
-fn print_changes(out: &mut dyn Write, opts: &WatchOptions, last: Option<&Detail>, now: &Detail) {
-    let lines = diff(last, now, crate::runtime::wall_now());
-    if lines.is_empty() {
-        return;
+/// Writes lines, never one stamped earlier than a line before it.
+struct Printer<'a> {
+    out: &'a mut (dyn Write + Send),
+    opts: &'a WatchOptions,
+    transcript: Transcript,
+    pulse: Pulse,
+    last_at: Millis,
+}
+
+impl Printer<'_> {
+    /// The server's time now (its replies' `Date`), never before what the
+    /// deployment already reported or what was printed.
+    fn server_now(&self, source: &AwsSource, d: &Detail) -> Millis {
+        let known = latest_time(d).max(self.last_at);
+        source.server_now().map_or(known, |now| now.max(known))
     }
-    if opts.progress {
-        let _ = write!(out, "\r\x1b[2K");
-    }
-    for l in &lines {
-        let _ = writeln!(out, "{}", render(l, opts.style));
-        if opts.github {
-            if let Some(a) = annotation(l) {
-                let _ = writeln!(out, "{a}");
+
+    fn print(&mut self, lines: Vec<Line>) {
+        if lines.is_empty() {
+            return;
+        }
+        if self.opts.progress {
+            let _ = write!(self.out, "\r\x1b[2K");
+        }
+        for l in &lines {
+            self.last_at = self.last_at.max(l.at);
+            let _ = writeln!(self.out, "{}", render(l, self.opts.style));
+            if self.opts.github {
+                if let Some(a) = annotation(l) {
+                    let _ = writeln!(self.out, "{a}");
+                }
             }
         }
+        let _ = self.out.flush();
     }
-    let _ = out.flush();
 }
 
 /// `▒ d-ABC InProgress 2/5 targets done · 8 calls/min`.
@@ -185,7 +236,8 @@ async fn continue_ready(source: &AwsSource, id: &str, err: &mut dyn Write) {
     }
 }
 
-/// The deployment to follow: the one named, or the group's.
+/// The deployment to follow: the one named, or the group's running one, or
+/// the next one created (see [`group`]).
 async fn resolve(
     source: &AwsSource,
     target: &Target,
@@ -197,17 +249,10 @@ async fn resolve(
         Target::Deployment(id) => return Ok(id.clone()),
         Target::Group { app, group, wait } => (app, group, *wait),
     };
-    let since = crate::runtime::wall_now();
-    let mut first = true;
+    let mut look = GroupLook::default();
     loop {
-        // The running one first; then one created since watching began.
-        let statuses: &[DeploymentStatus] = if first {
-            &DeploymentStatus::ACTIVE
-        } else {
-            &[]
-        };
-        let since_filter = (!first).then_some(since - 1000);
-        match source.newest_in(app, group, statuses, since_filter).await {
+        let found = look.next(source, app, group).await;
+        match found {
             Ok(Some(id)) => return Ok(id),
             Ok(None) => {}
             Err(e) if e.is_transient() => {}
@@ -219,7 +264,6 @@ async fn resolve(
                 return Err(Exit::CouldNotWatch);
             }
         }
-        first = false;
         let waited = started.elapsed();
         if timeout.is_some_and(|t| waited >= t) {
             say(
@@ -236,6 +280,36 @@ async fn resolve(
             return Err(Exit::CouldNotWatch);
         }
         pause(source.next_poll()).await;
+    }
+}
+
+/// Where group mode is: the baseline listed, then the running one looked
+/// for once (listed after the baseline, so one created in between is found
+/// either way), then new ones looked for at each poll.
+#[derive(Default)]
+struct GroupLook {
+    baseline: Option<group::Baseline>,
+    active_checked: bool,
+}
+
+impl GroupLook {
+    async fn next(
+        &mut self,
+        source: &AwsSource,
+        app: &str,
+        group: &str,
+    ) -> Result<Option<String>, crate::source::aws::CallError> {
+        if self.baseline.is_none() {
+            let ids = source.recent_in(app, group).await?;
+            self.baseline = Some(group::Baseline::new(&ids));
+        }
+        if !self.active_checked {
+            let active = source.active_in(app, group).await?;
+            self.active_checked = true;
+            return Ok(group::pick_active(&active));
+        }
+        let ids = source.recent_in(app, group).await?;
+        Ok(self.baseline.as_ref().and_then(|b| b.first_new(&ids)))
     }
 }
 

@@ -39,7 +39,10 @@ pub struct Endpoint {
 }
 
 /// Builds the client. Fails only on what no retry can fix: no region.
-pub async fn connect(opts: &AwsOptions) -> anyhow::Result<(Client, Endpoint)> {
+pub async fn connect(
+    opts: &AwsOptions,
+    clock: &super::server_clock::ServerClock,
+) -> anyhow::Result<(Client, Endpoint)> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
@@ -67,6 +70,7 @@ pub async fn connect(opts: &AwsOptions) -> anyhow::Result<(Client, Endpoint)> {
     let config = aws_sdk_codedeploy::config::Builder::from(&shared)
         // One quick retry inside a call; longer waits are the poller's backoff.
         .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .interceptor(clock.clone())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))

@@ -367,25 +367,34 @@ impl AwsSource {
         Ok((active.into_iter().next(), queued))
     }
 
-    /// The newest deployment of a group in one of `statuses` (all when
-    /// empty), created at or after `since` if given.
-    pub async fn newest_in(
-        &self,
-        app: &str,
-        group: &str,
-        statuses: &[DeploymentStatus],
-        since: Option<Millis>,
-    ) -> Res<Option<String>> {
-        let ids = self.list_deployments(app, group, statuses, since).await?;
-        if ids.len() <= 1 {
-            return Ok(ids.into_iter().next());
+    /// The first page of a group's deployment IDs, newest first as
+    /// CodeDeploy lists them: what `codedeck watch` compares to find a
+    /// deployment created after it began (one call).
+    pub async fn recent_in(&self, app: &str, group: &str) -> Res<Vec<String>> {
+        let out = self
+            .call(
+                "ListDeployments",
+                self.client
+                    .list_deployments()
+                    .application_name(app)
+                    .deployment_group_name(group)
+                    .send(),
+            )
+            .await?;
+        Ok(out.deployments().to_vec())
+    }
+
+    /// The unfinished deployments of a group (Created, Queued, InProgress,
+    /// Baking, Ready), as the server reports them.
+    pub async fn active_in(&self, app: &str, group: &str) -> Res<Vec<DeploymentInfo>> {
+        let ids = self
+            .list_deployments(app, group, &DeploymentStatus::ACTIVE, None)
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
         let mut c = self.cache.lock().await;
-        let infos = self.deployments(&mut c, &ids).await?;
-        Ok(infos
-            .into_iter()
-            .max_by_key(created)
-            .and_then(|d| d.deployment_id))
+        self.deployments(&mut c, &ids).await
     }
 
     /// Deployment IDs of a group, newest first as CodeDeploy lists them.

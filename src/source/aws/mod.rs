@@ -9,6 +9,7 @@ pub mod client;
 mod convert;
 pub mod fetch;
 pub mod health;
+pub mod server_clock;
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -29,12 +30,14 @@ pub struct AwsSource {
     cache: tokio::sync::Mutex<Cache>,
     health: Mutex<Health>,
     account: Mutex<Option<String>>,
+    clock: server_clock::ServerClock,
 }
 
 impl AwsSource {
     /// Connects (reads the configuration; no call is made yet).
     pub async fn connect(opts: &AwsOptions) -> anyhow::Result<AwsSource> {
-        let (client, endpoint) = client::connect(opts).await?;
+        let clock = server_clock::ServerClock::default();
+        let (client, endpoint) = client::connect(opts, &clock).await?;
         let floor = if endpoint.url.is_some() {
             health::ENDPOINT_FLOOR
         } else {
@@ -47,7 +50,14 @@ impl AwsSource {
             cache: tokio::sync::Mutex::new(Cache::default()),
             health: Mutex::new(Health::new(base)),
             account: Mutex::new(None),
+            clock,
         })
+    }
+
+    /// The server's time now, from its replies' `Date` headers (`None`
+    /// before the first reply).
+    pub fn server_now(&self) -> Option<crate::model::time::Millis> {
+        self.clock.now()
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
