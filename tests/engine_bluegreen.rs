@@ -1005,6 +1005,15 @@ fn no_headroom_on_the_replacement_fleet_fails_before_touching_anything() {
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
     assert_eq!(error_code(&info), Some(ErrorCode::HealthConstraintsInvalid));
+    // The user guide's words for the code, as for in-place (#22).
+    let message = info
+        .error_information
+        .as_ref()
+        .and_then(|e| e.message.as_deref());
+    assert!(
+        message.is_some_and(|m| m.starts_with("The deployment can't start because")),
+        "{message:?}"
+    );
     assert_eq!(info.complete_time, info.start_time);
     for t in sim.targets(&d) {
         assert_eq!(t.status, Some(TargetStatus::Skipped));

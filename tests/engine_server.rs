@@ -172,9 +172,14 @@ fn minimum_at_or_above_fleet_fails_before_touching_any_host() {
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(
-        info.error_information.unwrap().code,
-        Some(ErrorCode::HealthConstraintsInvalid)
+    let error = info.error_information.unwrap();
+    assert_eq!(error.code, Some(ErrorCode::HealthConstraintsInvalid));
+    // The user guide's words for the code (#22).
+    assert!(
+        error.message.as_deref().is_some_and(|m| m.starts_with(
+            "The deployment can't start because the minimum number of healthy instances"
+        )),
+        "{error:?}"
     );
     let targets = sim.targets(&d);
     assert!(targets

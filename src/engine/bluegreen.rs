@@ -56,6 +56,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::configs;
 use super::deploy::{revision_key, AfterEvent, EventEnd};
 use super::lifecycle;
+use super::outcomes;
 use super::selection::{self, Candidate};
 use super::world;
 use super::{Engine, DEPLOYMENT_TIMER};
@@ -68,8 +69,6 @@ use crate::state::fleet::Host;
 use crate::state::*;
 
 use crate::model::time::MINUTE;
-
-const HEALTH_MESSAGE: &str = "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.";
 
 /// A healthy member of an Auto Scaling group: running, not stopped. Copies of a
 /// group count only these (reference §10).
@@ -710,9 +709,9 @@ impl Engine {
             format!("{id}: {greens} instance(s) to take traffic, {blues} to block; minimum healthy {min_healthy}, at most {max_down} rerouted at once"),
         );
         if max_down <= 0 {
-            self.bg_fail(id, at, ErrorCode::HealthConstraintsInvalid, format!(
-                "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of replacement instances ({n}): traffic could not be rerouted under the deployment configuration."
-            ), ar);
+            // reference §8.2 rules 1 and 8: the user guide's wording (outcomes.rs).
+            let (code, message) = outcomes::health_constraints_invalid();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         !self.check_alarms(id, at, ar)
@@ -918,13 +917,8 @@ impl Engine {
             return false;
         }
         if p.installed < p.min_healthy || p.installed == 0 {
-            self.bg_fail(
-                id,
-                at,
-                ErrorCode::HealthConstraints,
-                HEALTH_MESSAGE.into(),
-                ar,
-            );
+            let (code, message) = outcomes::health_constraints();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         if self.bg_ready_wait_wanted(id) {
@@ -940,25 +934,15 @@ impl Engine {
     fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
         let (failed, waiting, in_flight) = (p.allow_failed, p.waiting, p.allow_running);
         if waiting && failed >= p.max_down && in_flight == 0 {
-            self.bg_fail(
-                id,
-                at,
-                ErrorCode::HealthConstraints,
-                HEALTH_MESSAGE.into(),
-                ar,
-            );
+            let (code, message) = outcomes::health_constraints();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         if !waiting && in_flight == 0 {
             let succeeded = p.allow_succeeded;
             if succeeded < p.min_healthy || succeeded == 0 {
-                self.bg_fail(
-                    id,
-                    at,
-                    ErrorCode::HealthConstraints,
-                    HEALTH_MESSAGE.into(),
-                    ar,
-                );
+                let (code, message) = outcomes::health_constraints();
+                self.bg_fail(id, at, code, message, ar);
                 return false;
             }
             self.begin_block(id, at, ar);

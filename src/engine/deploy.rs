@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 
 use super::configs;
 use super::lifecycle;
+use super::outcomes;
 use super::selection::{self, Candidate};
 use super::zonal::{self, ZoneStep};
 use super::{Active, Engine, DEPLOYMENT_TIMER};
@@ -425,9 +426,14 @@ impl Engine {
         ),
         );
         if n > 0 && max_down <= 0 {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraintsInvalid, format!(
-                "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of instances ({n}) in the deployment group: no instance could be taken offline."
-            ))), ar);
+            // reference §8.2 rule 1: the user guide's wording (outcomes.rs).
+            return self.finish(
+                id,
+                at,
+                DeploymentStatus::Failed,
+                Some(outcomes::health_constraints_invalid()),
+                ar,
+            );
         }
         if self.check_alarms(id, at, ar) {
             return;
@@ -610,7 +616,8 @@ impl Engine {
             }
             let waiting = !run.pending.is_empty();
             if waiting && t.failed >= run.max_down && t.in_progress == 0 {
-                return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar);
+                let failed = Some(outcomes::health_constraints());
+                return self.finish(id, at, DeploymentStatus::Failed, failed, ar);
             }
             if !waiting && t.in_progress == 0 {
                 // Enough succeeded, and at least one did unless none failed
@@ -619,7 +626,8 @@ impl Engine {
                 return if ok {
                     self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
                 } else {
-                    self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar)
+                    let failed = Some(outcomes::health_constraints());
+                    self.finish(id, at, DeploymentStatus::Failed, failed, ar)
                 };
             }
             let room = waiting && t.in_progress + t.failed < run.max_down;

@@ -13,6 +13,7 @@ pub mod lifecycle;
 mod notify;
 pub mod operations;
 mod ops;
+mod outcomes;
 mod rollback;
 pub mod selection;
 pub mod shift;

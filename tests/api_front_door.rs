@@ -1,0 +1,81 @@
+//! Issue #22 through aws-sdk-codedeploy: the checks AWS makes at the front
+//! door, where a script written against codedeck must take the path it takes
+//! on AWS (the engine-level scenarios are in tests/engine_*.rs).
+
+mod common_api;
+
+use aws_sdk_codedeploy::types::*;
+use aws_sdk_codedeploy::Client;
+use common_api::*;
+
+fn s3(key: &str) -> RevisionLocation {
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::S3)
+        .s3_location(
+            S3Location::builder()
+                .bucket("artifacts")
+                .key(key)
+                .bundle_type(BundleType::Zip)
+                .build(),
+        )
+        .build()
+}
+
+fn tag(key: &str, value: &str) -> Ec2TagFilter {
+    Ec2TagFilter::builder()
+        .key(key)
+        .value(value)
+        .r#type(Ec2TagFilterType::KeyAndValue)
+        .build()
+}
+
+async fn deploy(c: &Client, app: &str, group: &str) -> String {
+    c.create_deployment()
+        .application_name(app)
+        .deployment_group_name(group)
+        .revision(s3("v1.zip"))
+        .send()
+        .await
+        .expect("CreateDeployment")
+        .deployment_id()
+        .expect("deploymentId")
+        .to_string()
+}
+
+/// An application with one group over the sample fleet's hosts tagged `Name`.
+async fn in_place_group(c: &Client, name: &str, config: &str) {
+    c.create_application()
+        .application_name("web")
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_group()
+        .application_name("web")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name(config)
+        .ec2_tag_filters(tag("Name", name))
+        .send()
+        .await
+        .expect("group");
+}
+
+/// The user guide's text for HEALTH_CONSTRAINTS_INVALID ("Error codes for AWS
+/// CodeDeploy").
+const HEALTH_CONSTRAINTS_INVALID: &str = "The deployment can't start because the minimum number of healthy instances, as defined by your deployment configuration, are not available. You can reduce the required number of healthy instances by updating your deployment configuration or increase the number of instances in this deployment group.";
+
+/// Item 5: HEALTH_CONSTRAINTS_INVALID carries the user guide's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_constraints_invalid_has_the_user_guides_message() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    // One staging host; HalfAtATime needs one healthy: none may go offline.
+    in_place_group(&c, "web-staging", "CodeDeployDefault.HalfAtATime").await;
+    let id = deploy(&c, "web", "prod").await;
+    let info = s.wait_deployment(&c, &id).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
+    let error = info.error_information().expect("errorInformation");
+    assert_eq!(error.code(), Some(&ErrorCode::HealthConstraintsInvalid));
+    assert_eq!(error.message(), Some(HEALTH_CONSTRAINTS_INVALID));
+    s.stop().await;
+}
