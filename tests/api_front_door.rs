@@ -60,6 +60,46 @@ async fn in_place_group(c: &Client, name: &str, config: &str) {
         .expect("group");
 }
 
+/// Item 2: instance labels exist only in blue/green deployments, for
+/// ListDeploymentTargets as for the deprecated ListDeploymentInstances.
+#[allow(deprecated)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_filter_on_an_in_place_deployment_is_refused() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    in_place_group(&c, "web", "CodeDeployDefault.AllAtOnce").await;
+    let id = deploy(&c, "web", "prod").await;
+    let info = s.wait_deployment(&c, &id).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    for label in ["Blue", "Green"] {
+        assert_code(
+            c.list_deployment_targets()
+                .deployment_id(&id)
+                .target_filters(TargetFilterName::ServerInstanceLabel, vec![label.into()])
+                .send()
+                .await,
+            "InvalidDeploymentInstanceTypeException",
+        );
+    }
+    assert_code(
+        c.list_deployment_instances()
+            .deployment_id(&id)
+            .instance_type_filter(InstanceType::Blue)
+            .send()
+            .await,
+        "InvalidDeploymentInstanceTypeException",
+    );
+    let by_status = c
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .target_filters(TargetFilterName::TargetStatus, vec!["Succeeded".into()])
+        .send()
+        .await
+        .expect("a status filter still works");
+    assert_eq!(by_status.target_ids().len(), 3);
+    s.stop().await;
+}
+
 /// The user guide's text for HEALTH_CONSTRAINTS_INVALID ("Error codes for AWS
 /// CodeDeploy").
 const HEALTH_CONSTRAINTS_INVALID: &str = "The deployment can't start because the minimum number of healthy instances, as defined by your deployment configuration, are not available. You can reduce the required number of healthy instances by updating your deployment configuration or increase the number of instances in this deployment group.";

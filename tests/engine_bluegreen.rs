@@ -1334,14 +1334,38 @@ fn targets_and_instances_filter_by_blue_and_green() {
         ),
         Ok(blue.clone())
     );
-    // An in-place deployment has no labels to filter on.
+    // An in-place deployment (to the replacements, which outlived the
+    // terminated originals) has no labels to filter on.
     sim.app("plain", "Server");
-    sim.web_group("plain", "g", None);
+    sim.group("plain", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag_filter("fleet", "green")])
+    })
+    .expect("in-place group");
     let p = sim.deploy("plain", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
+    assert_eq!(sim.status(&p), DeploymentStatus::Succeeded);
     assert_eq!(
         list_instances(&mut sim, &p, &[], &[InstanceType::Blue]),
         Err(Exception::InvalidDeploymentInstanceType)
+    );
+    // ListDeploymentTargets answers the same for its ServerInstanceLabel (#22);
+    // its status filter and no filter still work, and a bad label is still
+    // reported as a bad label first.
+    for labels in [&["Blue"][..], &["Green"], &["Blue", "Green"]] {
+        assert_eq!(
+            list_targets(&mut sim, &p, &[("ServerInstanceLabel", labels)]),
+            Err(Exception::InvalidDeploymentInstanceType),
+            "{labels:?}"
+        );
+    }
+    assert_eq!(
+        list_targets(&mut sim, &p, &[("ServerInstanceLabel", &["Purple"])]),
+        Err(Exception::InvalidInstanceType)
+    );
+    assert_eq!(list_targets(&mut sim, &p, &[]), Ok(green.clone()));
+    assert_eq!(
+        list_targets(&mut sim, &p, &[("TargetStatus", &["Succeeded"])]),
+        Ok(green)
     );
 }
 

@@ -78,6 +78,33 @@ fn check_target_id(rec: &DeploymentRecord, target_id: &str) -> ApiResult<()> {
     }
 }
 
+/// Instance labels (Blue, Green) exist only in blue/green deployments: filtering
+/// an in-place one by label is InvalidDeploymentInstanceTypeException, for the
+/// deprecated ListDeploymentInstances (reference §2.1) and for
+/// ListDeploymentTargets' ServerInstanceLabel alike (its declared error; the
+/// model: "Instance types are supported for blue/green deployments only").
+/// Lambda and ECS deployments are blue/green, so the filter is allowed there and
+/// matches nothing, as none of their targets has an instance label
+/// (UNCONFIRMED: the model names only the in-place case).
+fn check_label_filter(rec: &DeploymentRecord, by_label: bool) -> ApiResult<()> {
+    let blue_green = rec
+        .info
+        .deployment_style
+        .as_ref()
+        .and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen);
+    if by_label && !blue_green {
+        return err(
+            Exception::InvalidDeploymentInstanceType,
+            format!(
+                "Deployment {} is an in-place deployment: instance labels (Blue, Green) apply only to blue/green deployments.",
+                rec.id()
+            ),
+        );
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A started deployment's targets, from memory or the archive.
     fn started_targets(
@@ -109,7 +136,8 @@ impl Engine {
         input: ListDeploymentTargetsInput,
     ) -> ApiResult<ListDeploymentTargetsOutput> {
         let filters = validate::target_filters(&input.target_filters.clone().unwrap_or_default())?;
-        let (_, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
+        let (rec, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
+        check_label_filter(&rec, !filters.labels.is_empty())?;
         let ids: Vec<String> = targets
             .iter()
             .filter(|t| {
@@ -256,18 +284,7 @@ impl Engine {
             );
         }
         let (rec, targets) = self.instance_deployment(ar, input.deployment_id.as_deref())?;
-        let blue_green = rec
-            .info
-            .deployment_style
-            .as_ref()
-            .and_then(|s| s.deployment_type.as_ref())
-            == Some(&DeploymentType::BlueGreen);
-        if !types.is_empty() && !blue_green {
-            return err(
-                Exception::InvalidDeploymentInstanceType,
-                "An instance type filter applies only to blue/green deployments.",
-            );
-        }
+        check_label_filter(&rec, !types.is_empty())?;
         let ids: Vec<String> = targets
             .iter()
             .filter_map(|t| Some((t.target_id.clone(), summary(t)?)))
