@@ -4,6 +4,7 @@
 
 mod common_api;
 
+use aws_sdk_codedeploy::error::ProvideErrorMetadata;
 use aws_sdk_codedeploy::types::*;
 use aws_sdk_codedeploy::Client;
 use common_api::*;
@@ -97,6 +98,111 @@ async fn a_label_filter_on_an_in_place_deployment_is_refused() {
         .await
         .expect("a status filter still works");
     assert_eq!(by_status.target_ids().len(), 3);
+    s.stop().await;
+}
+
+/// Item 4: BatchGetDeploymentTargets takes up to 25 IDs for an EC2/on-premises
+/// deployment (more: ValidationException, since DeploymentTargetListSizeExceeded
+/// "does not apply to EC2/On-premises deployments"), exactly one for Lambda.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_deployment_targets_limits_per_platform() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    in_place_group(&c, "web", "CodeDeployDefault.AllAtOnce").await;
+    let id = deploy(&c, "web", "prod").await;
+    s.wait_deployment(&c, &id).await;
+    let real: Vec<String> = c
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .send()
+        .await
+        .expect("ListDeploymentTargets")
+        .target_ids()
+        .to_vec();
+    assert_eq!(real.len(), 3);
+    let ids = |n: usize| -> Vec<String> {
+        let fake = (0..).map(|i| format!("i-{i:017x}"));
+        real.iter().cloned().chain(fake).take(n).collect()
+    };
+    let got = c
+        .batch_get_deployment_targets()
+        .deployment_id(&id)
+        .set_target_ids(Some(real.clone()))
+        .send()
+        .await
+        .expect("BatchGetDeploymentTargets");
+    assert_eq!(got.deployment_targets().len(), 3);
+    // 25 are taken: the answer is about the IDs that are not targets.
+    assert_code(
+        c.batch_get_deployment_targets()
+            .deployment_id(&id)
+            .set_target_ids(Some(ids(25)))
+            .send()
+            .await,
+        "DeploymentTargetDoesNotExistException",
+    );
+    let e = c
+        .batch_get_deployment_targets()
+        .deployment_id(&id)
+        .set_target_ids(Some(ids(26)))
+        .send()
+        .await
+        .expect_err("26 IDs");
+    assert_eq!(e.code(), Some("ValidationException"), "{e:?}");
+    assert!(e.message().is_some_and(|m| m.contains("25")), "{e:?}");
+
+    // Lambda: exactly one.
+    c.create_application()
+        .application_name("fn")
+        .compute_platform(ComputePlatform::Lambda)
+        .send()
+        .await
+        .expect("app");
+    c.create_deployment_group()
+        .application_name("fn")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name("CodeDeployDefault.LambdaAllAtOnce")
+        .send()
+        .await
+        .expect("group");
+    let spec = r#"{"version":0.0,"Resources":[{"fn":{"Type":"AWS::Lambda::Function","Properties":{"Name":"orders","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}"#;
+    let lambda = c
+        .create_deployment()
+        .application_name("fn")
+        .deployment_group_name("prod")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .app_spec_content(AppSpecContent::builder().content(spec).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("Lambda deployment")
+        .deployment_id()
+        .expect("deploymentId")
+        .to_string();
+    s.wait_deployment(&c, &lambda).await;
+    let one = c
+        .batch_get_deployment_targets()
+        .deployment_id(&lambda)
+        .target_ids("orders")
+        .send()
+        .await
+        .expect("one Lambda target");
+    assert_eq!(one.deployment_targets().len(), 1);
+    for n in [2, 26] {
+        let names: Vec<String> = (0..n).map(|_| "orders".to_string()).collect();
+        assert_code(
+            c.batch_get_deployment_targets()
+                .deployment_id(&lambda)
+                .set_target_ids(Some(names))
+                .send()
+                .await,
+            "DeploymentTargetListSizeExceededException",
+        );
+    }
     s.stop().await;
 }
 

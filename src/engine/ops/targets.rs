@@ -105,6 +105,39 @@ fn check_label_filter(rec: &DeploymentRecord, by_label: bool) -> ApiResult<()> {
     Ok(())
 }
 
+/// Target IDs one BatchGetDeploymentTargets call takes (reference §1.2; the
+/// model: "The maximum number of deployment target IDs you can specify is 25").
+const TARGETS_PER_BATCH: usize = 25;
+
+/// How many target IDs a deployment's platform allows in one call (reference
+/// §1.2). Lambda and ECS deployments have one target, and the target list
+/// "must have exactly one item": more is DeploymentTargetListSizeExceeded.
+/// That exception "does not apply to EC2/On-premises deployments" (model), and
+/// the operation declares no other limit error, so more than 25 IDs for an
+/// EC2/on-premises deployment answer the common ValidationException, the way
+/// AWS reports a request outside a documented constraint (UNCONFIRMED: the
+/// documents give the limit but not the error).
+fn check_batch_size(rec: &DeploymentRecord, n: usize) -> ApiResult<()> {
+    let platform = rec
+        .info
+        .compute_platform
+        .clone()
+        .unwrap_or(ComputePlatform::Server);
+    if platform != ComputePlatform::Server && n > 1 {
+        return err(
+            Exception::DeploymentTargetListSizeExceeded,
+            format!("A {platform} deployment has exactly one target: give exactly one target ID, not {n}."),
+        );
+    }
+    if n > TARGETS_PER_BATCH {
+        return err(
+            Exception::Validation,
+            format!("1 validation error detected: Value at 'targetIds' failed to satisfy constraint: Member must have length less than or equal to {TARGETS_PER_BATCH} ({n} were given)."),
+        );
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A started deployment's targets, from memory or the archive.
     fn started_targets(
@@ -210,22 +243,7 @@ impl Engine {
             );
         }
         let (rec, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
-        let platform = rec
-            .info
-            .compute_platform
-            .clone()
-            .unwrap_or(ComputePlatform::Server);
-        let limit = if platform == ComputePlatform::Server {
-            25
-        } else {
-            1
-        };
-        if ids.len() > limit {
-            return err(
-                Exception::DeploymentTargetListSizeExceeded,
-                format!("At most {limit} target IDs may be requested for a {platform} deployment."),
-            );
-        }
+        check_batch_size(&rec, ids.len())?;
         for id in &ids {
             check_target_id(&rec, id)?;
         }
