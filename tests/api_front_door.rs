@@ -61,6 +61,181 @@ async fn in_place_group(c: &Client, name: &str, config: &str) {
         .expect("group");
 }
 
+/// A blue/green group that discovers its replacements: originals Name=web
+/// (the sample fleet's three web hosts), no ready wait, no termination wait.
+async fn discover_group(c: &Client) {
+    c.create_application()
+        .application_name("web")
+        .send()
+        .await
+        .expect("app");
+    let bg = BlueGreenDeploymentConfiguration::builder()
+        .green_fleet_provisioning_option(
+            GreenFleetProvisioningOption::builder()
+                .action(GreenFleetProvisioningAction::DiscoverExisting)
+                .build(),
+        )
+        .deployment_ready_option(
+            DeploymentReadyOption::builder()
+                .action_on_timeout(DeploymentReadyAction::ContinueDeployment)
+                .build(),
+        )
+        .terminate_blue_instances_on_deployment_success(
+            BlueInstanceTerminationOption::builder()
+                .action(InstanceAction::KeepAlive)
+                .build(),
+        )
+        .build();
+    c.create_deployment_group()
+        .application_name("web")
+        .deployment_group_name("prod")
+        .service_role_arn(ROLE)
+        .deployment_config_name("CodeDeployDefault.AllAtOnce")
+        .ec2_tag_filters(tag("Name", "web"))
+        .deployment_style(
+            DeploymentStyle::builder()
+                .deployment_type(DeploymentType::BlueGreen)
+                .deployment_option(DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .load_balancer_info(
+            LoadBalancerInfo::builder()
+                .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
+                .build(),
+        )
+        .blue_green_deployment_configuration(bg)
+        .send()
+        .await
+        .expect("blue/green group");
+}
+
+/// CreateDeployment of the blue/green group with `ti`: its error code and message.
+async fn refused(c: &Client, ti: TargetInstances) -> (String, String) {
+    let e = c
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("prod")
+        .revision(s3("v2.zip"))
+        .target_instances(ti)
+        .send()
+        .await
+        .expect_err("refused");
+    (
+        e.code().unwrap_or_default().to_string(),
+        e.message().unwrap_or_default().to_string(),
+    )
+}
+
+fn by_tags(filters: &[(&str, &str)]) -> TargetInstances {
+    TargetInstances::builder()
+        .set_tag_filters(Some(filters.iter().map(|(k, v)| tag(k, v)).collect()))
+        .build()
+}
+
+fn by_tag_set(groups: &[&[(&str, &str)]]) -> TargetInstances {
+    let list = groups
+        .iter()
+        .map(|g| g.iter().map(|(k, v)| tag(k, v)).collect())
+        .collect();
+    TargetInstances::builder()
+        .ec2_tag_set(
+            Ec2TagSet::builder()
+                .set_ec2_tag_set_list(Some(list))
+                .build(),
+        )
+        .build()
+}
+
+/// Item 1: blue/green targetInstances are checked when the deployment is
+/// created: a tag no instance carries, more than 10 tags, more than 3 tag
+/// groups, a malformed tag, a selection that finds nothing, an Auto Scaling
+/// group that does not exist. Nothing is created for a refused call, and what
+/// does exist is deployed to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_checks_target_instances() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    discover_group(&c).await;
+    // The sample fleet's Auto Scaling group instances carry Name=web-asg.
+    let (code, message) = refused(&c, by_tags(&[("Name", "nothing")])).await;
+    assert_eq!(code, "InvalidTargetInstancesException");
+    assert!(
+        message.contains("not currently applied to any instances"),
+        "{message}"
+    );
+    let (code, message) = refused(&c, by_tags(&[("Name", "web-asg"), ("fleet", "purple")])).await;
+    assert_eq!(code, "InvalidTargetInstancesException", "one unapplied tag");
+    assert!(message.contains("Key=fleet,Value=purple"), "{message}");
+    let eleven = vec![("Name", "web-asg"); 11];
+    let (code, message) = refused(&c, by_tags(&eleven)).await;
+    assert_eq!(code, "InvalidTargetInstancesException");
+    assert!(message.contains("limit of 10 tags"), "{message}");
+    let four = [("Name", "web-asg"); 4];
+    let (code, message) = refused(&c, by_tag_set(&[&four[..], &four, &four])).await;
+    assert_eq!(code, "InvalidTargetInstancesException", "12 tags in a set");
+    assert!(message.contains("limit of 10 tags"), "{message}");
+    let one = [("Name", "web-asg")];
+    let (code, _) = refused(&c, by_tag_set(&[&one[..], &one, &one, &one])).await;
+    assert_eq!(code, "InvalidTargetInstancesException", "4 tag groups");
+    let key_only_without_key = TargetInstances::builder()
+        .tag_filters(
+            Ec2TagFilter::builder()
+                .value("web-asg")
+                .r#type(Ec2TagFilterType::KeyOnly)
+                .build(),
+        )
+        .build();
+    let (code, _) = refused(&c, key_only_without_key).await;
+    assert_eq!(code, "InvalidTargetInstancesException", "a malformed tag");
+    // Each tag is applied, but no instance carries both.
+    let (code, message) = refused(&c, by_tag_set(&[&one[..], &[("Name", "web")]])).await;
+    assert_eq!(code, "InvalidTargetInstancesException");
+    assert!(message.contains("No instances match"), "{message}");
+    let missing_asg = TargetInstances::builder()
+        .auto_scaling_groups("nope-asg")
+        .build();
+    let (code, message) = refused(&c, missing_asg).await;
+    assert_eq!(code, "InvalidAutoScalingGroupException");
+    assert!(message.contains("nope-asg"), "{message}");
+    let listed = c
+        .list_deployments()
+        .application_name("web")
+        .deployment_group_name("prod")
+        .send()
+        .await
+        .expect("ListDeployments");
+    assert!(listed.deployments().is_empty(), "{listed:?}");
+
+    // What exists is deployed to: by tag (the staging host), then by Auto
+    // Scaling group (the staging host is then the original).
+    for ti in [
+        by_tags(&[("Name", "web-staging")]),
+        TargetInstances::builder()
+            .auto_scaling_groups("web-asg")
+            .build(),
+    ] {
+        let id = c
+            .create_deployment()
+            .application_name("web")
+            .deployment_group_name("prod")
+            .revision(s3("v2.zip"))
+            .target_instances(ti)
+            .send()
+            .await
+            .expect("CreateDeployment")
+            .deployment_id()
+            .expect("deploymentId")
+            .to_string();
+        let info = s.wait_deployment(&c, &id).await;
+        assert_eq!(
+            info.status(),
+            Some(&DeploymentStatus::Succeeded),
+            "{info:?}"
+        );
+    }
+    s.stop().await;
+}
+
 /// Item 2: instance labels exist only in blue/green deployments, for
 /// ListDeploymentTargets as for the deprecated ListDeploymentInstances.
 #[allow(deprecated)]

@@ -23,7 +23,9 @@
 //! * Blocking runs on all original instances at once.
 //! * A host matched both as original and as replacement counts as replacement only.
 //! * No original instances, or no replacement instances: the deployment fails
-//!   with NO_INSTANCES. On-premises instances never take part.
+//!   with NO_INSTANCES. On-premises instances never take part. CreateDeployment
+//!   already refuses targetInstances that find no replacement (discover.rs); the
+//!   start can still find none when the world changed in between.
 //! * The ready wait without `waitTimeInMinutes` (or 0) lasts the 48-hour maximum;
 //!   longer values are capped at 48 hours (ECS: 120 hours,
 //!   `lifecycle::ready_wait_minutes`). Timing out stops the deployment with
@@ -519,38 +521,13 @@ impl Engine {
         &self,
         info: &DeploymentInfo,
     ) -> Result<Vec<String>, (ErrorCode, String)> {
-        let Some(ti) = info.target_instances.clone() else {
+        let Some(ti) = info.target_instances.as_ref() else {
             return Err(no_instances("The deployment failed because DISCOVER_EXISTING needs targetInstances (tagFilters, ec2TagSet or autoScalingGroups) to find the replacement instances."));
         };
-        let known = self.known_asgs();
-        if let Some(missing) = ti
-            .auto_scaling_groups
-            .iter()
-            .flatten()
-            .find(|n| !known.contains(*n))
-        {
-            return Err((ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist.")));
-        }
-        let selector = DeploymentGroupInfo {
-            ec2_tag_filters: ti.tag_filters.clone(),
-            ec2_tag_set: ti.ec2_tag_set.clone(),
-            auto_scaling_groups: ti.auto_scaling_groups.as_ref().map(|names| {
-                names
-                    .iter()
-                    .map(|n| AutoScalingGroup {
-                        name: Some(n.clone()),
-                        ..Default::default()
-                    })
-                    .collect()
-            }),
-            ..Default::default()
-        };
-        Ok(
-            selection::resolve(&selector, &self.fleet_hosts, &BTreeMap::new())
-                .into_iter()
-                .map(|c| c.id)
-                .collect(),
-        )
+        // The same resolution CreateDeployment checked (discover.rs).
+        self.replacements(ti).map_err(|missing| {
+            (ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist."))
+        })
     }
 
     /// A rollback of a blue/green deployment: the originals take traffic back,

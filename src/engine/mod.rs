@@ -9,6 +9,7 @@ pub mod appspec;
 mod bluegreen;
 pub mod configs;
 mod deploy;
+mod discover;
 pub mod lifecycle;
 mod notify;
 pub mod operations;
