@@ -7,7 +7,10 @@ mod common_api;
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
 use aws_sdk_codedeploy::types::*;
 use aws_sdk_codedeploy::Client;
+use codedeck::runtime::{ClockStart, RuntimeOptions, StateLocation};
 use common_api::*;
+
+const HOUR: i64 = 3_600_000;
 
 fn s3(key: &str) -> RevisionLocation {
     RevisionLocation::builder()
@@ -273,6 +276,163 @@ async fn a_label_filter_on_an_in_place_deployment_is_refused() {
         .await
         .expect("a status filter still works");
     assert_eq!(by_status.target_ids().len(), 3);
+    s.stop().await;
+}
+
+fn user_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:user/{name}")
+}
+
+fn session_arn(name: &str) -> String {
+    format!("arn:aws:sts::{ACCOUNT}:assumed-role/CodeDeployInstanceRole/{name}")
+}
+
+async fn register(
+    c: &Client,
+    name: &str,
+    user: Option<&str>,
+    session: Option<&str>,
+) -> Result<(), String> {
+    c.register_on_premises_instance()
+        .instance_name(name)
+        .set_iam_user_arn(user.map(user_arn))
+        .set_iam_session_arn(session.map(session_arn))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.code().unwrap_or_default().to_string())
+}
+
+async fn listed(c: &Client, status: Option<RegistrationStatus>) -> Vec<String> {
+    c.list_on_premises_instances()
+        .set_registration_status(status)
+        .send()
+        .await
+        .expect("ListOnPremisesInstances")
+        .instance_names()
+        .to_vec()
+}
+
+/// A server over a state file, its virtual clock paused at `T0`: time moves
+/// only by `advance` (a reopened file resumes at its own time).
+async fn on_state_file(path: &std::path::Path) -> ApiServer {
+    ApiServer::start_with(RuntimeOptions {
+        state: StateLocation::Path(path.to_path_buf()),
+        clock: ClockStart::Fixed(1_700_000_000_000),
+        ..RuntimeOptions::memory(1.0)
+    })
+    .await
+}
+
+/// Item 3: a deregistered on-premises instance keeps its name and IAM ARN
+/// taken, and stays listed as Deregistered, for 24 hours of virtual time,
+/// across a restart; then its record is gone and both are free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deregistered_name_stays_taken_for_24_hours() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = dir.path().join("state.db");
+    let s = on_state_file(&state).await;
+    let c = s.client();
+    register(&c, "rack-1", Some("rack-1"), None)
+        .await
+        .expect("rack-1");
+    register(&c, "rack-2", None, Some("rack-2"))
+        .await
+        .expect("rack-2");
+    for name in ["rack-1", "rack-2"] {
+        c.deregister_on_premises_instance()
+            .instance_name(name)
+            .send()
+            .await
+            .expect("DeregisterOnPremisesInstance");
+    }
+    s.runtime.advance(23 * HOUR);
+    s.stop().await;
+
+    let s = on_state_file(&state).await;
+    let c = s.client();
+    let taken = [
+        (
+            ("rack-1", Some("other"), None),
+            "InstanceNameAlreadyRegisteredException",
+        ),
+        (
+            ("rack-9", Some("rack-1"), None),
+            "IamUserArnAlreadyRegisteredException",
+        ),
+        (
+            ("rack-8", None, Some("rack-2")),
+            "IamSessionArnAlreadyRegisteredException",
+        ),
+    ];
+    for ((name, user, session), code) in taken {
+        assert_eq!(
+            register(&c, name, user, session).await,
+            Err(code.into()),
+            "{name}"
+        );
+    }
+    let e = c
+        .register_on_premises_instance()
+        .instance_name("rack-1")
+        .iam_user_arn(user_arn("other"))
+        .send()
+        .await
+        .expect_err("taken");
+    assert!(
+        e.message().is_some_and(|m| m.contains("deregistered")),
+        "{e:?}"
+    );
+    assert_eq!(
+        listed(&c, Some(RegistrationStatus::Deregistered)).await,
+        ["rack-1", "rack-2"]
+    );
+    assert_eq!(listed(&c, None).await, ["rack-1", "rack-2"]);
+    let info = c
+        .get_on_premises_instance()
+        .instance_name("rack-1")
+        .send()
+        .await
+        .expect("GetOnPremisesInstance")
+        .instance_info
+        .expect("instanceInfo");
+    assert!(info.deregister_time().is_some());
+
+    s.runtime.advance(HOUR);
+    assert!(listed(&c, None).await.is_empty());
+    assert!(listed(&c, Some(RegistrationStatus::Deregistered))
+        .await
+        .is_empty());
+    assert_code(
+        c.get_on_premises_instance()
+            .instance_name("rack-1")
+            .send()
+            .await,
+        "InstanceNotRegisteredException",
+    );
+    let batch = c
+        .batch_get_on_premises_instances()
+        .instance_names("rack-1")
+        .instance_names("rack-2")
+        .send()
+        .await
+        .expect("BatchGetOnPremisesInstances");
+    assert!(batch.instance_infos().is_empty(), "{batch:?}");
+    register(&c, "rack-1", Some("rack-1"), None)
+        .await
+        .expect("the name is free");
+    register(&c, "rack-8", None, Some("rack-2"))
+        .await
+        .expect("the ARN is free");
+    s.stop().await;
+
+    let s = on_state_file(&state).await;
+    let c = s.client();
+    assert_eq!(listed(&c, None).await, ["rack-1", "rack-8"]);
+    assert_eq!(
+        listed(&c, Some(RegistrationStatus::Registered)).await,
+        ["rack-1", "rack-8"]
+    );
     s.stop().await;
 }
 

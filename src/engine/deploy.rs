@@ -159,7 +159,9 @@ fn in_place_events(info: &DeploymentInfo) -> &'static [&'static str] {
 }
 
 impl Engine {
-    /// Processes every timer due at or before `now`, each at its own due time.
+    /// Processes every timer due at or before `now`, each at its own due time,
+    /// then deletes the on-premises records CodeDeploy no longer keeps
+    /// (ops/instances.rs: reads skip them already; this frees the store).
     pub fn advance(&mut self, now: Millis, ar: &dyn Archive) {
         while let Some(Reverse(timer)) = self.timers.peek().copied() {
             if timer.due > now {
@@ -188,6 +190,7 @@ impl Engine {
             self.meta.now = now;
             self.dirty.meta = true;
         }
+        self.delete_expired_instances(now);
     }
 
     pub(crate) fn touch(&mut self, id: &str) {
