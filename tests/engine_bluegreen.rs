@@ -505,12 +505,15 @@ fn discover_existing_needs_replacements_and_originals() {
         "CodeDeployDefault.AllAtOnce",
         (InstanceAction::Terminate, 0),
     );
-    // Nothing matches targetInstances.
-    let none = deploy_to(&mut sim, "v1.zip", "purple");
-    sim.run();
-    let info = sim.info(&none);
-    assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(error_code(&info), Some(ErrorCode::NoInstances));
+    // Nothing matches targetInstances: refused when it is created (#22), so
+    // no deployment exists to fail later.
+    let none = sim
+        .deploy("app", "prod", "v1.zip", |d| {
+            d.target_instances = Some(discover("purple"))
+        })
+        .unwrap_err();
+    assert_eq!(none.exception, Exception::InvalidTargetInstances);
+    assert!(sim.ar.deployments.is_empty() && !sim.engine.has_active());
     // The replacements are the originals too: nothing would be left to block.
     let ti = TargetInstances {
         tag_filters: Some(vec![tag_filter("Name", "web")]),
@@ -532,6 +535,66 @@ fn discover_existing_needs_replacements_and_originals() {
         })
         .unwrap_err();
     assert_eq!(err.exception, Exception::InvalidTargetInstances);
+}
+
+/// #22: CreateDeployment checks targetInstances against the world (a tag no
+/// instance carries, too many tags, a malformed one), and the start resolves
+/// them again with the same rule: a deployment queued while its replacements
+/// existed fails with NO_INSTANCES when they are gone by its start.
+#[test]
+fn target_instances_are_checked_when_created_and_resolved_again_at_the_start() {
+    let mut sim = server_sim(&fleet(2, 2, 0, &[]));
+    discover_group(
+        &mut sim,
+        "CodeDeployDefault.AllAtOnce",
+        (InstanceAction::Terminate, 0),
+    );
+    let tags = |list: Vec<EC2TagFilter>| TargetInstances {
+        tag_filters: Some(list),
+        ..Default::default()
+    };
+    let malformed = EC2TagFilter {
+        key: None,
+        value: Some("green".into()),
+        r#type: Some(EC2TagFilterType::KeyOnly),
+    };
+    for (ti, why) in [
+        (discover("purple"), "applied nowhere"),
+        (
+            tags(vec![
+                tag_filter("fleet", "green"),
+                tag_filter("fleet", "purple"),
+            ]),
+            "one of two applied nowhere",
+        ),
+        (tags(vec![tag_filter("fleet", "green"); 11]), "11 tags"),
+        (tags(vec![malformed]), "malformed"),
+    ] {
+        let refused = sim
+            .deploy("app", "prod", "v1.zip", |d| d.target_instances = Some(ti))
+            .unwrap_err();
+        assert_eq!(
+            refused.exception,
+            Exception::InvalidTargetInstances,
+            "{why}"
+        );
+    }
+    assert!(!sim.engine.has_active(), "nothing was created");
+    let d1 = sim
+        .deploy("app", "prod", "v1.zip", |d| {
+            d.target_instances = Some(tags(vec![tag_filter("fleet", "green"); 10]))
+        })
+        .expect("10 tags are allowed");
+    // The next deployment names the `b` originals as its replacements: they
+    // exist when it is created, queued behind the one that terminates them.
+    let d2 = deploy_to(&mut sim, "v2.zip", "blue");
+    assert_eq!(sim.status(&d2), DeploymentStatus::Queued);
+    sim.run();
+    assert_eq!(sim.status(&d1), DeploymentStatus::Succeeded);
+    let info = sim.info(&d2);
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    assert_eq!(error_code(&info), Some(ErrorCode::NoInstances));
+    assert!(sim.targets(&d2).is_empty());
 }
 
 // ---- 2. COPY_AUTO_SCALING_GROUP ------------------------------------------------
@@ -1005,6 +1068,15 @@ fn no_headroom_on_the_replacement_fleet_fails_before_touching_anything() {
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
     assert_eq!(error_code(&info), Some(ErrorCode::HealthConstraintsInvalid));
+    // The user guide's words for the code, as for in-place (#22).
+    let message = info
+        .error_information
+        .as_ref()
+        .and_then(|e| e.message.as_deref());
+    assert!(
+        message.is_some_and(|m| m.starts_with("The deployment can't start because")),
+        "{message:?}"
+    );
     assert_eq!(info.complete_time, info.start_time);
     for t in sim.targets(&d) {
         assert_eq!(t.status, Some(TargetStatus::Skipped));
@@ -1325,14 +1397,38 @@ fn targets_and_instances_filter_by_blue_and_green() {
         ),
         Ok(blue.clone())
     );
-    // An in-place deployment has no labels to filter on.
+    // An in-place deployment (to the replacements, which outlived the
+    // terminated originals) has no labels to filter on.
     sim.app("plain", "Server");
-    sim.web_group("plain", "g", None);
+    sim.group("plain", "g", |g| {
+        g.ec2_tag_filters = Some(vec![tag_filter("fleet", "green")])
+    })
+    .expect("in-place group");
     let p = sim.deploy("plain", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
+    assert_eq!(sim.status(&p), DeploymentStatus::Succeeded);
     assert_eq!(
         list_instances(&mut sim, &p, &[], &[InstanceType::Blue]),
         Err(Exception::InvalidDeploymentInstanceType)
+    );
+    // ListDeploymentTargets answers the same for its ServerInstanceLabel (#22);
+    // its status filter and no filter still work, and a bad label is still
+    // reported as a bad label first.
+    for labels in [&["Blue"][..], &["Green"], &["Blue", "Green"]] {
+        assert_eq!(
+            list_targets(&mut sim, &p, &[("ServerInstanceLabel", labels)]),
+            Err(Exception::InvalidDeploymentInstanceType),
+            "{labels:?}"
+        );
+    }
+    assert_eq!(
+        list_targets(&mut sim, &p, &[("ServerInstanceLabel", &["Purple"])]),
+        Err(Exception::InvalidInstanceType)
+    );
+    assert_eq!(list_targets(&mut sim, &p, &[]), Ok(green.clone()));
+    assert_eq!(
+        list_targets(&mut sim, &p, &[("TargetStatus", &["Succeeded"])]),
+        Ok(green)
     );
 }
 
@@ -1956,6 +2052,8 @@ fn target_instances_by_auto_scaling_group() {
         "CodeDeployDefault.AllAtOnce",
         (InstanceAction::Terminate, 0),
     );
+    // An Auto Scaling group that does not exist is refused when the deployment
+    // is created (#22; the start-time check is for a world changed since).
     let missing = sim
         .deploy("app", "prod", "v1.zip", |d| {
             d.target_instances = Some(TargetInstances {
@@ -1963,11 +2061,8 @@ fn target_instances_by_auto_scaling_group() {
                 ..Default::default()
             })
         })
-        .unwrap();
-    sim.run();
-    let info = sim.info(&missing);
-    assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(error_code(&info), Some(ErrorCode::AutoScalingConfiguration));
+        .unwrap_err();
+    assert_eq!(missing.exception, Exception::InvalidAutoScalingGroup);
 
     let asg_hosts: Vec<String> = sim
         .engine
@@ -1992,19 +2087,28 @@ fn target_instances_by_auto_scaling_group() {
         .map(|(h, _)| h)
         .collect();
     assert_eq!(green, sorted(asg_hosts.clone()));
-    // An ec2TagSet that matches nothing finds no replacement.
-    let d2 = sim
-        .deploy("app", "prod", "v2.zip", |d| {
-            d.target_instances = Some(TargetInstances {
-                ec2_tag_set: Some(EC2TagSet {
-                    ec2_tag_set_list: Some(vec![vec![tag_filter("fleet", "nothing")]]),
-                }),
-                ..Default::default()
+    // An ec2TagSet that matches nothing finds no replacement: refused at
+    // create time, whether a tag is applied nowhere or no instance carries
+    // every group's tag (#22).
+    for groups in [
+        vec![vec![tag_filter("fleet", "nothing")]],
+        vec![
+            vec![tag_filter("fleet", "spare")],
+            vec![tag_filter("Name", "web")],
+        ],
+    ] {
+        let refused = sim
+            .deploy("app", "prod", "v2.zip", |d| {
+                d.target_instances = Some(TargetInstances {
+                    ec2_tag_set: Some(EC2TagSet {
+                        ec2_tag_set_list: Some(groups),
+                    }),
+                    ..Default::default()
+                })
             })
-        })
-        .unwrap();
-    sim.run();
-    assert_eq!(error_code(&sim.info(&d2)), Some(ErrorCode::NoInstances));
+            .unwrap_err();
+        assert_eq!(refused.exception, Exception::InvalidTargetInstances);
+    }
     // The Auto Scaling instances joined the group although it selects by tag
     // only: they are the originals of the next deployment.
     let d3 = sim
@@ -2057,8 +2161,11 @@ fn copying_an_auto_scaling_group_counts_only_running_instances() {
 
 #[test]
 fn a_failure_before_any_instance_was_touched_rolls_back_to_the_group() {
+    // The replacements named are the group's instances already: the start
+    // finds no originals (a targetInstances that finds nothing is refused
+    // before it starts, #22).
     let mut sim = after_first_success(&[]);
-    let d2 = deploy_to(&mut sim, "v2.zip", "purple");
+    let d2 = deploy_to(&mut sim, "v2.zip", "green");
     sim.run();
     let info = sim.info(&d2);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));

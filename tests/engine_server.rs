@@ -172,9 +172,14 @@ fn minimum_at_or_above_fleet_fails_before_touching_any_host() {
     sim.run();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));
-    assert_eq!(
-        info.error_information.unwrap().code,
-        Some(ErrorCode::HealthConstraintsInvalid)
+    let error = info.error_information.unwrap();
+    assert_eq!(error.code, Some(ErrorCode::HealthConstraintsInvalid));
+    // The user guide's words for the code (#22).
+    assert!(
+        error.message.as_deref().is_some_and(|m| m.starts_with(
+            "The deployment can't start because the minimum number of healthy instances"
+        )),
+        "{error:?}"
     );
     let targets = sim.targets(&d);
     assert!(targets
@@ -1002,6 +1007,131 @@ fn a_finished_deployment_leaves_nothing_to_step_to() {
     // the clock stopped where the deployment ended.
     assert_eq!(sim.engine.next_due(), None);
     assert_eq!(Some(Timestamp(sim.now)), info.complete_time);
+}
+
+/// #22: a deregistered on-premises instance keeps its name and IAM ARN taken
+/// while CodeDeploy keeps its record, 24 hours of virtual time, across
+/// restarts (the record is in the state file); then the record is deleted from
+/// memory and the store, and both are free again.
+#[test]
+fn a_deregistered_instance_keeps_its_name_for_24_hours_across_restarts() {
+    use codedeck::engine::Engine;
+    use codedeck::model::time::Millis;
+    use codedeck::state::fleet::Fleet;
+    use codedeck::state::{ApiResult, Archive};
+    use codedeck::store::Store;
+    const DAY: Millis = 24 * 3_600_000;
+    let mut store = Store::in_memory().expect("store");
+    let fleet = Fleet::parse("").expect("fleet");
+    let mut engine = Engine::new(EngineOptions::default(), 7, fleet.clone(), T0);
+    store.commit(&engine.take_changes()).expect("commit");
+    // One step as the runtime runs it: advance, operate, commit.
+    fn step<T>(
+        engine: &mut Engine,
+        store: &mut Store,
+        now: Millis,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        engine.advance(now, &*store);
+        let out = f(engine, now, &*store);
+        store.commit(&engine.take_changes()).expect("commit");
+        out
+    }
+    let restart = |store: &Store, now: Millis| {
+        let snapshot = store.load().expect("load");
+        Engine::restore(EngineOptions::default(), snapshot, 7, None, now)
+    };
+    let register = |name: &str, user: &str| {
+        let input = RegisterOnPremisesInstanceInput {
+            instance_name: Some(name.into()),
+            iam_user_arn: Some(format!("arn:aws:iam::000000000000:user/{user}")),
+            ..Default::default()
+        };
+        move |e: &mut Engine, now: Millis, ar: &dyn Archive| {
+            e.register_on_premises_instance(now, ar, input)
+        }
+    };
+    let listed = |e: &mut Engine, now: Millis, ar: &dyn Archive| {
+        e.list_on_premises_instances(
+            now,
+            ar,
+            ListOnPremisesInstancesInput {
+                registration_status: Some(RegistrationStatus::Deregistered),
+                ..Default::default()
+            },
+        )
+        .map(|o| o.instance_names.unwrap_or_default())
+    };
+    step(&mut engine, &mut store, T0, register("rack-1", "rack-1")).expect("register");
+    let gone_at = T0 + 3_600_000;
+    step(&mut engine, &mut store, gone_at, |e, now, ar| {
+        e.deregister_on_premises_instance(
+            now,
+            ar,
+            DeregisterOnPremisesInstanceInput {
+                instance_name: Some("rack-1".into()),
+            },
+        )
+    })
+    .expect("deregister");
+
+    // One millisecond before the 24 hours are over, after a restart.
+    let before = gone_at + DAY - 1;
+    let mut engine = restart(&store, before);
+    let refused = |r: ApiResult<()>| r.map_err(|e| e.exception);
+    assert_eq!(
+        refused(step(
+            &mut engine,
+            &mut store,
+            before,
+            register("rack-1", "new")
+        )),
+        Err(Exception::InstanceNameAlreadyRegistered)
+    );
+    assert_eq!(
+        refused(step(
+            &mut engine,
+            &mut store,
+            before,
+            register("rack-2", "rack-1")
+        )),
+        Err(Exception::IamUserArnAlreadyRegistered)
+    );
+    assert_eq!(
+        step(&mut engine, &mut store, before, listed),
+        Ok(vec!["rack-1".to_string()])
+    );
+    assert_eq!(store.load().expect("load").instances.len(), 1);
+
+    // At 24 hours, after another restart: deleted, from the store too.
+    let mut engine = restart(&store, gone_at + DAY);
+    assert_eq!(
+        step(&mut engine, &mut store, gone_at + DAY, listed),
+        Ok(vec![])
+    );
+    assert!(store.load().expect("load").instances.is_empty());
+    step(
+        &mut engine,
+        &mut store,
+        gone_at + DAY,
+        register("rack-2", "rack-1"),
+    )
+    .expect("the IAM user ARN is free");
+    step(
+        &mut engine,
+        &mut store,
+        gone_at + DAY,
+        register("rack-1", "new"),
+    )
+    .expect("the name is free");
+    let names: Vec<String> = store
+        .load()
+        .expect("load")
+        .instances
+        .iter()
+        .map(|i| i.name().to_string())
+        .collect();
+    assert_eq!(names, ["rack-1", "rack-2"]);
 }
 
 /// Registers on-premises instance `name`.

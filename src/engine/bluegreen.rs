@@ -23,7 +23,9 @@
 //! * Blocking runs on all original instances at once.
 //! * A host matched both as original and as replacement counts as replacement only.
 //! * No original instances, or no replacement instances: the deployment fails
-//!   with NO_INSTANCES. On-premises instances never take part.
+//!   with NO_INSTANCES. On-premises instances never take part. CreateDeployment
+//!   already refuses targetInstances that find no replacement (discover.rs); the
+//!   start can still find none when the world changed in between.
 //! * The ready wait without `waitTimeInMinutes` (or 0) lasts the 48-hour maximum;
 //!   longer values are capped at 48 hours (ECS: 120 hours,
 //!   `lifecycle::ready_wait_minutes`). Timing out stops the deployment with
@@ -56,6 +58,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::configs;
 use super::deploy::{revision_key, AfterEvent, EventEnd};
 use super::lifecycle;
+use super::outcomes;
 use super::selection::{self, Candidate};
 use super::world;
 use super::{Engine, DEPLOYMENT_TIMER};
@@ -68,8 +71,6 @@ use crate::state::fleet::Host;
 use crate::state::*;
 
 use crate::model::time::MINUTE;
-
-const HEALTH_MESSAGE: &str = "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.";
 
 /// A healthy member of an Auto Scaling group: running, not stopped. Copies of a
 /// group count only these (reference §10).
@@ -520,38 +521,13 @@ impl Engine {
         &self,
         info: &DeploymentInfo,
     ) -> Result<Vec<String>, (ErrorCode, String)> {
-        let Some(ti) = info.target_instances.clone() else {
+        let Some(ti) = info.target_instances.as_ref() else {
             return Err(no_instances("The deployment failed because DISCOVER_EXISTING needs targetInstances (tagFilters, ec2TagSet or autoScalingGroups) to find the replacement instances."));
         };
-        let known = self.known_asgs();
-        if let Some(missing) = ti
-            .auto_scaling_groups
-            .iter()
-            .flatten()
-            .find(|n| !known.contains(*n))
-        {
-            return Err((ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist.")));
-        }
-        let selector = DeploymentGroupInfo {
-            ec2_tag_filters: ti.tag_filters.clone(),
-            ec2_tag_set: ti.ec2_tag_set.clone(),
-            auto_scaling_groups: ti.auto_scaling_groups.as_ref().map(|names| {
-                names
-                    .iter()
-                    .map(|n| AutoScalingGroup {
-                        name: Some(n.clone()),
-                        ..Default::default()
-                    })
-                    .collect()
-            }),
-            ..Default::default()
-        };
-        Ok(
-            selection::resolve(&selector, &self.fleet_hosts, &BTreeMap::new())
-                .into_iter()
-                .map(|c| c.id)
-                .collect(),
-        )
+        // The same resolution CreateDeployment checked (discover.rs).
+        self.replacements(ti).map_err(|missing| {
+            (ErrorCode::AutoScalingConfiguration, format!("The deployment failed because Auto Scaling group {missing} named in targetInstances does not exist."))
+        })
     }
 
     /// A rollback of a blue/green deployment: the originals take traffic back,
@@ -710,9 +686,9 @@ impl Engine {
             format!("{id}: {greens} instance(s) to take traffic, {blues} to block; minimum healthy {min_healthy}, at most {max_down} rerouted at once"),
         );
         if max_down <= 0 {
-            self.bg_fail(id, at, ErrorCode::HealthConstraintsInvalid, format!(
-                "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of replacement instances ({n}): traffic could not be rerouted under the deployment configuration."
-            ), ar);
+            // reference §8.2 rules 1 and 8: the user guide's wording (outcomes.rs).
+            let (code, message) = outcomes::health_constraints_invalid();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         !self.check_alarms(id, at, ar)
@@ -918,13 +894,8 @@ impl Engine {
             return false;
         }
         if p.installed < p.min_healthy || p.installed == 0 {
-            self.bg_fail(
-                id,
-                at,
-                ErrorCode::HealthConstraints,
-                HEALTH_MESSAGE.into(),
-                ar,
-            );
+            let (code, message) = outcomes::health_constraints();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         if self.bg_ready_wait_wanted(id) {
@@ -940,25 +911,15 @@ impl Engine {
     fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
         let (failed, waiting, in_flight) = (p.allow_failed, p.waiting, p.allow_running);
         if waiting && failed >= p.max_down && in_flight == 0 {
-            self.bg_fail(
-                id,
-                at,
-                ErrorCode::HealthConstraints,
-                HEALTH_MESSAGE.into(),
-                ar,
-            );
+            let (code, message) = outcomes::health_constraints();
+            self.bg_fail(id, at, code, message, ar);
             return false;
         }
         if !waiting && in_flight == 0 {
             let succeeded = p.allow_succeeded;
             if succeeded < p.min_healthy || succeeded == 0 {
-                self.bg_fail(
-                    id,
-                    at,
-                    ErrorCode::HealthConstraints,
-                    HEALTH_MESSAGE.into(),
-                    ar,
-                );
+                let (code, message) = outcomes::health_constraints();
+                self.bg_fail(id, at, code, message, ar);
                 return false;
             }
             self.begin_block(id, at, ar);

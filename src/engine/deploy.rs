@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 
 use super::configs;
 use super::lifecycle;
+use super::outcomes;
 use super::selection::{self, Candidate};
 use super::zonal::{self, ZoneStep};
 use super::{Active, Engine, DEPLOYMENT_TIMER};
@@ -158,7 +159,9 @@ fn in_place_events(info: &DeploymentInfo) -> &'static [&'static str] {
 }
 
 impl Engine {
-    /// Processes every timer due at or before `now`, each at its own due time.
+    /// Processes every timer due at or before `now`, each at its own due time,
+    /// then deletes the on-premises records CodeDeploy no longer keeps
+    /// (ops/instances.rs: reads skip them already; this frees the store).
     pub fn advance(&mut self, now: Millis, ar: &dyn Archive) {
         while let Some(Reverse(timer)) = self.timers.peek().copied() {
             if timer.due > now {
@@ -187,6 +190,7 @@ impl Engine {
             self.meta.now = now;
             self.dirty.meta = true;
         }
+        self.delete_expired_instances(now);
     }
 
     pub(crate) fn touch(&mut self, id: &str) {
@@ -425,9 +429,14 @@ impl Engine {
         ),
         );
         if n > 0 && max_down <= 0 {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraintsInvalid, format!(
-                "The deployment failed because the minimum number of healthy instances ({min_healthy}) is not less than the number of instances ({n}) in the deployment group: no instance could be taken offline."
-            ))), ar);
+            // reference §8.2 rule 1: the user guide's wording (outcomes.rs).
+            return self.finish(
+                id,
+                at,
+                DeploymentStatus::Failed,
+                Some(outcomes::health_constraints_invalid()),
+                ar,
+            );
         }
         if self.check_alarms(id, at, ar) {
             return;
@@ -610,7 +619,8 @@ impl Engine {
             }
             let waiting = !run.pending.is_empty();
             if waiting && t.failed >= run.max_down && t.in_progress == 0 {
-                return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar);
+                let failed = Some(outcomes::health_constraints());
+                return self.finish(id, at, DeploymentStatus::Failed, failed, ar);
             }
             if !waiting && t.in_progress == 0 {
                 // Enough succeeded, and at least one did unless none failed
@@ -619,7 +629,8 @@ impl Engine {
                 return if ok {
                     self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
                 } else {
-                    self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::HealthConstraints, "The overall deployment failed because too many individual instances failed deployment, too few healthy instances are available for deployment, or some instances in your deployment group are experiencing problems.".into())), ar)
+                    let failed = Some(outcomes::health_constraints());
+                    self.finish(id, at, DeploymentStatus::Failed, failed, ar)
                 };
             }
             let room = waiting && t.in_progress + t.failed < run.max_down;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::error::{err, ApiResult};
+use crate::state::error::{err, ApiError, ApiResult};
 
 const NAME_CHARS: &str = "[A-Za-z0-9+=,.@_-]";
 
@@ -1020,19 +1020,62 @@ pub fn create_deployment_flags(
             );
         }
     }
-    if let Some(t) = &input.target_instances {
-        if non_empty(t.tag_filters.as_ref()) && t.ec2_tag_set.is_some() {
-            return err(
-                Exception::InvalidTargetInstances,
-                "targetInstances takes tagFilters or ec2TagSet, not both.",
-            );
-        }
-        t.tag_filters
-            .as_ref()
-            .map(|f| ec2_tag_filters(f))
-            .transpose()?;
-        t.ec2_tag_set.as_ref().map(ec2_tag_set).transpose()?;
+    input
+        .target_instances
+        .as_ref()
+        .map(target_instances)
+        .transpose()?;
+    Ok(())
+}
+
+/// Tags one targetInstances may name, in tagFilters or across its ec2TagSet
+/// (the model's InvalidTargetInstancesException: "The limit of 10 tags for a
+/// tag type was exceeded"; reference §5: 10 tags in a deployment group).
+const TARGET_INSTANCE_TAGS: usize = 10;
+
+/// The shape of CreateDeployment's targetInstances (reference §8.3): tagFilters
+/// or ec2TagSet, not both; at most 10 tags; at most 3 tag groups (§5);
+/// well-formed filters and Auto Scaling group names. CreateDeployment declares
+/// neither InvalidEC2TagException nor TagSetListLimitExceededException, so a
+/// bad tag or too many groups is InvalidTargetInstancesException, the
+/// operation's error for "the target instance configuration is invalid"
+/// (UNCONFIRMED which of its causes AWS names). Whether what it names exists is
+/// the engine's check at create time (discover.rs, `check_replacements`).
+fn target_instances(t: &TargetInstances) -> ApiResult<()> {
+    let invalid = |e: ApiError| ApiError::new(Exception::InvalidTargetInstances, e.message);
+    if non_empty(t.tag_filters.as_ref()) && t.ec2_tag_set.is_some() {
+        return err(
+            Exception::InvalidTargetInstances,
+            "targetInstances takes tagFilters or ec2TagSet, not both.",
+        );
     }
+    let groups = t
+        .ec2_tag_set
+        .as_ref()
+        .and_then(|s| s.ec2_tag_set_list.as_deref())
+        .unwrap_or_default();
+    tag_set_size(groups.len()).map_err(invalid)?;
+    let tags =
+        t.tag_filters.as_ref().map_or(0, Vec::len) + groups.iter().map(Vec::len).sum::<usize>();
+    if tags > TARGET_INSTANCE_TAGS {
+        return err(
+            Exception::InvalidTargetInstances,
+            format!("The limit of {TARGET_INSTANCE_TAGS} tags for a tag type was exceeded: targetInstances names {tags}."),
+        );
+    }
+    t.tag_filters
+        .as_ref()
+        .map(|f| ec2_tag_filters(f))
+        .transpose()
+        .map_err(invalid)?;
+    groups
+        .iter()
+        .try_for_each(|g| ec2_tag_filters(g))
+        .map_err(invalid)?;
+    t.auto_scaling_groups
+        .as_ref()
+        .map(|a| auto_scaling_group_names(a))
+        .transpose()?;
     Ok(())
 }
 

@@ -47,6 +47,11 @@ pub enum Change {
         name: String,
     },
     Instance(InstanceRecord),
+    /// Removes an on-premises instance's record (CodeDeploy deletes a
+    /// deregistered instance's record after 24 hours).
+    InstanceDeleted {
+        name: String,
+    },
     Revision(RevisionRecord),
     Deployment(DeploymentRecord),
     Target(TargetRecord),

@@ -399,6 +399,7 @@ const PUT_CONFIG: &str = "INSERT INTO configs (name, json) VALUES (?1, ?2)
 const DELETE_CONFIG: &str = "DELETE FROM configs WHERE name = ?1";
 const PUT_INSTANCE: &str = "INSERT INTO instances (name, json) VALUES (?1, ?2)
      ON CONFLICT (name) DO UPDATE SET json = excluded.json";
+const DELETE_INSTANCE: &str = "DELETE FROM instances WHERE name = ?1";
 const PUT_REVISION: &str = "INSERT INTO revisions (application_id, key, json) VALUES (?1, ?2, ?3)
      ON CONFLICT (application_id, key) DO UPDATE SET json = excluded.json";
 const PUT_HOST: &str = "INSERT INTO hosts (id, json) VALUES (?1, ?2)
@@ -445,6 +446,7 @@ fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
             PUT_INSTANCE,
             params![i.name(), encode("instance", i)?],
         ),
+        Change::InstanceDeleted { name } => run(conn, DELETE_INSTANCE, [name]),
         Change::Revision(r) => run(
             conn,
             PUT_REVISION,

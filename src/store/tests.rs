@@ -556,6 +556,24 @@ fn group_delete_keeps_past_deployments_and_config_delete_removes_config() {
 }
 
 #[test]
+fn instance_delete_removes_only_that_instance() {
+    let mut store = Store::in_memory().expect("store");
+    everything_committed(&mut store);
+    store
+        .commit(&[Change::Instance(instance("onprem-2"))])
+        .expect("commit");
+    store
+        .commit(&[Change::InstanceDeleted {
+            name: "onprem-1".into(),
+        }])
+        .expect("commit");
+    let loaded = store.load().expect("load");
+    let names: Vec<&str> = loaded.instances.iter().map(|i| i.name()).collect();
+    assert_eq!(names, ["onprem-2"]);
+    assert_eq!(loaded.hosts.len(), 1, "the host's record is another table");
+}
+
+#[test]
 fn a_step_is_all_or_nothing() {
     let mut store = Store::in_memory().expect("store");
     everything_committed(&mut store);

@@ -136,6 +136,10 @@ impl Engine {
         validate::create_deployment_flags(&input, &platform)?;
         let config_name = self.deployment_config_for(&input, &group, &platform)?;
         check_target_instances(&input, &group)?;
+        if let Some(ti) = &input.target_instances {
+            // reference §8.3: what targetInstances name must exist now (discover.rs).
+            self.check_replacements(ti)?;
+        }
         if let Some(alarms) = &input.override_alarm_configuration {
             validate::alarm_configuration(alarms)?;
         }

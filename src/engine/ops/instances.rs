@@ -4,7 +4,7 @@
 use super::{batch_limit, page_names};
 use crate::engine::selection::{any_matches, onprem_filters};
 use crate::engine::{validate, Engine};
-use crate::model::time::Millis;
+use crate::model::time::{iso, Millis, MINUTE};
 use crate::model::*;
 use crate::state::archive::Archive;
 use crate::state::error::{err, ApiResult};
@@ -13,6 +13,22 @@ use crate::state::*;
 /// Tags per on-premises instance and instances per tagging call (UNCONFIRMED numbers).
 const TAGS_PER_INSTANCE: usize = 10;
 const INSTANCES_PER_CALL: usize = 100;
+
+/// How long CodeDeploy keeps a deregistered instance's record, in virtual time.
+/// The user guide (deregistering an on-premises instance): "you cannot create a
+/// replacement instance with the same name or the same associated IAM user
+/// name until AWS CodeDeploy deletes its records … typically … about 24
+/// hours". The reference file is silent; codedeck keeps it exactly 24 hours
+/// (UNCONFIRMED: AWS says "typically").
+pub(crate) const DEREGISTERED_KEPT: Millis = 24 * 60 * MINUTE;
+
+/// Whether CodeDeploy still has the record at `now`: registered, or
+/// deregistered less than 24 hours ago. Such a record keeps its name and its
+/// IAM ARN taken and is listed (as Deregistered); after that it is gone.
+fn kept(info: &InstanceInfo, now: Millis) -> bool {
+    info.deregister_time
+        .is_none_or(|t| now < t.0.saturating_add(DEREGISTERED_KEPT))
+}
 
 fn valid_arn(arn: &str, service: &str, resource: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -41,6 +57,71 @@ impl Engine {
         }
     }
 
+    /// A name or an IAM ARN stays taken while CodeDeploy keeps the record that
+    /// holds it, deregistered ones included (`DEREGISTERED_KEPT`).
+    fn check_name_and_arn_free(
+        &self,
+        now: Millis,
+        name: &str,
+        session: Option<&str>,
+        user: Option<&str>,
+    ) -> ApiResult<()> {
+        let held = |i: &&InstanceRecord| kept(&i.info, now);
+        let until = |i: &InstanceRecord| match i.info.deregister_time {
+            None => "is registered".to_string(),
+            Some(t) => format!(
+                "was deregistered at {}: CodeDeploy keeps its record until {}, 24 hours later",
+                iso(t.0),
+                iso(t.0.saturating_add(DEREGISTERED_KEPT))
+            ),
+        };
+        if let Some(other) = self.instances.get(name).filter(|i| held(i)) {
+            return err(
+                Exception::InstanceNameAlreadyRegistered,
+                format!("On-premises instance name {name} {}.", until(other)),
+            );
+        }
+        for other in self.instances.values().filter(held) {
+            if session.is_some() && other.info.iam_session_arn.as_deref() == session {
+                return err(
+                    Exception::IamSessionArnAlreadyRegistered,
+                    format!(
+                        "The IAM session ARN of on-premises instance {} {}.",
+                        other.name(),
+                        until(other)
+                    ),
+                );
+            }
+            if user.is_some() && other.info.iam_user_arn.as_deref() == user {
+                return err(
+                    Exception::IamUserArnAlreadyRegistered,
+                    format!(
+                        "The IAM user ARN of on-premises instance {} {}.",
+                        other.name(),
+                        until(other)
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the records of instances deregistered 24 hours ago or more
+    /// (`DEREGISTERED_KEPT`); reads already skip them, this frees the store.
+    pub(crate) fn delete_expired_instances(&mut self, now: Millis) {
+        let gone: Vec<String> = self
+            .instances
+            .iter()
+            .filter(|(_, i)| !kept(&i.info, now))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in gone {
+            self.instances.remove(&name);
+            self.dirty.instances.remove(&name);
+            self.out.push(Change::InstanceDeleted { name });
+        }
+    }
+
     pub fn register_on_premises_instance(
         &mut self,
         now: Millis,
@@ -63,30 +144,7 @@ impl Engine {
             }
             _ => {}
         }
-        if self.registered(&name).is_ok() {
-            return err(
-                Exception::InstanceNameAlreadyRegistered,
-                format!("On-premises instance {name} is already registered."),
-            );
-        }
-        for other in self
-            .instances
-            .values()
-            .filter(|i| i.info.deregister_time.is_none())
-        {
-            if session.is_some() && other.info.iam_session_arn == session {
-                return err(
-                    Exception::IamSessionArnAlreadyRegistered,
-                    format!("IAM session ARN is already registered to {}.", other.name()),
-                );
-            }
-            if user.is_some() && other.info.iam_user_arn == user {
-                return err(
-                    Exception::IamUserArnAlreadyRegistered,
-                    format!("IAM user ARN is already registered to {}.", other.name()),
-                );
-            }
-        }
+        self.check_name_and_arn_free(now, &name, session.as_deref(), user.as_deref())?;
         let info = InstanceInfo {
             // Set by `InstanceRecord::new`.
             instance_name: None,
@@ -123,12 +181,12 @@ impl Engine {
 
     pub fn get_on_premises_instance(
         &self,
-        _now: Millis,
+        now: Millis,
         _ar: &dyn Archive,
         input: GetOnPremisesInstanceInput,
     ) -> ApiResult<GetOnPremisesInstanceOutput> {
         let name = validate::instance_name(input.instance_name.as_deref())?;
-        match self.instances.get(name) {
+        match self.instances.get(name).filter(|i| kept(&i.info, now)) {
             Some(i) => Ok(GetOnPremisesInstanceOutput {
                 instance_info: Some(i.info.clone()),
             }),
@@ -141,7 +199,7 @@ impl Engine {
 
     pub fn batch_get_on_premises_instances(
         &self,
-        _now: Millis,
+        now: Millis,
         _ar: &dyn Archive,
         input: BatchGetOnPremisesInstancesInput,
     ) -> ApiResult<BatchGetOnPremisesInstancesOutput> {
@@ -156,7 +214,7 @@ impl Engine {
         let mut infos = Vec::new();
         for name in &names {
             validate::instance_name(Some(name))?;
-            if let Some(i) = self.instances.get(name) {
+            if let Some(i) = self.instances.get(name).filter(|i| kept(&i.info, now)) {
                 infos.push(i.info.clone());
             }
         }
@@ -167,7 +225,7 @@ impl Engine {
 
     pub fn list_on_premises_instances(
         &self,
-        _now: Millis,
+        now: Millis,
         _ar: &dyn Archive,
         input: ListOnPremisesInstancesInput,
     ) -> ApiResult<ListOnPremisesInstancesOutput> {
@@ -181,9 +239,11 @@ impl Engine {
         validate::tag_filters(&filters)
             .map_err(|e| crate::engine::ApiError::new(Exception::InvalidTagFilter, e.message))?;
         let filters = onprem_filters(&filters);
+        // Deregistered instances are listed while their record is kept (24 hours).
         let names = self
             .instances
             .values()
+            .filter(|i| kept(&i.info, now))
             .filter(|i| match &input.registration_status {
                 Some(RegistrationStatus::Registered) => i.info.deregister_time.is_none(),
                 Some(RegistrationStatus::Deregistered) => i.info.deregister_time.is_some(),

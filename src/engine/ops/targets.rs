@@ -78,6 +78,66 @@ fn check_target_id(rec: &DeploymentRecord, target_id: &str) -> ApiResult<()> {
     }
 }
 
+/// Instance labels (Blue, Green) exist only in blue/green deployments: filtering
+/// an in-place one by label is InvalidDeploymentInstanceTypeException, for the
+/// deprecated ListDeploymentInstances (reference §2.1) and for
+/// ListDeploymentTargets' ServerInstanceLabel alike (its declared error; the
+/// model: "Instance types are supported for blue/green deployments only").
+/// Lambda and ECS deployments are blue/green, so the filter is allowed there and
+/// matches nothing, as none of their targets has an instance label
+/// (UNCONFIRMED: the model names only the in-place case).
+fn check_label_filter(rec: &DeploymentRecord, by_label: bool) -> ApiResult<()> {
+    let blue_green = rec
+        .info
+        .deployment_style
+        .as_ref()
+        .and_then(|s| s.deployment_type.as_ref())
+        == Some(&DeploymentType::BlueGreen);
+    if by_label && !blue_green {
+        return err(
+            Exception::InvalidDeploymentInstanceType,
+            format!(
+                "Deployment {} is an in-place deployment: instance labels (Blue, Green) apply only to blue/green deployments.",
+                rec.id()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Target IDs one BatchGetDeploymentTargets call takes (reference §1.2; the
+/// model: "The maximum number of deployment target IDs you can specify is 25").
+const TARGETS_PER_BATCH: usize = 25;
+
+/// How many target IDs a deployment's platform allows in one call (reference
+/// §1.2). Lambda and ECS deployments have one target, and the target list
+/// "must have exactly one item": more is DeploymentTargetListSizeExceeded.
+/// That exception "does not apply to EC2/On-premises deployments" (model), and
+/// the operation declares no other limit error, so more than 25 IDs for an
+/// EC2/on-premises deployment answer the common ValidationException, the way
+/// AWS reports a request outside a documented constraint (UNCONFIRMED: the
+/// documents give the limit but not the error).
+fn check_batch_size(rec: &DeploymentRecord, n: usize) -> ApiResult<()> {
+    let platform = rec
+        .info
+        .compute_platform
+        .clone()
+        .unwrap_or(ComputePlatform::Server);
+    if platform != ComputePlatform::Server && n > 1 {
+        return err(
+            Exception::DeploymentTargetListSizeExceeded,
+            format!("A {platform} deployment has exactly one target: give exactly one target ID, not {n}."),
+        );
+    }
+    if n > TARGETS_PER_BATCH {
+        return err(
+            Exception::Validation,
+            format!("1 validation error detected: Value at 'targetIds' failed to satisfy constraint: Member must have length less than or equal to {TARGETS_PER_BATCH} ({n} were given)."),
+        );
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A started deployment's targets, from memory or the archive.
     fn started_targets(
@@ -109,7 +169,8 @@ impl Engine {
         input: ListDeploymentTargetsInput,
     ) -> ApiResult<ListDeploymentTargetsOutput> {
         let filters = validate::target_filters(&input.target_filters.clone().unwrap_or_default())?;
-        let (_, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
+        let (rec, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
+        check_label_filter(&rec, !filters.labels.is_empty())?;
         let ids: Vec<String> = targets
             .iter()
             .filter(|t| {
@@ -182,22 +243,7 @@ impl Engine {
             );
         }
         let (rec, targets) = self.started_targets(ar, input.deployment_id.as_deref())?;
-        let platform = rec
-            .info
-            .compute_platform
-            .clone()
-            .unwrap_or(ComputePlatform::Server);
-        let limit = if platform == ComputePlatform::Server {
-            25
-        } else {
-            1
-        };
-        if ids.len() > limit {
-            return err(
-                Exception::DeploymentTargetListSizeExceeded,
-                format!("At most {limit} target IDs may be requested for a {platform} deployment."),
-            );
-        }
+        check_batch_size(&rec, ids.len())?;
         for id in &ids {
             check_target_id(&rec, id)?;
         }
@@ -256,18 +302,7 @@ impl Engine {
             );
         }
         let (rec, targets) = self.instance_deployment(ar, input.deployment_id.as_deref())?;
-        let blue_green = rec
-            .info
-            .deployment_style
-            .as_ref()
-            .and_then(|s| s.deployment_type.as_ref())
-            == Some(&DeploymentType::BlueGreen);
-        if !types.is_empty() && !blue_green {
-            return err(
-                Exception::InvalidDeploymentInstanceType,
-                "An instance type filter applies only to blue/green deployments.",
-            );
-        }
+        check_label_filter(&rec, !types.is_empty())?;
         let ids: Vec<String> = targets
             .iter()
             .filter_map(|t| Some((t.target_id.clone(), summary(t)?)))
