@@ -3,9 +3,9 @@
 //! `scripts/install-tools.sh`. What the endpoint has is shown; what it lacks
 //! is named on screen; nothing panics.
 
-use std::process::{Child, Command, Stdio};
+mod common_watch;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use aws_sdk_codedeploy::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_codedeploy::types::*;
@@ -13,48 +13,7 @@ use codedeck::source::aws::{AwsOptions, AwsSource};
 use codedeck::tui::harness::Harness;
 use codedeck::tui::model::Screen;
 use codedeck::tui::ApiStatus;
-
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// `moto_server -p PORT`, up and answering.
-fn moto(rt: &tokio::runtime::Runtime) -> (Moto, String) {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("moto_server cannot start ({e}): run scripts/install-tools.sh (pip install 'moto[server]')")
-        });
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while rt
-        .block_on(reqwest::get(format!("{url}/moto-api/")))
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server never answered on {url}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Moto(child), url)
-}
+use common_watch::moto;
 
 #[test]
 fn a_partial_endpoint_shows_what_it_has_and_names_what_it_lacks() {

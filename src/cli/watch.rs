@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use super::aws::Endpoint;
+use crate::source::aws::logs::ScriptLogs;
 use crate::source::aws::AwsSource;
 use crate::watch::lines::Style;
 use crate::watch::{watch, Exit, Target, Until, WatchOptions};
@@ -21,18 +22,20 @@ pub const EXIT_CODES: &str = "Exit codes:
  64  usage error: an unknown or missing option, or a bad value (nothing was watched)";
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["deployment_id", "application"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["deployment_ids", "application"]))]
 pub struct WatchArgs {
-    /// The deployment to follow.
+    /// The deployments to follow (several are followed together; the exit
+    /// is the worst result).
     #[arg(value_name = "DEPLOYMENT_ID")]
-    pub deployment_id: Option<String>,
+    pub deployment_ids: Vec<String>,
 
-    /// Follow this application's group's running deployment (with --deployment-group).
+    /// Follow this application's group's running deployment, or the next one
+    /// created (with --deployment-group; both may be given several times).
     #[arg(long, value_name = "NAME", requires = "deployment_group")]
-    pub application: Option<String>,
+    pub application: Vec<String>,
 
     #[arg(long, value_name = "NAME", requires = "application")]
-    pub deployment_group: Option<String>,
+    pub deployment_group: Vec<String>,
 
     /// With a group: how long to wait for a deployment to start when none runs.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
@@ -58,6 +61,18 @@ pub struct WatchArgs {
     /// No heartbeat lines.
     #[arg(long)]
     pub quiet: bool,
+
+    /// Write a JUnit XML report here when the watch ends: a testsuite per
+    /// deployment, a testcase per target.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
+
+    /// The CloudWatch Logs group the agent's deployment log is shipped to
+    /// (one stream per instance): a failed hook's whole output is printed
+    /// under its failure line. Its endpoint: $AWS_ENDPOINT_URL_CLOUDWATCH_LOGS
+    /// or $AWS_ENDPOINT_URL (never --endpoint-url, which is CodeDeploy's).
+    #[arg(long, value_name = "NAME")]
+    pub logs_group: Option<String>,
 
     /// `json`: one JSON object per line.
     #[arg(long, value_enum, default_value = "text")]
@@ -114,30 +129,47 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
     std::process::exit(exit as i32)
 }
 
+/// What to follow: every ID given, and every --application/--deployment-group
+/// pair (in the order given); `None` when the pairs do not match up.
+fn targets(args: &WatchArgs) -> Option<Vec<Target>> {
+    if !args.deployment_ids.is_empty() && !args.application.is_empty() {
+        return None;
+    }
+    if args.application.len() != args.deployment_group.len() {
+        return None;
+    }
+    let mut all: Vec<Target> = args
+        .deployment_ids
+        .iter()
+        .cloned()
+        .map(Target::Deployment)
+        .collect();
+    all.extend(
+        args.application
+            .iter()
+            .zip(&args.deployment_group)
+            .map(|(app, group)| Target::Group {
+                app: app.clone(),
+                group: group.clone(),
+                wait: args.wait_for_start,
+            }),
+    );
+    Some(all)
+}
+
 fn watch_exit(args: WatchArgs) -> anyhow::Result<Exit> {
-    let target = match (
-        &args.deployment_id,
-        &args.application,
-        &args.deployment_group,
-    ) {
-        (Some(id), None, None) => Target::Deployment(id.clone()),
-        (None, Some(app), Some(group)) => Target::Group {
-            app: app.clone(),
-            group: group.clone(),
-            wait: args.wait_for_start,
-        },
-        _ => {
-            eprintln!(
-                "codedeck watch: give a DEPLOYMENT_ID, or --application with --deployment-group \
-                 (not both)"
-            );
-            return Ok(Exit::Usage);
-        }
+    let Some(targets) = targets(&args) else {
+        eprintln!(
+            "codedeck watch: give DEPLOYMENT_IDs, or --application with --deployment-group \
+             (as many of one as of the other), not both"
+        );
+        return Ok(Exit::Usage);
     };
     let opts = args.endpoint.options(args.local)?;
     let terminal = std::io::stdout().is_terminal();
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let watch_opts = WatchOptions {
-        target,
+        targets,
         timeout: args.timeout,
         until: match args.until {
             UntilArg::Done => Until::Done,
@@ -150,9 +182,13 @@ fn watch_exit(args: WatchArgs) -> anyhow::Result<Exit> {
                 && args.output == Output::Text
                 && std::env::var_os("NO_COLOR").is_none(),
         },
-        github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        github,
         progress: terminal && args.output == Output::Text,
         heartbeat: (!args.quiet && !args.heartbeat.is_zero()).then_some(args.heartbeat),
+        junit: args.junit.clone(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|p| github && !p.is_empty())
+            .map(std::path::PathBuf::from),
     };
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -167,19 +203,74 @@ fn watch_exit(args: WatchArgs) -> anyhow::Result<Exit> {
                 return Ok(Exit::CouldNotWatch);
             }
         };
+        let logs = match &args.logs_group {
+            Some(group) => Some(ScriptLogs::connect(&opts, group).await?),
+            None => None,
+        };
         let mut out = std::io::stdout();
         let mut err = std::io::stderr();
-        let exit = watch(&source, &watch_opts, &mut out, &mut err).await;
-        if watch_opts.progress {
-            println!();
-        }
-        Ok(exit)
+        Ok(watch(&source, &watch_opts, logs.as_ref(), &mut out, &mut err).await)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(line: &[&str]) -> WatchArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            watch: WatchArgs,
+        }
+        let all = std::iter::once("watch").chain(line.iter().copied());
+        <Cli as clap::Parser>::try_parse_from(all)
+            .map(|c| c.watch)
+            .expect("parses")
+    }
+
+    #[test]
+    fn several_ids_or_several_groups_in_the_order_given() {
+        let t = targets(&args(&["d-1", "d-2"])).expect("targets");
+        assert_eq!(
+            t,
+            vec![
+                Target::Deployment("d-1".into()),
+                Target::Deployment("d-2".into())
+            ]
+        );
+        let g = targets(&args(&[
+            "--application",
+            "a",
+            "--deployment-group",
+            "x",
+            "--application",
+            "b",
+            "--deployment-group",
+            "y",
+        ]))
+        .expect("targets");
+        let names: Vec<(String, String)> = g
+            .into_iter()
+            .filter_map(|t| match t {
+                Target::Group { app, group, .. } => Some((app, group)),
+                Target::Deployment(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![("a".into(), "x".into()), ("b".into(), "y".into())]
+        );
+        assert!(targets(&args(&[
+            "--application",
+            "a",
+            "--application",
+            "b",
+            "--deployment-group",
+            "x"
+        ]))
+        .is_none());
+    }
 
     #[test]
     fn durations_read_plainly() {

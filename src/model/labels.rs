@@ -93,6 +93,21 @@ pub fn lambda_alias(t: &DeploymentTarget) -> Option<(String, String)> {
     Some((info.function_name.clone()?, info.function_alias.clone()?))
 }
 
+/// The glyph of a status word (deployment, target or lifecycle event): what
+/// the dashboard draws and the CI reports print, so they read alike.
+pub fn glyph(word: &str) -> &'static str {
+    match word {
+        "Succeeded" => "✔",
+        "Failed" => "✖",
+        "InProgress" | "Baking" => "◌",
+        "Ready" => "⏸",
+        "Stopped" => "■",
+        "Skipped" => "–",
+        "Unknown" => "?",
+        _ => "◷",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,19 +49,7 @@ impl Theme {
     }
 }
 
-/// The glyph of a status word (deployment, target or lifecycle event).
-pub fn glyph(word: &str) -> &'static str {
-    match word {
-        "Succeeded" => "✔",
-        "Failed" => "✖",
-        "InProgress" | "Baking" => "◌",
-        "Ready" => "⏸",
-        "Stopped" => "■",
-        "Skipped" => "–",
-        "Unknown" => "?",
-        _ => "◷",
-    }
-}
+pub use crate::model::labels::glyph;
 
 /// Every glyph and bar shade, for the help screen and the README.
 pub const LEGEND: [(&str, &str); 13] = [

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use crate::model::*;
+use crate::source::aws::{AwsSource, CallError};
 
 /// The group's deployments listed when watching began.
 #[derive(Debug, Default, Clone)]
@@ -48,6 +49,36 @@ pub fn pick_active(active: &[DeploymentInfo]) -> Option<String> {
                 .min_by_key(created)
         })
         .and_then(|d| d.deployment_id.clone())
+}
+
+/// Where group mode is: the baseline listed, then the running one looked
+/// for once (listed after the baseline, so one created in between is found
+/// either way), then new ones looked for at each poll.
+#[derive(Default)]
+pub struct Look {
+    baseline: Option<Baseline>,
+    active_checked: bool,
+}
+
+impl Look {
+    pub async fn next(
+        &mut self,
+        source: &AwsSource,
+        app: &str,
+        group: &str,
+    ) -> Result<Option<String>, CallError> {
+        if self.baseline.is_none() {
+            let ids = source.recent_in(app, group).await?;
+            self.baseline = Some(Baseline::new(&ids));
+        }
+        if !self.active_checked {
+            let active = source.active_in(app, group).await?;
+            self.active_checked = true;
+            return Ok(pick_active(&active));
+        }
+        let ids = source.recent_in(app, group).await?;
+        Ok(self.baseline.as_ref().and_then(|b| b.first_new(&ids)))
+    }
 }
 
 #[cfg(test)]

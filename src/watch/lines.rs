@@ -13,8 +13,9 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+pub use super::read::{deployment_id, event_name, latest_time, span, target_times};
 use super::result::{Outcome, Summary};
-use crate::model::time::{duration_words, iso, iso_millis, Millis};
+use crate::model::time::{iso, iso_millis, Millis};
 use crate::model::*;
 use crate::source::{Detail, TargetView};
 
@@ -39,6 +40,22 @@ pub struct Line {
     /// The result's figures (`kind: "result"` only).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub result: Option<Summary>,
+    /// A failed event's whole script output, from CloudWatch Logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<ScriptOutput>,
+}
+
+/// A failed hook's output as CloudWatch Logs holds it (`--logs-group`), or
+/// why it could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptOutput {
+    /// `group/stream`.
+    pub source: String,
+    pub lines: Vec<String>,
+    /// Lines past the limit, left in the log.
+    pub more: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 fn as_iso<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> {
@@ -57,6 +74,8 @@ pub enum Kind {
     Heartbeat,
     Hint,
     Result,
+    /// Several deployments watched: the worst of their results.
+    Overall,
 }
 
 impl Kind {
@@ -71,6 +90,7 @@ impl Kind {
             Kind::Heartbeat => "heartbeat",
             Kind::Hint => "hint",
             Kind::Result => "result",
+            Kind::Overall => "overall",
         }
     }
 }
@@ -87,6 +107,7 @@ impl Line {
             message,
             diagnostics: None,
             result: None,
+            output: None,
         }
     }
 
@@ -107,6 +128,7 @@ impl Line {
             Kind::Heartbeat | Kind::Hint => 4,
             Kind::Rollback => 7,
             Kind::Result => 8,
+            Kind::Overall => 9,
         }
     }
 }
@@ -356,16 +378,6 @@ pub fn result_line(d: &Detail, id: &str, outcome: Option<Outcome>, at: Millis) -
     l
 }
 
-/// The deployment's ID as the lines name it (`-` if the reading had none).
-pub fn deployment_id(d: &Detail) -> String {
-    d.info.deployment_id.clone().unwrap_or_else(|| "-".into())
-}
-
-/// An event's name as the lines name it (`-` if the reading had none).
-pub fn event_name(e: &LifecycleEvent) -> String {
-    e.lifecycle_event_name.clone().unwrap_or_else(|| "-".into())
-}
-
 /// The first event start after `after`: when a deployment went on.
 fn resumed(d: &Detail, after: Millis) -> Option<Millis> {
     d.targets
@@ -374,37 +386,6 @@ fn resumed(d: &Detail, after: Millis) -> Option<Millis> {
         .filter_map(|e| e.start_time.map(|t| t.0))
         .filter(|&t| t > after)
         .min()
-}
-
-/// The first start and the last end of a target's events.
-pub fn target_times(t: &TargetView) -> (Option<Millis>, Option<Millis>) {
-    let first = t.events.iter().filter_map(|e| e.start_time).min();
-    let last = t.events.iter().filter_map(|e| e.end_time).max();
-    (first.map(|t| t.0), last.map(|t| t.0))
-}
-
-/// The latest time a reading reports: what a line with no time of its own
-/// (an event skipped without starting) is stamped with.
-pub fn latest_time(d: &Detail) -> Millis {
-    let i = &d.info;
-    let events = d
-        .targets
-        .iter()
-        .flat_map(|t| t.events.iter())
-        .flat_map(|e| [e.start_time, e.end_time]);
-    let steps = d
-        .traffic
-        .iter()
-        .flat_map(|t| t.steps.iter().take(t.applied))
-        .map(|(at, _)| Timestamp(*at));
-    [i.create_time, i.start_time, i.complete_time]
-        .into_iter()
-        .chain(events)
-        .flatten()
-        .chain(steps)
-        .map(|t| t.0)
-        .max()
-        .unwrap_or(0)
 }
 
 /// `Created (app/group, config, N target(s))` with `details`, and a final
@@ -498,10 +479,14 @@ pub fn render(l: &Line, style: Style) -> String {
             _ if l.kind == Kind::Hint => "33",
             _ => "0",
         };
-        let bold = if l.kind == Kind::Result { "1;" } else { "" };
+        let bold = if matches!(l.kind, Kind::Result | Kind::Overall) {
+            "1;"
+        } else {
+            ""
+        };
         format!("\x1b[{bold}{code}m{s}\x1b[0m")
     };
-    if l.kind == Kind::Result {
+    if matches!(l.kind, Kind::Result | Kind::Overall) {
         return format!("{} {} {}", iso(l.at), l.deployment, paint(&l.message));
     }
     let mut s = format!(
@@ -518,16 +503,38 @@ pub fn render(l: &Line, style: Style) -> String {
             d.script_name.as_deref().unwrap_or("-"),
             d.message.as_deref().unwrap_or("")
         ));
-        for tail in d.log_tail.as_deref().unwrap_or("").lines() {
-            s.push_str(&format!("\n    | {tail}"));
+        if l.output.as_ref().is_none_or(|o| o.error.is_some()) {
+            for tail in d.log_tail.as_deref().unwrap_or("").lines() {
+                s.push_str(&format!("\n    | {tail}"));
+            }
         }
+    }
+    if let Some(o) = &l.output {
+        s.push_str(&render_output(o));
     }
     s
 }
 
-/// `4m10s` of a span, for heartbeats and results.
-pub fn span(ms: Millis) -> String {
-    duration_words(ms)
+/// The whole output under its failure line, or the one line saying why not.
+fn render_output(o: &ScriptOutput) -> String {
+    if let Some(e) = &o.error {
+        return format!("\n    CloudWatch Logs: {e}");
+    }
+    let mut s = format!(
+        "\n    output from CloudWatch Logs {} ({} lines):",
+        o.source,
+        o.lines.len() + o.more
+    );
+    for line in &o.lines {
+        s.push_str(&format!("\n    | {line}"));
+    }
+    if o.more > 0 {
+        s.push_str(&format!(
+            "\n    | … {} more lines: see {}",
+            o.more, o.source
+        ));
+    }
+    s
 }
 
 /// A GitHub Actions annotation for a failure line (`::error::`).

@@ -1,204 +1,234 @@
-//! `codedeck watch`: follows one deployment on CodeDeploy (AWS, or any
-//! endpoint such as a local codedeck) and prints a line per change, then exits
-//! with the result, for CI. Reads go through the AWS source, so throttling and
-//! short outages back off and are retried, never taken for the result.
+//! `codedeck watch`: follows deployments on CodeDeploy (AWS, or any endpoint
+//! such as a local codedeck) and prints a line per change in the order
+//! things happened, each deployment's result last among its lines, then
+//! exits with the worst result, for CI. Reads go through the AWS source, so
+//! throttling and short outages back off and are retried, never taken for
+//! the result. When it ends it can leave a JUnit report and the GitHub
+//! Actions step summary behind.
 
 #[cfg(test)]
 pub mod fixtures;
 pub mod follow;
+pub mod follower;
 pub mod group;
 pub mod lines;
+pub mod options;
 pub mod pulse;
+pub mod read;
+pub mod report;
 pub mod result;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::model::time::Millis;
-use crate::model::*;
+use crate::source::aws::logs::ScriptLogs;
 use crate::source::aws::AwsSource;
-use crate::source::{Action, Detail, Source};
-use lines::{annotation, latest_time, render, result_line, Line, Style, Transcript};
-use pulse::Pulse;
-use result::Outcome;
+use crate::source::Detail;
+use follower::{Ctx, Follower};
+use lines::{annotation, in_time_order, render, Kind, Line};
+pub use options::{final_exit, say, Exit, Target, Until, WatchOptions};
 
-/// Exit codes, documented in `--help` and the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Succeeded = 0,
-    Failed = 1,
-    Stopped = 2,
-    TimedOut = 3,
-    CouldNotWatch = 4,
-    /// The command line was wrong (a typo, a missing or conflicting
-    /// option): sysexits' EX_USAGE, never mistaken for a result.
-    Usage = 64,
-}
-
-/// Which deployment to follow.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    Deployment(String),
-    /// The group's running deployment, else the next one created within `wait`.
-    Group {
-        app: String,
-        group: String,
-        wait: Duration,
-    },
-}
-
-/// When watching ends successfully.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Until {
-    /// The deployment finished.
-    Done,
-    /// A blue/green deployment reached `Ready` (or finished).
-    Ready,
-}
-
-#[derive(Debug, Clone)]
-pub struct WatchOptions {
-    pub target: Target,
-    pub timeout: Option<Duration>,
-    pub until: Until,
-    /// Continue a deployment waiting as Ready (ContinueDeployment READY_WAIT).
-    pub continue_ready: bool,
-    pub style: Style,
-    /// Also print failures as GitHub Actions `::error::` annotations.
-    pub github: bool,
-    /// A live progress line (stdout is a terminal).
-    pub progress: bool,
-    /// After this long with nothing new, a line says what still runs
-    /// (`None`: never, `--quiet`).
-    pub heartbeat: Option<Duration>,
-}
-
-/// Follows the deployment until it ends, the timeout passes or watching
-/// fails; every change is written to `out` in the order it happened, the
-/// result last; problems go to `err`.
+/// Follows every target until each has ended, the timeout passes or
+/// watching fails; every change is written to `out` in the order it
+/// happened, each deployment's result last among its lines and, for several,
+/// an overall line at the end; problems go to `err`. The worst exit.
 pub async fn watch(
     source: &AwsSource,
     opts: &WatchOptions,
+    logs: Option<&ScriptLogs>,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> Exit {
     let started = Instant::now();
-    let id = match resolve(source, &opts.target, started, opts.timeout, err).await {
-        Ok(id) => id,
-        Err(exit) => return exit,
-    };
-    let mut printer = Printer {
-        out,
-        opts,
-        transcript: Transcript::default(),
-        pulse: Pulse::new(opts.heartbeat, started),
-        last_at: Millis::MIN,
-    };
-    let mut last: Option<Detail> = None;
-    let mut continued = false;
-    let mut warned = false;
+    let mut followers: Vec<Follower> = opts
+        .targets
+        .iter()
+        .map(|t| Follower::new(t.clone(), opts.heartbeat))
+        .collect();
+    let mut printer = Printer::new(out, opts);
     loop {
-        if opts.timeout.is_some_and(|t| started.elapsed() >= t) {
-            if let Some(d) = &last {
-                let at = printer.server_now(source, d);
-                printer.print(vec![result_line(d, &id, Some(Outcome::TimedOut), at)]);
-            }
-            say(err, &format!("codedeck watch: timed out watching {id}"));
-            return Exit::TimedOut;
+        let mut lines: Vec<Line> = Vec::new();
+        for f in followers.iter_mut() {
+            let ctx = Ctx {
+                source,
+                opts,
+                logs,
+                started,
+                printed: printer.last_at,
+            };
+            lines.extend(f.step(&ctx, err).await);
         }
-        let detail = match source.deployment(&id).await {
-            Ok(d) => {
-                warned = false;
-                d
-            }
-            Err(e) if e.is_transient() => {
-                if !warned {
-                    say(
-                        err,
-                        &format!(
-                            "codedeck watch: {e}; backing off, retrying in {} s",
-                            source.next_poll().as_secs().max(1)
-                        ),
-                    );
-                }
-                warned = true;
-                pause(source.next_poll()).await;
-                continue;
-            }
-            Err(e) => {
-                say(err, &format!("codedeck watch: cannot watch {id}: {e}"));
-                return Exit::CouldNotWatch;
-            }
-        };
-        let status = detail
-            .info
-            .status
-            .clone()
-            .unwrap_or(DeploymentStatus::Created);
-        let mut lines = printer.transcript.lines(&detail);
-        if status == DeploymentStatus::Ready && opts.until == Until::Ready {
-            let at = lines.last().map_or_else(|| latest_time(&detail), |l| l.at);
-            lines.push(result_line(&detail, &id, Some(Outcome::Ready), at));
-            printer.print(lines);
-            return Exit::Succeeded;
-        }
-        if !lines.is_empty() {
-            printer.pulse.heard(Instant::now());
-        }
-        let now = printer.server_now(source, &detail);
-        lines.extend(printer.pulse.lines(&detail, now, Instant::now()));
-        printer.print(lines);
-        if let Some(exit) = final_exit(&status) {
-            return exit;
-        }
-        if status == DeploymentStatus::Ready && opts.continue_ready && !continued {
-            continued = true;
-            continue_ready(source, &id, err).await;
+        in_time_order(&mut lines);
+        printer.print(&lines);
+        if followers.iter().all(|f| f.ended().is_some()) {
+            break;
         }
         if opts.progress {
-            let _ = write!(printer.out, "\r\x1b[2K{}", progress_line(&detail, source));
-            let _ = printer.out.flush();
+            printer.progress(&followers, source);
         }
-        last = Some(detail);
         pause(source.next_poll()).await;
     }
+    let exit = worst(followers.iter().filter_map(|f| f.ended()).map(|e| e.exit));
+    if followers.len() > 1 {
+        let overall = overall_line(&followers, exit, printer.last_at);
+        printer.print(&[overall]);
+    }
+    printer.finish();
+    write_reports(opts, &followers, err);
+    exit
 }
 
-fn final_exit(status: &DeploymentStatus) -> Option<Exit> {
-    match status {
-        DeploymentStatus::Succeeded => Some(Exit::Succeeded),
-        DeploymentStatus::Failed => Some(Exit::Failed),
-        DeploymentStatus::Stopped => Some(Exit::Stopped),
-        _ => None,
+/// The worst of several exits: a failure, else a stop, else a deployment
+/// that could not be watched, else a timeout, else success.
+pub fn worst(exits: impl Iterator<Item = Exit>) -> Exit {
+    let rank = |e: &Exit| match e {
+        Exit::Failed => 5,
+        Exit::Stopped => 4,
+        Exit::CouldNotWatch => 3,
+        Exit::TimedOut => 2,
+        Exit::Usage => 1,
+        Exit::Succeeded => 0,
+    };
+    exits.max_by_key(rank).unwrap_or(Exit::Succeeded)
+}
+
+/// `overall failed: 3 deployments, 1 failed (d-2), 2 succeeded`.
+fn overall_line(followers: &[Follower], exit: Exit, at: Millis) -> Line {
+    let word = |e: Exit| match e {
+        Exit::Succeeded => "succeeded",
+        Exit::Failed => "failed",
+        Exit::Stopped => "stopped",
+        Exit::TimedOut => "timed out",
+        Exit::CouldNotWatch => "could not be watched",
+        Exit::Usage => "usage error",
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for e in [
+        Exit::Failed,
+        Exit::Stopped,
+        Exit::CouldNotWatch,
+        Exit::TimedOut,
+        Exit::Succeeded,
+    ] {
+        let ids: Vec<String> = followers
+            .iter()
+            .filter_map(|f| f.ended())
+            .filter(|x| x.exit == e)
+            .map(|x| {
+                x.detail
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), lines::deployment_id)
+            })
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let named = if e == Exit::Succeeded {
+            String::new()
+        } else {
+            format!(" ({})", ids.join(", "))
+        };
+        parts.push(format!("{} {}{named}", ids.len(), word(e)));
+    }
+    let mut l = Line::new(
+        at,
+        "overall",
+        Kind::Overall,
+        format!(
+            "{}: {} deployments, {}",
+            word(exit),
+            followers.len(),
+            parts.join(", ")
+        ),
+    );
+    l.status = Some(word(exit).to_string());
+    l
+}
+
+/// The JUnit file and the step summary, from how each deployment ended.
+fn write_reports(opts: &WatchOptions, followers: &[Follower], err: &mut dyn Write) {
+    let owned: Vec<(Detail, Line, std::collections::HashMap<String, String>)> = followers
+        .iter()
+        .filter_map(|f| {
+            let e = f.ended()?;
+            Some((e.detail.clone()?, e.result.clone()?, f.outputs.clone()))
+        })
+        .collect();
+    let views: Vec<report::Ended> = owned
+        .iter()
+        .map(|(detail, result, outputs)| report::Ended {
+            detail,
+            result,
+            outputs,
+        })
+        .collect();
+    if let Some(path) = &opts.junit {
+        let written = report::junit(&views)
+            .to_string()
+            .map_err(|e| e.to_string())
+            .and_then(|xml| std::fs::write(path, xml).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            say(
+                err,
+                &format!(
+                    "codedeck watch: cannot write the JUnit report {}: {e}",
+                    path.display()
+                ),
+            );
+        }
+    }
+    if let Some(path) = &opts.step_summary {
+        let md = report::step_summary(&views);
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(md.as_bytes()));
+        if let Err(e) = appended {
+            say(
+                err,
+                &format!(
+                    "codedeck watch: cannot write the step summary {}: {e}",
+                    path.display()
+                ),
+            );
+        }
     }
 }
 
-/// Writes lines, never one stamped earlier than a line before it.
+/// Writes lines, remembering the latest time printed; on GitHub Actions
+/// folds each target's consecutive lines into a group.
 struct Printer<'a> {
     out: &'a mut (dyn Write + Send),
     opts: &'a WatchOptions,
-    transcript: Transcript,
-    pulse: Pulse,
     last_at: Millis,
+    /// The target whose `::group::` is open.
+    group: Option<String>,
 }
 
-impl Printer<'_> {
-    /// The server's time now (its replies' `Date`), never before what the
-    /// deployment already reported or what was printed.
-    fn server_now(&self, source: &AwsSource, d: &Detail) -> Millis {
-        let known = latest_time(d).max(self.last_at);
-        source.server_now().map_or(known, |now| now.max(known))
+impl<'a> Printer<'a> {
+    fn new(out: &'a mut (dyn Write + Send), opts: &'a WatchOptions) -> Printer<'a> {
+        Printer {
+            out,
+            opts,
+            last_at: Millis::MIN,
+            group: None,
+        }
     }
 
-    fn print(&mut self, lines: Vec<Line>) {
+    fn print(&mut self, lines: &[Line]) {
         if lines.is_empty() {
             return;
         }
         if self.opts.progress {
             let _ = write!(self.out, "\r\x1b[2K");
         }
-        for l in &lines {
+        for l in lines {
             self.last_at = self.last_at.max(l.at);
+            if self.opts.github && !self.opts.style.json {
+                self.fold(l);
+            }
             let _ = writeln!(self.out, "{}", render(l, self.opts.style));
             if self.opts.github {
                 if let Some(a) = annotation(l) {
@@ -208,108 +238,45 @@ impl Printer<'_> {
         }
         let _ = self.out.flush();
     }
-}
 
-/// `▒ d-ABC InProgress 2/5 targets done · 8 calls/min`.
-fn progress_line(d: &Detail, source: &AwsSource) -> String {
-    let done = d
-        .targets
-        .iter()
-        .filter(|t| !matches!(t.status, TargetStatus::Pending | TargetStatus::InProgress))
-        .count();
-    format!(
-        "▒ {} {} {done}/{} targets done · {} calls/min",
-        d.info.deployment_id.as_deref().unwrap_or("-"),
-        d.info.status.as_ref().map_or("-", |s| s.as_str()),
-        d.targets.len(),
-        source.calls_per_minute()
-    )
-}
-
-async fn continue_ready(source: &AwsSource, id: &str, err: &mut dyn Write) {
-    let action = Action::Continue {
-        id: id.to_string(),
-        wait: DeploymentWaitType::ReadyWait,
-    };
-    if let Err(e) = source.act(action).await {
-        say(err, &format!("codedeck watch: cannot continue {id}: {e}"));
+    /// Opens or closes a `::group::` so a target's run of lines folds.
+    fn fold(&mut self, l: &Line) {
+        let key = match (l.kind, &l.target) {
+            (Kind::Event | Kind::Target, Some(t)) => Some(format!("{} {t}", l.deployment)),
+            _ => None,
+        };
+        if key == self.group {
+            return;
+        }
+        if self.group.take().is_some() {
+            let _ = writeln!(self.out, "::endgroup::");
+        }
+        if let Some(k) = key {
+            let _ = writeln!(self.out, "::group::{k}");
+            self.group = Some(k);
+        }
     }
-}
 
-/// The deployment to follow: the one named, or the group's running one, or
-/// the next one created (see [`group`]).
-async fn resolve(
-    source: &AwsSource,
-    target: &Target,
-    started: Instant,
-    timeout: Option<Duration>,
-    err: &mut dyn Write,
-) -> Result<String, Exit> {
-    let (app, group, wait) = match target {
-        Target::Deployment(id) => return Ok(id.clone()),
-        Target::Group { app, group, wait } => (app, group, *wait),
-    };
-    let mut look = GroupLook::default();
-    loop {
-        let found = look.next(source, app, group).await;
-        match found {
-            Ok(Some(id)) => return Ok(id),
-            Ok(None) => {}
-            Err(e) if e.is_transient() => {}
-            Err(e) => {
-                say(
-                    err,
-                    &format!("codedeck watch: cannot watch {app}/{group}: {e}"),
-                );
-                return Err(Exit::CouldNotWatch);
-            }
+    fn finish(&mut self) {
+        if self.group.take().is_some() {
+            let _ = writeln!(self.out, "::endgroup::");
         }
-        let waited = started.elapsed();
-        if timeout.is_some_and(|t| waited >= t) {
-            say(
-                err,
-                "codedeck watch: timed out waiting for a deployment to start",
-            );
-            return Err(Exit::TimedOut);
+        if self.opts.progress {
+            let _ = writeln!(self.out);
         }
-        if waited >= wait {
-            say(err, &format!(
-                "codedeck watch: no deployment running in {app}/{group}, and none started within {} s",
-                wait.as_secs()
-            ));
-            return Err(Exit::CouldNotWatch);
-        }
-        pause(source.next_poll()).await;
+        let _ = self.out.flush();
     }
-}
 
-/// Where group mode is: the baseline listed, then the running one looked
-/// for once (listed after the baseline, so one created in between is found
-/// either way), then new ones looked for at each poll.
-#[derive(Default)]
-struct GroupLook {
-    baseline: Option<group::Baseline>,
-    active_checked: bool,
-}
-
-impl GroupLook {
-    async fn next(
-        &mut self,
-        source: &AwsSource,
-        app: &str,
-        group: &str,
-    ) -> Result<Option<String>, crate::source::aws::CallError> {
-        if self.baseline.is_none() {
-            let ids = source.recent_in(app, group).await?;
-            self.baseline = Some(group::Baseline::new(&ids));
-        }
-        if !self.active_checked {
-            let active = source.active_in(app, group).await?;
-            self.active_checked = true;
-            return Ok(group::pick_active(&active));
-        }
-        let ids = source.recent_in(app, group).await?;
-        Ok(self.baseline.as_ref().and_then(|b| b.first_new(&ids)))
+    /// `▒ d-ABC InProgress 2/5 targets done · 8 calls/min`.
+    fn progress(&mut self, followers: &[Follower], source: &AwsSource) {
+        let parts: Vec<String> = followers.iter().filter_map(|f| f.progress()).collect();
+        let _ = write!(
+            self.out,
+            "\r\x1b[2K▒ {} · {} calls/min",
+            parts.join(" · "),
+            source.calls_per_minute()
+        );
+        let _ = self.out.flush();
     }
 }
 
@@ -317,7 +284,17 @@ async fn pause(d: Duration) {
     tokio::time::sleep(d.max(Duration::from_millis(50))).await;
 }
 
-fn say(err: &mut dyn Write, line: &str) {
-    let _ = writeln!(err, "{line}");
-    let _ = err.flush();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_exit_wins() {
+        use Exit::*;
+        assert_eq!(worst([Succeeded, Failed, Stopped].into_iter()), Failed);
+        assert_eq!(worst([Succeeded, TimedOut, Stopped].into_iter()), Stopped);
+        assert_eq!(worst([TimedOut, CouldNotWatch].into_iter()), CouldNotWatch);
+        assert_eq!(worst([Succeeded, TimedOut].into_iter()), TimedOut);
+        assert_eq!(worst([Succeeded, Succeeded].into_iter()), Succeeded);
+    }
 }

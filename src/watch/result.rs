@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::lines::{event_name, span};
+use super::read::{event_name, span};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::source::Detail;

@@ -226,3 +226,46 @@ pub async fn deploy(c: &Client, app: &str) -> String {
         .expect("id")
         .to_string()
 }
+
+/// `moto_server`, killed when dropped.
+pub struct Moto(pub Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `moto_server -p PORT`, up and answering.
+pub fn moto(rt: &tokio::runtime::Runtime) -> (Moto, String) {
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("moto_server cannot start ({e}): run scripts/install-tools.sh (pip install 'moto[server]')")
+        });
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rt
+        .block_on(reqwest::get(format!("{url}/moto-api/")))
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server never answered on {url}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Moto(child), url)
+}

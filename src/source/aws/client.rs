@@ -38,11 +38,15 @@ pub struct Endpoint {
     pub profile: Option<String>,
 }
 
-/// Builds the client. Fails only on what no retry can fix: no region.
-pub async fn connect(
+/// The shared AWS configuration: profile, region, credentials, and with
+/// `codedeploy_endpoint` the `--endpoint-url` (which, as in the AWS CLI,
+/// applies to CodeDeploy only: other services take theirs from
+/// `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`). Fails only on what no
+/// retry can fix: no region.
+pub async fn shared_config(
     opts: &AwsOptions,
-    clock: &super::server_clock::ServerClock,
-) -> anyhow::Result<(Client, Endpoint)> {
+    codedeploy_endpoint: bool,
+) -> anyhow::Result<aws_config::SdkConfig> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
@@ -50,7 +54,7 @@ pub async fn connect(
     if let Some(r) = &opts.region {
         loader = loader.region(Region::new(r.clone()));
     }
-    if let Some(u) = &opts.endpoint_url {
+    if let Some(u) = opts.endpoint_url.as_ref().filter(|_| codedeploy_endpoint) {
         loader = loader.endpoint_url(u);
     }
     if opts.test_credentials {
@@ -61,12 +65,25 @@ pub async fn connect(
             ));
     }
     let shared = loader.load().await;
-    let Some(region) = shared.region().map(|r| r.to_string()) else {
+    if shared.region().is_none() {
         anyhow::bail!(
             "no AWS region: pass --region, set AWS_REGION, or give your profile a region \
              (aws configure set region us-east-1)"
         );
-    };
+    }
+    Ok(shared)
+}
+
+/// Builds the CodeDeploy client.
+pub async fn connect(
+    opts: &AwsOptions,
+    clock: &super::server_clock::ServerClock,
+) -> anyhow::Result<(Client, Endpoint)> {
+    let shared = shared_config(opts, true).await?;
+    let region = shared
+        .region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| anyhow::anyhow!("no AWS region"))?;
     let config = aws_sdk_codedeploy::config::Builder::from(&shared)
         // One quick retry inside a call; longer waits are the poller's backoff.
         .retry_config(RetryConfig::standard().with_max_attempts(2))

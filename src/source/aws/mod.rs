@@ -9,6 +9,7 @@ pub mod client;
 mod convert;
 pub mod fetch;
 pub mod health;
+pub mod logs;
 pub mod server_clock;
 
 use std::future::Future;
