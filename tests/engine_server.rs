@@ -1831,3 +1831,54 @@ fn stopping_a_queued_deployment_starts_nothing_else() {
     assert_eq!(sim.status(&running), DeploymentStatus::Succeeded);
     assert_eq!(sim.status(&next), DeploymentStatus::Succeeded);
 }
+
+/// Failed events of a deployment's targets, as `host event` pairs.
+fn failed_events(sim: &mut Sim, d: &str) -> Vec<String> {
+    sim.targets(d)
+        .iter()
+        .flat_map(|t| {
+            let host = t.target_id.clone().unwrap_or_default();
+            t.lifecycle_events
+                .iter()
+                .flatten()
+                .filter(|e| e.status == Some(LifecycleEventStatus::Failed))
+                .map(move |e| {
+                    format!(
+                        "{host} {}",
+                        e.lifecycle_event_name.clone().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn a_broken_host_fails_the_first_event_that_runs_a_script_there() {
+    // A first install: ApplicationStop would run the previous revision's
+    // script, and there is none, so BeforeInstall is the one that fails.
+    let mut sim = Sim::new(&web_fleet(1, |_| String::new()));
+    sim.app("a", "Server");
+    sim.web_group("a", "g", None);
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail))
+        .unwrap();
+    let d1 = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(
+        failed_events(&mut sim, &d1),
+        [format!("{} BeforeInstall", id(1))]
+    );
+    // Installed once: the next break fails ApplicationStop, whose script
+    // (the installed revision's) now runs.
+    let d2 = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(sim.status(&d2), DeploymentStatus::Succeeded);
+    sim.call(|e, now, _| e.break_host(now, &id(1), FaultKind::Fail))
+        .unwrap();
+    let d3 = sim.deploy("a", "g", "v3.zip", |_| {}).unwrap();
+    sim.run();
+    assert_eq!(
+        failed_events(&mut sim, &d3),
+        [format!("{} ApplicationStop", id(1))]
+    );
+}

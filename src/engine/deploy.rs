@@ -664,7 +664,8 @@ impl Engine {
         };
         let host_id = target.run.host.clone();
         let events = event_names(target);
-        let fault = self.take_fault(&host_id, &events);
+        let group_id = active.rec.group_id.clone();
+        let fault = self.take_fault(&host_id, &group_id, &events);
         if let Some(t) = self
             .active
             .get_mut(id)
@@ -689,17 +690,15 @@ impl Engine {
 
     /// The fault a host shows in this deployment: a one-shot fault from the
     /// dashboard first, else the fleet file, else `codedeck:` tags.
-    fn take_fault(&mut self, host_id: &str, events: &[String]) -> Option<Fault> {
+    fn take_fault(&mut self, host_id: &str, group_id: &str, events: &[String]) -> Option<Fault> {
         if let Some(kind) = self
             .hosts
             .get_mut(host_id)
             .and_then(|h| h.next_fault.take())
         {
             self.dirty.hosts.insert(host_id.to_string());
-            return events.first().map(|e| Fault {
-                event: e.clone(),
-                kind,
-            });
+            let event = self.fault_event(host_id, group_id, events, kind)?;
+            return Some(Fault { event, kind });
         }
         let (event, kind) = self.behaviour(host_id).fault()?;
         if kind == FaultKind::Unresponsive {
@@ -709,6 +708,32 @@ impl Engine {
             });
         }
         events.contains(&event).then_some(Fault { event, kind })
+    }
+
+    /// The event of `events` a one-shot fault of `kind` breaks on a host: the
+    /// first that runs a script there (on a first install the previous
+    /// revision's hooks have none, reference §13), the first reserved event
+    /// for a full disk, whatever comes first for a host that never answers.
+    pub(crate) fn fault_event(
+        &self,
+        host_id: &str,
+        group_id: &str,
+        events: &[String],
+        kind: FaultKind,
+    ) -> Option<String> {
+        let first_install = self
+            .hosts
+            .get(host_id)
+            .and_then(|h| h.groups.get(group_id))
+            .is_none_or(|g| g.revision.is_none());
+        events
+            .iter()
+            .find(|e| match kind {
+                FaultKind::Unresponsive => true,
+                FaultKind::DiskFull => lifecycle::is_reserved(e),
+                _ => lifecycle::runs_script_here(e, first_install),
+            })
+            .cloned()
     }
 
     /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.

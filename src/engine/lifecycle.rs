@@ -66,6 +66,13 @@ pub fn forgiven(ignore: bool, event: &str, failure: Option<FaultKind>) -> bool {
 /// they run scripts from the previous revision, which may be broken for good.
 pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
 
+/// Whether `event` runs an appspec script on a host: not the reserved
+/// events, and not the previous revision's hooks on a first install, where
+/// there is no previous revision (reference §13: the agent skips them).
+pub fn runs_script_here(event: &str, first_install: bool) -> bool {
+    crate::model::rules::runs_scripts(event) && !(first_install && IGNORABLE.contains(&event))
+}
+
 /// Events run by the agent or the service rather than appspec scripts.
 pub fn is_reserved(event: &str) -> bool {
     !crate::model::rules::runs_scripts(event)

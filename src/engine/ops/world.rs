@@ -61,21 +61,27 @@ impl Engine {
                 format!("{host} is a local host: it runs the revision's real scripts, so break a script instead."),
             );
         }
-        let running = self.active.iter_mut().find_map(|(id, a)| {
+        let running = self.active.iter().find_map(|(id, a)| {
             let t = a
                 .targets
-                .iter_mut()
+                .iter()
                 .find(|t| t.run.host == host && t.run.due.is_some())?;
-            Some((id.clone(), t))
+            let later = crate::engine::deploy::event_names(t)
+                .split_off((t.run.event as usize + 1).min(t.events().len()));
+            Some((id.clone(), a.rec.group_id.clone(), t.index, later))
         });
-        if let Some((id, t)) = running {
-            let names = crate::engine::deploy::event_names(t);
-            if let Some(next) = names.get(t.run.event as usize + 1) {
-                t.run.fault = Some(Fault {
-                    event: next.clone(),
-                    kind,
-                });
-                let index = t.index;
+        if let Some((id, group_id, index, later)) = running {
+            if let Some(next) = self.fault_event(host, &group_id, &later, kind) {
+                if let Some(t) = self
+                    .active
+                    .get_mut(&id)
+                    .and_then(|a| a.targets.get_mut(index as usize))
+                {
+                    t.run.fault = Some(Fault {
+                        event: next.clone(),
+                        kind,
+                    });
+                }
                 self.dirty.targets.insert((id.clone(), index));
                 self.log(
                     now,
@@ -93,7 +99,7 @@ impl Engine {
             None,
             Some(host),
             EventKind::World,
-            format!("{host} will fail the first event of its next deployment"),
+            format!("{host} will fail the first event that runs a script in its next deployment"),
         );
         Ok(())
     }
