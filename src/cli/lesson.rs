@@ -21,6 +21,44 @@ pub struct LessonArgs {
     /// Virtual seconds per wall second once resumed [default: the lesson's].
     #[arg(long, value_name = "N")]
     pub speed: Option<f64>,
+
+    /// Check a lesson file (or a shipped lesson) and exit, no terminal
+    /// needed: every problem with its line, exit 1 if there is one.
+    #[arg(long, conflicts_with = "export")]
+    pub check: bool,
+
+    /// Print a shipped lesson's TOML, to start a lesson of your own from.
+    #[arg(long, conflicts_with = "speed")]
+    pub export: bool,
+}
+
+/// A shipped lesson's file as it ships.
+fn export(name: &str) -> anyhow::Result<()> {
+    match LESSONS.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => {
+            print!("{text}");
+            Ok(())
+        }
+        None => {
+            let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
+            bail!("no shipped lesson {name:?}: they are {}", names.join(", "))
+        }
+    }
+}
+
+/// The lesson `name` (shipped, or a file), checked: each problem printed
+/// as `FILE:LINE: message` on stderr.
+fn checked(name: &str) -> anyhow::Result<crate::source::lesson::Lesson> {
+    let text = crate::lessons::text(name)?;
+    crate::lessons::check::check(&text).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{name}:{}: {}", p.line, p.message);
+        }
+        anyhow::anyhow!(
+            "{name}: {} problem(s); `codedeck lesson --export batches` prints a lesson that works",
+            problems.len()
+        )
+    })
 }
 
 pub fn run(args: LessonArgs) -> anyhow::Result<()> {
@@ -35,11 +73,23 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
         println!("The files are in assets/lessons/: copy one and change it.");
         return Ok(());
     };
+    if args.export {
+        return export(&name);
+    }
     if let Some(s) = args.speed.filter(|s| !(s.is_finite() && *s > 0.0)) {
         bail!("--speed {s}: must be a positive number");
     }
+    let lesson = checked(&name)?;
+    if args.check {
+        println!(
+            "{name}: ok ({} calls, {} captions, {} actions)",
+            lesson.calls.len(),
+            lesson.captions.len(),
+            lesson.actions.len()
+        );
+        return Ok(());
+    }
     app::require_terminal()?;
-    let lesson = crate::lessons::load(&name)?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -2,7 +2,9 @@
 //! lesson's world, paused, and the lesson's calls made through the API's own
 //! dispatch, so they mean exactly what they mean to `aws deploy`.
 
-use anyhow::{anyhow, bail, Context as _};
+pub mod check;
+
+use anyhow::{anyhow, Context as _};
 
 use crate::model::Operation;
 use crate::runtime::{Runtime, RuntimeOptions};
@@ -18,23 +20,51 @@ pub struct Started {
     pub group_id: String,
 }
 
-/// A shipped lesson by name, or a lesson file by path.
-pub fn load(name: &str) -> anyhow::Result<Lesson> {
-    let text = match LESSONS.iter().find(|(n, _)| *n == name) {
-        Some((_, text)) => text.to_string(),
+/// The text of a shipped lesson by name, or of a lesson file by path.
+pub fn text(name: &str) -> anyhow::Result<String> {
+    match LESSONS.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => Ok(text.to_string()),
         None => std::fs::read_to_string(name).with_context(|| {
             let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
             format!(
                 "no lesson {name:?}: the lessons are {}, or give a lesson file's path",
                 names.join(", ")
             )
-        })?,
-    };
-    Lesson::parse(&text).map_err(|e| anyhow!("lesson {name}: {e}"))
+        }),
+    }
+}
+
+/// A shipped lesson by name, or a lesson file by path.
+pub fn load(name: &str) -> anyhow::Result<Lesson> {
+    Lesson::parse(&text(name)?).map_err(|e| anyhow!("lesson {name}: {e}"))
+}
+
+/// Why a lesson could not start: one of its calls (by index), or the rest.
+#[derive(Debug)]
+pub enum StartError {
+    Call { index: usize, message: String },
+    Other(anyhow::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Call { index, message } => write!(f, "call {}: {message}", index + 1),
+            StartError::Other(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<anyhow::Error> for StartError {
+    fn from(e: anyhow::Error) -> StartError {
+        StartError::Other(e)
+    }
 }
 
 /// Opens the lesson's world paused at its start and makes its calls.
-pub fn start(lesson: &Lesson, speed: Option<f64>) -> anyhow::Result<Started> {
+pub fn start(lesson: &Lesson, speed: Option<f64>) -> Result<Started, StartError> {
     let fleet = Fleet::parse(&lesson.fleet).map_err(|e| anyhow!("the lesson's fleet: {e}"))?;
     let runtime = Runtime::open(RuntimeOptions {
         seed: crate::demo::DEMO_SEED,
@@ -45,14 +75,20 @@ pub fn start(lesson: &Lesson, speed: Option<f64>) -> anyhow::Result<Started> {
     // Nothing moves until the learner steps or resumes.
     runtime.pause(true);
     let mut last = None;
-    for (i, call) in lesson.calls.iter().enumerate() {
-        let op = Operation::from_name(&call.operation)
-            .ok_or_else(|| anyhow!("call {}: unknown operation {}", i + 1, call.operation))?;
-        let body = serde_json::to_vec(&call.input)?;
+    for (index, call) in lesson.calls.iter().enumerate() {
+        let failed = |message: String| StartError::Call { index, message };
+        let op = Operation::from_name(&call.operation).ok_or_else(|| {
+            failed(format!(
+                "{:?} is not a CodeDeploy operation",
+                call.operation
+            ))
+        })?;
+        let body = serde_json::to_vec(&call.input).map_err(|e| failed(e.to_string()))?;
         let reply = crate::api::dispatch::dispatch(&runtime, op, &body)
-            .map_err(|e| anyhow!("call {} ({}): {e}", i + 1, call.operation))?;
+            .map_err(|e| failed(format!("{}: {e}", call.operation)))?;
         if op == Operation::CreateDeployment {
-            let out: serde_json::Value = serde_json::from_slice(&reply)?;
+            let out: serde_json::Value =
+                serde_json::from_slice(&reply).map_err(|e| failed(e.to_string()))?;
             let id = out["deploymentId"].as_str().map(String::from);
             let app = call.input.get("applicationName").and_then(|v| v.as_str());
             let group = call
@@ -63,7 +99,10 @@ pub fn start(lesson: &Lesson, speed: Option<f64>) -> anyhow::Result<Started> {
         }
     }
     let Some((Some(deployment), Some(app), Some(group))) = last else {
-        bail!("the lesson's CreateDeployment call must name its application and group");
+        return Err(anyhow!(
+            "the lesson's CreateDeployment call must name its application and group"
+        )
+        .into());
     };
     let group_id = runtime
         .read(|e, _, _| {
