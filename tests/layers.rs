@@ -11,42 +11,58 @@ const NEVER: &[(&str, &[&str])] = &[
     (
         "model",
         &[
-            "engine", "state", "store", "runtime", "api", "source", "tui", "demo", "agent",
+            "engine", "state", "store", "runtime", "api", "source", "tui", "demo", "agent", "watch",
         ],
     ),
     (
         "state",
         &[
-            "engine", "store", "runtime", "api", "source", "tui", "demo", "agent",
+            "engine", "store", "runtime", "api", "source", "tui", "demo", "agent", "watch",
         ],
     ),
     (
         "engine",
-        &["store", "runtime", "api", "source", "tui", "demo", "agent"],
+        &[
+            "store", "runtime", "api", "source", "tui", "demo", "agent", "watch",
+        ],
     ),
     (
         "store",
-        &["engine", "runtime", "api", "source", "tui", "demo", "agent"],
+        &[
+            "engine", "runtime", "api", "source", "tui", "demo", "agent", "watch",
+        ],
     ),
-    ("runtime", &["api", "source", "tui", "demo"]),
+    ("runtime", &["api", "source", "tui", "demo", "watch"]),
     (
         "api",
-        &["engine", "store", "source", "tui", "demo", "agent"],
+        &["engine", "store", "source", "tui", "demo", "agent", "watch"],
     ),
     (
         "source",
-        &["engine", "store", "api", "tui", "demo", "agent"],
+        &["engine", "store", "api", "tui", "demo", "agent", "watch"],
     ),
     (
         "tui",
-        &["engine", "store", "api", "runtime", "demo", "agent"],
+        &[
+            "engine", "store", "api", "runtime", "demo", "agent", "watch",
+        ],
     ),
     ("demo", &["api", "tui"]),
     // The agent adapter performs effects for the runtime and reads only the
     // data below the engine.
     (
         "agent",
-        &["engine", "store", "runtime", "api", "source", "tui", "demo"],
+        &[
+            "engine", "store", "runtime", "api", "source", "tui", "demo", "watch",
+        ],
+    ),
+    // The watcher reads CodeDeploy through the AWS source only, like any
+    // client of the API: never the engine, its store or the runtime.
+    (
+        "watch",
+        &[
+            "engine", "store", "runtime", "api", "tui", "demo", "agent", "lessons",
+        ],
     ),
 ];
 

@@ -2,7 +2,6 @@
 //! agent runs as root; codedeck runs with the user's rights, so `runas`,
 //! `sudo` and `owner`/`group` need a clear error when it is not root.
 
-use std::ffi::CString;
 use std::path::Path;
 
 pub fn is_root() -> bool {
@@ -18,21 +17,21 @@ pub fn me() -> String {
     })
 }
 
+/// The user's ID. Hooks run on parallel blocking threads, so the lookup is
+/// `getpwnam_r` (nix), never `getpwnam` and its shared static buffer.
 fn uid_of(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    // SAFETY: getpwnam reads a NUL-terminated name; the record it returns is
-    // read at once, before another call could reuse its buffer.
-    let pw = unsafe { libc::getpwnam(c.as_ptr()) };
-    // SAFETY: a non-null result points at a valid passwd record.
-    (!pw.is_null()).then(|| unsafe { (*pw).pw_uid })
+    nix::unistd::User::from_name(name)
+        .ok()
+        .flatten()
+        .map(|u| u.uid.as_raw())
 }
 
+/// The group's ID, by `getgrnam_r` for the same reason.
 fn gid_of(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    // SAFETY: as for getpwnam.
-    let gr = unsafe { libc::getgrnam(c.as_ptr()) };
-    // SAFETY: a non-null result points at a valid group record.
-    (!gr.is_null()).then(|| unsafe { (*gr).gr_gid })
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .map(|g| g.gid.as_raw())
 }
 
 /// Gives `path` an owner and group, as the agent's permissions do.
@@ -58,4 +57,26 @@ pub fn chown(path: &Path, owner: Option<&str>, group: Option<&str>) -> Result<()
     };
     std::os::unix::fs::chown(path, uid, gid)
         .map_err(|e| format!("Cannot change the owner of {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_by_the_reentrant_lookups() {
+        assert_eq!(uid_of("root"), Some(0));
+        assert_eq!(gid_of("root"), Some(0));
+        assert_eq!(uid_of("no-such-user-codedeck"), None);
+        assert_eq!(gid_of("no-such-group-codedeck"), None);
+        // From many threads at once, as parallel hooks do.
+        let all: Vec<Option<u32>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| uid_of("root"))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        assert!(all.iter().all(|u| *u == Some(0)));
+    }
 }

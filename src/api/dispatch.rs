@@ -117,8 +117,25 @@ mod tests {
     fn every_operation_dispatches() {
         let rt = Runtime::open(crate::runtime::RuntimeOptions::memory(1.0)).expect("runtime");
         for op in Operation::ALL {
-            // Must not panic; stubs answer InternalFailure, real ops a reply or a declared error.
-            let _ = dispatch(&rt, op, b"{}");
+            // Every operation is served: a reply, or an error the operation
+            // declares (or the common ones every operation may answer) —
+            // never InternalFailure, which is what a missing arm would say.
+            if let Err(e) = dispatch(&rt, op, b"{}") {
+                assert_ne!(
+                    e.exception,
+                    Exception::InternalFailure,
+                    "{}: {}",
+                    op.name(),
+                    e.message
+                );
+                assert!(
+                    op.errors().contains(&e.exception) || e.exception.is_common(),
+                    "{} answered {} ({}), which it does not declare",
+                    op.name(),
+                    e.exception.name(),
+                    e.message
+                );
+            }
         }
     }
 }

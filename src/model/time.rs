@@ -45,6 +45,16 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Wall-clock epoch milliseconds: what the runtime anchors the virtual
+/// clock to and clients of a remote CodeDeploy stamp their own doings with
+/// (the engine never reads it).
+pub fn wall_now() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+        .unwrap_or(0)
+}
+
 /// `HH:MM:SS` of a virtual time (UTC).
 pub fn clock_time(ms: Millis) -> String {
     let secs = ms.div_euclid(1000).rem_euclid(86_400);

@@ -23,7 +23,6 @@ pub use screen::{ScreenCache, EVENT_LIMIT, LIST_LIMIT};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use tokio::sync::{watch, Notify};
@@ -134,13 +133,7 @@ pub struct ClockState {
     pub now: Millis,
 }
 
-/// Wall-clock epoch milliseconds.
-pub fn wall_now() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
-        .unwrap_or(0)
-}
+pub use crate::model::time::wall_now;
 
 /// A cheap, cloneable handle on the running engine.
 #[derive(Clone)]
