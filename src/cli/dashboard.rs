@@ -3,18 +3,17 @@
 //! terminal, one line per change instead.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 
+use super::DashboardArgs;
 use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location};
-use super::{DashboardArgs, DEFAULT_LISTEN};
 use crate::demo::{self, DEMO_SEED};
 use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
 use crate::source::local::LocalSource;
 use crate::tui::app::{self, Options};
-use crate::tui::harness::Harness;
 use crate::tui::ApiStatus;
 use crate::watch::follow::follow;
 use crate::watch::lines::Style;
@@ -139,17 +138,4 @@ fn start_api(
         }
     });
     (ApiStatus::Serving(local.to_string()), Some(tx))
-}
-
-/// Writes the README screenshot: the demo world's failed-and-rolled-back deployment.
-pub fn screenshot(out: &Path) -> anyhow::Result<()> {
-    let api = ApiStatus::Serving(DEFAULT_LISTEN.into());
-    let mut h = Harness::new(demo::source()?, api, false, (120, 40))?;
-    // web-shop, prod, the deployment before the newest (which is its rollback).
-    h.keys("G\rjj\rj\r")?;
-    let buf = h.render(120, 40)?;
-    std::fs::write(out, crate::tui::screenshot::svg(&buf))
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!("wrote {}", out.display());
-    Ok(())
 }

@@ -7,6 +7,7 @@ mod aws;
 mod dashboard;
 mod lesson;
 mod local;
+pub mod screenshot;
 mod serve;
 mod watch;
 
@@ -56,11 +57,16 @@ pub enum Command {
     /// Print the dashboard's keys as a Markdown table (for the README).
     #[command(hide = true)]
     Keys,
-    /// Render the demo world's dashboard to an SVG file (assets/screenshot.svg).
+    /// Render the demo world's dashboard to an SVG file: the still picture
+    /// (assets/screenshot.svg), or with --tour the animated one (assets/demo.svg).
     #[command(hide = true)]
     Screenshot {
-        #[arg(long, value_name = "FILE", default_value = "assets/screenshot.svg")]
-        out: PathBuf,
+        /// Where to write; default assets/screenshot.svg, with --tour assets/demo.svg.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Play the scripted tour of the demo world and write it animated.
+        #[arg(long)]
+        tour: bool,
     },
 }
 
@@ -161,7 +167,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::tui::keymap::markdown());
             Ok(())
         }
-        Some(Command::Screenshot { out }) => dashboard::screenshot(&out),
+        Some(Command::Screenshot { out, tour }) => screenshot::run(out, tour),
     }
 }
 

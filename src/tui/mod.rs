@@ -3,6 +3,7 @@
 //! only, and an app loop that alone acts on the [`crate::source::Source`],
 //! whose reads run off the UI thread (`loader`).
 
+pub mod animation;
 pub mod app;
 pub mod harness;
 pub mod keymap;
@@ -12,6 +13,7 @@ mod popup;
 pub mod screenshot;
 pub mod theme;
 mod timeline;
+pub mod tour;
 mod traffic;
 pub mod update;
 pub mod view;
