@@ -19,7 +19,7 @@ pub struct LessonArgs {
     pub name: Option<String>,
 
     /// Virtual seconds per wall second once resumed [default: the lesson's].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub speed: Option<f64>,
 }
 

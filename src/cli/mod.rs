@@ -74,7 +74,9 @@ pub struct DashboardArgs {
     #[arg(long)]
     pub no_api: bool,
 
-    /// Look only: keys that change deployments or the world are disabled.
+    /// Look only: the dashboard's keys that change deployments or the world
+    /// are disabled. The API (unless --no-api) still accepts changes, so CI
+    /// or scripts can drive it while you watch.
     #[arg(long)]
     pub read_only: bool,
 
@@ -99,7 +101,13 @@ pub struct ServeArgs {
     pub state: Option<PathBuf>,
 
     /// Virtual seconds per wall second (60 makes a 5-minute canary take 5 s).
-    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    // Negative numbers parse, so `--speed -5` is told it must be positive.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub speed: f64,
 
     /// Fleet file describing the simulated EC2 world (see assets/fleet.toml).
@@ -189,8 +197,13 @@ pub fn state_location(flag: Option<&Path>) -> anyhow::Result<StateLocation> {
 pub fn read_fleet(path: &Path) -> anyhow::Result<Fleet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read fleet file {}", path.display()))?;
-    Fleet::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))
+    Fleet::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "fleet file {}: {}",
+            path.display(),
+            one_line(&e.to_string())
+        )
+    })
 }
 
 /// Folds a multi-line message (e.g. a TOML error with its source snippet) into
