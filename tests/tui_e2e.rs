@@ -536,6 +536,55 @@ fn sigterm_quits_and_restores() {
     tui.assert_restored();
 }
 
+/// The demo's throwaway state files in `dir` (the state file, -wal, -shm, .lock).
+fn demo_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read tmp")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("codedeck-demo-"))
+        .collect()
+}
+
+/// Every way out removes the demo's throwaway state file and its companions:
+/// the terminal closing (SIGHUP), SIGTERM, SIGINT from outside, and `q`.
+#[test]
+fn every_way_out_removes_the_demo_state() {
+    for how in ["SIGHUP", "SIGTERM", "SIGINT", "q"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let args = demo_args("1");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut tui = Tui::spawn(&args, tmp.path());
+        tui.wait_text("Applications[3]");
+        assert!(
+            !demo_files(tmp.path()).is_empty(),
+            "the demo state is in TMPDIR while it runs"
+        );
+        let signal = match how {
+            "SIGHUP" => Some(libc::SIGHUP),
+            "SIGTERM" => Some(libc::SIGTERM),
+            "SIGINT" => Some(libc::SIGINT),
+            _ => None,
+        };
+        match signal {
+            Some(sig) => {
+                let pid = tui.child.process_id().expect("pid");
+                let pid = libc::pid_t::try_from(pid).expect("pid");
+                // SAFETY: sending a signal to our own child process.
+                assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+            }
+            None => tui.press(how),
+        }
+        let status = tui.wait_exit();
+        assert!(status.success(), "{how}: codedeck exited with {status:?}");
+        assert_eq!(
+            demo_files(tmp.path()),
+            Vec::<String>::new(),
+            "{how} left them"
+        );
+    }
+}
+
 /// `codedeck aws --endpoint-url` on a real terminal: the dashboard reads
 /// another codedeck through the AWS SDK, says who it reads and what it
 /// costs, explains the keys that only the local engine has, and restores the

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Args;
 
-use super::shutdown_signal;
+use super::terminal_signal;
 use crate::source::aws::{AwsOptions, AwsSource};
 use crate::tui::app::{self, Options};
 use crate::tui::ApiStatus;
@@ -86,7 +86,7 @@ pub fn run(args: AwsArgs) -> anyhow::Result<()> {
     let source = tokio.block_on(AwsSource::connect(&opts))?;
     let signal = {
         let _enter = tokio.enter();
-        shutdown_signal()?
+        terminal_signal()?
     };
     let result = app::run(
         Arc::new(source),

@@ -259,21 +259,47 @@ pub fn random_seed() -> u64 {
 /// Installs the SIGINT/SIGTERM handlers now (so a signal that arrives right
 /// after the banner is already handled) and returns a future completing on either.
 pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    signals(false)
+}
+
+/// [`shutdown_signal`] for a front end on a terminal: SIGHUP (the terminal
+/// closed) also ends it the orderly way, cleaning up as `q` does. Only here:
+/// `nohup codedeck serve` must keep ignoring it.
+pub fn terminal_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    signals(true)
+}
+
+fn signals(hangup: bool) -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut hup = if hangup {
+            Some(signal(SignalKind::hangup()).context("cannot handle SIGHUP")?)
+        } else {
+            None
+        };
         Ok(async move {
+            let hung_up = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 _ = int.recv() => {}
                 _ = term.recv() => {}
+                _ = hung_up => {}
             }
             tracing::info!("shutting down");
         })
     }
     #[cfg(not(unix))]
     {
+        let _ = hangup;
         Ok(async {
             if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;
