@@ -26,6 +26,7 @@ const ENTER: &str = "\r";
 const TAB: &str = "\t";
 const RIGHT: &str = "\x1b[C";
 const CTRL_C: &str = "\x03";
+const ESC: &str = "\x1b";
 
 /// What the terminal received: the emulated screen and every raw byte.
 struct Output {
@@ -381,9 +382,17 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
         focused(s, "Create deployment").filter(|f| *f)
     });
     tui.press(ENTER);
+    // The new deployment opens on its timeline; esc lists it in its group.
     let first = tui.wait("the created deployment's ID", created_id);
-    tui.wait_text("Deployments(web-shop/prod)[5]");
+    tui.wait_text(&format!("Deployment({first})"));
     tui.wait(&format!("{first} to succeed"), |s| {
+        s.contents()
+            .contains("✔ Succeeded  web-shop/prod")
+            .then_some(())
+    });
+    tui.press(ESC);
+    tui.wait_text("Deployments(web-shop/prod)[5]");
+    tui.wait(&format!("{first} listed as succeeded"), |s| {
         row_of(s, &first)
             .filter(|r| r.contains("✔ Succeeded"))
             .map(|_| ())
@@ -402,6 +411,8 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
     let second = tui.wait("the second deployment's ID", |s| {
         created_id(s).filter(|id| *id != first)
     });
+    tui.wait_text(&format!("Deployment({second})"));
+    tui.press(ESC);
     tui.wait(&format!("{second} in progress"), |s| {
         row_of(s, &second)
             .filter(|r| r.contains("◌ InProgress"))

@@ -174,14 +174,33 @@ impl Engine {
         let mut ahead = self.clone();
         ahead.out.clear();
         ahead.advance(due, ar);
-        let said = ahead
+        let events: Vec<EventRecord> = ahead
             .take_changes()
             .into_iter()
             .filter_map(|c| match c {
-                Change::Event(e) => Some(e.text),
+                Change::Event(e) => Some(e),
                 _ => None,
             })
             .collect();
-        Some(NextStep { due, said })
+        // Which deployment each line is about, as people name it: the line
+        // may be about another application than the one on screen.
+        let places = events
+            .iter()
+            .map(|e| {
+                let id = e.deployment_id.as_deref()?;
+                let rec = self.active(id).or_else(|| ahead.active(id)).map(|a| a.0);
+                let rec = match rec {
+                    Some(r) => r.clone(),
+                    None => self.deployment(ar, id).ok()?,
+                };
+                Some(format!(
+                    "{}/{}",
+                    rec.info.application_name.as_deref()?,
+                    rec.info.deployment_group_name.as_deref()?
+                ))
+            })
+            .collect();
+        let said = events.into_iter().map(|e| e.text).collect();
+        Some(NextStep { due, said, places })
     }
 }

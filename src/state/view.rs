@@ -62,6 +62,9 @@ pub struct NextStep {
     pub due: Millis,
     /// The event log's lines the step will write, in order.
     pub said: Vec<String>,
+    /// For each line, the application/group of the deployment it is about
+    /// (`None` for world changes).
+    pub places: Vec<Option<String>>,
 }
 
 /// A deployment configuration the create form offers.

@@ -321,10 +321,10 @@ pub const KEYMAP: &[Binding] = &[
         &[c('l')],
         "l",
         Diagnostics,
-        "log",
+        "details",
         Timeline,
         None,
-        "Diagnostics of the selected event: error code, script, message, log tail"
+        "Details: the deployment's whole error and rollback; the selected event's error, script, log tail"
     ),
     bind!(
         &[c('y')],
@@ -437,6 +437,14 @@ mod tests {
                 assert!(!seen.contains(k), "{k:?} bound twice");
                 seen.push(*k);
             }
+        }
+    }
+
+    /// The help screen is 110 columns wide at most, 11 of them the keys.
+    #[test]
+    fn every_help_text_fits_the_help_screen() {
+        for b in KEYMAP {
+            assert!(b.help.chars().count() <= 96, "{}: {}", b.label, b.help);
         }
     }
 

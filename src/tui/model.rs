@@ -194,10 +194,15 @@ pub struct Model {
     pub filter: String,
     pub filtering: bool,
     pub popup: Option<Popup>,
+    /// Lines the details popup is scrolled down by.
+    pub detail_scroll: u16,
     /// A create form sent and not answered yet: it comes back if refused.
     pub submitted: Option<Box<Form>>,
     /// `n` on an application: open the form once its groups are read.
     pub form_after_load: bool,
+    /// A roll back sent: the deployment whose timeline opens when it is done
+    /// (unless it created a new deployment, which opens instead).
+    pub open_after: Option<String>,
     pub flash: Option<(String, bool)>,
     /// A long wait the first `.` announced: the second press skips it.
     pub step_armed: Option<Millis>,
@@ -329,8 +334,10 @@ impl Model {
             filter: String::new(),
             filtering: false,
             popup: None,
+            detail_scroll: 0,
             submitted: None,
             form_after_load: false,
+            open_after: None,
             flash: None,
             step_armed: None,
             load_error: None,

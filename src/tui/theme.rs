@@ -85,11 +85,14 @@ pub fn labelled(word: &str) -> String {
     format!("{} {word}", glyph(word))
 }
 
-/// A short explanation of a deployment status, for people learning the lifecycle.
-pub fn explain_status(s: &DeploymentStatus) -> &'static str {
+/// A short explanation of a deployment status on `platform`, for people
+/// learning the lifecycle.
+pub fn explain_status(s: &DeploymentStatus, platform: &ComputePlatform) -> &'static str {
+    let shifts = matches!(platform, ComputePlatform::Lambda | ComputePlatform::Ecs);
     match s {
         DeploymentStatus::Created => "Created: accepted; CodeDeploy is about to pick the targets and start.",
         DeploymentStatus::Queued => "Queued: another deployment is running in this group; this one starts after it.",
+        DeploymentStatus::InProgress if shifts => "InProgress: traffic shifts to the replacement as the config says.",
         DeploymentStatus::InProgress => "InProgress: targets are running their lifecycle events, a batch at a time.",
         DeploymentStatus::Baking => "Baking: traffic has moved; CodeDeploy watches before finishing.",
         DeploymentStatus::Ready => "Ready: the replacement is up and waits for ContinueDeployment (key C).",

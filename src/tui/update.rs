@@ -33,26 +33,48 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             absorb(m, *d);
             vec![]
         }
-        Msg::Done(kind, outcome) => {
-            // A refused create brings its form back, every field as typed.
-            if kind == ActionKind::Create {
-                if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
-                    form.error = Some(e.clone());
-                    m.popup = Some(Popup::Form(form));
-                    return vec![Cmd::Reload];
-                }
-            }
-            m.flash = match outcome {
-                Ok(s) if s.is_empty() => None,
-                Ok(s) => Some((s, false)),
-                Err(e) => Some((e, true)),
-            };
-            vec![Cmd::Reload]
-        }
+        Msg::Done(kind, outcome) => done(m, kind, outcome),
         Msg::LoadFailed(e) => {
             m.load_error = Some(e);
             vec![]
         }
+    }
+}
+
+/// An action finished: its line in the flash area; a refused create brings
+/// its form back, every field as typed; a created deployment (`n`, or `U`
+/// redeploying) opens on its timeline, a stop-and-roll-back on the stopped
+/// deployment's, where the rollback's link appears.
+fn done(m: &mut Model, kind: ActionKind, outcome: crate::source::Outcome) -> Vec<Cmd> {
+    let open_after = m.open_after.take();
+    if kind == ActionKind::Create {
+        if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
+            form.error = Some(e.clone());
+            m.popup = Some(Popup::Form(form));
+            return vec![Cmd::Reload];
+        }
+    }
+    let opens = match (&outcome, kind) {
+        (Ok(text), ActionKind::Create | ActionKind::RollBack) => {
+            crate::source::created_deployment(text)
+                .map(String::from)
+                .or(open_after)
+        }
+        _ => None,
+    };
+    m.flash = match outcome {
+        Ok(s) if s.is_empty() => None,
+        Ok(s) => Some((s, false)),
+        Err(e) => Some((e, true)),
+    };
+    match opens {
+        Some(id) => {
+            let flash = m.flash.take();
+            let cmds = open_deployment(m, id);
+            m.flash = flash;
+            cmds
+        }
+        None => vec![Cmd::Reload],
     }
 }
 
@@ -280,11 +302,14 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::OpenLink => return open_link(m),
         Command::Filter if matches!(m.screen, Screen::Deployments) => m.filtering = true,
         Command::Filter => flash(m, "/ filters the deployment list", true),
-        Command::New => new_form(m),
+        Command::New => return new_form(m),
         Command::Stop => stop(m),
         Command::RollBack => roll_back(m),
         Command::Continue => continue_(m),
-        Command::Diagnostics if m.screen == Screen::Timeline => m.popup = Some(Popup::Diagnostics),
+        Command::Diagnostics if m.screen == Screen::Timeline => {
+            m.detail_scroll = 0;
+            m.popup = Some(Popup::Diagnostics);
+        }
         Command::Diagnostics => flash(m, "open a deployment first (Enter)", true),
         Command::Copy => return copy(m),
         Command::Pause
@@ -427,6 +452,7 @@ fn back(m: &mut Model) -> Vec<Cmd> {
         Screen::Groups => {
             m.screen = Screen::Apps;
             m.app = None;
+            m.form_after_load = false;
         }
         Screen::Deployments if !m.filter.is_empty() => {
             m.filter.clear();
@@ -445,24 +471,38 @@ fn back(m: &mut Model) -> Vec<Cmd> {
     vec![Cmd::Reload]
 }
 
-fn new_form(m: &mut Model) {
+fn new_form(m: &mut Model) -> Vec<Cmd> {
     if m.screen == Screen::Apps {
-        // The application under the cursor: its groups are read first.
+        // The application under the cursor: its groups are read first, and
+        // the form opens when they arrive.
         let Some(app) = m.data.apps.get(m.apps.selected).map(|a| a.name.clone()) else {
-            return flash(m, "there is no application to deploy", true);
+            flash(m, "there is no application to deploy", true);
+            return vec![];
         };
         m.app = Some(app);
         m.groups = Cursor::default();
+        m.group_id = None;
         m.screen = Screen::Groups;
         m.form_after_load = true;
-        return;
+        return vec![Cmd::Reload];
     }
     let Some(app) = m.app.clone() else {
-        return flash(m, "choose an application first (Enter)", true);
+        flash(m, "choose an application first (Enter)", true);
+        return vec![];
     };
+    if m.form_after_load {
+        // `n` again before the groups arrived: the form is on its way.
+        flash(m, &format!("reading the groups of {app}…"), false);
+        return vec![];
+    }
     let groups: Vec<String> = m.data.groups.iter().map(|g| g.name.clone()).collect();
     if groups.is_empty() {
-        return flash(m, "this application has no deployment group", true);
+        flash(
+            m,
+            &format!("{app} has no deployment group yet: create one with the API (aws deploy create-deployment-group)"),
+            true,
+        );
+        return vec![];
     }
     let group = m
         .group_id
@@ -485,6 +525,7 @@ fn new_form(m: &mut Model) {
     };
     fit_to_group(m, &mut form);
     m.popup = Some(Popup::Form(Box::new(form)));
+    vec![]
 }
 
 /// The form's defaults for its group: the group's current revision (kept
@@ -515,7 +556,8 @@ fn fit_to_group(m: &Model, form: &mut Form) {
 fn open_pending_form(m: &mut Model) {
     if m.form_after_load && m.screen == Screen::Groups && m.app.is_some() {
         m.form_after_load = false;
-        new_form(m);
+        // Nothing to read after it: the form only opens.
+        let _ = new_form(m);
     }
 }
 
@@ -821,13 +863,19 @@ fn popup_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         Some(Popup::Confirm(c)) => confirm_key(m, c, k),
         Some(Popup::Form(f)) => form_key(m, f, k),
         Some(p) => {
-            // Help and diagnostics close on esc, q, enter or their own key.
-            let close = matches!(
-                k.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l')
-            );
-            if !close {
-                m.popup = Some(p);
+            // Help and details close on esc, q, enter or their own key; the
+            // details scroll (a long error or log tail).
+            match k.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l') => {}
+                KeyCode::Down | KeyCode::Char('j') => {
+                    m.detail_scroll = m.detail_scroll.saturating_add(1);
+                    m.popup = Some(p);
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    m.detail_scroll = m.detail_scroll.saturating_sub(1);
+                    m.popup = Some(p);
+                }
+                _ => m.popup = Some(p),
             }
             vec![]
         }
@@ -852,6 +900,11 @@ fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
                 (Action::Stop { id, .. }, Some(rollback)) => Action::Stop { id, rollback },
                 (a, _) => a,
             };
+            // A stop-and-roll-back creates its rollback later: its link
+            // appears on the stopped deployment's timeline.
+            if let Action::RollBack { id } = &action {
+                m.open_after = Some(id.clone());
+            }
             return vec![Cmd::Act(action)];
         }
         _ => {}

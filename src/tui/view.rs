@@ -73,7 +73,7 @@ fn next_step_lines(m: &Model, t: Theme, width: u16, most: usize) -> Vec<Line<'st
     let Some(next) = m.data.next_step.as_ref().filter(|_| m.data.paused) else {
         return Vec::new();
     };
-    let text = next_step_text(next, m.data.now);
+    let text = next_step_text(next, m.data.now, open_place(m).as_deref());
     wrap_words(&text, (width as usize).saturating_sub(3), most)
         .into_iter()
         .enumerate()
@@ -87,13 +87,38 @@ fn next_step_lines(m: &Model, t: Theme, width: u16, most: usize) -> Vec<Line<'st
         .collect()
 }
 
-/// `next +12s: i-0a1 Install Succeeded; …`, a long wait said as such.
-pub fn next_step_text(next: &crate::state::view::NextStep, now: Millis) -> String {
+/// The application/group on screen (`web-shop/prod`), if one is open.
+pub fn open_place(m: &Model) -> Option<String> {
+    let app = m.app.as_ref()?;
+    let group = m.focused_group()?;
+    Some(format!("{app}/{}", group.name))
+}
+
+/// `next +12s: i-0a1 Install Succeeded; …`, a long wait said as such. Lines
+/// about a deployment elsewhere than `here` (the open application/group)
+/// name where it is: `checkout-fn/live: AllowTraffic: …`.
+pub fn next_step_text(
+    next: &crate::state::view::NextStep,
+    now: Millis,
+    here: Option<&str>,
+) -> String {
     let wait = next.due - now;
-    let what = if next.said.is_empty() {
+    let mut parts: Vec<String> = Vec::new();
+    let mut last: Option<&str> = here;
+    for (k, line) in next.said.iter().enumerate() {
+        let place = next.places.get(k).and_then(|p| p.as_deref());
+        match place {
+            Some(p) if Some(p) != last => parts.push(format!("{p}: {line}")),
+            _ => parts.push(line.clone()),
+        }
+        if place.is_some() {
+            last = place;
+        }
+    }
+    let what = if parts.is_empty() {
         "a timer fires (nothing to report)".to_string()
     } else {
-        next.said.join("; ")
+        parts.join("; ")
     };
     if wait >= super::update::LONG_STEP {
         let words = crate::model::time::duration_words(wait);
@@ -512,13 +537,25 @@ pub fn explain_text(m: &Model) -> String {
             let text = crate::model::explain::explain(&platform, &name);
             return format!("{name}: {text}");
         }
-        if let Some(s) = m.data.detail.as_ref().and_then(|d| d.info.status.as_ref()) {
-            return theme::explain_status(s).to_string();
+        if let Some(d) = m.data.detail.as_ref() {
+            if let Some(s) = d.info.status.as_ref() {
+                let platform = d
+                    .info
+                    .compute_platform
+                    .clone()
+                    .unwrap_or(crate::model::ComputePlatform::Server);
+                return theme::explain_status(s, &platform).to_string();
+            }
         }
     }
     if m.screen == Screen::Deployments {
         if let Some(r) = m.selected_row() {
-            return theme::explain_status(&r.status).to_string();
+            let platform = m
+                .focused_group()
+                .map_or(crate::model::ComputePlatform::Server, |g| {
+                    g.platform.clone()
+                });
+            return theme::explain_status(&r.status, &platform).to_string();
         }
     }
     match m.screen {
