@@ -27,6 +27,7 @@ const TAB: &str = "\t";
 const RIGHT: &str = "\x1b[C";
 const CTRL_C: &str = "\x03";
 const ESC: &str = "\x1b";
+const UP: &str = "\x1b[A";
 
 /// What the terminal received: the emulated screen and every raw byte.
 struct Output {
@@ -544,6 +545,69 @@ fn sigterm_quits_and_restores() {
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let status = tui.wait_exit();
     assert!(status.success(), "codedeck exited with {status:?}");
+    tui.assert_restored();
+}
+
+/// `:` on a real terminal: an ID read off one screen, typed from the first
+/// screen, opens its timeline; `:failed` lists failures of every
+/// application; ↑ recalls; esc cancels.
+#[test]
+fn colon_goes_anywhere_from_the_first_screen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = demo_args("1");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut tui = Tui::spawn(&args, tmp.path());
+    tui.wait_text("Applications[3]");
+    tui.wait_text(": go");
+    // Read the failed deployment's ID in web-shop/prod, then go home.
+    tui.press("G");
+    tui.wait("web-shop selected", |s| {
+        focused_row(s, "web-shop").then_some(())
+    });
+    tui.press(ENTER);
+    tui.wait_text("Groups(web-shop)[4]");
+    tui.press("jj");
+    tui.wait("prod selected", |s| focused_row(s, "prod ").then_some(()));
+    tui.press(ENTER);
+    let failed = tui.wait("the failed deployment", |s| {
+        let row = rows(s).into_iter().find(|r| r.contains("✖ Failed"))?;
+        row.split_whitespace()
+            .find(|w| w.starts_with("d-"))
+            .map(String::from)
+    });
+    tui.press(ESC);
+    tui.wait_text("Groups(web-shop)");
+    tui.press(ESC);
+    tui.wait_text("Applications[3]");
+    // Type it after `:`.
+    tui.press(":");
+    tui.wait_text("failed, running · Tab · ↑ · esc");
+    tui.press(&failed);
+    tui.press(ENTER);
+    tui.wait_text(&format!("Deployment({failed})"));
+    tui.wait_text("✖ Failed  web-shop/prod");
+    // :failed from there: every application's failures, each with its place.
+    tui.press(":failed");
+    tui.press(ENTER);
+    tui.wait_text("Deployments(failed · every application)");
+    tui.wait(&format!("{failed} listed with its place"), |s| {
+        row_of(s, &failed)
+            .filter(|r| r.contains("web-shop/prod"))
+            .map(|_| ())
+    });
+    // ↑ recalls the last entry; esc cancels without going anywhere.
+    tui.press(":");
+    tui.press(UP);
+    tui.wait_text(":failed█");
+    tui.press(ESC);
+    tui.wait("the command line closed", |s| {
+        (!s.contents().contains(":failed█")).then_some(())
+    });
+    assert!(tui
+        .text()
+        .contains("Deployments(failed · every application)"));
+    tui.press("q");
+    assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
 

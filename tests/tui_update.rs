@@ -72,6 +72,11 @@ impl Harness {
                     self.reload();
                 }
                 Cmd::Reload => self.reload(),
+                Cmd::Find(what) => {
+                    let found = self.rt.block_on(self.src.find(what.clone()));
+                    let next = update(&mut self.m, Msg::Found(what.clone(), found));
+                    self.perform(&next);
+                }
                 Cmd::Copy(_) | Cmd::Quit => {}
             }
         }
@@ -1334,4 +1339,274 @@ fn a_lambda_status_is_explained_for_its_platform() {
     let text = codedeck::tui::view::explain_text(&h.m);
     assert!(text.contains("traffic shifts"), "{text}");
     assert!(!text.contains("batch"), "{text}");
+}
+
+impl Harness {
+    /// The open command line's text.
+    fn prompt(&self) -> String {
+        self.m
+            .prompt
+            .as_ref()
+            .expect("the command line is open")
+            .text
+            .clone()
+    }
+
+    /// Every deployment of every application, as (application/group, row).
+    fn everything(&self) -> Vec<(String, DeploymentRow)> {
+        let mut out = Vec::new();
+        for app in self.src.read(&Request::default()).expect("load").apps {
+            let req = Request {
+                app: Some(app.name.clone()),
+                ..Default::default()
+            };
+            for g in self.src.read(&req).expect("load").groups {
+                let req = Request {
+                    group_id: Some(g.id.clone()),
+                    ..req.clone()
+                };
+                for d in self.src.read(&req).expect("load").deployments.iter() {
+                    out.push((format!("{}/{}", app.name, g.name), d.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `:` with a deployment ID from the first screen opens its timeline, in
+/// its application and group (looked up by the source: not in view).
+#[test]
+fn an_id_typed_from_the_first_screen_opens_its_timeline() {
+    let mut h = Harness::new(false);
+    let (place, failed) = h
+        .everything()
+        .into_iter()
+        .find(|(_, r)| r.status == DeploymentStatus::Failed)
+        .expect("the demo has a failed deployment");
+    assert_eq!(h.m.screen, Screen::Apps);
+    h.keys(":");
+    for c in failed.id.chars() {
+        h.ch(c);
+    }
+    let cmds = h.key(KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        [Cmd::Find(failed.id.clone())],
+        "not in view: looked up"
+    );
+    h.perform(&cmds);
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(failed.id.as_str()));
+    assert_eq!(
+        Some(h.m.app.clone().unwrap_or_default()),
+        place.split('/').next().map(String::from)
+    );
+    assert!(h.screen().contains(&format!("Deployment({})", failed.id)));
+    // esc goes back through its group's list.
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(
+        format!("{}/{}", h.m.app.clone().unwrap_or_default(), h.group_name()),
+        place
+    );
+}
+
+/// `:failed` lists the failed deployments of every application and only
+/// those, newest first, each naming its application/group; Enter opens
+/// one, esc comes back to the list, esc again to the applications.
+#[test]
+fn failed_lists_only_failed_deployments_of_every_application() {
+    let mut h = Harness::new(false);
+    // A second failure, in another application: the canary's hook fails.
+    let canary = h
+        .everything()
+        .into_iter()
+        .find(|(p, r)| p == "checkout-fn/live" && !r.status.is_final())
+        .map(|(_, r)| r.id)
+        .expect("the running canary");
+    h.dispatch(false, &Action::FailHook { id: canary.clone() })
+        .expect("fail hook");
+    for _ in 0..50 {
+        h.step_clock();
+        let failed = h
+            .everything()
+            .iter()
+            .any(|(_, r)| r.id == canary && r.status == DeploymentStatus::Failed);
+        if failed {
+            break;
+        }
+    }
+    let mut want: Vec<(String, DeploymentRow)> = h
+        .everything()
+        .into_iter()
+        .filter(|(_, r)| r.status == DeploymentStatus::Failed)
+        .collect();
+    want.sort_by_key(|(_, r)| std::cmp::Reverse(r.created));
+    let apps: std::collections::BTreeSet<&str> = want
+        .iter()
+        .filter_map(|(p, _)| p.split('/').next())
+        .collect();
+    assert!(apps.len() >= 2, "failures in two applications: {want:?}");
+    h.keys(":failed\r");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    let got: Vec<(String, String)> = h
+        .visible()
+        .iter()
+        .map(|r| (r.place.clone(), r.id.clone()))
+        .collect();
+    let want_ids: Vec<(String, String)> = want
+        .iter()
+        .map(|(p, r)| (p.clone(), r.id.clone()))
+        .collect();
+    assert_eq!(got, want_ids);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Deployments(failed · every application)"),
+        "{screen}"
+    );
+    for (place, r) in &want {
+        let row = screen.lines().find(|l| l.contains(&r.id)).expect("listed");
+        assert!(
+            row.contains(place.as_str()) && row.contains("✖ Failed"),
+            "{row}"
+        );
+    }
+    // Enter opens the selected one; esc comes back to the list, then home.
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(want[0].1.id.as_str()));
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(h.visible().len(), want.len());
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Apps);
+    // :running lists what runs, in every application.
+    h.keys(":running\r");
+    assert!(!h.visible().is_empty());
+    assert!(h.visible().iter().all(|r| !r.status.is_final()));
+}
+
+/// An instance ID opens the newest deployment that touched it, with the
+/// cursor on that target's row.
+#[test]
+fn an_instance_id_opens_its_newest_deployment_on_its_row() {
+    let mut h = Harness::new(false);
+    let host = "i-0a1b2c3d4e5f00002";
+    // The newest deployment with a target on the host, read independently.
+    let mut all = h.everything();
+    all.sort_by_key(|(_, r)| std::cmp::Reverse(r.created));
+    let newest = all
+        .iter()
+        .find(|(_, r)| {
+            let req = Request {
+                deployment: Some(r.id.clone()),
+                ..Default::default()
+            };
+            let d = h.src.read(&req).expect("load").detail.expect("detail");
+            d.targets.iter().any(|t| t.id == host)
+        })
+        .map(|(_, r)| r.id.clone())
+        .expect("a deployment touched the host");
+    h.keys(&format!(":{host}\r"));
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(newest.as_str()));
+    let d = h.m.data.detail.as_ref().expect("detail");
+    assert_eq!(d.targets[h.m.target.selected].id, host);
+}
+
+/// Tab completes from what is known, ↑ recalls, esc cancels, and a name
+/// that leads nowhere says what can be typed.
+#[test]
+fn the_command_line_completes_recalls_and_cancels() {
+    let mut h = Harness::new(false);
+    h.keys(":web-s\t");
+    assert_eq!(h.prompt(), "web-shop");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.m.prompt, None);
+    assert_eq!(h.m.screen, Screen::Apps, "esc changed nothing");
+    // A group name alone offers every application/group that has it; one
+    // that two applications have is refused with the way to say it.
+    h.keys(":blue-g\t");
+    let offered = h.m.prompt.clone().expect("open").offered;
+    assert_eq!(offered, ["storefront/blue-green", "web-shop/blue-green"]);
+    h.keys("reen\r");
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(
+        error
+            && text.contains(
+                "blue-green is a group of storefront and web-shop: type storefront/blue-green"
+            ),
+        "{text}"
+    );
+    h.keys(":web-shop/b\t");
+    assert_eq!(h.prompt(), "web-shop/blue-green");
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(h.group_name(), "blue-green");
+    // ↑ recalls it; ↓ past the newest empties the line.
+    h.keys(":");
+    h.key(KeyCode::Up);
+    assert_eq!(h.prompt(), "web-shop/blue-green");
+    h.key(KeyCode::Down);
+    assert_eq!(h.prompt(), "");
+    h.key(KeyCode::Esc);
+    h.keys(":nowhere\r");
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(
+        error && text.contains("nothing is called nowhere"),
+        "{text}"
+    );
+    assert!(text.contains("failed or running"), "{text}");
+}
+
+/// The LAST column: each group's newest deployment (its list's first row),
+/// each application's worst group.
+#[test]
+fn the_last_column_is_each_groups_newest_and_each_applications_worst() {
+    let h = Harness::new(false);
+    let all = h.everything();
+    for app in h.m.data.apps.clone() {
+        let mut lasts = Vec::new();
+        let req = Request {
+            app: Some(app.name.clone()),
+            ..Default::default()
+        };
+        for g in h.src.read(&req).expect("load").groups {
+            let newest = all
+                .iter()
+                .filter(|(p, _)| *p == format!("{}/{}", app.name, g.name))
+                .max_by_key(|(_, r)| r.created)
+                .map(|(_, r)| r.clone());
+            let last = g.last.clone();
+            assert_eq!(
+                last.as_ref().map(|l| l.id.clone()),
+                newest.as_ref().map(|r| r.id.clone()),
+                "{}/{}",
+                app.name,
+                g.name
+            );
+            assert_eq!(
+                last.as_ref().map(|l| l.status.clone()),
+                newest.map(|r| r.status),
+                "{}/{}",
+                app.name,
+                g.name
+            );
+            lasts.extend(last);
+        }
+        let worst = lasts
+            .iter()
+            .find(|l| l.status == DeploymentStatus::Failed)
+            .or_else(|| lasts.iter().find(|l| !l.status.is_final()))
+            .map(|l| l.status.clone());
+        if worst.is_some() {
+            assert_eq!(
+                app.last.as_ref().map(|l| l.status.clone()),
+                worst,
+                "{}",
+                app.name
+            );
+        }
+    }
 }

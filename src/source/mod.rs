@@ -226,6 +226,10 @@ pub trait Source: Send + Sync {
     fn act(&self, action: Action) -> Pending<'_, Outcome>;
     /// Push notifications of change, when the source has them.
     fn changes(&self) -> Option<watch::Receiver<u64>>;
+    /// Where a name or ID typed into `:` leads; the error says what was tried.
+    fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
+        Box::pin(async move { Err(format!("{what}: this source cannot look names up")) })
+    }
     /// Without push notifications: how long to wait before reading again.
     fn poll_interval(&self) -> Option<Duration> {
         None

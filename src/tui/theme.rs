@@ -107,6 +107,17 @@ pub use crate::model::time::{clock_time, date};
 
 pub use crate::model::time::duration_words as duration;
 
+/// How long ago, in its largest unit: `42s`, `12m`, `5h`, `3d`.
+pub fn age(ms: crate::model::time::Millis) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// A config's name as people read it: `CodeDeployDefault.LambdaCanary10Percent5Minutes`
 /// -> `Canary 10% / 5 min`, `CodeDeployDefault.HalfAtATime` -> `Half at a time`.
 /// Custom configs keep their own names.
@@ -249,5 +260,9 @@ mod tests {
         assert_eq!(duration(4_200), "4s");
         assert_eq!(duration(125_000), "2m05s");
         assert_eq!(duration(3_720_000), "1h02m");
+        assert_eq!(age(42_000), "42s");
+        assert_eq!(age(125_000), "2m");
+        assert_eq!(age(3_720_000), "1h");
+        assert_eq!(age(3 * 86_400_000 + 5), "3d");
     }
 }

@@ -10,7 +10,7 @@ use super::model::*;
 use crate::model::labels::{parse_revision, revision_label};
 use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
-use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment};
+use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment, Place};
 use crate::state::AlarmState;
 
 /// Speeds `+` and `-` step through.
@@ -38,7 +38,57 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.load_error = Some(e);
             vec![]
         }
+        Msg::Found(_, Ok(place)) => go(m, place),
+        Msg::Found(what, Err(e)) => {
+            flash(m, &format!(":{what}: {e}"), true);
+            vec![]
+        }
     }
+}
+
+/// Goes where `:` found: an application's groups, a group's deployments,
+/// or a deployment's timeline (on a target's row when one was named).
+fn go(m: &mut Model, p: Place) -> Vec<Cmd> {
+    m.across = None;
+    m.filter.clear();
+    m.filtering = false;
+    m.pane = Pane::Main;
+    m.popup = None;
+    if let Some(i) = m.data.apps.iter().position(|a| a.name == p.app) {
+        m.apps.selected = i;
+    }
+    m.app = Some(p.app);
+    m.group_id = p.group_id.clone();
+    m.groups = Cursor::default();
+    m.list = Cursor::default();
+    m.deployment = None;
+    match (p.group_id, p.deployment) {
+        (_, Some(d)) => {
+            let cmds = open_deployment(m, d);
+            if p.target.is_some() {
+                m.seek_failure = false;
+                m.seek_target = p.target;
+            }
+            return cmds;
+        }
+        (Some(_), None) => m.screen = Screen::Deployments,
+        (None, None) => m.screen = Screen::Groups,
+    }
+    vec![Cmd::Reload]
+}
+
+/// `:failed`, `:running`: every application's deployments with that status.
+fn open_across(m: &mut Model, across: crate::source::Across) -> Vec<Cmd> {
+    m.across = Some(across);
+    m.app = None;
+    m.group_id = None;
+    m.deployment = None;
+    m.filter.clear();
+    m.filtering = false;
+    m.pane = Pane::Main;
+    m.list = Cursor::default();
+    m.screen = Screen::Deployments;
+    vec![Cmd::Reload]
 }
 
 /// An action finished: its line in the flash area; a refused create brings
@@ -105,8 +155,39 @@ fn absorb(m: &mut Model, mut d: Data) {
     note_listed(m);
     refilter(m);
     clamp_all(m);
+    seek_target(m);
     seek_failure(m);
     open_pending_form(m);
+}
+
+/// `:` named an instance: once its deployment's timeline arrives, the
+/// cursor goes to its row (on its first failed event, if any).
+fn seek_target(m: &mut Model) {
+    if m.screen != Screen::Timeline {
+        return;
+    }
+    let Some(d) = m.data.detail.as_ref() else {
+        return;
+    };
+    let Some(want) = m.seek_target.take() else {
+        return;
+    };
+    let Some(ti) = d
+        .targets
+        .iter()
+        .position(|t| t.id == want || t.host == want)
+    else {
+        return;
+    };
+    let failed = crate::model::LifecycleEventStatus::Failed;
+    m.target.selected = ti;
+    m.event = d.targets[ti]
+        .events
+        .iter()
+        .position(|e| e.status.as_ref() == Some(&failed))
+        .unwrap_or(0);
+    let page = m.page();
+    m.target.clamp(d.targets.len(), page);
 }
 
 /// A timeline just opened: the cursor goes to the first failed event, where
@@ -223,6 +304,15 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if m.popup.is_some() {
         return popup_key(m, k);
     }
+    if m.prompt.is_some() {
+        use super::prompt::Run;
+        return match super::prompt::key(m, k) {
+            Some(Run::Across(across)) => open_across(m, across),
+            Some(Run::Place(place)) => go(m, place),
+            Some(Run::Find(what)) => vec![Cmd::Find(what)],
+            None => vec![],
+        };
+    }
     if m.filtering {
         filter_key(m, k);
         return vec![];
@@ -263,6 +353,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
     }
     match c {
         Command::Help => m.popup = Some(Popup::Help),
+        Command::Jump => m.prompt = Some(Prompt::default()),
         Command::Quit => {
             m.quit = true;
             return vec![Cmd::Quit];
@@ -276,7 +367,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Bottom => step_cursor(m, isize::MAX / 2),
         Command::Left => m.event = m.event.saturating_sub(1),
         Command::Right => m.event = (m.event + 1).min(event_count(m).saturating_sub(1)),
-        Command::NextPane | Command::PrevPane => {
+        Command::NextPane => {
             m.pane = match m.pane {
                 Pane::Main => {
                     // The log pane opens on its newest line.
@@ -428,10 +519,15 @@ fn enter(m: &mut Model) -> Vec<Cmd> {
             m.screen = Screen::Deployments;
         }
         Screen::Deployments => {
-            let Some(r) = m.selected_row() else {
+            let Some((id, place)) = m.selected_row().map(|r| (r.id.clone(), r.place.clone()))
+            else {
                 return vec![];
             };
-            m.deployment = Some(r.id.clone());
+            // A list across applications: the row says whose it is.
+            if m.across.is_some() {
+                m.app = place.split('/').next().map(String::from);
+            }
+            m.deployment = Some(id);
             m.target = Cursor::default();
             m.event = 0;
             m.screen = Screen::Timeline;
@@ -458,6 +554,11 @@ fn back(m: &mut Model) -> Vec<Cmd> {
             m.filter.clear();
             refilter(m);
             return vec![];
+        }
+        Screen::Deployments if m.across.is_some() => {
+            m.across = None;
+            m.screen = Screen::Apps;
+            m.app = None;
         }
         Screen::Deployments => {
             m.screen = Screen::Groups;
