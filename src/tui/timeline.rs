@@ -410,28 +410,28 @@ fn target_table(
         };
         target_row(&d.targets[i], t, m.now(), cells)
     });
-    // Rows that do not fit are said to be there; the cursor scrolls to them.
-    let page = area.height.saturating_sub(2) as usize;
-    let title = if page == 0 && !rows.is_empty() {
-        format!(
-            "{title}· {} not shown: a taller terminal shows them ",
-            rows.len()
-        )
-    } else if rows.len() > page {
-        let shown = window(cursor, rows.len(), area);
-        format!(
-            "{title}· {}-{} of {}, j/k scrolls ",
-            shown.start + 1,
-            shown.end,
-            rows.len()
-        )
-    } else {
-        title
-    };
+    let title = scroll_title(title, cursor, rows.len(), area);
     let table = Table::new(body, widths)
         .header(Row::new(head).style(t.title()))
         .block(Block::new().borders(Borders::TOP).title(title));
     f.render_widget(table, area);
+}
+
+/// Rows that do not fit are said to be there; the cursor scrolls to them.
+fn scroll_title(title: String, cursor: Cursor, rows: usize, area: Rect) -> String {
+    let page = area.height.saturating_sub(2) as usize;
+    if page == 0 && rows > 0 {
+        format!("{title}· {rows} not shown: a taller terminal shows them ")
+    } else if rows > page {
+        let shown = window(cursor, rows, area);
+        format!(
+            "{title}· {}-{} of {rows}, j/k scrolls ",
+            shown.start + 1,
+            shown.end
+        )
+    } else {
+        title
+    }
 }
 
 /// How one target row is drawn: the target column's width, the event under

@@ -413,57 +413,29 @@ fn alarm_states(m: &Model, names: &[String], t: Theme) -> Line<'static> {
 const WHERE_W: u16 = 24;
 
 fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let wide = area.width >= 110;
     let now = m.now();
-    // Across applications, WHERE (app/group) takes CONFIG's place, and on
-    // a narrow screen PROGRESS's too.
-    let across = m.across.is_some();
-    let bar = !across || wide;
-    let third = match (across, wide) {
-        (false, _) => 14,
-        (true, true) => WHERE_W,
-        (true, false) => 18,
-    };
-    // What is left for the revision once the fixed columns and gaps are laid.
-    let fixed: u16 =
-        13 + 11 + third + 8 + 7 + 5 + if bar { 11 } else { 0 } + if wide { 19 } else { 0 };
-    let rev_w = area.width.saturating_sub(fixed) as usize;
-    let shape = RowShape {
-        wide,
-        place_w: across.then_some(third as usize),
-        bar,
-        rev_w,
-    };
+    let shape = RowShape::of(area.width, m.across.is_some());
     let rows = window(m.list, m.visible.len(), area).filter_map(|i| {
         let r = m.data.deployments.get(m.visible.index(i)?)?;
         let row = deployment_row(r, t, now, &shape);
         Some(row.style(row_style(t, m, i == m.list.selected)))
     });
-    let mut widths = vec![
-        Constraint::Length(13),
-        Constraint::Length(11),
-        Constraint::Length(third),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(7),
-    ];
-    let mut head = vec![
-        "STATUS",
-        "ID",
-        if across { "WHERE" } else { "CONFIG" },
-        "REVISION",
-        "CREATED",
-        "ELAPSED",
-    ];
-    if bar {
-        widths.insert(3, Constraint::Length(10));
-        head.insert(3, "PROGRESS");
+    let (widths, head) = shape.columns();
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(t.title()))
+        .block(block(m, list_title(m)));
+    f.render_widget(table, area);
+    if m.data.deployments.is_empty() {
+        let text = match m.across {
+            Some(a) => format!("No {} deployments in any application.", a.word()),
+            None => "No deployments in this group yet: press n to create one.".into(),
+        };
+        empty(f, area, &text);
     }
-    if wide {
-        let at = head.len() - 2;
-        widths.insert(at, Constraint::Length(18));
-        head.insert(at, "CREATOR");
-    }
+}
+
+/// `Deployments(web-shop/prod)[4] </failed>`, `Deployments(failed · every application)[2]`.
+fn list_title(m: &Model) -> String {
     let mut title = match m.across {
         Some(a) => format!(
             " Deployments({} · every application)[{}] ",
@@ -487,17 +459,7 @@ fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     if !m.filter.is_empty() || m.filtering {
         title.push_str(&format!("</{}> ", m.filter));
     }
-    let table = Table::new(rows, widths)
-        .header(Row::new(head).style(t.title()))
-        .block(block(m, title));
-    f.render_widget(table, area);
-    if m.data.deployments.is_empty() {
-        let text = match m.across {
-            Some(a) => format!("No {} deployments in any application.", a.word()),
-            None => "No deployments in this group yet: press n to create one.".into(),
-        };
-        empty(f, area, &text);
-    }
+    title
 }
 
 /// How a list's rows are laid out.
@@ -508,7 +470,61 @@ struct RowShape {
     place_w: Option<usize>,
     /// With the progress bar.
     bar: bool,
+    /// The third column's width (CONFIG or WHERE).
+    third: u16,
     rev_w: usize,
+}
+
+impl RowShape {
+    /// The layout for `width` cells. Across applications, WHERE (app/group)
+    /// takes CONFIG's place, and on a narrow screen PROGRESS's too.
+    fn of(width: u16, across: bool) -> RowShape {
+        let wide = width >= 110;
+        let bar = !across || wide;
+        let third = match (across, wide) {
+            (false, _) => 14,
+            (true, true) => WHERE_W,
+            (true, false) => 18,
+        };
+        // What is left for the revision once the fixed columns and gaps are laid.
+        let fixed: u16 =
+            13 + 11 + third + 8 + 7 + 5 + if bar { 11 } else { 0 } + if wide { 19 } else { 0 };
+        RowShape {
+            wide,
+            place_w: across.then_some(third as usize),
+            bar,
+            third,
+            rev_w: width.saturating_sub(fixed) as usize,
+        }
+    }
+
+    /// The columns' widths and headings, in the rows' order.
+    fn columns(&self) -> (Vec<Constraint>, Vec<&'static str>) {
+        let mut widths = vec![
+            Constraint::Length(13),
+            Constraint::Length(11),
+            Constraint::Length(self.third),
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(7),
+        ];
+        let third = if self.place_w.is_some() {
+            "WHERE"
+        } else {
+            "CONFIG"
+        };
+        let mut head = vec!["STATUS", "ID", third, "REVISION", "CREATED", "ELAPSED"];
+        if self.bar {
+            widths.insert(3, Constraint::Length(10));
+            head.insert(3, "PROGRESS");
+        }
+        if self.wide {
+            let at = head.len() - 2;
+            widths.insert(at, Constraint::Length(18));
+            head.insert(at, "CREATOR");
+        }
+        (widths, head)
+    }
 }
 
 fn deployment_row(r: &DeploymentRow, t: Theme, now: Millis, s: &RowShape) -> Row<'static> {
