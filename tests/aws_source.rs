@@ -87,6 +87,9 @@ fn main_area(buf: &Buffer) -> String {
         // AWS has no alarm states without CloudWatch: the groups list says
         // "no data" where the local engine knows the switch.
         let line = line.replace("HighErrorRate no data", "HighErrorRate OK");
+        // The LAST column's ages count from each source's now (the Date
+        // header has whole seconds): the status is compared, not the age.
+        let line = without_ages(&line);
         let running_row = line.starts_with("◌ InProgress ") || line.starts_with("⏸ Ready ");
         let line = match cut {
             Some(at) if line.starts_with("Time ") || line.starts_with("Wait ") => {
@@ -101,6 +104,32 @@ fn main_area(buf: &Buffer) -> String {
     }
     // The panes are shorter by the lines above them; compare what they hold.
     out.trim_end().to_string()
+}
+
+/// `◌ InProgress 25s` -> `◌ InProgress`, for every status word.
+fn without_ages(line: &str) -> String {
+    let words: Vec<&str> = line.split(' ').collect();
+    let mut out: Vec<&str> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let after_status = i > 0
+            && matches!(
+                words[i - 1],
+                "Succeeded"
+                    | "Failed"
+                    | "InProgress"
+                    | "Ready"
+                    | "Stopped"
+                    | "Created"
+                    | "Queued"
+                    | "Baking"
+            );
+        let number = w.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or("");
+        let age = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit());
+        if !(after_status && age) {
+            out.push(w);
+        }
+    }
+    out.join(" ")
 }
 
 fn screen(source: Arc<dyn Source>, keys: &str) -> String {
@@ -130,6 +159,13 @@ const SCREENS: &[(&str, &str)] = &[
     ("the finished Lambda deployment", "\r\rj\r"),
     ("storefront deployments", "j\r\r"),
     ("the ECS deployment", "j\r\r\r"),
+    // `:` from the first screen: a group, a deployment ID, an instance, the
+    // lists across applications (the demo's IDs are seeded).
+    (":web-shop/prod", ":web-shop/prod\r"),
+    (":d-SCV5RKQVI", ":d-SCV5RKQVI\r"),
+    (":i-0a1b2c3d4e5f00002", ":i-0a1b2c3d4e5f00002\r"),
+    (":failed", ":failed\r"),
+    (":running", ":running\r"),
 ];
 
 #[test]
@@ -276,4 +312,47 @@ fn actions_through_the_aws_source_change_the_remote_deployments() {
         .block_on(remote.act(Action::Step))
         .expect_err("no clock on AWS");
     assert!(e.contains("only on the local engine"), "{e}");
+}
+
+/// On AWS, `:` with a deployment ID not in view costs one
+/// `BatchGetDeployments` (the groups are known from the first screen), and
+/// the applications screen's LAST column costs no call of its own: a
+/// refresh within the lists' minute reads nothing.
+#[test]
+fn colon_and_the_last_column_stay_inside_the_polling_budget() {
+    let w = world();
+    let remote = aws(&w.url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let apps = codedeck::source::Request::default();
+    let first = rt.block_on(remote.load(apps.clone())).expect("apps");
+    assert!(
+        first.apps.iter().all(|a| a.last.is_some()),
+        "{:?}",
+        first.apps
+    );
+    let before = remote.calls_by_operation();
+    let again = rt.block_on(remote.load(apps)).expect("apps again");
+    assert_eq!(again.apps, first.apps);
+    assert_eq!(
+        remote.calls_by_operation(),
+        before,
+        "a refresh within the minute"
+    );
+    let place = rt
+        .block_on(remote.find("d-SCV5RKQVI".into()))
+        .expect("found");
+    assert_eq!(place.app, "web-shop");
+    assert_eq!(place.deployment.as_deref(), Some("d-SCV5RKQVI"));
+    let after = remote.calls_by_operation();
+    let spent: Vec<(&str, u64)> = after
+        .iter()
+        .map(|(op, n)| (*op, n - before.get(op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert_eq!(spent, [("BatchGetDeployments", 1)]);
+    let nothing = rt.block_on(remote.find("no-such-thing".into()));
+    assert!(nothing.is_err_and(|e| e.contains("nothing is called no-such-thing")));
 }

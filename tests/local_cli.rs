@@ -144,3 +144,40 @@ fn bad_input_is_named() {
         assert!(err.contains(wanted), "{args:?}: {err}");
     }
 }
+
+/// Unknown event names and impossible orders are refused before anything
+/// runs, naming the event and what is allowed (the agent's own rule).
+#[test]
+fn events_are_checked_before_anything_runs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("root");
+    let good = sample("good");
+    let checks = [
+        (
+            vec!["-e", "Foo"],
+            "--events: Foo is not a lifecycle event: use BeforeBlockTraffic, AfterBlockTraffic, ApplicationStop",
+        ),
+        (
+            vec!["-e", "BeforeInstall", "-e", "DownloadBundle"],
+            "--events: BeforeInstall cannot run before DownloadBundle: only ApplicationStop, BeforeBlockTraffic, AfterBlockTraffic can",
+        ),
+        (
+            vec!["-e", "DownloadBundle,AfterInstall,Install"],
+            "--events: AfterInstall cannot run before Install",
+        ),
+        (
+            vec!["-e", "AllowTraffic"],
+            "--events: AllowTraffic is the load balancer's, not the agent's",
+        ),
+    ];
+    for (events, wanted) in checks {
+        let mut args = vec!["-l", path(&good)];
+        args.extend(events.iter().copied());
+        let o = local(&root, &args);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{events:?}: {out}{err}");
+        assert!(err.contains(wanted), "{events:?}: {err}");
+        assert!(out.is_empty(), "{events:?} ran something: {out}");
+    }
+    assert!(!root.join("deployment-root").exists(), "nothing ran");
+}

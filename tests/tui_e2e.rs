@@ -26,6 +26,8 @@ const ENTER: &str = "\r";
 const TAB: &str = "\t";
 const RIGHT: &str = "\x1b[C";
 const CTRL_C: &str = "\x03";
+const ESC: &str = "\x1b";
+const UP: &str = "\x1b[A";
 
 /// What the terminal received: the emulated screen and every raw byte.
 struct Output {
@@ -381,9 +383,17 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
         focused(s, "Create deployment").filter(|f| *f)
     });
     tui.press(ENTER);
+    // The new deployment opens on its timeline; esc lists it in its group.
     let first = tui.wait("the created deployment's ID", created_id);
-    tui.wait_text("Deployments(web-shop/prod)[5]");
+    tui.wait_text(&format!("Deployment({first})"));
     tui.wait(&format!("{first} to succeed"), |s| {
+        s.contents()
+            .contains("✔ Succeeded  web-shop/prod")
+            .then_some(())
+    });
+    tui.press(ESC);
+    tui.wait_text("Deployments(web-shop/prod)[5]");
+    tui.wait(&format!("{first} listed as succeeded"), |s| {
         row_of(s, &first)
             .filter(|r| r.contains("✔ Succeeded"))
             .map(|_| ())
@@ -402,6 +412,8 @@ fn create_succeeds_stop_rolls_back_quit_restores() {
     let second = tui.wait("the second deployment's ID", |s| {
         created_id(s).filter(|id| *id != first)
     });
+    tui.wait_text(&format!("Deployment({second})"));
+    tui.press(ESC);
     tui.wait(&format!("{second} in progress"), |s| {
         row_of(s, &second)
             .filter(|r| r.contains("◌ InProgress"))
@@ -534,6 +546,118 @@ fn sigterm_quits_and_restores() {
     let status = tui.wait_exit();
     assert!(status.success(), "codedeck exited with {status:?}");
     tui.assert_restored();
+}
+
+/// `:` on a real terminal: an ID read off one screen, typed from the first
+/// screen, opens its timeline; `:failed` lists failures of every
+/// application; ↑ recalls; esc cancels.
+#[test]
+fn colon_goes_anywhere_from_the_first_screen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = demo_args("1");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut tui = Tui::spawn(&args, tmp.path());
+    tui.wait_text("Applications[3]");
+    tui.wait_text(": go");
+    // Read the failed deployment's ID in web-shop/prod, then go home.
+    tui.press("G");
+    tui.wait("web-shop selected", |s| {
+        focused_row(s, "web-shop").then_some(())
+    });
+    tui.press(ENTER);
+    tui.wait_text("Groups(web-shop)[4]");
+    tui.press("jj");
+    tui.wait("prod selected", |s| focused_row(s, "prod ").then_some(()));
+    tui.press(ENTER);
+    let failed = tui.wait("the failed deployment", |s| {
+        let row = rows(s).into_iter().find(|r| r.contains("✖ Failed"))?;
+        row.split_whitespace()
+            .find(|w| w.starts_with("d-"))
+            .map(String::from)
+    });
+    tui.press(ESC);
+    tui.wait_text("Groups(web-shop)");
+    tui.press(ESC);
+    tui.wait_text("Applications[3]");
+    // Type it after `:`.
+    tui.press(":");
+    tui.wait_text("failed, running · Tab · ↑ · esc");
+    tui.press(&failed);
+    tui.press(ENTER);
+    tui.wait_text(&format!("Deployment({failed})"));
+    tui.wait_text("✖ Failed  web-shop/prod");
+    // :failed from there: every application's failures, each with its place.
+    tui.press(":failed");
+    tui.press(ENTER);
+    tui.wait_text("Deployments(failed · every application)");
+    tui.wait(&format!("{failed} listed with its place"), |s| {
+        row_of(s, &failed)
+            .filter(|r| r.contains("web-shop/prod"))
+            .map(|_| ())
+    });
+    // ↑ recalls the last entry; esc cancels without going anywhere.
+    tui.press(":");
+    tui.press(UP);
+    tui.wait_text(":failed█");
+    tui.press(ESC);
+    tui.wait("the command line closed", |s| {
+        (!s.contents().contains(":failed█")).then_some(())
+    });
+    assert!(tui
+        .text()
+        .contains("Deployments(failed · every application)"));
+    tui.press("q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored();
+}
+
+/// The demo's throwaway state files in `dir` (the state file, -wal, -shm, .lock).
+fn demo_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read tmp")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("codedeck-demo-"))
+        .collect()
+}
+
+/// Every way out removes the demo's throwaway state file and its companions:
+/// the terminal closing (SIGHUP), SIGTERM, SIGINT from outside, and `q`.
+#[test]
+fn every_way_out_removes_the_demo_state() {
+    for how in ["SIGHUP", "SIGTERM", "SIGINT", "q"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let args = demo_args("1");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut tui = Tui::spawn(&args, tmp.path());
+        tui.wait_text("Applications[3]");
+        assert!(
+            !demo_files(tmp.path()).is_empty(),
+            "the demo state is in TMPDIR while it runs"
+        );
+        let signal = match how {
+            "SIGHUP" => Some(libc::SIGHUP),
+            "SIGTERM" => Some(libc::SIGTERM),
+            "SIGINT" => Some(libc::SIGINT),
+            _ => None,
+        };
+        match signal {
+            Some(sig) => {
+                let pid = tui.child.process_id().expect("pid");
+                let pid = libc::pid_t::try_from(pid).expect("pid");
+                // SAFETY: sending a signal to our own child process.
+                assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+            }
+            None => tui.press(how),
+        }
+        let status = tui.wait_exit();
+        assert!(status.success(), "{how}: codedeck exited with {status:?}");
+        assert_eq!(
+            demo_files(tmp.path()),
+            Vec::<String>::new(),
+            "{how} left them"
+        );
+    }
 }
 
 /// `codedeck aws --endpoint-url` on a real terminal: the dashboard reads

@@ -26,6 +26,7 @@ fn data(apps: &[&str]) -> Data {
                 name: a.to_string(),
                 platform: ComputePlatform::Server,
                 groups: 1,
+                last: None,
             })
             .collect(),
         ..Default::default()

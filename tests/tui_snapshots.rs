@@ -87,6 +87,30 @@ fn applications_80x24() {
     insta::assert_snapshot!(text(&screen("", 80, 24)));
 }
 
+/// The LAST column at 160 columns: each application's worst group.
+#[test]
+fn applications_160x40() {
+    insta::assert_snapshot!(text(&screen("", 160, 40)));
+}
+
+/// The LAST column at 160 columns: each group's newest deployment.
+#[test]
+fn groups_160x40() {
+    insta::assert_snapshot!(text(&screen("G\r", 160, 40)));
+}
+
+/// `:failed`: every application's failed deployments, each naming where.
+#[test]
+fn failed_everywhere_80x24() {
+    insta::assert_snapshot!(text(&screen(":failed\r", 80, 24)));
+}
+
+/// The command line offering completions.
+#[test]
+fn command_line_completion_80x24() {
+    insta::assert_snapshot!(text(&screen(":blue\t", 80, 24)));
+}
+
 #[test]
 fn groups_80x24() {
     insta::assert_snapshot!(text(&screen("G\r", 80, 24)));

@@ -72,6 +72,11 @@ impl Harness {
                     self.reload();
                 }
                 Cmd::Reload => self.reload(),
+                Cmd::Find(what) => {
+                    let found = self.rt.block_on(self.src.find(what.clone()));
+                    let next = update(&mut self.m, Msg::Found(what.clone(), found));
+                    self.perform(&next);
+                }
                 Cmd::Copy(_) | Cmd::Quit => {}
             }
         }
@@ -993,7 +998,8 @@ fn paused_the_next_step_is_shown_and_a_long_wait_takes_two_presses() {
     let mut h = Harness::new(false);
     assert!(h.m.data.paused);
     let next = h.m.data.next_step.clone().expect("a preview while paused");
-    let line = codedeck::tui::view::next_step_text(&next, h.m.data.now);
+    let here = codedeck::tui::view::open_place(&h.m);
+    let line = codedeck::tui::view::next_step_text(&next, h.m.data.now, here.as_deref());
     let head: String = line.chars().take(30).collect();
     assert!(h.screen().contains(&head), "{head:?} in\n{}", h.screen());
     // Step through the demo: its canary's wait is long, the step after short.
@@ -1101,4 +1107,506 @@ fn y_copies_a_local_hosts_scripts_log() {
         t.scripts_log = Some(log.clone());
     }
     assert_eq!(h.ch('y'), vec![Cmd::Copy(log)]);
+}
+
+impl Harness {
+    /// The screen's text at `w` x `h` (the model told the size first).
+    fn screen_at(&mut self, w: u16, h: u16) -> String {
+        update(&mut self.m, Msg::Resize(w, h));
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+        terminal
+            .draw(|f| codedeck::tui::view(&self.m, f))
+            .expect("draw");
+        let buf = terminal.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Lets the demo's fixed clock run one scheduled wake-up, then reads.
+    fn step_clock(&mut self) {
+        self.src.runtime().step();
+        self.reload();
+    }
+}
+
+/// `n` on the applications list reads the application's groups and opens
+/// the form when they arrive (issue 21: it asked for no read, so the list
+/// stayed empty and a second `n` said there was no group).
+#[test]
+fn n_on_an_application_reads_its_groups_then_opens_the_form() {
+    let mut h = Harness::new(false);
+    h.ch('G'); // web-shop
+    let cmds = h.ch('n');
+    assert_eq!(cmds, [Cmd::Reload], "the groups must be read");
+    assert_eq!(h.m.screen, Screen::Groups);
+    // A second `n` before they arrive says the form is coming.
+    assert!(h.ch('n').is_empty());
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(
+        !error && text.contains("reading the groups of web-shop"),
+        "{text}"
+    );
+    h.perform(&cmds);
+    let Some(Popup::Form(f)) = h.m.popup.clone() else {
+        panic!("no form once the groups arrived: {:?}", h.m.popup);
+    };
+    assert_eq!(f.app, "web-shop");
+    assert_eq!(f.groups, ["api", "blue-green", "prod", "staging"]);
+}
+
+/// After `n` creates a deployment, its timeline opens; esc goes back to
+/// its group's list.
+#[test]
+fn a_created_deployment_opens_on_its_timeline() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    let id = h.create();
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(id.as_str()));
+    let shown =
+        h.m.data
+            .detail
+            .as_ref()
+            .and_then(|d| d.info.deployment_id.clone());
+    assert_eq!(shown.as_deref(), Some(id.as_str()));
+    assert!(h.screen().contains(&format!("Deployment({id})")));
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(h.visible().len(), 5);
+}
+
+/// `U` on a finished deployment redeploys the last good revision and opens
+/// the new deployment's timeline.
+#[test]
+fn a_rollback_opens_the_deployment_it_created() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    h.keys("j"); // the failed deployment
+    h.ch('U');
+    h.key(KeyCode::Right);
+    let cmds = h.press(KeyCode::Enter);
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Act(Action::RollBack { .. })]
+    ));
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(!error, "{text}");
+    let created = codedeck::source::created_deployment(&text).expect("created");
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(created));
+}
+
+/// The paused next-step line names the deployment of another group it is
+/// about (the checkout-fn canary, seen from web-shop/prod).
+#[test]
+fn the_next_step_names_a_deployment_elsewhere() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    let screen = h.screen();
+    assert!(
+        screen.contains("then checkout-fn/live: AllowTraffic"),
+        "{screen}"
+    );
+    // On the canary's own group it needs no name.
+    h.keys("\x1b\x1b\x1bg\r\r");
+    let screen = h.screen();
+    assert!(screen.contains("then AllowTraffic"), "{screen}");
+    assert!(
+        !screen.contains("checkout-fn/live: AllowTraffic"),
+        "{screen}"
+    );
+}
+
+/// Every instance ID on a blue/green timeline is whole or visibly shortened
+/// (`…`), at every width, and its table has no batch column.
+#[test]
+fn ids_are_whole_or_visibly_shortened() {
+    let mut h = Harness::new(false);
+    h.keys("G\rj\r\r"); // web-shop/blue-green's deployment, waiting in Ready
+    let ids: Vec<String> =
+        h.m.data
+            .detail
+            .as_ref()
+            .expect("detail")
+            .targets
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+    assert_eq!(ids.len(), 8);
+    for (w, hgt) in [
+        (40, 18),
+        (60, 18),
+        (80, 24),
+        (100, 30),
+        (119, 40),
+        (120, 40),
+        (160, 50),
+        (200, 60),
+    ] {
+        let screen = h.screen_at(w, hgt);
+        let words = screen
+            .split_whitespace()
+            .map(|w| w.trim_end_matches([':', ',']));
+        for word in words.filter(|w| w.starts_with("i-0")) {
+            assert!(
+                ids.iter().any(|id| id == word) || word.contains('…'),
+                "{w}x{hgt}: {word} is cut silently\n{screen}"
+            );
+        }
+        assert!(
+            !screen.contains("TARGET                B "),
+            "{w}x{hgt}: a batch column on blue/green\n{screen}"
+        );
+    }
+}
+
+/// The blue/green Health line counts what the rows show running: during the
+/// reroute, the hosts whose AllowTraffic events run, not every replacement.
+#[test]
+fn the_blue_green_health_line_agrees_with_the_rows() {
+    let mut h = Harness::new(false);
+    h.keys("G\rj\r\r");
+    h.ch('C');
+    h.key(KeyCode::Right);
+    h.press(KeyCode::Enter);
+    let mut checked = false;
+    for _ in 0..400 {
+        h.step_clock();
+        let d = h.m.data.detail.clone().expect("detail");
+        if d.min_healthy.is_none() {
+            break;
+        }
+        let running = d
+            .targets
+            .iter()
+            .filter(|t| {
+                t.events
+                    .iter()
+                    .any(|e| e.status == Some(codedeck::model::LifecycleEventStatus::InProgress))
+            })
+            .count();
+        let screen = h.screen();
+        assert!(
+            screen.contains(&format!("batch: {running} running, {} waiting", d.pending)),
+            "{screen}"
+        );
+        checked |= running > 0 && running < 4;
+    }
+    assert!(checked, "a reroute batch was seen running");
+}
+
+/// Long lines are never lost: the Error line at 80 columns ends by saying
+/// where to read it whole, and `l` shows it whole.
+#[test]
+fn a_cut_error_line_points_to_its_whole_text() {
+    let mut h = Harness::new(false);
+    h.open_prod();
+    h.keys("j\r"); // the failed deployment
+    let screen = h.screen_at(80, 24);
+    assert!(screen.contains("… l: whole"), "{screen}");
+    h.ch('?');
+    let help = h.screen_at(80, 24);
+    assert!(
+        help.contains("l          details"),
+        "help names the key\n{help}"
+    );
+    h.key(KeyCode::Esc);
+    h.ch('l');
+    let whole = h.screen_at(80, 24).replace('│', " ");
+    let whole = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        whole.contains("or some instances in your deployment group are experiencing problems."),
+        "{whole}"
+    );
+    assert!(whole.contains("Rollback rolled back by d-"), "{whole}");
+}
+
+/// A Lambda deployment's status is explained as traffic shifting, not in
+/// batches.
+#[test]
+fn a_lambda_status_is_explained_for_its_platform() {
+    let mut h = Harness::new(false);
+    h.keys("\r\r"); // checkout-fn/live: the canary runs
+    let row = h.m.selected_row().expect("a row");
+    assert_eq!(row.status, DeploymentStatus::InProgress);
+    let text = codedeck::tui::view::explain_text(&h.m);
+    assert!(text.contains("traffic shifts"), "{text}");
+    assert!(!text.contains("batch"), "{text}");
+}
+
+impl Harness {
+    /// The open command line's text.
+    fn prompt(&self) -> String {
+        self.m
+            .prompt
+            .as_ref()
+            .expect("the command line is open")
+            .text
+            .clone()
+    }
+
+    /// Every deployment of every application, as (application/group, row).
+    fn everything(&self) -> Vec<(String, DeploymentRow)> {
+        let mut out = Vec::new();
+        for app in self.src.read(&Request::default()).expect("load").apps {
+            let req = Request {
+                app: Some(app.name.clone()),
+                ..Default::default()
+            };
+            for g in self.src.read(&req).expect("load").groups {
+                let req = Request {
+                    group_id: Some(g.id.clone()),
+                    ..req.clone()
+                };
+                for d in self.src.read(&req).expect("load").deployments.iter() {
+                    out.push((format!("{}/{}", app.name, g.name), d.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `:` with a deployment ID from the first screen opens its timeline, in
+/// its application and group (looked up by the source: not in view).
+#[test]
+fn an_id_typed_from_the_first_screen_opens_its_timeline() {
+    let mut h = Harness::new(false);
+    let (place, failed) = h
+        .everything()
+        .into_iter()
+        .find(|(_, r)| r.status == DeploymentStatus::Failed)
+        .expect("the demo has a failed deployment");
+    assert_eq!(h.m.screen, Screen::Apps);
+    h.keys(":");
+    for c in failed.id.chars() {
+        h.ch(c);
+    }
+    let cmds = h.key(KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        [Cmd::Find(failed.id.clone())],
+        "not in view: looked up"
+    );
+    h.perform(&cmds);
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(failed.id.as_str()));
+    assert_eq!(
+        Some(h.m.app.clone().unwrap_or_default()),
+        place.split('/').next().map(String::from)
+    );
+    assert!(h.screen().contains(&format!("Deployment({})", failed.id)));
+    // esc goes back through its group's list.
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(
+        format!("{}/{}", h.m.app.clone().unwrap_or_default(), h.group_name()),
+        place
+    );
+}
+
+/// `:failed` lists the failed deployments of every application and only
+/// those, newest first, each naming its application/group; Enter opens
+/// one, esc comes back to the list, esc again to the applications.
+#[test]
+fn failed_lists_only_failed_deployments_of_every_application() {
+    let mut h = Harness::new(false);
+    // A second failure, in another application: the canary's hook fails.
+    let canary = h
+        .everything()
+        .into_iter()
+        .find(|(p, r)| p == "checkout-fn/live" && !r.status.is_final())
+        .map(|(_, r)| r.id)
+        .expect("the running canary");
+    h.dispatch(false, &Action::FailHook { id: canary.clone() })
+        .expect("fail hook");
+    for _ in 0..50 {
+        h.step_clock();
+        let failed = h
+            .everything()
+            .iter()
+            .any(|(_, r)| r.id == canary && r.status == DeploymentStatus::Failed);
+        if failed {
+            break;
+        }
+    }
+    let mut want: Vec<(String, DeploymentRow)> = h
+        .everything()
+        .into_iter()
+        .filter(|(_, r)| r.status == DeploymentStatus::Failed)
+        .collect();
+    want.sort_by_key(|(_, r)| std::cmp::Reverse(r.created));
+    let apps: std::collections::BTreeSet<&str> = want
+        .iter()
+        .filter_map(|(p, _)| p.split('/').next())
+        .collect();
+    assert!(apps.len() >= 2, "failures in two applications: {want:?}");
+    h.keys(":failed\r");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    let got: Vec<(String, String)> = h
+        .visible()
+        .iter()
+        .map(|r| (r.place.clone(), r.id.clone()))
+        .collect();
+    let want_ids: Vec<(String, String)> = want
+        .iter()
+        .map(|(p, r)| (p.clone(), r.id.clone()))
+        .collect();
+    assert_eq!(got, want_ids);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Deployments(failed · every application)"),
+        "{screen}"
+    );
+    for (place, r) in &want {
+        let row = screen.lines().find(|l| l.contains(&r.id)).expect("listed");
+        assert!(
+            row.contains(place.as_str()) && row.contains("✖ Failed"),
+            "{row}"
+        );
+    }
+    // Enter opens the selected one; esc comes back to the list, then home.
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(want[0].1.id.as_str()));
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(h.visible().len(), want.len());
+    h.keys("\x1b");
+    assert_eq!(h.m.screen, Screen::Apps);
+    // :running lists what runs, in every application.
+    h.keys(":running\r");
+    assert!(!h.visible().is_empty());
+    assert!(h.visible().iter().all(|r| !r.status.is_final()));
+}
+
+/// An instance ID opens the newest deployment that touched it, with the
+/// cursor on that target's row.
+#[test]
+fn an_instance_id_opens_its_newest_deployment_on_its_row() {
+    let mut h = Harness::new(false);
+    let host = "i-0a1b2c3d4e5f00002";
+    // The newest deployment with a target on the host, read independently.
+    let mut all = h.everything();
+    all.sort_by_key(|(_, r)| std::cmp::Reverse(r.created));
+    let newest = all
+        .iter()
+        .find(|(_, r)| {
+            let req = Request {
+                deployment: Some(r.id.clone()),
+                ..Default::default()
+            };
+            let d = h.src.read(&req).expect("load").detail.expect("detail");
+            d.targets.iter().any(|t| t.id == host)
+        })
+        .map(|(_, r)| r.id.clone())
+        .expect("a deployment touched the host");
+    h.keys(&format!(":{host}\r"));
+    assert_eq!(h.m.screen, Screen::Timeline);
+    assert_eq!(h.m.deployment.as_deref(), Some(newest.as_str()));
+    let d = h.m.data.detail.as_ref().expect("detail");
+    assert_eq!(d.targets[h.m.target.selected].id, host);
+}
+
+/// Tab completes from what is known, ↑ recalls, esc cancels, and a name
+/// that leads nowhere says what can be typed.
+#[test]
+fn the_command_line_completes_recalls_and_cancels() {
+    let mut h = Harness::new(false);
+    h.keys(":web-s\t");
+    assert_eq!(h.prompt(), "web-shop");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.m.prompt, None);
+    assert_eq!(h.m.screen, Screen::Apps, "esc changed nothing");
+    // A group name alone offers every application/group that has it; one
+    // that two applications have is refused with the way to say it.
+    h.keys(":blue-g\t");
+    let offered = h.m.prompt.clone().expect("open").offered;
+    assert_eq!(offered, ["storefront/blue-green", "web-shop/blue-green"]);
+    h.keys("reen\r");
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(
+        error
+            && text.contains(
+                "blue-green is a group of storefront and web-shop: type storefront/blue-green"
+            ),
+        "{text}"
+    );
+    h.keys(":web-shop/b\t");
+    assert_eq!(h.prompt(), "web-shop/blue-green");
+    h.keys("\r");
+    assert_eq!(h.m.screen, Screen::Deployments);
+    assert_eq!(h.group_name(), "blue-green");
+    // ↑ recalls it; ↓ past the newest empties the line.
+    h.keys(":");
+    h.key(KeyCode::Up);
+    assert_eq!(h.prompt(), "web-shop/blue-green");
+    h.key(KeyCode::Down);
+    assert_eq!(h.prompt(), "");
+    h.key(KeyCode::Esc);
+    h.keys(":nowhere\r");
+    let (text, error) = h.m.flash.clone().expect("a flash");
+    assert!(
+        error && text.contains("nothing is called nowhere"),
+        "{text}"
+    );
+    assert!(text.contains("failed or running"), "{text}");
+}
+
+/// The LAST column: each group's newest deployment (its list's first row),
+/// each application's worst group.
+#[test]
+fn the_last_column_is_each_groups_newest_and_each_applications_worst() {
+    let h = Harness::new(false);
+    let all = h.everything();
+    for app in h.m.data.apps.clone() {
+        let mut lasts = Vec::new();
+        let req = Request {
+            app: Some(app.name.clone()),
+            ..Default::default()
+        };
+        for g in h.src.read(&req).expect("load").groups {
+            let newest = all
+                .iter()
+                .filter(|(p, _)| *p == format!("{}/{}", app.name, g.name))
+                .max_by_key(|(_, r)| r.created)
+                .map(|(_, r)| r.clone());
+            let last = g.last.clone();
+            assert_eq!(
+                last.as_ref().map(|l| l.id.clone()),
+                newest.as_ref().map(|r| r.id.clone()),
+                "{}/{}",
+                app.name,
+                g.name
+            );
+            assert_eq!(
+                last.as_ref().map(|l| l.status.clone()),
+                newest.map(|r| r.status),
+                "{}/{}",
+                app.name,
+                g.name
+            );
+            lasts.extend(last);
+        }
+        let worst = lasts
+            .iter()
+            .find(|l| l.status == DeploymentStatus::Failed)
+            .or_else(|| lasts.iter().find(|l| !l.status.is_final()))
+            .map(|l| l.status.clone());
+        if worst.is_some() {
+            assert_eq!(
+                app.last.as_ref().map(|l| l.status.clone()),
+                worst,
+                "{}",
+                app.name
+            );
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod bundle;
 mod hooks;
 mod install;
 mod layout;
+pub mod order;
 mod unpack;
 mod users;
 
@@ -98,8 +99,7 @@ impl Failure {
     }
 }
 
-/// Events that run from the last successful install, not this revision.
-const FROM_LAST_INSTALL: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
+use order::FROM_LAST_INSTALL;
 
 /// Runs one lifecycle event of `job` on its host.
 pub async fn run_event(job: EventJob) -> EventResult {

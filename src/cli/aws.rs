@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Args;
 
-use super::shutdown_signal;
+use super::terminal_signal;
 use crate::source::aws::{AwsOptions, AwsSource};
 use crate::tui::app::{self, Options};
 use crate::tui::ApiStatus;
@@ -29,7 +29,7 @@ pub struct Endpoint {
     pub endpoint_url: Option<String>,
 
     /// Fastest poll, in seconds, while something changes (at least 2 on AWS).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub poll: Option<f64>,
 }
 
@@ -60,7 +60,8 @@ pub struct AwsArgs {
     #[command(flatten)]
     pub endpoint: Endpoint,
 
-    /// Look only: keys that change deployments are off.
+    /// Look only: the dashboard's keys that change deployments are off (the
+    /// account itself is not: CI and the console still deploy).
     #[arg(long)]
     pub read_only: bool,
 
@@ -85,7 +86,7 @@ pub fn run(args: AwsArgs) -> anyhow::Result<()> {
     let source = tokio.block_on(AwsSource::connect(&opts))?;
     let signal = {
         let _enter = tokio.enter();
-        shutdown_signal()?
+        terminal_signal()?
     };
     let result = app::run(
         Arc::new(source),

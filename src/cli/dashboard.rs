@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 
 use super::DashboardArgs;
-use super::{listen_address, random_seed, read_fleet, shutdown_signal, state_location};
+use super::{
+    listen_address, random_seed, read_fleet, shutdown_signal, state_location, terminal_signal,
+};
 use crate::demo::{self, DEMO_SEED};
 use crate::runtime::{Runtime, RuntimeOptions, StateLocation};
 use crate::source::local::LocalSource;
@@ -28,9 +30,11 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     } else {
         Some(listen_address(&s.listen, s.allow_remote)?)
     };
-    let demo_file = args.demo.then(demo_path);
+    // Removed however the dashboard ends (q, a signal, an error, a panic):
+    // dropped last, after the runtime has closed the file.
+    let demo_file = args.demo.then(|| DemoFile(demo_path()));
     let state = match &demo_file {
-        Some(p) => StateLocation::Path(p.clone()),
+        Some(p) => StateLocation::Path(p.0.clone()),
         None => state_location(s.state.as_deref())?,
     };
     let fleet = s.fleet.as_deref().map(read_fleet).transpose()?;
@@ -65,7 +69,7 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
             api,
             start_at: None,
         };
-        shutdown_signal().and_then(|signal| app::run(source, tokio.handle(), signal, opts))
+        terminal_signal().and_then(|signal| app::run(source, tokio.handle(), signal, opts))
     } else {
         plain(&tokio, source.as_ref(), &api)
     };
@@ -75,12 +79,20 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<()> {
     let closed = runtime.shutdown();
     drop(_enter);
     tokio.shutdown_timeout(std::time::Duration::from_secs(2));
-    if let Some(p) = demo_file {
+    drop(demo_file);
+    result.and(closed)
+}
+
+/// The demo's throwaway state file: it and SQLite's companions are removed
+/// when this is dropped.
+struct DemoFile(PathBuf);
+
+impl Drop for DemoFile {
+    fn drop(&mut self) {
         for suffix in ["", "-wal", "-shm", ".lock"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
         }
     }
-    result.and(closed)
 }
 
 /// No terminal: one line per change on stdout until SIGINT or SIGTERM.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Args;
 
-use super::shutdown_signal;
+use super::terminal_signal;
 use crate::source::lesson::{LessonSource, LESSONS};
 use crate::source::local::LocalSource;
 use crate::tui::app::{self, Options};
@@ -19,7 +19,7 @@ pub struct LessonArgs {
     pub name: Option<String>,
 
     /// Virtual seconds per wall second once resumed [default: the lesson's].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub speed: Option<f64>,
 
     /// Check a lesson file (or a shipped lesson) and exit, no terminal
@@ -109,7 +109,7 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
         api: ApiStatus::Off,
         start_at: Some((started.app, started.group_id, started.deployment)),
     };
-    let result = shutdown_signal()
+    let result = terminal_signal()
         .and_then(|signal| app::run(Arc::new(source), tokio.handle(), signal, opts));
     let closed = runtime.shutdown();
     drop(_enter);

@@ -91,7 +91,7 @@ pub fn run(args: LocalArgs) -> anyhow::Result<()> {
             .to_string(),
     };
     let bundle = bundle(&location, kind, &args)?;
-    let events = events(&args.events)?;
+    let events = events(&args.events, &bundle, args.appspec_filename.as_deref())?;
     let root = match &args.root {
         Some(r) => r.clone(),
         None => default_root()?,
@@ -291,8 +291,10 @@ fn github_repo(location: &str) -> Option<RevisionLocation> {
 }
 
 /// The events to run: the default order, or `--events` with DownloadBundle
-/// and Install added when missing and the agent's ordering rules checked.
-fn events(given: &[String]) -> anyhow::Result<Vec<String>> {
+/// and Install added when missing, checked before anything runs by the
+/// agent's rules (`agent::order`): known events, or the appspec's own hooks
+/// (read from `bundle` only when a name is not a known event).
+fn events(given: &[String], bundle: &Bundle, appspec: Option<&str>) -> anyhow::Result<Vec<String>> {
     if given.is_empty() {
         return Ok(default_events());
     }
@@ -309,26 +311,19 @@ fn events(given: &[String]) -> anyhow::Result<Vec<String>> {
             .map_or(0, |i| i + 1);
         out.insert(at, "Install".to_string());
     }
-    let before_download = [
-        "ApplicationStop",
-        "BeforeBlockTraffic",
-        "AfterBlockTraffic",
-        "BeforeInstall",
-    ];
-    let position = |name: &str| out.iter().position(|e| e == name).unwrap_or(0);
-    let (download, install) = (position("DownloadBundle"), position("Install"));
-    if let Some(bad) = out[..download]
-        .iter()
-        .find(|e| !before_download.contains(&e.as_str()))
-    {
-        bail!("--events: {bad} cannot run before DownloadBundle (only ApplicationStop, BeforeBlockTraffic and AfterBlockTraffic can)");
-    }
-    if let Some(bad) = out[..install]
-        .iter()
-        .find(|e| !before_download.contains(&e.as_str()) && *e != "DownloadBundle")
-    {
-        bail!("--events: {bad} cannot run before Install");
-    }
+    let known = default_events();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let custom = if out.iter().all(|e| known.contains(&e.as_str())) {
+        Vec::new()
+    } else {
+        agent::order::appspec_hooks(bundle, appspec)
+            .map_err(|e| anyhow::anyhow!("--events: cannot read the appspec's hooks: {e}"))?
+            .into_iter()
+            .filter(|h| !known.contains(&h.as_str()))
+            .collect()
+    };
+    agent::order::check_order(&out, &known, &custom)
+        .map_err(|e| anyhow::anyhow!("--events: {e}"))?;
     Ok(out)
 }
 
@@ -338,7 +333,22 @@ mod tests {
 
     #[test]
     fn events_follow_codedeploy_local() {
-        let e = |s: &[&str]| events(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("appspec.yml"),
+            "version: 0.0\nos: linux\nhooks:\n  Warm:\n    - location: warm.sh\n",
+        )
+        .expect("appspec");
+        let bundle = Bundle {
+            path: dir.path().to_path_buf(),
+            kind: BundleKind::Directory,
+            expected_etag: None,
+            env: Vec::new(),
+        };
+        let e = |s: &[&str]| {
+            let given: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+            events(&given, &bundle, None)
+        };
         assert_eq!(
             e(&["ApplicationStart"]).expect("ok"),
             ["DownloadBundle", "Install", "ApplicationStart"]
@@ -347,6 +357,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("ApplicationStart cannot run before DownloadBundle"));
+        assert!(e(&["BeforeInstall", "DownloadBundle"])
+            .unwrap_err()
+            .to_string()
+            .contains("BeforeInstall cannot run before DownloadBundle"));
+        assert!(e(&["Foo"])
+            .unwrap_err()
+            .to_string()
+            .contains("Foo is not a lifecycle event"));
+        assert_eq!(e(&["Warm"]).expect("a hook of the appspec").len(), 3);
         let all = e(&[]).expect("ok");
         assert_eq!(all.len(), 11);
         assert_eq!(

@@ -80,7 +80,9 @@ pub struct DashboardArgs {
     #[arg(long)]
     pub no_api: bool,
 
-    /// Look only: keys that change deployments or the world are disabled.
+    /// Look only: the dashboard's keys that change deployments or the world
+    /// are disabled. The API (unless --no-api) still accepts changes, so CI
+    /// or scripts can drive it while you watch.
     #[arg(long)]
     pub read_only: bool,
 
@@ -105,7 +107,13 @@ pub struct ServeArgs {
     pub state: Option<PathBuf>,
 
     /// Virtual seconds per wall second (60 makes a 5-minute canary take 5 s).
-    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    // Negative numbers parse, so `--speed -5` is told it must be positive.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub speed: f64,
 
     /// Fleet file describing the simulated EC2 world (see assets/fleet.toml).
@@ -195,8 +203,13 @@ pub fn state_location(flag: Option<&Path>) -> anyhow::Result<StateLocation> {
 pub fn read_fleet(path: &Path) -> anyhow::Result<Fleet> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read fleet file {}", path.display()))?;
-    Fleet::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))
+    Fleet::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "fleet file {}: {}",
+            path.display(),
+            one_line(&e.to_string())
+        )
+    })
 }
 
 /// Folds a multi-line message (e.g. a TOML error with its source snippet) into
@@ -252,21 +265,47 @@ pub fn random_seed() -> u64 {
 /// Installs the SIGINT/SIGTERM handlers now (so a signal that arrives right
 /// after the banner is already handled) and returns a future completing on either.
 pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    signals(false)
+}
+
+/// [`shutdown_signal`] for a front end on a terminal: SIGHUP (the terminal
+/// closed) also ends it the orderly way, cleaning up as `q` does. Only here:
+/// `nohup codedeck serve` must keep ignoring it.
+pub fn terminal_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    signals(true)
+}
+
+fn signals(hangup: bool) -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut hup = if hangup {
+            Some(signal(SignalKind::hangup()).context("cannot handle SIGHUP")?)
+        } else {
+            None
+        };
         Ok(async move {
+            let hung_up = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 _ = int.recv() => {}
                 _ = term.recv() => {}
+                _ = hung_up => {}
             }
             tracing::info!("shutting down");
         })
     }
     #[cfg(not(unix))]
     {
+        let _ = hangup;
         Ok(async {
             if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;

@@ -36,6 +36,20 @@ impl Engine {
         self.groups.get(id)
     }
 
+    /// A group's info as it reads now: its `lastAttemptedDeployment` with the
+    /// status that deployment has now (the record is written at creation and
+    /// at the end; in between the deployment's own status is the truth).
+    pub fn group_info(&self, g: &GroupRecord) -> DeploymentGroupInfo {
+        let mut info = g.info.clone();
+        if let Some(last) = info.last_attempted_deployment.as_mut() {
+            let running = last.deployment_id.as_deref().and_then(|id| self.active(id));
+            if let Some(status) = running.and_then(|(rec, _)| rec.info.status.clone()) {
+                last.status = Some(status);
+            }
+        }
+        info
+    }
+
     /// An unfinished deployment with its targets in index order.
     pub fn active(&self, id: &str) -> Option<(&DeploymentRecord, &[TargetRecord])> {
         self.active.get(id).map(|a| (&a.rec, a.targets.as_slice()))
@@ -51,6 +65,11 @@ impl Engine {
             .values()
             .map(|a| &a.rec)
             .filter(move |r| r.group_id == group_id)
+    }
+
+    /// Every unfinished deployment, in no particular order.
+    pub fn active_records(&self) -> impl Iterator<Item = &DeploymentRecord> {
+        self.active.values().map(|a| &a.rec)
     }
 
     /// Any deployment, unfinished or in the archive, by ID.
@@ -174,14 +193,33 @@ impl Engine {
         let mut ahead = self.clone();
         ahead.out.clear();
         ahead.advance(due, ar);
-        let said = ahead
+        let events: Vec<EventRecord> = ahead
             .take_changes()
             .into_iter()
             .filter_map(|c| match c {
-                Change::Event(e) => Some(e.text),
+                Change::Event(e) => Some(e),
                 _ => None,
             })
             .collect();
-        Some(NextStep { due, said })
+        // Which deployment each line is about, as people name it: the line
+        // may be about another application than the one on screen.
+        let places = events
+            .iter()
+            .map(|e| {
+                let id = e.deployment_id.as_deref()?;
+                let rec = self.active(id).or_else(|| ahead.active(id)).map(|a| a.0);
+                let rec = match rec {
+                    Some(r) => r.clone(),
+                    None => self.deployment(ar, id).ok()?,
+                };
+                Some(format!(
+                    "{}/{}",
+                    rec.info.application_name.as_deref()?,
+                    rec.info.deployment_group_name.as_deref()?
+                ))
+            })
+            .collect();
+        let said = events.into_iter().map(|e| e.text).collect();
+        Some(NextStep { due, said, places })
     }
 }

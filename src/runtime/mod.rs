@@ -15,6 +15,7 @@
 mod agents;
 mod cache;
 pub mod clock;
+mod find;
 mod screen;
 mod ticker;
 

@@ -50,7 +50,7 @@ pub struct ScreenCache {
 
 #[derive(Debug)]
 struct GroupList {
-    group_id: String,
+    scope: Scope,
     /// Finished rows, newest first, with their creation sequence numbers.
     rows: Arc<Vec<DeploymentRow>>,
     seqs: Vec<u64>,
@@ -58,6 +58,53 @@ struct GroupList {
     max_seq: u64,
     /// Unfinished at the last refresh: when one no longer is, it finished.
     active: BTreeSet<String>,
+}
+
+/// Whose deployments a list holds: a group's, or every application's with
+/// a status (`:failed`, `:running`).
+#[derive(Debug, Clone, PartialEq)]
+enum Scope {
+    Group(String),
+    Across(Across),
+}
+
+impl Scope {
+    /// The archive's listing of the finished part.
+    fn query(&self) -> DeploymentQuery {
+        match self {
+            Scope::Group(g) => DeploymentQuery {
+                group_id: Some(g.clone()),
+                limit: LIST_LIMIT,
+                ..Default::default()
+            },
+            Scope::Across(a) => DeploymentQuery {
+                statuses: match a {
+                    Across::Failed => vec![DeploymentStatus::Failed],
+                    Across::Running => DeploymentStatus::ACTIVE.to_vec(),
+                },
+                limit: LIST_LIMIT,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The unfinished deployments it watches (to see them finish).
+    fn watched<'a>(&'a self, engine: &'a Engine) -> Vec<&'a DeploymentRecord> {
+        let mut active: Vec<&DeploymentRecord> = match self {
+            Scope::Group(g) => engine.active_in_group(g).collect(),
+            Scope::Across(_) => engine.active_records().collect(),
+        };
+        active.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        active
+    }
+
+    /// Whether a deployment belongs in the list.
+    fn keeps(&self, rec: &DeploymentRecord) -> bool {
+        match self {
+            Scope::Group(_) => true,
+            Scope::Across(a) => rec.info.status.as_ref().is_some_and(|s| a.keeps(s)),
+        }
+    }
 }
 
 type ReadResult<T> = ApiResult<T>;
@@ -72,14 +119,21 @@ fn load(
 ) -> ReadResult<Data> {
     let apps = engine
         .applications()
-        .map(|a| AppRow {
-            name: a.name().to_string(),
-            platform: a
-                .info
-                .compute_platform
-                .clone()
-                .unwrap_or(ComputePlatform::Server),
-            groups: engine.groups_of(a.id()).count(),
+        .map(|a| {
+            let lasts: Vec<LastRow> = engine
+                .groups_of(a.id())
+                .filter_map(|g| last_of(engine, g))
+                .collect();
+            AppRow {
+                name: a.name().to_string(),
+                platform: a
+                    .info
+                    .compute_platform
+                    .clone()
+                    .unwrap_or(ComputePlatform::Server),
+                groups: engine.groups_of(a.id()).count(),
+                last: LastRow::worst(&lasts),
+            }
         })
         .collect();
     let groups = match &req.app {
@@ -94,9 +148,10 @@ fn load(
             .collect(),
         None => Vec::new(),
     };
-    let deployments = match &req.group_id {
-        Some(g) => list(engine, ar, g, finished)?,
-        None => DeploymentList::default(),
+    let deployments = match (&req.across, &req.group_id) {
+        (Some(across), _) => list(engine, ar, Scope::Across(*across), finished)?,
+        (None, Some(g)) => list(engine, ar, Scope::Group(g.clone()), finished)?,
+        (None, None) => DeploymentList::default(),
     };
     let detail = match &req.deployment {
         Some(id) => detail(engine, ar, id, &mut finished.detail)?,
@@ -117,7 +172,27 @@ fn load(
         configs,
         caption: None,
         next_step: None,
+        places: places(engine),
     })
+}
+
+/// Every `application/group`, for `:`'s completion.
+fn places(engine: &Engine) -> Vec<String> {
+    let mut out: Vec<String> = engine
+        .applications()
+        .flat_map(|a| {
+            engine
+                .groups_of(a.id())
+                .map(move |g| format!("{}/{}", a.name(), g.name()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A group's newest deployment, as the API reads it (`Engine::group_info`).
+fn last_of(engine: &Engine, g: &crate::state::GroupRecord) -> Option<LastRow> {
+    LastRow::of(engine.group_info(g).last_attempted_deployment.as_ref()?)
 }
 
 fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
@@ -129,7 +204,8 @@ fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
         .groups_of(app.id())
         .map(|g| {
             let (id, name) = (g.id().to_string(), g.name().to_string());
-            let mut row = GroupRow::of(id, name, &g.info, g.active.clone(), g.queue.len());
+            let info = engine.group_info(g);
+            let mut row = GroupRow::of(id, name, &info, g.active.clone(), g.queue.len());
             row.platform = platform.clone().unwrap_or(ComputePlatform::Server);
             row.last_good = engine
                 .last_good(ar, g.id())
@@ -144,45 +220,55 @@ fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
     rows
 }
 
-/// The group's deployments: unfinished ones from the engine, finished ones
+/// A list's deployments: unfinished ones from the engine, finished ones
 /// from the cache, brought up to date with what changed since the last read.
 fn list(
     engine: &Engine,
     ar: &dyn Archive,
-    group_id: &str,
+    scope: Scope,
     finished: &mut ScreenCache,
 ) -> ReadResult<DeploymentList> {
-    if engine.group(group_id).is_none() {
-        finished.list = None;
-        return Ok(DeploymentList::default());
+    if let Scope::Group(g) = &scope {
+        if engine.group(g).is_none() {
+            finished.list = None;
+            return Ok(DeploymentList::default());
+        }
     }
-    let mut active: Vec<&DeploymentRecord> = engine.active_in_group(group_id).collect();
-    active.sort_by_key(|r| std::cmp::Reverse(r.seq));
+    let watched = scope.watched(engine);
+    let shown = watched
+        .iter()
+        .filter(|r| scope.keeps(r))
+        .map(|r| row(r))
+        .collect();
+    // Unfinished deployments are all in the engine: nothing finished to keep.
+    if scope == Scope::Across(Across::Running) {
+        finished.list = None;
+        return Ok(DeploymentList {
+            active: shown,
+            finished: Arc::default(),
+        });
+    }
     let list = match finished.list.take() {
-        Some(l) if l.group_id == group_id => catch_up(l, &active, ar)?,
-        _ => first_read(group_id, &active, ar)?,
+        Some(l) if l.scope == scope => catch_up(l, &watched, ar)?,
+        _ => first_read(scope.clone(), &watched, ar)?,
     };
     let out = DeploymentList {
-        active: active.iter().map(|r| row(r)).collect(),
+        active: shown,
         finished: list.rows.clone(),
     };
     finished.list = Some(list);
     Ok(out)
 }
 
-/// The whole history of the group, once.
+/// The whole history of the list, once.
 fn first_read(
-    group_id: &str,
+    scope: Scope,
     active: &[&DeploymentRecord],
     ar: &dyn Archive,
 ) -> ReadResult<GroupList> {
-    let listed = ar.deployments(&DeploymentQuery {
-        group_id: Some(group_id.to_string()),
-        limit: LIST_LIMIT,
-        ..Default::default()
-    })?;
+    let listed = ar.deployments(&scope.query())?;
     let mut list = GroupList {
-        group_id: group_id.to_string(),
+        scope,
         rows: Arc::new(Vec::with_capacity(listed.len())),
         seqs: Vec::with_capacity(listed.len()),
         max_seq: 0,
@@ -195,8 +281,10 @@ fn first_read(
             continue;
         }
         if let Some(rec) = ar.deployment(&l.id)?.filter(|r| r.is_finished()) {
-            rows.push(row(&rec));
-            list.seqs.push(rec.seq);
+            if list.scope.keeps(&rec) {
+                rows.push(row(&rec));
+                list.seqs.push(rec.seq);
+            }
         }
     }
     list.rows = Arc::new(rows);
@@ -219,10 +307,8 @@ fn catch_up(
         .cloned()
         .collect();
     let created = ar.deployments(&DeploymentQuery {
-        group_id: Some(list.group_id.clone()),
         after_seq: Some(list.max_seq),
-        limit: LIST_LIMIT,
-        ..Default::default()
+        ..list.scope.query()
     })?;
     for l in created {
         list.max_seq = list.max_seq.max(l.seq);
@@ -232,7 +318,9 @@ fn catch_up(
     }
     for id in changed {
         if let Some(rec) = ar.deployment(&id)?.filter(|r| r.is_finished()) {
-            insert_finished(&mut list, &rec);
+            if list.scope.keeps(&rec) {
+                insert_finished(&mut list, &rec);
+            }
         }
     }
     note_active(&mut list, active);

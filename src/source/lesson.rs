@@ -307,6 +307,10 @@ impl Source for LessonSource {
     fn changes(&self) -> Option<watch::Receiver<u64>> {
         self.inner.changes()
     }
+
+    fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
+        self.inner.find(what)
+    }
 }
 
 #[cfg(test)]

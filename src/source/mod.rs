@@ -187,6 +187,24 @@ impl Action {
 /// The outcome of an action, as a line for the flash area.
 pub type Outcome = Result<String, String>;
 
+/// The outcome line of an action that created deployment `id` (a create, a
+/// rollback that redeploys): every source words it so, and the dashboard
+/// finds the ID in it with [`created_deployment`].
+pub fn created_line(id: &str, more: &str) -> String {
+    if more.is_empty() {
+        format!("created {id}")
+    } else {
+        format!("created {id}: {more}")
+    }
+}
+
+/// The deployment an outcome line says was created, if any.
+pub fn created_deployment(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("created ")?;
+    let id = rest.split(':').next().unwrap_or(rest).trim();
+    (id.starts_with("d-") && id.len() > 2).then_some(id)
+}
+
 /// A future a source returns: it may take long; the dashboard never waits on it.
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -208,6 +226,10 @@ pub trait Source: Send + Sync {
     fn act(&self, action: Action) -> Pending<'_, Outcome>;
     /// Push notifications of change, when the source has them.
     fn changes(&self) -> Option<watch::Receiver<u64>>;
+    /// Where a name or ID typed into `:` leads; the error says what was tried.
+    fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
+        Box::pin(async move { Err(format!("{what}: this source cannot look names up")) })
+    }
     /// Without push notifications: how long to wait before reading again.
     fn poll_interval(&self) -> Option<Duration> {
         None
@@ -258,6 +280,17 @@ mod tests {
         assert!(ActionKind::RepairAlias.local_only());
         assert!(ActionKind::RepairAlias.changes_state());
         assert_eq!(ActionKind::RepairAlias.label(), "repair alias");
+    }
+
+    #[test]
+    fn created_lines_name_their_deployment() {
+        assert_eq!(
+            created_deployment(&created_line("d-ABC", "")),
+            Some("d-ABC")
+        );
+        let line = created_line("d-XYZ", "redeploys the revision of d-OLD");
+        assert_eq!(created_deployment(&line), Some("d-XYZ"));
+        assert_eq!(created_deployment("stop d-ABC: requested"), None);
     }
 
     #[test]

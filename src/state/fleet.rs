@@ -143,7 +143,7 @@ pub struct Behaviour {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "super::fleet_file::InstanceKeys")]
 pub struct InstanceSpec {
     /// EC2 instance ID; derived from the name when absent.
     pub id: Option<String>,
@@ -163,7 +163,7 @@ pub struct InstanceSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "super::fleet_file::AsgKeys")]
 pub struct AsgSpec {
     pub name: String,
     /// How many instances the group runs (named `<name>-1`, `<name>-2`, ...).
@@ -199,9 +199,10 @@ pub struct Host {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FleetError {
-    #[error("fleet file is not valid TOML for codedeck: {0}")]
+    /// Where and what: `line 11, column 1: unknown field `fial`, ...`.
+    #[error("{0}")]
     Parse(String),
-    #[error("fleet file: {0}")]
+    #[error("{0}")]
     Invalid(String),
 }
 
@@ -280,7 +281,8 @@ fn check_behaviour(b: &Behaviour, owner: &str) -> Result<(), FleetError> {
 
 impl Fleet {
     pub fn parse(text: &str) -> Result<Fleet, FleetError> {
-        let fleet: Fleet = toml::from_str(text).map_err(|e| FleetError::Parse(e.to_string()))?;
+        let fleet: Fleet = toml::from_str(text)
+            .map_err(|e| FleetError::Parse(super::fleet_file::describe(text, &e)))?;
         fleet.validate()?;
         Ok(fleet)
     }
@@ -402,6 +404,49 @@ impl Fleet {
     }
 }
 
+impl From<super::fleet_file::InstanceKeys> for InstanceSpec {
+    fn from(k: super::fleet_file::InstanceKeys) -> InstanceSpec {
+        InstanceSpec {
+            id: k.id,
+            name: k.name,
+            tags: k.tags,
+            availability_zone: k.availability_zone,
+            root: k.root,
+            install_to_system: k.install_to_system,
+            behaviour: Behaviour {
+                durations: k.durations,
+                jitter: k.jitter,
+                fail: k.fail,
+                timeout: k.timeout,
+                missing: k.missing,
+                disk_full: k.disk_full,
+                state: k.state,
+                local: k.local,
+            },
+        }
+    }
+}
+
+impl From<super::fleet_file::AsgKeys> for AsgSpec {
+    fn from(k: super::fleet_file::AsgKeys) -> AsgSpec {
+        AsgSpec {
+            name: k.name,
+            capacity: k.capacity,
+            tags: k.tags,
+            behaviour: Behaviour {
+                durations: k.durations,
+                jitter: k.jitter,
+                fail: k.fail,
+                timeout: k.timeout,
+                missing: k.missing,
+                disk_full: k.disk_full,
+                state: k.state,
+                local: k.local,
+            },
+        }
+    }
+}
+
 impl InstanceSpec {
     fn label(&self) -> String {
         self.id
@@ -461,6 +506,81 @@ mod tests {
         assert!(web >= 3, "sample fleet needs Name=web hosts, found {web}");
     }
 
+    fn error(text: &str) -> String {
+        Fleet::parse(text).expect_err("a bad fleet").to_string()
+    }
+
+    #[test]
+    fn an_unknown_key_is_pointed_at_with_the_keys_there_are() {
+        let text =
+            "[[instance]]\nname = \"web-1\"\ntags = { env = \"prod\" }\n\nfial = \"Install\"\n";
+        let e = error(text);
+        assert!(
+            e.starts_with("line 5, column 1: unknown field `fial`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`fail`") && e.contains("`availability_zone`"),
+            "{e}"
+        );
+        assert!(e.ends_with("(did you mean `fail`?)"), "{e}");
+        let e = error("[[auto_scaling_group]]\nname = \"a\"\ncapacty = 2\n");
+        assert!(
+            e.starts_with("line 3, column 1: unknown field `capacty`"),
+            "{e}"
+        );
+        assert!(e.contains("did you mean `capacity`"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_key() {
+        for text in [
+            "[[instance]]\nname = \"a\"\nfail = 3\n",
+            "[defaults]\nfail = 3\n",
+        ] {
+            let e = error(text);
+            assert!(e.contains("fail: invalid type: integer `3`"), "{text}: {e}");
+            assert!(e.contains(", column 8:"), "{text}: {e}");
+        }
+    }
+
+    /// A fleet as stored (serialised) reads back the same: the flat host
+    /// tables of `fleet_file` hold every key the specs write.
+    #[test]
+    fn every_key_written_reads_back() {
+        let behaviour = Behaviour {
+            durations: BTreeMap::from([("Install".to_string(), 2.0)]),
+            jitter: Some(0.1),
+            fail: Some("AfterInstall".into()),
+            timeout: Some("ApplicationStart".into()),
+            missing: Some("ValidateService".into()),
+            disk_full: Some("Install".into()),
+            state: Some("running".into()),
+            local: Some(false),
+        };
+        let fleet = Fleet {
+            instances: vec![InstanceSpec {
+                id: Some("i-0123456789abcdef0".into()),
+                name: Some("web".into()),
+                tags: BTreeMap::from([("env".to_string(), "prod".to_string())]),
+                availability_zone: Some("us-east-1b".into()),
+                root: Some("/tmp/h".into()),
+                install_to_system: Some(false),
+                behaviour: behaviour.clone(),
+            }],
+            auto_scaling_groups: vec![AsgSpec {
+                name: "asg".into(),
+                capacity: 2,
+                tags: BTreeMap::new(),
+                behaviour,
+            }],
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&fleet).expect("json");
+        let back: Fleet = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, fleet);
+    }
+
     #[test]
     fn bad_fleets_get_clear_errors() {
         let e = Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"Nope\"\n").unwrap_err();
@@ -488,7 +608,7 @@ mod tests {
         assert!(e.to_string().contains("tag codedeck:missing"), "{e}");
         assert!(Fleet::parse("[[instance]]\nname = \"a\"\ndisk_full = \"Install\"\n").is_ok());
         let e = Fleet::parse("[[instance]]\nnam = \"a\"\n").unwrap_err();
-        assert!(e.to_string().contains("not valid TOML"), "{e}");
+        assert!(e.to_string().contains("unknown field `nam`"), "{e}");
         let e =
             Fleet::parse("[[instance]]\nname = \"a\"\n[[instance]]\nname = \"a\"\n").unwrap_err();
         assert!(e.to_string().contains("declared twice"), "{e}");

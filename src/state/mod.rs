@@ -8,6 +8,7 @@ pub mod archive;
 pub mod change;
 pub mod error;
 pub mod fleet;
+mod fleet_file;
 pub mod orders;
 pub mod records;
 pub mod rng;

@@ -15,6 +15,9 @@ pub struct Request {
     pub app: Option<String>,
     pub group_id: Option<String>,
     pub deployment: Option<String>,
+    /// The deployments of every application by status (`:failed`,
+    /// `:running`) instead of a group's.
+    pub across: Option<Across>,
     /// Only event log entries after this sequence number.
     pub events_after: u64,
 }
@@ -25,6 +28,92 @@ impl Request {
         self.app == other.app
             && self.group_id == other.group_id
             && self.deployment == other.deployment
+            && self.across == other.across
+    }
+}
+
+/// A list of deployments across every application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Across {
+    /// Failed ones, newest first.
+    Failed,
+    /// Unfinished ones (created, queued, in progress, baking, ready).
+    Running,
+}
+
+impl Across {
+    /// What `:` takes for it, and what the list's title says.
+    pub fn word(self) -> &'static str {
+        match self {
+            Across::Failed => "failed",
+            Across::Running => "running",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Across> {
+        match word.to_ascii_lowercase().as_str() {
+            "failed" => Some(Across::Failed),
+            "running" => Some(Across::Running),
+            _ => None,
+        }
+    }
+
+    /// Whether a deployment in `status` belongs to the list.
+    pub fn keeps(self, status: &DeploymentStatus) -> bool {
+        match self {
+            Across::Failed => *status == DeploymentStatus::Failed,
+            Across::Running => !status.is_final(),
+        }
+    }
+}
+
+/// Where `:` goes: an application, one of its groups, or a deployment
+/// (with the target whose row the cursor goes to).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Place {
+    pub app: String,
+    pub group_id: Option<String>,
+    pub deployment: Option<String>,
+    pub target: Option<String>,
+}
+
+/// The newest deployment of a group (or the worst of an application's
+/// groups), as the lists' LAST column shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastRow {
+    pub id: String,
+    pub status: DeploymentStatus,
+    /// When it ended, else when it was created: its age counts from here.
+    pub at: Millis,
+}
+
+impl LastRow {
+    /// From a group's `lastAttemptedDeployment`.
+    pub fn of(last: &LastDeploymentInfo) -> Option<LastRow> {
+        Some(LastRow {
+            id: last.deployment_id.clone()?,
+            status: last.status.clone()?,
+            at: last.end_time.or(last.create_time).map_or(0, |t| t.0),
+        })
+    }
+
+    /// How bad it is: a failure outranks a stop, a stop a deployment still
+    /// running, that one a success.
+    fn badness(&self) -> u8 {
+        match self.status {
+            DeploymentStatus::Failed => 4,
+            DeploymentStatus::Stopped => 3,
+            DeploymentStatus::Succeeded => 1,
+            ref s if !s.is_final() => 2,
+            _ => 0,
+        }
+    }
+
+    /// An application's cell: the worst of its groups', the newest of equals.
+    pub fn worst<'a>(rows: impl IntoIterator<Item = &'a LastRow>) -> Option<LastRow> {
+        rows.into_iter()
+            .max_by_key(|r| (r.badness(), r.at))
+            .cloned()
     }
 }
 
@@ -52,6 +141,8 @@ pub struct Data {
     pub caption: Option<String>,
     /// While the clock is paused: what the step key will do next.
     pub next_step: Option<NextStep>,
+    /// Every `application/group` the source knows, for `:`'s completion.
+    pub places: Vec<String>,
 }
 
 /// What the clock's next step will do, worked out by taking it on a copy of
@@ -62,6 +153,9 @@ pub struct NextStep {
     pub due: Millis,
     /// The event log's lines the step will write, in order.
     pub said: Vec<String>,
+    /// For each line, the application/group of the deployment it is about
+    /// (`None` for world changes).
+    pub places: Vec<Option<String>>,
 }
 
 /// A deployment configuration the create form offers.
@@ -96,6 +190,9 @@ pub struct AppRow {
     pub name: String,
     pub platform: ComputePlatform,
     pub groups: usize,
+    /// The worst of its groups' newest deployments (`None`: none yet, or
+    /// not read on this screen).
+    pub last: Option<LastRow>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +208,8 @@ pub struct GroupRow {
     pub platform: ComputePlatform,
     /// What "roll back" would redeploy (`DeploymentGroupInfo::rollback_source`).
     pub last_good: Option<LastGood>,
+    /// Its newest deployment (`lastAttemptedDeployment`).
+    pub last: Option<LastRow>,
 }
 
 impl GroupRow {
@@ -140,6 +239,10 @@ impl GroupRow {
                 .clone()
                 .unwrap_or(ComputePlatform::Server),
             last_good: None,
+            last: info
+                .last_attempted_deployment
+                .as_ref()
+                .and_then(LastRow::of),
         }
     }
 }
@@ -148,6 +251,8 @@ impl GroupRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentRow {
     pub id: String,
+    /// `application/group`: where it is (the lists across applications show it).
+    pub place: String,
     pub status: DeploymentStatus,
     pub config: String,
     pub overview: DeploymentOverview,
@@ -164,6 +269,11 @@ impl DeploymentRow {
     pub fn of(id: String, info: &DeploymentInfo) -> DeploymentRow {
         DeploymentRow {
             id,
+            place: format!(
+                "{}/{}",
+                info.application_name.as_deref().unwrap_or("-"),
+                info.deployment_group_name.as_deref().unwrap_or("-")
+            ),
             status: info.status.clone().unwrap_or(DeploymentStatus::Created),
             config: info.deployment_config_name.clone().unwrap_or_default(),
             overview: info.deployment_overview.clone().unwrap_or_default(),
@@ -356,6 +466,7 @@ mod tests {
     fn row(id: &str) -> DeploymentRow {
         DeploymentRow {
             id: id.into(),
+            place: "app/group".into(),
             status: DeploymentStatus::Succeeded,
             config: String::new(),
             overview: DeploymentOverview::default(),
@@ -366,6 +477,26 @@ mod tests {
             completed: None,
             description: None,
         }
+    }
+
+    #[test]
+    fn an_applications_last_is_its_worst_group() {
+        let last = |status, at| LastRow {
+            id: format!("d-{at}"),
+            status,
+            at,
+        };
+        let rows = [
+            last(DeploymentStatus::Succeeded, 30),
+            last(DeploymentStatus::Failed, 10),
+            last(DeploymentStatus::InProgress, 20),
+            last(DeploymentStatus::Failed, 5),
+        ];
+        assert_eq!(LastRow::worst(&rows).map(|r| r.at), Some(10));
+        assert_eq!(LastRow::worst(&rows[..1]).map(|r| r.at), Some(30));
+        assert_eq!(LastRow::worst(&[]), None);
+        assert!(Across::Running.keeps(&DeploymentStatus::Queued));
+        assert!(!Across::Failed.keeps(&DeploymentStatus::Stopped));
     }
 
     #[test]

@@ -5,14 +5,23 @@ use std::path::PathBuf;
 
 use super::lock::LockOwner;
 
+// The causes are part of each message and not `source()`s: a chain printed
+// whole (`{:#}`) would say them twice ("Is a directory: Is a directory").
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The path names a directory.
+    #[error(
+        "state file {} is a directory: name a file in it, e.g. --state {}",
+        path.display(),
+        path.join("state.db").display()
+    )]
+    Directory { path: PathBuf },
+
     /// The file system refused (permissions, missing volume, a directory in the way...).
-    #[error("cannot use state file {}: {source}", path.display())]
+    #[error("cannot use state file {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// The file exists, is not empty and has no SQLite header.
@@ -31,14 +40,14 @@ pub enum StoreError {
 
     /// SQLite reports the file damaged (SQLITE_CORRUPT / SQLITE_NOTADB).
     #[error(
-        "state file {} is corrupt ({source}); it was left untouched: \
+        "state file {} is corrupt ({}); it was left untouched: \
          move it aside to start afresh",
-        path.display()
+        path.display(),
+        sqlite_words(cause)
     )]
     Corrupt {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 
     /// The file's schema version is beyond what this build can read.
@@ -61,34 +70,39 @@ pub enum StoreError {
     },
 
     /// Any other SQLite failure.
-    #[error("state file {}: {source}", path.display())]
+    #[error("state file {}: {}", path.display(), sqlite_words(cause))]
     Sqlite {
         path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 
     /// A stored record no longer parses as the type it was saved as.
-    #[error("state file {}: cannot read {table} record {key:?}: {source}", path.display())]
+    #[error("state file {}: cannot read {table} record {key:?}: {cause}", path.display())]
     Decode {
         path: PathBuf,
         table: &'static str,
         key: String,
-        #[source]
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
 
     /// A record could not be turned into JSON.
-    #[error("cannot encode {what} record for the state file: {source}")]
+    #[error("cannot encode {what} record for the state file: {cause}")]
     Encode {
         what: &'static str,
-        #[source]
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
 
     /// An unsigned counter that SQLite's signed 64-bit integers cannot hold.
     #[error("{what} {value} is too large for the state file (limit {})", i64::MAX)]
     OutOfRange { what: &'static str, value: u64 },
+}
+
+/// An SQLite error in its own words, once: its message, else its code's.
+fn sqlite_words(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(message)) if !message.is_empty() => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn describe_owner(owner: Option<&LockOwner>) -> String {
@@ -107,8 +121,14 @@ impl StoreError {
         use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
         let path = path.to_path_buf();
         match source.sqlite_error_code() {
-            Some(DatabaseCorrupt | NotADatabase) => StoreError::Corrupt { path, source },
-            _ => StoreError::Sqlite { path, source },
+            Some(DatabaseCorrupt | NotADatabase) => StoreError::Corrupt {
+                path,
+                cause: source,
+            },
+            _ => StoreError::Sqlite {
+                path,
+                cause: source,
+            },
         }
     }
 }

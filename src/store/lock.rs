@@ -63,7 +63,7 @@ impl OwnerLock {
         let path = lock_path(state);
         let io = |source| StoreError::Io {
             path: path.clone(),
-            source,
+            cause: source,
         };
         // `create_new` first so we know whether the file is ours to remove;
         // never truncate before holding the lock (that would erase the owner's name).
@@ -109,12 +109,12 @@ impl OwnerLock {
     fn write_owner(&mut self, owner: &LockOwner) -> Result<(), StoreError> {
         let text = serde_json::to_string(owner).map_err(|source| StoreError::Encode {
             what: "lock owner",
-            source,
+            cause: source,
         })?;
         let path = &self.path;
         let io = |source| StoreError::Io {
             path: path.clone(),
-            source,
+            cause: source,
         };
         self.file.set_len(0).map_err(io)?;
         // The handle was just opened, so its position is 0.

@@ -71,10 +71,15 @@ impl Store {
     /// database that is not codedeck's, a corrupt file, and a file written by a
     /// newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path.is_dir() {
+            return Err(StoreError::Directory {
+                path: path.to_path_buf(),
+            });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
                 path: parent.to_path_buf(),
-                source,
+                cause: source,
             })?;
         }
         let lock = OwnerLock::acquire(path)?;
@@ -259,7 +264,7 @@ impl Store {
                         path: self.label.clone(),
                         table,
                         key,
-                        source,
+                        cause: source,
                     });
                 }
             }
@@ -374,7 +379,10 @@ impl From<StoreError> for Failure {
 }
 
 fn encode<T: Serialize>(what: &'static str, record: &T) -> Result<String, StoreError> {
-    serde_json::to_string(record).map_err(|source| StoreError::Encode { what, source })
+    serde_json::to_string(record).map_err(|source| StoreError::Encode {
+        what,
+        cause: source,
+    })
 }
 
 fn int(what: &'static str, value: u64) -> Result<i64, StoreError> {

@@ -133,7 +133,7 @@ pub(crate) enum Existing {
 pub(crate) fn inspect(path: &Path) -> Result<Existing, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let len = match std::fs::metadata(path) {
         Ok(m) => m.len(),

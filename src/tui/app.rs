@@ -258,6 +258,15 @@ impl App {
                 copy(&text);
                 Step::Nothing
             }
+            Cmd::Find(what) => {
+                let source = self.source.clone();
+                let tx = self.tx.clone();
+                self.handle.spawn(async move {
+                    let found = source.find(what.clone()).await;
+                    let _ = tx.send(Wake::Msg(Msg::Found(what, found)));
+                });
+                Step::Nothing
+            }
             Cmd::Act(action) => {
                 let kind = action.kind();
                 if let Err(refused) = permitted(model.read_only, &action) {

@@ -74,6 +74,11 @@ impl Harness {
                     self.reload()?;
                 }
                 Cmd::Reload => self.reload()?,
+                Cmd::Find(what) => {
+                    let found = self.rt.block_on(self.source.find(what.clone()));
+                    let next = update(&mut self.model, Msg::Found(what.clone(), found));
+                    self.perform(&next)?;
+                }
                 Cmd::Copy(_) | Cmd::Quit => {}
             }
         }

@@ -10,6 +10,7 @@ use crate::source::ActionKind;
 pub enum Command {
     Help,
     Quit,
+    Jump,
     Back,
     Up,
     Down,
@@ -20,7 +21,6 @@ pub enum Command {
     PageUp,
     PageDown,
     NextPane,
-    PrevPane,
     Enter,
     Filter,
     New,
@@ -47,6 +47,8 @@ pub enum Command {
 pub enum Hint {
     /// Always shown.
     Always,
+    /// Shown on the applications and groups screens, where the footer has room.
+    Lists,
     /// Shown on the deployment screens.
     Deployments,
     /// Shown on the timeline.
@@ -118,6 +120,15 @@ pub const KEYMAP: &[Binding] = &[
         Always,
         None,
         "Quit"
+    ),
+    bind!(
+        &[c(':')],
+        ":",
+        Jump,
+        "go",
+        Lists,
+        None,
+        "Go to an application, group, deployment or instance ID; failed or running list them all"
     ),
     bind!(
         &[(KeyCode::Esc, NONE)],
@@ -201,22 +212,17 @@ pub const KEYMAP: &[Binding] = &[
         "Page down"
     ),
     bind!(
-        &[(KeyCode::Tab, NONE)],
+        &[
+            (KeyCode::Tab, NONE),
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE)
+        ],
         "Tab",
         NextPane,
         "pane",
         Never,
         None,
-        "Switch between the main view and the event log"
-    ),
-    bind!(
-        &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)],
-        "Shift-Tab",
-        PrevPane,
-        "pane",
-        Never,
-        None,
-        "Switch pane backwards"
+        "Switch between the main view and the event log (Shift-Tab too)"
     ),
     bind!(
         &[(KeyCode::Enter, NONE)],
@@ -321,10 +327,10 @@ pub const KEYMAP: &[Binding] = &[
         &[c('l')],
         "l",
         Diagnostics,
-        "log",
+        "details",
         Timeline,
         None,
-        "Diagnostics of the selected event: error code, script, message, log tail"
+        "Details: the deployment's whole error and rollback; the selected event's error, script, log tail"
     ),
     bind!(
         &[c('y')],
@@ -437,6 +443,14 @@ mod tests {
                 assert!(!seen.contains(k), "{k:?} bound twice");
                 seen.push(*k);
             }
+        }
+    }
+
+    /// The help screen is 110 columns wide at most, 11 of them the keys.
+    #[test]
+    fn every_help_text_fits_the_help_screen() {
+        for b in KEYMAP {
+            assert!(b.help.chars().count() <= 96, "{}: {}", b.label, b.help);
         }
     }
 

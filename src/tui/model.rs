@@ -8,7 +8,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::source::{
-    Action, ActionKind, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Request,
+    Across, Action, ActionKind, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Place,
+    Request,
 };
 
 /// Input to `update()`.
@@ -23,6 +24,8 @@ pub enum Msg {
     Done(ActionKind, Outcome),
     /// A read failed: the last good data stays on screen.
     LoadFailed(String),
+    /// What `:` looked up (as typed), and where it leads.
+    Found(String, Result<Place, String>),
 }
 
 /// What `update()` asks the app loop to do.
@@ -32,6 +35,8 @@ pub enum Cmd {
     /// The selection changed: read again.
     Reload,
     Copy(String),
+    /// Look up what was typed into `:`; the answer comes back as `Msg::Found`.
+    Find(String),
     Quit,
 }
 
@@ -109,6 +114,19 @@ pub struct Confirm {
     /// Stop only: the "roll back" toggle.
     pub rollback: Option<bool>,
 }
+
+/// The `:` command line at the bottom.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prompt {
+    pub text: String,
+    /// While ↑/↓ walk the history: the entry shown (0 is the newest).
+    pub recall: Option<usize>,
+    /// What Tab offered last: the candidates the text could become.
+    pub offered: Vec<String>,
+}
+
+/// Entries `:` remembers for ↑.
+pub const HISTORY_KEEP: usize = 50;
 
 /// The create-deployment form.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,11 +211,24 @@ pub struct Model {
     pub visible: Visible,
     pub filter: String,
     pub filtering: bool,
+    /// The `:` command line, while open.
+    pub prompt: Option<Prompt>,
+    /// What `:` ran before, newest last.
+    pub history: Vec<String>,
+    /// The deployment list shows every application's (`:failed`, `:running`).
+    pub across: Option<Across>,
+    /// `:` found an instance: the cursor goes to its row when the timeline arrives.
+    pub seek_target: Option<String>,
     pub popup: Option<Popup>,
+    /// Lines the details popup is scrolled down by.
+    pub detail_scroll: u16,
     /// A create form sent and not answered yet: it comes back if refused.
     pub submitted: Option<Box<Form>>,
     /// `n` on an application: open the form once its groups are read.
     pub form_after_load: bool,
+    /// A roll back sent: the deployment whose timeline opens when it is done
+    /// (unless it created a new deployment, which opens instead).
+    pub open_after: Option<String>,
     pub flash: Option<(String, bool)>,
     /// A long wait the first `.` announced: the second press skips it.
     pub step_armed: Option<Millis>,
@@ -328,9 +359,15 @@ impl Model {
             visible: Visible::default(),
             filter: String::new(),
             filtering: false,
+            prompt: None,
+            history: Vec::new(),
+            across: None,
+            seek_target: None,
             popup: None,
+            detail_scroll: 0,
             submitted: None,
             form_after_load: false,
+            open_after: None,
             flash: None,
             step_armed: None,
             load_error: None,
@@ -367,6 +404,7 @@ impl Model {
             app: self.app.clone(),
             group_id: self.group_id.clone(),
             deployment: self.deployment.clone(),
+            across: self.across,
             events_after: self.last_event,
         }
     }
@@ -450,6 +488,9 @@ impl Model {
         }
         match self.screen {
             Screen::Timeline => self.deployment.clone(),
+            Screen::Deployments if self.across.is_some() => {
+                self.across.map(|a| a.word().to_string())
+            }
             Screen::Deployments => self
                 .group_id
                 .as_ref()

@@ -205,19 +205,58 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
 }
 
 fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let inner = boxed(f, area, 90, 18, "Diagnostics (esc closes)", t);
-    // The event under the cursor, whatever its status.
+    let inner = boxed(f, area, 90, 24, "Details (j/k scroll · esc closes)", t);
+    let mut lines = deployment_details(m, t);
+    lines.extend(event_details(m, t));
+    // Wrapped lines count too (about): the scroll stops near the last one.
+    let w = inner.width.max(1) as usize;
+    let total: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    let scroll = m
+        .detail_scroll
+        .min(total.saturating_sub(inner.height as usize) as u16);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    f.render_widget(paragraph.scroll((scroll, 0)), inner);
+}
+
+/// The deployment's texts the summary may cut (why it ended, its
+/// description, rollback and error), whole.
+fn deployment_details(m: &Model, t: Theme) -> Vec<Line<'static>> {
+    let Some(d) = m.data.detail.as_ref() else {
+        return Vec::new();
+    };
+    let texts = super::timeline::long_texts(d);
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    let id = d.info.deployment_id.clone().unwrap_or_default();
+    let mut lines = vec![Line::from(Span::styled(
+        format!("Deployment {id}"),
+        t.title(),
+    ))];
+    for (label, text) in texts {
+        let style = if label == "Error" {
+            t.error()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {label:<10}"), t.title()),
+            Span::styled(text, style),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines
+}
+
+/// The lifecycle event under the cursor: its diagnostics, whatever its status.
+fn event_details(m: &Model, t: Theme) -> Vec<Line<'static>> {
     let target = m
         .data
         .detail
         .as_ref()
         .and_then(|d| d.targets.get(m.target.selected));
     let (Some(target), Some(ev)) = (target, m.selected_event()) else {
-        f.render_widget(
-            Paragraph::new("Move to a lifecycle event first (←/→)."),
-            inner,
-        );
-        return;
+        return vec![Line::from("Move to a lifecycle event first (←/→).")];
     };
     let host = if target.host.is_empty() {
         target.id.clone()
@@ -229,15 +268,13 @@ fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         (Some(s), Some(e)) => format!(" after {}", super::theme::duration(e.0 - s.0)),
         _ => String::new(),
     };
+    let name = ev.lifecycle_event_name.clone().unwrap_or_default();
     let Some(d) = ev.diagnostics.clone() else {
-        let name = ev.lifecycle_event_name.clone().unwrap_or_default();
-        let lines = vec![
+        return vec![
             Line::from(format!("{host} · {name}: {status}{took}")),
             Line::from(""),
             Line::from("No diagnostics: CodeDeploy records them when an event fails."),
         ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        return;
     };
     let field = |k: &str, v: String| {
         Line::from(vec![
@@ -247,13 +284,7 @@ fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     };
     let mut lines = vec![
         field("Target", host),
-        field(
-            "Event",
-            format!(
-                "{} {status}{took}",
-                ev.lifecycle_event_name.clone().unwrap_or_default()
-            ),
-        ),
+        field("Event", format!("{name} {status}{took}")),
         Line::from(vec![
             Span::styled(format!("{:<12}", "Error code"), t.title()),
             Span::styled(
@@ -278,5 +309,5 @@ fn diagnostics(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     if let Some(log) = &target.scripts_log {
         lines.push(field("scripts.log", format!("{log} (y copies)")));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    lines
 }

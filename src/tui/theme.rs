@@ -73,11 +73,14 @@ pub fn labelled(word: &str) -> String {
     format!("{} {word}", glyph(word))
 }
 
-/// A short explanation of a deployment status, for people learning the lifecycle.
-pub fn explain_status(s: &DeploymentStatus) -> &'static str {
+/// A short explanation of a deployment status on `platform`, for people
+/// learning the lifecycle.
+pub fn explain_status(s: &DeploymentStatus, platform: &ComputePlatform) -> &'static str {
+    let shifts = matches!(platform, ComputePlatform::Lambda | ComputePlatform::Ecs);
     match s {
         DeploymentStatus::Created => "Created: accepted; CodeDeploy is about to pick the targets and start.",
         DeploymentStatus::Queued => "Queued: another deployment is running in this group; this one starts after it.",
+        DeploymentStatus::InProgress if shifts => "InProgress: traffic shifts to the replacement as the config says.",
         DeploymentStatus::InProgress => "InProgress: targets are running their lifecycle events, a batch at a time.",
         DeploymentStatus::Baking => "Baking: traffic has moved; CodeDeploy watches before finishing.",
         DeploymentStatus::Ready => "Ready: the replacement is up and waits for ContinueDeployment (key C).",
@@ -91,6 +94,17 @@ pub fn explain_status(s: &DeploymentStatus) -> &'static str {
 pub use crate::model::time::{clock_time, date};
 
 pub use crate::model::time::duration_words as duration;
+
+/// How long ago, in its largest unit: `42s`, `12m`, `5h`, `3d`.
+pub fn age(ms: crate::model::time::Millis) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
 
 /// A config's name as people read it: `CodeDeployDefault.LambdaCanary10Percent5Minutes`
 /// -> `Canary 10% / 5 min`, `CodeDeployDefault.HalfAtATime` -> `Half at a time`.
@@ -234,5 +248,9 @@ mod tests {
         assert_eq!(duration(4_200), "4s");
         assert_eq!(duration(125_000), "2m05s");
         assert_eq!(duration(3_720_000), "1h02m");
+        assert_eq!(age(42_000), "42s");
+        assert_eq!(age(125_000), "2m");
+        assert_eq!(age(3_720_000), "1h");
+        assert_eq!(age(3 * 86_400_000 + 5), "3d");
     }
 }

@@ -68,8 +68,10 @@ fn summary(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>> 
         n(o.skipped)
     )));
     lines.push(Line::from(counts));
-    if let Some(why) = why(d) {
-        lines.extend(labelled_lines("Why", &why, width, 2, t.status(&word)));
+    let texts = long_texts(d);
+    let text = |label: &str| texts.iter().find(|(l, _)| *l == label).map(|(_, t)| t);
+    if let Some(why) = text("Why") {
+        lines.extend(labelled_lines("Why", why, width, 2, t.status(&word)));
     } else if d.traffic.is_none() {
         lines.push(Line::from(health(d)));
     }
@@ -79,11 +81,32 @@ fn summary(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>> 
         elapsed(i.start_time.map(|t| t.0), i.complete_time.map(|t| t.0), now),
         i.creator.as_ref().map(|c| c.as_str()).unwrap_or("-"),
     )));
+    for (label, most, style) in [
+        ("About", 1, Style::new()),
+        ("Rollback", 2, Style::new()),
+        ("Error", 3, t.error()),
+    ] {
+        if let Some(text) = text(label) {
+            lines.extend(labelled_lines(label, text, width, most, style));
+        }
+    }
+    lines
+}
+
+/// The summary's texts that may run long, by label: why it ended, its
+/// description, its rollback and its error. The summary wraps them into a
+/// few lines; the details popup (`l`) shows them whole.
+pub(super) fn long_texts(d: &Detail) -> Vec<(&'static str, String)> {
+    let i = &d.info;
+    let mut out = Vec::new();
+    if let Some(why) = why(d) {
+        out.push(("Why", why));
+    }
     if let Some(about) = i.description.as_ref().filter(|d| !d.is_empty()) {
-        lines.push(Line::from(format!("About   {about}")));
+        out.push(("About", about.clone()));
     }
     if let Some(r) = &i.rollback_info {
-        lines.push(Line::from(rollback_line(r)));
+        out.push(("Rollback", rollback_text(r)));
     }
     if let Some(e) = &i.error_information {
         let text = format!(
@@ -91,12 +114,16 @@ fn summary(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>> 
             e.code.as_ref().map(|c| c.as_str()).unwrap_or_default(),
             e.message.as_deref().unwrap_or_default()
         );
-        lines.extend(labelled_lines("Error", &text, width, 3, t.error()));
+        out.push(("Error", text));
     }
-    lines
+    out
 }
 
-/// `Label   text`, wrapped between words under the label, at most `most` lines.
+/// What a cut summary line ends with: where to read it whole.
+const CUT: &str = "… l: whole";
+
+/// `Label   text`, wrapped between words under the label, at most `most`
+/// lines; text left over ends the last line with [`CUT`].
 fn labelled_lines(
     label: &str,
     text: &str,
@@ -104,15 +131,22 @@ fn labelled_lines(
     most: usize,
     style: Style,
 ) -> Vec<Line<'static>> {
-    let room = (width as usize).saturating_sub(8);
-    super::widgets::wrap_words(text, room, most)
+    let indent = (label.chars().count() + 2).max(8);
+    let room = (width as usize).saturating_sub(indent);
+    let mut parts = super::widgets::wrap_words(text, room, most);
+    if let Some(last) = parts.last_mut().filter(|l| l.ends_with('…')) {
+        let keep = room.saturating_sub(CUT.chars().count());
+        let head: String = last.chars().take(keep).collect();
+        *last = format!("{}{CUT}", head.trim_end());
+    }
+    parts
         .into_iter()
         .enumerate()
         .map(|(k, part)| {
             let head = if k == 0 {
-                format!("{label:<8}")
+                format!("{label:<indent$}")
             } else {
-                " ".repeat(8)
+                " ".repeat(indent)
             };
             Line::from(Span::styled(format!("{head}{part}"), style))
         })
@@ -219,12 +253,18 @@ fn why(d: &Detail) -> Option<String> {
     })
 }
 
-/// Minimum healthy hosts, how many may be down at once, and the batch.
+/// Minimum healthy hosts, how many may be down at once, and the batch: the
+/// targets running a lifecycle event now (the `◌` cells below), so a
+/// blue/green reroute counts the hosts it reroutes, not every replacement.
 fn health(d: &Detail) -> String {
     let running = d
         .targets
         .iter()
-        .filter(|t| t.status == TargetStatus::InProgress)
+        .filter(|t| {
+            t.events
+                .iter()
+                .any(|e| e.status == Some(LifecycleEventStatus::InProgress))
+        })
         .count();
     match (d.min_healthy, d.max_down) {
         (Some(min), Some(down)) => format!(
@@ -236,17 +276,14 @@ fn health(d: &Detail) -> String {
     }
 }
 
-fn rollback_line(r: &RollbackInfo) -> String {
+fn rollback_text(r: &RollbackInfo) -> String {
     if let Some(id) = &r.rollback_deployment_id {
-        return format!("Rollback  rolled back by {id} (o opens it)");
+        return format!("rolled back by {id} (o opens it)");
     }
     if let Some(id) = &r.rollback_triggering_deployment_id {
-        return format!("Rollback  rolls back {id} (o opens it)");
+        return format!("rolls back {id} (o opens it)");
     }
-    format!(
-        "Rollback  {}",
-        r.rollback_message.as_deref().unwrap_or_default()
-    )
+    r.rollback_message.clone().unwrap_or_default()
 }
 
 /// The target rows: one table, or for EC2 blue/green the replacement (Green)
@@ -275,6 +312,43 @@ fn targets(m: &Model, d: &Detail, t: Theme, f: &mut Frame, area: Rect) {
     target_table(m, d, &blue, bt, t, f, b);
 }
 
+/// Cell widths of a target table: the target column first (an ID is shown
+/// whole whenever the table can hold it), then the batch column, then the
+/// lifecycle events share what is left.
+struct Widths {
+    name: u16,
+    batch: bool,
+    cell: u16,
+}
+
+/// Widths for targets named `names` (longest first matters) and `events`
+/// event columns in `width` cells (one cell of spacing between columns).
+fn widths(names: &[&str], events: usize, batch: bool, width: u16) -> Widths {
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    // "◷ " before the name; never narrower than the header.
+    let want = (longest as u16 + 2).max(6);
+    let batch_w = if batch { 3 } else { 0 };
+    // Each event column keeps at least its glyph (and a space before it).
+    let floor = events as u16 * 3;
+    let name = want.min(width.saturating_sub(batch_w + floor)).max(6);
+    let left = width.saturating_sub(name + batch_w);
+    let cell = if events == 0 {
+        8
+    } else {
+        (left / events as u16).clamp(3, 10) - 1
+    };
+    Widths { name, batch, cell }
+}
+
+/// What a target is called on its row: its host, else its ID.
+fn target_name(tv: &TargetView) -> &str {
+    if tv.host.is_empty() {
+        &tv.id
+    } else {
+        &tv.host
+    }
+}
+
 /// A table of the targets at `rows` (indexes into `d.targets`).
 fn target_table(
     m: &Model,
@@ -296,16 +370,15 @@ fn target_table(
                 .collect()
         })
         .unwrap_or_default();
-    let host_w: u16 = 22;
-    let cell_w = if names.is_empty() {
-        8
-    } else {
-        ((area.width.saturating_sub(host_w)) / names.len() as u16).clamp(2, 10)
-    };
     // In-place deployments run in batches: targets that started together.
-    let batches = (d.traffic.is_none() && d.blue_green.is_none()).then(|| batches(d));
+    // Blue/green (labelled hosts) and traffic shifting do not: no column,
+    // running or finished.
+    let in_place = d.traffic.is_none() && !d.targets.iter().any(|tv| tv.label.is_some());
+    let batches = in_place.then(|| batches(d));
+    let shown: Vec<&str> = rows.iter().map(|&i| target_name(&d.targets[i])).collect();
+    let w = widths(&shown, names.len(), batches.is_some(), area.width);
     let mut head = vec![Cell::from("TARGET")];
-    if batches.is_some() {
+    if w.batch {
         head.push(Cell::from("B"));
     }
     head.extend(
@@ -313,11 +386,11 @@ fn target_table(
             .iter()
             .map(|n| Cell::from(theme::short_event(n).to_string())),
     );
-    let mut widths = vec![Constraint::Length(host_w - 1)];
-    if batches.is_some() {
+    let mut widths = vec![Constraint::Length(w.name)];
+    if w.batch {
         widths.push(Constraint::Length(2));
     }
-    widths.extend(names.iter().map(|_| Constraint::Length(cell_w - 1)));
+    widths.extend(names.iter().map(|_| Constraint::Length(w.cell)));
     // The cursor within this table, if the selected target is in it.
     let cursor = Cursor {
         selected: rows
@@ -330,64 +403,66 @@ fn target_table(
         let i = rows[k];
         let selected = i == m.target.selected && m.pane == Pane::Main;
         let batch = batches.as_ref().map(|b| b[i]);
-        target_row(
-            &d.targets[i],
-            t,
-            m.now(),
-            selected.then_some(m.event),
+        let cells = RowCells {
+            name_w: w.name,
+            selected: selected.then_some(m.event),
             batch,
-        )
+        };
+        target_row(&d.targets[i], t, m.now(), cells)
     });
-    // Rows that do not fit are said to be there; the cursor scrolls to them.
-    let page = area.height.saturating_sub(2) as usize;
-    let title = if page == 0 && !rows.is_empty() {
-        format!(
-            "{title}· {} not shown: a taller terminal shows them ",
-            rows.len()
-        )
-    } else if rows.len() > page {
-        let shown = window(cursor, rows.len(), area);
-        format!(
-            "{title}· {}-{} of {}, j/k scrolls ",
-            shown.start + 1,
-            shown.end,
-            rows.len()
-        )
-    } else {
-        title
-    };
+    let title = scroll_title(title, cursor, rows.len(), area);
     let table = Table::new(body, widths)
         .header(Row::new(head).style(t.title()))
         .block(Block::new().borders(Borders::TOP).title(title));
     f.render_widget(table, area);
 }
 
-fn target_row(
-    tv: &TargetView,
-    t: Theme,
-    now: Millis,
+/// Rows that do not fit are said to be there; the cursor scrolls to them.
+fn scroll_title(title: String, cursor: Cursor, rows: usize, area: Rect) -> String {
+    let page = area.height.saturating_sub(2) as usize;
+    if page == 0 && rows > 0 {
+        format!("{title}· {rows} not shown: a taller terminal shows them ")
+    } else if rows > page {
+        let shown = window(cursor, rows, area);
+        format!(
+            "{title}· {}-{} of {rows}, j/k scrolls ",
+            shown.start + 1,
+            shown.end
+        )
+    } else {
+        title
+    }
+}
+
+/// How one target row is drawn: the target column's width, the event under
+/// the cursor (on the selected row), the batch (in-place deployments).
+struct RowCells {
+    name_w: u16,
     selected: Option<usize>,
     batch: Option<Option<usize>>,
-) -> Row<'static> {
+}
+
+fn target_row(tv: &TargetView, t: Theme, now: Millis, c: RowCells) -> Row<'static> {
     let word = tv.status.as_str();
-    let name = if tv.host.is_empty() { &tv.id } else { &tv.host };
+    // Whole, or shortened in the middle where it shows: never cut silently.
+    let name = theme::middle_ellipsis(target_name(tv), c.name_w.saturating_sub(2) as usize);
     let mut cells = vec![Cell::from(Line::from(vec![
         Span::styled(glyph(word).to_string(), t.status(word)),
         Span::raw(format!(" {name}")),
     ]))];
-    if let Some(b) = batch {
+    if let Some(b) = c.batch {
         let label = b.map_or("-".to_string(), |n| n.to_string());
         cells.push(Cell::from(Span::styled(label, t.dim())));
     }
     for (i, ev) in tv.events.iter().enumerate() {
         let w = ev.status.as_ref().map(|s| s.as_str()).unwrap_or("Pending");
         let mut style = t.status(w);
-        if selected == Some(i) {
+        if c.selected == Some(i) {
             style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
         }
         cells.push(Cell::from(Span::styled(event_cell(ev, w, now), style)));
     }
-    let row_style = if selected.is_some() {
+    let row_style = if c.selected.is_some() {
         Style::new().add_modifier(Modifier::UNDERLINED)
     } else {
         Style::new()

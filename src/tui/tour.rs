@@ -211,9 +211,10 @@ pub const DEMO: &[Step] = &[
     Key(Enter),
     Expect("Rollback  rolled back by d-"),
     Hold(2000),
-    // l: the diagnostics of the failed lifecycle event.
+    // l: the details: the deployment's error whole and the diagnostics of
+    // the failed lifecycle event.
     Key(Char('l')),
-    Expect("Diagnostics (esc closes)"),
+    Expect("Details (j/k scroll · esc closes)"),
     Expect("Error code  ScriptFailed"),
     Hold(2600),
     Key(Esc),

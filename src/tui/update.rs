@@ -10,7 +10,7 @@ use super::model::*;
 use crate::model::labels::{parse_revision, revision_label};
 use crate::model::time::Millis;
 use crate::model::DeploymentWaitType;
-use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment};
+use crate::source::{Action, ActionKind, Data, DeploymentRow, NewDeployment, Place};
 use crate::state::AlarmState;
 
 /// Speeds `+` and `-` step through.
@@ -33,26 +33,98 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             absorb(m, *d);
             vec![]
         }
-        Msg::Done(kind, outcome) => {
-            // A refused create brings its form back, every field as typed.
-            if kind == ActionKind::Create {
-                if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
-                    form.error = Some(e.clone());
-                    m.popup = Some(Popup::Form(form));
-                    return vec![Cmd::Reload];
-                }
-            }
-            m.flash = match outcome {
-                Ok(s) if s.is_empty() => None,
-                Ok(s) => Some((s, false)),
-                Err(e) => Some((e, true)),
-            };
-            vec![Cmd::Reload]
-        }
+        Msg::Done(kind, outcome) => done(m, kind, outcome),
         Msg::LoadFailed(e) => {
             m.load_error = Some(e);
             vec![]
         }
+        Msg::Found(_, Ok(place)) => go(m, place),
+        Msg::Found(what, Err(e)) => {
+            flash(m, &format!(":{what}: {e}"), true);
+            vec![]
+        }
+    }
+}
+
+/// Goes where `:` found: an application's groups, a group's deployments,
+/// or a deployment's timeline (on a target's row when one was named).
+fn go(m: &mut Model, p: Place) -> Vec<Cmd> {
+    m.across = None;
+    m.filter.clear();
+    m.filtering = false;
+    m.pane = Pane::Main;
+    m.popup = None;
+    if let Some(i) = m.data.apps.iter().position(|a| a.name == p.app) {
+        m.apps.selected = i;
+    }
+    m.app = Some(p.app);
+    m.group_id = p.group_id.clone();
+    m.groups = Cursor::default();
+    m.list = Cursor::default();
+    m.deployment = None;
+    match (p.group_id, p.deployment) {
+        (_, Some(d)) => {
+            let cmds = open_deployment(m, d);
+            if p.target.is_some() {
+                m.seek_failure = false;
+                m.seek_target = p.target;
+            }
+            return cmds;
+        }
+        (Some(_), None) => m.screen = Screen::Deployments,
+        (None, None) => m.screen = Screen::Groups,
+    }
+    vec![Cmd::Reload]
+}
+
+/// `:failed`, `:running`: every application's deployments with that status.
+fn open_across(m: &mut Model, across: crate::source::Across) -> Vec<Cmd> {
+    m.across = Some(across);
+    m.app = None;
+    m.group_id = None;
+    m.deployment = None;
+    m.filter.clear();
+    m.filtering = false;
+    m.pane = Pane::Main;
+    m.list = Cursor::default();
+    m.screen = Screen::Deployments;
+    vec![Cmd::Reload]
+}
+
+/// An action finished: its line in the flash area; a refused create brings
+/// its form back, every field as typed; a created deployment (`n`, or `U`
+/// redeploying) opens on its timeline, a stop-and-roll-back on the stopped
+/// deployment's, where the rollback's link appears.
+fn done(m: &mut Model, kind: ActionKind, outcome: crate::source::Outcome) -> Vec<Cmd> {
+    let open_after = m.open_after.take();
+    if kind == ActionKind::Create {
+        if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
+            form.error = Some(e.clone());
+            m.popup = Some(Popup::Form(form));
+            return vec![Cmd::Reload];
+        }
+    }
+    let opens = match (&outcome, kind) {
+        (Ok(text), ActionKind::Create | ActionKind::RollBack) => {
+            crate::source::created_deployment(text)
+                .map(String::from)
+                .or(open_after)
+        }
+        _ => None,
+    };
+    m.flash = match outcome {
+        Ok(s) if s.is_empty() => None,
+        Ok(s) => Some((s, false)),
+        Err(e) => Some((e, true)),
+    };
+    match opens {
+        Some(id) => {
+            let flash = m.flash.take();
+            let cmds = open_deployment(m, id);
+            m.flash = flash;
+            cmds
+        }
+        None => vec![Cmd::Reload],
     }
 }
 
@@ -83,8 +155,39 @@ fn absorb(m: &mut Model, mut d: Data) {
     note_listed(m);
     refilter(m);
     clamp_all(m);
+    seek_target(m);
     seek_failure(m);
     open_pending_form(m);
+}
+
+/// `:` named an instance: once its deployment's timeline arrives, the
+/// cursor goes to its row (on its first failed event, if any).
+fn seek_target(m: &mut Model) {
+    if m.screen != Screen::Timeline {
+        return;
+    }
+    let Some(d) = m.data.detail.as_ref() else {
+        return;
+    };
+    let Some(want) = m.seek_target.take() else {
+        return;
+    };
+    let Some(ti) = d
+        .targets
+        .iter()
+        .position(|t| t.id == want || t.host == want)
+    else {
+        return;
+    };
+    let failed = crate::model::LifecycleEventStatus::Failed;
+    m.target.selected = ti;
+    m.event = d.targets[ti]
+        .events
+        .iter()
+        .position(|e| e.status.as_ref() == Some(&failed))
+        .unwrap_or(0);
+    let page = m.page();
+    m.target.clamp(d.targets.len(), page);
 }
 
 /// A timeline just opened: the cursor goes to the first failed event, where
@@ -201,6 +304,15 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if m.popup.is_some() {
         return popup_key(m, k);
     }
+    if m.prompt.is_some() {
+        use super::prompt::Run;
+        return match super::prompt::key(m, k) {
+            Some(Run::Across(across)) => open_across(m, across),
+            Some(Run::Place(place)) => go(m, place),
+            Some(Run::Find(what)) => vec![Cmd::Find(what)],
+            None => vec![],
+        };
+    }
     if m.filtering {
         filter_key(m, k);
         return vec![];
@@ -241,6 +353,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
     }
     match c {
         Command::Help => m.popup = Some(Popup::Help),
+        Command::Jump => m.prompt = Some(Prompt::default()),
         Command::Quit => {
             m.quit = true;
             return vec![Cmd::Quit];
@@ -254,7 +367,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Bottom => step_cursor(m, isize::MAX / 2),
         Command::Left => m.event = m.event.saturating_sub(1),
         Command::Right => m.event = (m.event + 1).min(event_count(m).saturating_sub(1)),
-        Command::NextPane | Command::PrevPane => {
+        Command::NextPane => {
             m.pane = match m.pane {
                 Pane::Main => {
                     // The log pane opens on its newest line.
@@ -280,11 +393,14 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::OpenLink => return open_link(m),
         Command::Filter if matches!(m.screen, Screen::Deployments) => m.filtering = true,
         Command::Filter => flash(m, "/ filters the deployment list", true),
-        Command::New => new_form(m),
+        Command::New => return new_form(m),
         Command::Stop => stop(m),
         Command::RollBack => roll_back(m),
         Command::Continue => continue_(m),
-        Command::Diagnostics if m.screen == Screen::Timeline => m.popup = Some(Popup::Diagnostics),
+        Command::Diagnostics if m.screen == Screen::Timeline => {
+            m.detail_scroll = 0;
+            m.popup = Some(Popup::Diagnostics);
+        }
         Command::Diagnostics => flash(m, "open a deployment first (Enter)", true),
         Command::Copy => return copy(m),
         Command::Pause
@@ -403,10 +519,15 @@ fn enter(m: &mut Model) -> Vec<Cmd> {
             m.screen = Screen::Deployments;
         }
         Screen::Deployments => {
-            let Some(r) = m.selected_row() else {
+            let Some((id, place)) = m.selected_row().map(|r| (r.id.clone(), r.place.clone()))
+            else {
                 return vec![];
             };
-            m.deployment = Some(r.id.clone());
+            // A list across applications: the row says whose it is.
+            if m.across.is_some() {
+                m.app = place.split('/').next().map(String::from);
+            }
+            m.deployment = Some(id);
             m.target = Cursor::default();
             m.event = 0;
             m.screen = Screen::Timeline;
@@ -427,11 +548,17 @@ fn back(m: &mut Model) -> Vec<Cmd> {
         Screen::Groups => {
             m.screen = Screen::Apps;
             m.app = None;
+            m.form_after_load = false;
         }
         Screen::Deployments if !m.filter.is_empty() => {
             m.filter.clear();
             refilter(m);
             return vec![];
+        }
+        Screen::Deployments if m.across.is_some() => {
+            m.across = None;
+            m.screen = Screen::Apps;
+            m.app = None;
         }
         Screen::Deployments => {
             m.screen = Screen::Groups;
@@ -445,24 +572,38 @@ fn back(m: &mut Model) -> Vec<Cmd> {
     vec![Cmd::Reload]
 }
 
-fn new_form(m: &mut Model) {
+fn new_form(m: &mut Model) -> Vec<Cmd> {
     if m.screen == Screen::Apps {
-        // The application under the cursor: its groups are read first.
+        // The application under the cursor: its groups are read first, and
+        // the form opens when they arrive.
         let Some(app) = m.data.apps.get(m.apps.selected).map(|a| a.name.clone()) else {
-            return flash(m, "there is no application to deploy", true);
+            flash(m, "there is no application to deploy", true);
+            return vec![];
         };
         m.app = Some(app);
         m.groups = Cursor::default();
+        m.group_id = None;
         m.screen = Screen::Groups;
         m.form_after_load = true;
-        return;
+        return vec![Cmd::Reload];
     }
     let Some(app) = m.app.clone() else {
-        return flash(m, "choose an application first (Enter)", true);
+        flash(m, "choose an application first (Enter)", true);
+        return vec![];
     };
+    if m.form_after_load {
+        // `n` again before the groups arrived: the form is on its way.
+        flash(m, &format!("reading the groups of {app}…"), false);
+        return vec![];
+    }
     let groups: Vec<String> = m.data.groups.iter().map(|g| g.name.clone()).collect();
     if groups.is_empty() {
-        return flash(m, "this application has no deployment group", true);
+        flash(
+            m,
+            &format!("{app} has no deployment group yet: create one with the API (aws deploy create-deployment-group)"),
+            true,
+        );
+        return vec![];
     }
     let group = m
         .group_id
@@ -485,6 +626,7 @@ fn new_form(m: &mut Model) {
     };
     fit_to_group(m, &mut form);
     m.popup = Some(Popup::Form(Box::new(form)));
+    vec![]
 }
 
 /// The form's defaults for its group: the group's current revision (kept
@@ -515,7 +657,8 @@ fn fit_to_group(m: &Model, form: &mut Form) {
 fn open_pending_form(m: &mut Model) {
     if m.form_after_load && m.screen == Screen::Groups && m.app.is_some() {
         m.form_after_load = false;
-        new_form(m);
+        // Nothing to read after it: the form only opens.
+        let _ = new_form(m);
     }
 }
 
@@ -821,13 +964,19 @@ fn popup_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         Some(Popup::Confirm(c)) => confirm_key(m, c, k),
         Some(Popup::Form(f)) => form_key(m, f, k),
         Some(p) => {
-            // Help and diagnostics close on esc, q, enter or their own key.
-            let close = matches!(
-                k.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l')
-            );
-            if !close {
-                m.popup = Some(p);
+            // Help and details close on esc, q, enter or their own key; the
+            // details scroll (a long error or log tail).
+            match k.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l') => {}
+                KeyCode::Down | KeyCode::Char('j') => {
+                    m.detail_scroll = m.detail_scroll.saturating_add(1);
+                    m.popup = Some(p);
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    m.detail_scroll = m.detail_scroll.saturating_sub(1);
+                    m.popup = Some(p);
+                }
+                _ => m.popup = Some(p),
             }
             vec![]
         }
@@ -852,6 +1001,11 @@ fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
                 (Action::Stop { id, .. }, Some(rollback)) => Action::Stop { id, rollback },
                 (a, _) => a,
             };
+            // A stop-and-roll-back creates its rollback later: its link
+            // appears on the stopped deployment's timeline.
+            if let Action::RollBack { id } = &action {
+                m.open_after = Some(id.clone());
+            }
             return vec![Cmd::Act(action)];
         }
         _ => {}

@@ -73,7 +73,7 @@ fn next_step_lines(m: &Model, t: Theme, width: u16, most: usize) -> Vec<Line<'st
     let Some(next) = m.data.next_step.as_ref().filter(|_| m.data.paused) else {
         return Vec::new();
     };
-    let text = next_step_text(next, m.data.now);
+    let text = next_step_text(next, m.data.now, open_place(m).as_deref());
     wrap_words(&text, (width as usize).saturating_sub(3), most)
         .into_iter()
         .enumerate()
@@ -87,13 +87,38 @@ fn next_step_lines(m: &Model, t: Theme, width: u16, most: usize) -> Vec<Line<'st
         .collect()
 }
 
-/// `next +12s: i-0a1 Install Succeeded; …`, a long wait said as such.
-pub fn next_step_text(next: &crate::state::view::NextStep, now: Millis) -> String {
+/// The application/group on screen (`web-shop/prod`), if one is open.
+pub fn open_place(m: &Model) -> Option<String> {
+    let app = m.app.as_ref()?;
+    let group = m.focused_group()?;
+    Some(format!("{app}/{}", group.name))
+}
+
+/// `next +12s: i-0a1 Install Succeeded; …`, a long wait said as such. Lines
+/// about a deployment elsewhere than `here` (the open application/group)
+/// name where it is: `checkout-fn/live: AllowTraffic: …`.
+pub fn next_step_text(
+    next: &crate::state::view::NextStep,
+    now: Millis,
+    here: Option<&str>,
+) -> String {
     let wait = next.due - now;
-    let what = if next.said.is_empty() {
+    let mut parts: Vec<String> = Vec::new();
+    let mut last: Option<&str> = here;
+    for (k, line) in next.said.iter().enumerate() {
+        let place = next.places.get(k).and_then(|p| p.as_deref());
+        match place {
+            Some(p) if Some(p) != last => parts.push(format!("{p}: {line}")),
+            _ => parts.push(line.clone()),
+        }
+        if place.is_some() {
+            last = place;
+        }
+    }
+    let what = if parts.is_empty() {
         "a timer fires (nothing to report)".to_string()
     } else {
-        next.said.join("; ")
+        parts.join("; ")
     };
     if wait >= super::update::LONG_STEP {
         let words = crate::model::time::duration_words(wait);
@@ -257,11 +282,29 @@ fn row_style(t: Theme, m: &Model, selected: bool) -> Style {
     }
 }
 
+/// The LAST column: the newest deployment's glyph, status and age
+/// (`✖ Failed 3m`), `-` before the first.
+fn last_cell(last: Option<&crate::source::LastRow>, now: Millis, t: Theme) -> Line<'static> {
+    let Some(l) = last else {
+        return Line::from(Span::styled("-", t.dim()));
+    };
+    let word = l.status.as_str();
+    Line::from(vec![
+        Span::styled(labelled(word), t.status(word)),
+        Span::styled(format!(" {}", theme::age(now - l.at)), t.dim()),
+    ])
+}
+
+/// The LAST column's width: `◌ InProgress 59m`.
+const LAST_W: u16 = 17;
+
 fn apps(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
+    let now = m.now();
     let rows = window(m.apps, m.data.apps.len(), area).map(|i| {
         let a = &m.data.apps[i];
         Row::new(vec![
             Cell::from(a.name.clone()),
+            Cell::from(last_cell(a.last.as_ref(), now, t)),
             Cell::from(a.platform.as_str().to_string()),
             Cell::from(a.groups.to_string()),
         ])
@@ -271,11 +314,12 @@ fn apps(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         rows,
         [
             Constraint::Fill(2),
+            Constraint::Length(LAST_W),
             Constraint::Length(10),
             Constraint::Length(7),
         ],
     )
-    .header(Row::new(["APPLICATION", "PLATFORM", "GROUPS"]).style(t.title()))
+    .header(Row::new(["APPLICATION", "LAST", "PLATFORM", "GROUPS"]).style(t.title()))
     .block(block(m, format!(" Applications[{}] ", m.data.apps.len())));
     f.render_widget(table, area);
     if m.data.apps.is_empty() {
@@ -291,27 +335,49 @@ fn apps(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
 }
 
 fn groups(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
+    let now = m.now();
+    // Narrow screens say configs the short way (`Canary 10%/5m`) and leave
+    // RUNNING to the LAST column, so alarm states keep their room.
+    let narrow = area.width < 100;
+    let config = |c: &str| {
+        if area.width < 120 {
+            theme::config_short(c)
+        } else {
+            theme::config_label(c)
+        }
+    };
     let rows = window(m.groups, m.data.groups.len(), area).map(|i| {
         let g = &m.data.groups[i];
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(g.name.clone()),
-            Cell::from(theme::config_label(&g.config)),
-            Cell::from(g.active.clone().unwrap_or_else(|| "-".into())),
+            Cell::from(last_cell(g.last.as_ref(), now, t)),
+            Cell::from(config(&g.config)),
             Cell::from(g.queued.to_string()),
             Cell::from(alarm_states(m, &g.alarms, t)),
-        ])
-        .style(row_style(t, m, i == m.groups.selected))
+        ];
+        if !narrow {
+            cells.insert(
+                3,
+                Cell::from(g.active.clone().unwrap_or_else(|| "-".into())),
+            );
+        }
+        Row::new(cells).style(row_style(t, m, i == m.groups.selected))
     });
-    let widths = [
+    let mut widths = vec![
         Constraint::Fill(2),
+        Constraint::Length(LAST_W),
         Constraint::Fill(2),
-        Constraint::Length(12),
         Constraint::Length(6),
         Constraint::Fill(2),
     ];
+    let mut head = vec!["GROUP", "LAST", "CONFIG", "QUEUED", "ALARMS"];
+    if !narrow {
+        widths.insert(3, Constraint::Length(12));
+        head.insert(3, "RUNNING");
+    }
     let app = m.app.clone().unwrap_or_default();
     let table = Table::new(rows, widths)
-        .header(Row::new(["GROUP", "CONFIG", "RUNNING", "QUEUED", "ALARMS"]).style(t.title()))
+        .header(Row::new(head).style(t.title()))
         .block(block(
             m,
             format!(" Groups({app})[{}] ", m.data.groups.len()),
@@ -343,80 +409,145 @@ fn alarm_states(m: &Model, names: &[String], t: Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Width of the WHERE column of a list across applications.
+const WHERE_W: u16 = 24;
+
 fn deployments(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
-    let wide = area.width >= 110;
     let now = m.now();
-    // What is left for the revision once the fixed columns and gaps are laid.
-    let fixed: u16 = 13 + 11 + 14 + 10 + 8 + 7 + 6 + if wide { 19 } else { 0 };
-    let rev_w = area.width.saturating_sub(fixed) as usize;
+    let shape = RowShape::of(area.width, m.across.is_some());
     let rows = window(m.list, m.visible.len(), area).filter_map(|i| {
         let r = m.data.deployments.get(m.visible.index(i)?)?;
-        let row = deployment_row(r, t, now, wide, rev_w);
+        let row = deployment_row(r, t, now, &shape);
         Some(row.style(row_style(t, m, i == m.list.selected)))
     });
-    let mut widths = vec![
-        Constraint::Length(13),
-        Constraint::Length(11),
-        Constraint::Length(14),
-        Constraint::Length(10),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(7),
-    ];
-    let mut head = vec![
-        "STATUS", "ID", "CONFIG", "PROGRESS", "REVISION", "CREATED", "ELAPSED",
-    ];
-    if wide {
-        widths.insert(5, Constraint::Length(18));
-        head.insert(5, "CREATOR");
-    }
-    let group = m
-        .group_id
-        .as_ref()
-        .and_then(|id| m.data.groups.iter().find(|g| &g.id == id))
-        .map(|g| g.name.clone())
-        .unwrap_or_default();
-    let mut title = format!(
-        " Deployments({}/{group})[{}] ",
-        m.app.clone().unwrap_or_default(),
-        m.visible.len()
-    );
-    if !m.filter.is_empty() || m.filtering {
-        title.push_str(&format!("</{}> ", m.filter));
-    }
+    let (widths, head) = shape.columns();
     let table = Table::new(rows, widths)
         .header(Row::new(head).style(t.title()))
-        .block(block(m, title));
+        .block(block(m, list_title(m)));
     f.render_widget(table, area);
     if m.data.deployments.is_empty() {
-        empty(
-            f,
-            area,
-            "No deployments in this group yet: press n to create one.",
-        );
+        let text = match m.across {
+            Some(a) => format!("No {} deployments in any application.", a.word()),
+            None => "No deployments in this group yet: press n to create one.".into(),
+        };
+        empty(f, area, &text);
     }
 }
 
-fn deployment_row(
-    r: &DeploymentRow,
-    t: Theme,
-    now: Millis,
+/// `Deployments(web-shop/prod)[4] </failed>`, `Deployments(failed · every application)[2]`.
+fn list_title(m: &Model) -> String {
+    let mut title = match m.across {
+        Some(a) => format!(
+            " Deployments({} · every application)[{}] ",
+            a.word(),
+            m.visible.len()
+        ),
+        None => {
+            let group = m
+                .group_id
+                .as_ref()
+                .and_then(|id| m.data.groups.iter().find(|g| &g.id == id))
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            format!(
+                " Deployments({}/{group})[{}] ",
+                m.app.clone().unwrap_or_default(),
+                m.visible.len()
+            )
+        }
+    };
+    if !m.filter.is_empty() || m.filtering {
+        title.push_str(&format!("</{}> ", m.filter));
+    }
+    title
+}
+
+/// How a list's rows are laid out.
+struct RowShape {
+    /// With the creator.
     wide: bool,
+    /// Across applications: where it is, in this width (instead of the config).
+    place_w: Option<usize>,
+    /// With the progress bar.
+    bar: bool,
+    /// The third column's width (CONFIG or WHERE).
+    third: u16,
     rev_w: usize,
-) -> Row<'static> {
+}
+
+impl RowShape {
+    /// The layout for `width` cells. Across applications, WHERE (app/group)
+    /// takes CONFIG's place, and on a narrow screen PROGRESS's too.
+    fn of(width: u16, across: bool) -> RowShape {
+        let wide = width >= 110;
+        let bar = !across || wide;
+        let third = match (across, wide) {
+            (false, _) => 14,
+            (true, true) => WHERE_W,
+            (true, false) => 18,
+        };
+        // What is left for the revision once the fixed columns and gaps are laid.
+        let fixed: u16 =
+            13 + 11 + third + 8 + 7 + 5 + if bar { 11 } else { 0 } + if wide { 19 } else { 0 };
+        RowShape {
+            wide,
+            place_w: across.then_some(third as usize),
+            bar,
+            third,
+            rev_w: width.saturating_sub(fixed) as usize,
+        }
+    }
+
+    /// The columns' widths and headings, in the rows' order.
+    fn columns(&self) -> (Vec<Constraint>, Vec<&'static str>) {
+        let mut widths = vec![
+            Constraint::Length(13),
+            Constraint::Length(11),
+            Constraint::Length(self.third),
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(7),
+        ];
+        let third = if self.place_w.is_some() {
+            "WHERE"
+        } else {
+            "CONFIG"
+        };
+        let mut head = vec!["STATUS", "ID", third, "REVISION", "CREATED", "ELAPSED"];
+        if self.bar {
+            widths.insert(3, Constraint::Length(10));
+            head.insert(3, "PROGRESS");
+        }
+        if self.wide {
+            let at = head.len() - 2;
+            widths.insert(at, Constraint::Length(18));
+            head.insert(at, "CREATOR");
+        }
+        (widths, head)
+    }
+}
+
+fn deployment_row(r: &DeploymentRow, t: Theme, now: Millis, s: &RowShape) -> Row<'static> {
     let word = r.status.as_str();
-    let rev = theme::middle_ellipsis(theme::revision_short(&r.revision), rev_w);
+    let rev = theme::middle_ellipsis(theme::revision_short(&r.revision), s.rev_w);
+    let third = match s.place_w {
+        Some(w) => theme::middle_ellipsis(&r.place, w),
+        None => theme::config_short(&r.config),
+    };
     let mut cells = vec![
         Cell::from(Span::styled(labelled(word), t.status(word))),
         Cell::from(r.id.clone()),
-        Cell::from(theme::config_short(&r.config)),
-        Cell::from(progress(&r.overview, 10, t)),
+        Cell::from(third),
         Cell::from(rev),
         Cell::from(theme::clock_time(r.created)),
         Cell::from(elapsed(r.started, r.completed, now)),
     ];
-    if wide {
-        cells.insert(5, Cell::from(r.creator.clone()));
+    if s.bar {
+        cells.insert(3, Cell::from(progress(&r.overview, 10, t)));
+    }
+    if s.wide {
+        let at = cells.len() - 2;
+        cells.insert(at, Cell::from(r.creator.clone()));
     }
     Row::new(cells)
 }
@@ -512,23 +643,56 @@ pub fn explain_text(m: &Model) -> String {
             let text = crate::model::explain::explain(&platform, &name);
             return format!("{name}: {text}");
         }
-        if let Some(s) = m.data.detail.as_ref().and_then(|d| d.info.status.as_ref()) {
-            return theme::explain_status(s).to_string();
+        if let Some(d) = m.data.detail.as_ref() {
+            if let Some(s) = d.info.status.as_ref() {
+                let platform = d
+                    .info
+                    .compute_platform
+                    .clone()
+                    .unwrap_or(crate::model::ComputePlatform::Server);
+                return theme::explain_status(s, &platform).to_string();
+            }
         }
     }
     if m.screen == Screen::Deployments {
         if let Some(r) = m.selected_row() {
-            return theme::explain_status(&r.status).to_string();
+            let platform = m
+                .focused_group()
+                .map_or(crate::model::ComputePlatform::Server, |g| {
+                    g.platform.clone()
+                });
+            return theme::explain_status(&r.status, &platform).to_string();
         }
     }
     match m.screen {
-        Screen::Apps => "An application names what you deploy; its compute platform is Server, Lambda or ECS.".into(),
-        Screen::Groups => "A deployment group: the targets, the config (how many at once) and the rollback and alarm settings.".into(),
+        Screen::Apps => "An application names what you deploy, on Server, Lambda or ECS. LAST: the worst of its groups' newest deployments.".into(),
+        Screen::Groups => "A deployment group: the targets, the config (how many at once), rollback and alarms. LAST: its newest deployment.".into(),
         _ => String::new(),
     }
 }
 
+/// The `:` command line in the footer's place: what was typed, and what
+/// Tab offered or what may be typed.
+fn prompt_line(p: &Prompt, t: Theme) -> Line<'static> {
+    let hint = if !p.offered.is_empty() {
+        p.offered.join("  ")
+    } else if p.text.is_empty() {
+        "application, app/group, d-… or instance ID, failed, running · Tab · ↑ · esc".into()
+    } else {
+        "Tab completes · ↑ earlier · Enter goes · esc cancels".into()
+    };
+    Line::from(vec![
+        Span::styled(" :", t.title()),
+        Span::raw(format!("{}█", p.text)),
+        Span::styled(format!("  {hint}"), t.dim()),
+    ])
+}
+
 fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
+    if let Some(p) = &m.prompt {
+        f.render_widget(Paragraph::new(prompt_line(p, t)), area);
+        return;
+    }
     if m.filtering {
         let line = Line::from(vec![
             Span::styled(" /", t.title()),
@@ -543,6 +707,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     }
     let shown = |h: Hint| match h {
         Hint::Always => true,
+        Hint::Lists => matches!(m.screen, Screen::Apps | Screen::Groups),
         Hint::Deployments => matches!(m.screen, Screen::Deployments | Screen::Timeline),
         Hint::Timeline => m.screen == Screen::Timeline,
         Hint::Wait => m.wait_to_continue().is_some(),

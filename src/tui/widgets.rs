@@ -81,9 +81,11 @@ pub fn wrap_words(text: &str, width: usize, most: usize) -> Vec<String> {
         }
         line.push_str(word);
     }
+    // A word longer than the line is cut visibly, never silently.
     for l in lines.iter_mut() {
         if l.chars().count() > width {
-            *l = l.chars().take(width).collect();
+            let keep: String = l.chars().take(width.saturating_sub(1)).collect();
+            *l = format!("{keep}…");
         }
     }
     lines

@@ -315,7 +315,7 @@ impl Engine {
             input.deployment_group_name.as_deref(),
         )?;
         Ok(GetDeploymentGroupOutput {
-            deployment_group_info: Some(g.info.clone()),
+            deployment_group_info: Some(self.group_info(g)),
         })
     }
 
@@ -343,7 +343,7 @@ impl Engine {
         for name in &names {
             validate::deployment_group_name(Some(name))?;
             match self.group_named(Some(&app), Some(name)) {
-                Ok(g) => infos.push(g.info.clone()),
+                Ok(g) => infos.push(self.group_info(g)),
                 Err(_) => missing.push(name.clone()),
             }
         }

@@ -52,7 +52,10 @@ impl AwsSource {
                     .send(),
             )
             .await?;
-        Ok(format!("created {}", out.deployment_id().unwrap_or("?")))
+        Ok(crate::source::created_line(
+            out.deployment_id().unwrap_or("?"),
+            "",
+        ))
     }
 
     async fn stop(&self, id: &str, rollback: bool) -> Result<String, CallError> {

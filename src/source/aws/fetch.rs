@@ -23,8 +23,11 @@ use crate::state::BlueGreenPhase;
 
 /// Most IDs per BatchGetDeployments / BatchGetDeploymentTargets.
 pub const BATCH: usize = 25;
-/// Most names per BatchGetApplications / BatchGetDeploymentGroups.
+/// Most names per BatchGetApplications.
 const NAME_BATCH: usize = 100;
+/// Most names per BatchGetDeploymentGroups: its limit is not stated (the
+/// BatchLimitExceeded text says 100); 25, as the other batch reads, is safe.
+const GROUP_BATCH: usize = 25;
 /// How long lists of applications and groups are trusted.
 const SLOW_TTL: Duration = Duration::from_secs(60);
 /// Finished deployments shown when a group is first opened (one page).
@@ -71,6 +74,8 @@ struct GroupList {
 
 use crate::model::time::Millis;
 
+mod jump;
+
 fn fresh<T>(entry: &Option<(Instant, T)>) -> Option<&T> {
     entry
         .as_ref()
@@ -102,9 +107,12 @@ impl AwsSource {
             },
             None => Vec::new(),
         };
-        let deployments = match &req.group_id {
-            Some(g) => problems.panel(self.deployment_list(c, req.app.as_deref(), g).await)?,
-            None => DeploymentList::default(),
+        let deployments = match (&req.across, &req.group_id) {
+            (Some(a), _) => problems.panel(self.across(c, *a).await)?,
+            (None, Some(g)) => {
+                problems.panel(self.deployment_list(c, req.app.as_deref(), g).await)?
+            }
+            (None, None) => DeploymentList::default(),
         };
         let detail = match &req.deployment {
             Some(id) => match self.detail(c, id).await {
@@ -129,7 +137,9 @@ impl AwsSource {
             .cloned()
             .collect();
         Ok(Data {
-            now: wall_now(),
+            // The server's clock (its replies' Date): ages and elapsed times
+            // agree with the times it reports, also against a virtual clock.
+            now: self.server_now().unwrap_or_else(wall_now),
             speed: 1.0,
             paused: false,
             apps,
@@ -143,6 +153,7 @@ impl AwsSource {
             configs,
             caption: None,
             next_step: None,
+            places: jump::places(c),
         })
     }
 
@@ -183,15 +194,24 @@ impl AwsSource {
                 let Some(name) = info.application_name.clone() else {
                     continue;
                 };
-                let groups = if counted {
-                    self.groups(c, &name).await?.len()
+                // The LAST column: the worst of the groups' lastAttemptedDeployment,
+                // which BatchGetDeploymentGroups already returned (no extra call).
+                let (groups, last) = if counted {
+                    let groups = self.groups(c, &name).await?;
+                    let lasts: Vec<LastRow> = groups
+                        .iter()
+                        .filter_map(|g| g.info.last_attempted_deployment.as_ref())
+                        .filter_map(LastRow::of)
+                        .collect();
+                    (groups.len(), LastRow::worst(&lasts))
                 } else {
-                    0
+                    (0, None)
                 };
                 rows.push(AppRow {
                     name,
                     platform: info.compute_platform.unwrap_or(ComputePlatform::Server),
                     groups,
+                    last,
                 });
             }
         }
@@ -313,11 +333,11 @@ impl AwsSource {
         Ok(groups)
     }
 
-    /// Groups by name, 100 per call; one GetDeploymentGroup each where the
+    /// Groups by name, 25 per call; one GetDeploymentGroup each where the
     /// endpoint lacks BatchGetDeploymentGroups (moto).
     async fn group_infos(&self, app: &str, names: &[String]) -> Res<Vec<DeploymentGroupInfo>> {
         let mut infos = Vec::new();
-        for chunk in names.chunks(NAME_BATCH) {
+        for chunk in names.chunks(GROUP_BATCH) {
             let out = self
                 .call(
                     "BatchGetDeploymentGroups",

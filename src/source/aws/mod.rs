@@ -209,4 +209,8 @@ impl Source for AwsSource {
     fn poll_interval(&self) -> Option<Duration> {
         Some(self.next_poll())
     }
+
+    fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
+        Box::pin(async move { self.find_place(&what).await })
+    }
 }

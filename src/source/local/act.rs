@@ -3,7 +3,7 @@
 
 use crate::model::*;
 use crate::runtime::Runtime;
-use crate::source::{format_speed, Action, Outcome};
+use crate::source::{created_line, format_speed, Action, Outcome};
 use crate::state::RolledBack;
 use crate::state::{AlarmState, ApiResult, FaultKind};
 
@@ -43,9 +43,9 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
         }
         Action::Create(nd) => done(rt.write(label, |e, now, ar| {
             let out = e.create_deployment(now, ar, nd.input())?;
-            Ok(format!(
-                "created {}",
-                out.deployment_id.as_deref().unwrap_or("?")
+            Ok(created_line(
+                out.deployment_id.as_deref().unwrap_or("?"),
+                "",
             ))
         })),
         Action::Stop { id, rollback } => done(rt.write(label, |e, now, ar| {
@@ -63,7 +63,7 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             Ok(match e.roll_back(now, ar, id)? {
                 RolledBack::Stopping(message) => format!("stop {id}: {message}"),
                 RolledBack::Redeployed { id: new, source } => {
-                    format!("created {new}: redeploys the revision of {source}")
+                    created_line(&new, &format!("redeploys the revision of {source}"))
                 }
             })
         })),

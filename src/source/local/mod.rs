@@ -71,4 +71,8 @@ impl Source for LocalSource {
     fn changes(&self) -> Option<watch::Receiver<u64>> {
         Some(self.runtime.subscribe())
     }
+
+    fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
+        Box::pin(async move { self.runtime.find(&what) })
+    }
 }

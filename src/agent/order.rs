@@ -1,0 +1,127 @@
+//! The order the agent can run a deployment's events in (reference §13.5):
+//! what may come before the new revision is downloaded and installed. One
+//! rule for the hooks (`run_hooks` reads the last install's scripts for the
+//! same events) and for `codedeck local --events`.
+
+use std::path::Path;
+
+use super::{appspec, unpack, Bundle, BundleKind, Limits};
+
+/// Events that run from the last successful install, not this revision:
+/// the only ones that may come before DownloadBundle.
+pub const FROM_LAST_INSTALL: [&str; 3] =
+    ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
+
+/// Events run by the load balancer, never by the agent.
+pub const SERVICE_EVENTS: [&str; 2] = ["BlockTraffic", "AllowTraffic"];
+
+/// Checks `events` (in the order given) against the agent's rules: every
+/// name is a lifecycle event the agent runs (`known`) or one of the
+/// appspec's own hooks (`custom`); before DownloadBundle only the events run
+/// from the last install; before Install only those, DownloadBundle and
+/// BeforeInstall. The error names the event and what is allowed.
+pub fn check_order(events: &[String], known: &[&str], custom: &[String]) -> Result<(), String> {
+    for e in events {
+        if SERVICE_EVENTS.contains(&e.as_str()) {
+            return Err(format!(
+                "{e} is the load balancer's, not the agent's: it cannot run here"
+            ));
+        }
+        if !known.contains(&e.as_str()) && !custom.contains(e) {
+            let hooks = if custom.is_empty() {
+                "the appspec defines no other hooks".to_string()
+            } else {
+                format!("the appspec's other hooks: {}", custom.join(", "))
+            };
+            return Err(format!(
+                "{e} is not a lifecycle event: use {} ({hooks})",
+                known.join(", ")
+            ));
+        }
+    }
+    let at = |name: &str| events.iter().position(|e| e == name);
+    let (Some(download), Some(install)) = (at("DownloadBundle"), at("Install")) else {
+        return Err("DownloadBundle and Install must both be in the list".into());
+    };
+    let early = FROM_LAST_INSTALL.join(", ");
+    if let Some(bad) = events[..download]
+        .iter()
+        .find(|e| !FROM_LAST_INSTALL.contains(&e.as_str()))
+    {
+        return Err(format!(
+            "{bad} cannot run before DownloadBundle: only {early} can (they run the last installed revision's scripts)"
+        ));
+    }
+    if let Some(bad) = events[..install].iter().find(|e| {
+        !FROM_LAST_INSTALL.contains(&e.as_str())
+            && !matches!(e.as_str(), "DownloadBundle" | "BeforeInstall")
+    }) {
+        return Err(format!(
+            "{bad} cannot run before Install: only {early}, DownloadBundle and BeforeInstall can"
+        ));
+    }
+    Ok(())
+}
+
+/// The hooks the bundle's appspec lists, read before anything runs (an
+/// archive is unpacked, checked as DownloadBundle would, into a scratch
+/// directory that is removed after).
+pub fn appspec_hooks(bundle: &Bundle, filename: Option<&str>) -> Result<Vec<String>, String> {
+    if bundle.kind == BundleKind::Directory {
+        return hooks_in(&bundle.path, filename);
+    }
+    let scratch = std::env::temp_dir().join(format!(
+        "codedeck-appspec-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = unpack::unpack(&bundle.path, &bundle.kind, &scratch, &Limits::default())
+        .and_then(|()| hooks_in(&scratch, filename));
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn hooks_in(dir: &Path, filename: Option<&str>) -> Result<Vec<String>, String> {
+    Ok(appspec::load(dir, filename)?.hooks.into_keys().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KNOWN: [&str; 4] = [
+        "ApplicationStop",
+        "DownloadBundle",
+        "BeforeInstall",
+        "Install",
+    ];
+
+    fn check(events: &[&str], custom: &[&str]) -> Result<(), String> {
+        let events: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+        let custom: Vec<String> = custom.iter().map(|e| e.to_string()).collect();
+        check_order(&events, &KNOWN, &custom)
+    }
+
+    #[test]
+    fn only_the_last_installs_events_come_before_download() {
+        assert!(check(&["ApplicationStop", "DownloadBundle", "Install"], &[]).is_ok());
+        let e = check(&["BeforeInstall", "DownloadBundle", "Install"], &[]).unwrap_err();
+        assert!(
+            e.starts_with("BeforeInstall cannot run before DownloadBundle: only ApplicationStop"),
+            "{e}"
+        );
+        let e = check(&["DownloadBundle", "Warm", "Install"], &["Warm"]).unwrap_err();
+        assert!(e.starts_with("Warm cannot run before Install"), "{e}");
+        assert!(check(&["DownloadBundle", "Install", "Warm"], &["Warm"]).is_ok());
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_what_is_allowed() {
+        let e = check(&["DownloadBundle", "Install", "Foo"], &[]).unwrap_err();
+        assert!(
+            e.starts_with("Foo is not a lifecycle event: use ApplicationStop"),
+            "{e}"
+        );
+        let e = check(&["DownloadBundle", "Install", "AllowTraffic"], &[]).unwrap_err();
+        assert!(e.contains("load balancer"), "{e}");
+    }
+}
