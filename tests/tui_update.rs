@@ -77,6 +77,11 @@ impl Harness {
                     let next = update(&mut self.m, Msg::Found(what.clone(), found));
                     self.perform(&next);
                 }
+                Cmd::Output(q) => {
+                    let got = self.rt.block_on(self.src.script_output(q.clone()));
+                    let next = update(&mut self.m, Msg::Output(q.clone(), got));
+                    self.perform(&next);
+                }
                 Cmd::Copy(_) | Cmd::Quit => {}
             }
         }

@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 
 use super::terminal_signal;
+use crate::source::aws::logs::ScriptLogs;
 use crate::source::aws::{AwsOptions, AwsSource};
 use crate::tui::app::{self, Options};
 use crate::tui::ApiStatus;
@@ -68,6 +69,12 @@ pub struct AwsArgs {
     /// Capture the mouse (scrolling); off by default so copy and paste work.
     #[arg(long)]
     pub mouse: bool,
+
+    /// The CloudWatch Logs group the agent's deployment log is shipped to
+    /// (a stream per instance): `l` on a failed hook shows its whole output.
+    /// Its endpoint: $AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or $AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "NAME")]
+    pub logs_group: Option<String>,
 }
 
 pub fn run(args: AwsArgs) -> anyhow::Result<()> {
@@ -83,7 +90,13 @@ pub fn run(args: AwsArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let source = tokio.block_on(AwsSource::connect(&opts))?;
+    let source = tokio.block_on(async {
+        let source = AwsSource::connect(&opts).await?;
+        anyhow::Ok(match &args.logs_group {
+            Some(group) => source.with_logs(ScriptLogs::connect(&opts, group).await?),
+            None => source,
+        })
+    })?;
     let signal = {
         let _enter = tokio.enter();
         terminal_signal()?

@@ -230,6 +230,12 @@ pub trait Source: Send + Sync {
     fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
         Box::pin(async move { Err(format!("{what}: this source cannot look names up")) })
     }
+    /// A failed hook's whole output, where the source can read it (`None`:
+    /// it cannot; the diagnostics' log tail is all there is).
+    fn script_output(&self, q: OutputQuery) -> Pending<'_, Result<Option<HookOutput>, String>> {
+        let _ = q;
+        Box::pin(async { Ok(None) })
+    }
     /// Without push notifications: how long to wait before reading again.
     fn poll_interval(&self) -> Option<Duration> {
         None

@@ -32,6 +32,26 @@ impl Request {
     }
 }
 
+/// Which hook's whole output to read (a failed event of a target).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputQuery {
+    pub deployment: String,
+    pub target: String,
+    pub event: String,
+    /// When the event ended (its output is no older than its start).
+    pub at: crate::model::time::Millis,
+}
+
+/// A hook's whole output as a log holds it (CloudWatch Logs on AWS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookOutput {
+    /// Where it was read: `group/stream`.
+    pub source: String,
+    pub lines: Vec<String>,
+    /// Lines left in the log past the limit.
+    pub more: usize,
+}
+
 /// A list of deployments across every application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Across {

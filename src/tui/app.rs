@@ -267,6 +267,15 @@ impl App {
                 });
                 Step::Nothing
             }
+            Cmd::Output(q) => {
+                let source = self.source.clone();
+                let tx = self.tx.clone();
+                self.handle.spawn(async move {
+                    let got = source.script_output(q.clone()).await;
+                    let _ = tx.send(Wake::Msg(Msg::Output(q, got)));
+                });
+                Step::Nothing
+            }
             Cmd::Act(action) => {
                 let kind = action.kind();
                 if let Err(refused) = permitted(model.read_only, &action) {

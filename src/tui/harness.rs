@@ -79,6 +79,11 @@ impl Harness {
                     let next = update(&mut self.model, Msg::Found(what.clone(), found));
                     self.perform(&next)?;
                 }
+                Cmd::Output(q) => {
+                    let got = self.rt.block_on(self.source.script_output(q.clone()));
+                    let next = update(&mut self.model, Msg::Output(q.clone(), got));
+                    self.perform(&next)?;
+                }
                 Cmd::Copy(_) | Cmd::Quit => {}
             }
         }

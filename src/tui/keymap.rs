@@ -330,7 +330,7 @@ pub const KEYMAP: &[Binding] = &[
         "details",
         Timeline,
         None,
-        "Details: the deployment's whole error and rollback; the selected event's error, script, log tail"
+        "Details: whole error and rollback; the event's error, script, log (all of it with --logs-group)"
     ),
     bind!(
         &[c('y')],

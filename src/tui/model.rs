@@ -8,8 +8,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::source::{
-    Across, Action, ActionKind, Data, DeploymentList, DeploymentRow, EventRow, Outcome, Place,
-    Request,
+    Across, Action, ActionKind, Data, DeploymentList, DeploymentRow, EventRow, HookOutput, Outcome,
+    OutputQuery, Place, Request,
 };
 
 /// Input to `update()`.
@@ -26,6 +26,8 @@ pub enum Msg {
     LoadFailed(String),
     /// What `:` looked up (as typed), and where it leads.
     Found(String, Result<Place, String>),
+    /// A failed hook's whole output, read for the details popup.
+    Output(OutputQuery, Result<Option<HookOutput>, String>),
 }
 
 /// What `update()` asks the app loop to do.
@@ -37,6 +39,8 @@ pub enum Cmd {
     Copy(String),
     /// Look up what was typed into `:`; the answer comes back as `Msg::Found`.
     Find(String),
+    /// Read a failed hook's whole output; it comes back as `Msg::Output`.
+    Output(OutputQuery),
     Quit,
 }
 
@@ -222,6 +226,8 @@ pub struct Model {
     pub popup: Option<Popup>,
     /// Lines the details popup is scrolled down by.
     pub detail_scroll: u16,
+    /// The whole output of the failed hook the details popup shows, once read.
+    pub output: Option<(OutputQuery, Result<Option<HookOutput>, String>)>,
     /// A create form sent and not answered yet: it comes back if refused.
     pub submitted: Option<Box<Form>>,
     /// `n` on an application: open the form once its groups are read.
@@ -365,6 +371,7 @@ impl Model {
             seek_target: None,
             popup: None,
             detail_scroll: 0,
+            output: None,
             submitted: None,
             form_after_load: false,
             open_after: None,
@@ -443,6 +450,22 @@ impl Model {
         let t = d.targets.get(self.target.selected)?;
         t.events
             .get(self.event.min(t.events.len().saturating_sub(1)))
+    }
+
+    /// The selected event's whole output to read, when it failed.
+    pub fn output_query(&self) -> Option<OutputQuery> {
+        let d = self.data.detail.as_ref()?;
+        let t = d.targets.get(self.target.selected)?;
+        let e = self.selected_event()?;
+        if e.status != Some(LifecycleEventStatus::Failed) {
+            return None;
+        }
+        Some(OutputQuery {
+            deployment: d.info.deployment_id.clone()?,
+            target: t.id.clone(),
+            event: e.lifecycle_event_name.clone()?,
+            at: e.end_time.or(e.start_time)?.0,
+        })
     }
 
     /// The deployment the keys act on: the timeline's, else the list's.

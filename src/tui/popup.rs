@@ -302,12 +302,52 @@ fn event_details(m: &Model, t: Theme) -> Vec<Line<'static>> {
                 .unwrap_or("-".into()),
         ),
         field("Message", d.message.clone().unwrap_or_default()),
-        Line::from(Span::styled("Log tail", t.title())),
     ];
-    let tail = d.log_tail.unwrap_or_default();
-    lines.extend(tail.lines().map(|l| Line::from(format!("  {l}"))));
+    let whole = whole_output(m, t);
+    if whole.is_empty() || matches!(m.output, Some((_, Err(_)))) {
+        lines.push(Line::from(Span::styled("Log tail", t.title())));
+        let tail = d.log_tail.unwrap_or_default();
+        lines.extend(tail.lines().map(|l| Line::from(format!("  {l}"))));
+    }
+    lines.extend(whole);
     if let Some(log) = &target.scripts_log {
         lines.push(field("scripts.log", format!("{log} (y copies)")));
     }
     lines
+}
+
+/// The selected failed hook's whole output (`codedeck aws --logs-group`),
+/// or why it could not be read; nothing where the source has no log.
+fn whole_output(m: &Model, t: Theme) -> Vec<Line<'static>> {
+    let Some((q, got)) = &m.output else {
+        return Vec::new();
+    };
+    if m.output_query().as_ref() != Some(q) {
+        return Vec::new();
+    }
+    match got {
+        Ok(None) => Vec::new(),
+        Err(e) => vec![Line::from(vec![
+            Span::styled("CloudWatch Logs ", t.title()),
+            Span::styled(e.clone(), t.dim()),
+        ])],
+        Ok(Some(out)) => {
+            let mut lines = vec![Line::from(Span::styled(
+                format!(
+                    "Output (CloudWatch Logs {}, {} lines)",
+                    out.source,
+                    out.lines.len() + out.more
+                ),
+                t.title(),
+            ))];
+            lines.extend(out.lines.iter().map(|l| Line::from(format!("  {l}"))));
+            if out.more > 0 {
+                lines.push(Line::from(format!(
+                    "  … {} more lines: see {}",
+                    out.more, out.source
+                )));
+            }
+            lines
+        }
+    }
 }

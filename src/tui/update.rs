@@ -43,6 +43,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             flash(m, &format!(":{what}: {e}"), true);
             vec![]
         }
+        Msg::Output(q, got) => {
+            m.output = Some((q, got));
+            vec![]
+        }
     }
 }
 
@@ -400,6 +404,13 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Diagnostics if m.screen == Screen::Timeline => {
             m.detail_scroll = 0;
             m.popup = Some(Popup::Diagnostics);
+            // A failed hook: its whole output, where the source can read it.
+            let q = m.output_query();
+            let known = m.output.as_ref().map(|(k, _)| k);
+            if let Some(q) = q.filter(|q| known != Some(q)) {
+                m.output = None;
+                return vec![Cmd::Output(q)];
+            }
         }
         Command::Diagnostics => flash(m, "open a deployment first (Enter)", true),
         Command::Copy => return copy(m),

@@ -32,6 +32,8 @@ pub struct AwsSource {
     health: Mutex<Health>,
     account: Mutex<Option<String>>,
     clock: server_clock::ServerClock,
+    /// Where failed hooks' whole output is read (`--logs-group`).
+    logs: Option<logs::ScriptLogs>,
 }
 
 impl AwsSource {
@@ -52,7 +54,14 @@ impl AwsSource {
             health: Mutex::new(Health::new(base)),
             account: Mutex::new(None),
             clock,
+            logs: None,
         })
+    }
+
+    /// Reads failed hooks' whole output from this CloudWatch Logs group.
+    pub fn with_logs(mut self, logs: logs::ScriptLogs) -> AwsSource {
+        self.logs = Some(logs);
+        self
     }
 
     /// The server's time now, from its replies' `Date` headers (`None`
@@ -212,5 +221,24 @@ impl Source for AwsSource {
 
     fn find(&self, what: String) -> Pending<'_, Result<Place, String>> {
         Box::pin(async move { self.find_place(&what).await })
+    }
+
+    fn script_output(&self, q: OutputQuery) -> Pending<'_, Result<Option<HookOutput>, String>> {
+        Box::pin(async move {
+            let Some(logs) = &self.logs else {
+                return Ok(None);
+            };
+            // A hook runs an hour at most: its output is no older than that.
+            let since = q.at - 2 * 3_600_000;
+            let out = logs
+                .output(&q.target, &q.deployment, &q.event, since)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Some(HookOutput {
+                source: format!("{}/{}", logs.group(), q.target),
+                lines: out.lines,
+                more: out.more,
+            }))
+        })
     }
 }

@@ -1,0 +1,126 @@
+//! `codedeck aws --logs-group`: `l` on a failed hook shows its whole output,
+//! read from CloudWatch Logs (moto's server) while CodeDeploy is a real
+//! `codedeck serve`. Its own test binary: it points the process's Logs
+//! endpoint at moto through the environment, as a user would.
+
+mod common_watch;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use codedeck::source::aws::logs::ScriptLogs;
+use codedeck::source::aws::{AwsOptions, AwsSource};
+use codedeck::tui::harness::Harness;
+use codedeck::tui::ApiStatus;
+use common_watch::*;
+
+const BROKEN: &str = "i-0badbadbadbad0001";
+const GROUP: &str = "/codedeck/agent-deployments";
+
+#[test]
+fn l_on_a_failed_hook_shows_its_whole_output() {
+    let rt = runtime();
+    let (_moto, moto_url) = moto(&rt);
+    // Set before any client reads the environment; nothing else runs here.
+    std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &moto_url);
+    let serve = Serve::start(&["--speed", "100"]);
+    let c = serve.client();
+    let bad = rt.block_on(async {
+        group(&c, "api", "broken").await;
+        let id = deploy(&c, "api").await;
+        loop {
+            let d = c
+                .get_deployment()
+                .deployment_id(&id)
+                .send()
+                .await
+                .expect("get");
+            let s = d
+                .deployment_info()
+                .and_then(|i| i.status())
+                .map(|s| s.as_str().to_string());
+            if s.as_deref() == Some("Failed") {
+                break id;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let stamp = "2026-12-06 10:00:00";
+    let mut lines = vec![
+        format!("[{bad}]{stamp} LifecycleEvent - ValidateService"),
+        format!("[{bad}]{stamp} Script - scripts/validate_service.sh"),
+        format!("[{bad}]{stamp} [stdout]MARKER-FIRST-LINES"),
+    ];
+    lines.extend((0..150).map(|i| format!("[{bad}]{stamp} [stdout]check {i:03}")));
+    lines.push(format!("[d-0THER0000]{stamp} [stdout]OTHER-DEPLOYMENT"));
+    let opts = AwsOptions {
+        endpoint_url: Some(serve.url.clone()),
+        test_credentials: true,
+        ..Default::default()
+    };
+    let source = rt.block_on(async {
+        let logs_client = aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::Config::builder()
+                .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+                .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+                    "test", "test", None, None, "test",
+                ))
+                .endpoint_url(&moto_url)
+                .build(),
+        );
+        logs_client
+            .create_log_group()
+            .log_group_name(GROUP)
+            .send()
+            .await
+            .expect("group");
+        logs_client
+            .create_log_stream()
+            .log_group_name(GROUP)
+            .log_stream_name(BROKEN)
+            .send()
+            .await
+            .expect("stream");
+        let now = codedeck::model::time::wall_now();
+        let events: Vec<InputLogEvent> = lines
+            .iter()
+            .map(|l| {
+                InputLogEvent::builder()
+                    .timestamp(now)
+                    .message(l)
+                    .build()
+                    .expect("event")
+            })
+            .collect();
+        logs_client
+            .put_log_events()
+            .log_group_name(GROUP)
+            .log_stream_name(BROKEN)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .expect("put");
+        let logs = ScriptLogs::connect(&opts, GROUP).await.expect("logs");
+        AwsSource::connect(&opts)
+            .await
+            .expect("connect")
+            .with_logs(logs)
+    });
+    drop(rt);
+    let mut h = Harness::new(Arc::new(source), ApiStatus::Remote, false, (120, 60)).expect("read");
+    h.keys(&format!(":{bad}\r")).expect("open the timeline");
+    let text = h.text(120, 60).expect("draw");
+    assert!(text.contains("ValidateService"), "{text}");
+    h.keys("l").expect("details");
+    let text = h.text(120, 60).expect("draw");
+    assert!(
+        text.contains(&format!(
+            "Output (CloudWatch Logs {GROUP}/{BROKEN}, 152 lines)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("MARKER-FIRST-LINES"), "{text}");
+    assert!(!text.contains("OTHER-DEPLOYMENT"), "{text}");
+}
