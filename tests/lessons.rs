@@ -168,3 +168,47 @@ fn the_dashboard_shows_the_zone_and_its_monitor_wait() {
     }
     panic!("no monitor wait on screen");
 }
+
+/// Paused in `batches`, the next-step line says what the step will change
+/// on screen, and the step then says the same: never "nothing to report"
+/// on a step that moves the timeline (at least nine of every ten steps).
+#[test]
+fn batches_narrates_each_step_as_the_step_then_happens() {
+    let lesson = codedeck::lessons::load("batches").expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = LocalSource::new(started.runtime);
+    let req = Request {
+        deployment: Some(started.deployment.clone()),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio");
+    let mut named = 0;
+    let mut steps = 0;
+    for _ in 0..10 {
+        let data = rt
+            .block_on(codedeck::source::Source::load(&source, req.clone()))
+            .expect("read");
+        let Some(next) = data.next_step else {
+            break;
+        };
+        let report = runtime.step_report().expect("a step");
+        steps += 1;
+        assert_eq!(report.now, next.due, "the step goes where the preview said");
+        assert_eq!(
+            report.said, next.said,
+            "the step says what the preview said"
+        );
+        if next
+            .said
+            .iter()
+            .any(|l| l.contains(" starts") || l.contains(" succeeded") || l.contains(" failed"))
+        {
+            named += 1;
+        }
+    }
+    assert_eq!(steps, 10);
+    assert!(named >= 9, "{named} of {steps} steps named a change");
+}

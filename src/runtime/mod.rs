@@ -486,13 +486,34 @@ impl Runtime {
 
     /// [`Runtime::step`], saying what happened: how far time moved and the
     /// event log's lines for the step.
+    /// A step that changes nothing on screen is folded into the next, so one
+    /// step is one visible change (as the paused preview says).
     pub fn step_report(&self) -> Option<StepReport> {
-        let (due, from) = {
-            let st = self.lock();
-            (st.engine.next_due()?, st.now(wall_now()))
-        };
-        let (now, said) = self.jump(due);
-        Some(StepReport {
+        let from = self.lock().now(wall_now());
+        let mut now = from;
+        let mut said = Vec::new();
+        for _ in 0..screen::FOLD {
+            let seen = self.read(|e, _, ar| Ok((e.next_due(), screen::running(e, ar))));
+            let Ok((Some(due), before)) = seen else {
+                break;
+            };
+            let (at, log) = self.jump(due);
+            now = at;
+            said = log;
+            // Shut down meanwhile: the log's lines are all there is to say.
+            let Ok(after) = self.read(|e, _, ar| Ok(screen::running(e, ar))) else {
+                break;
+            };
+            said.extend(
+                screen::narrated(&before, &after)
+                    .into_iter()
+                    .map(|(t, _)| t),
+            );
+            if !said.is_empty() {
+                break;
+            }
+        }
+        (now != from || !said.is_empty()).then_some(StepReport {
             now,
             moved: now - from,
             said,

@@ -29,7 +29,7 @@ impl Runtime {
             let mut data = load(engine, ar, now, req, cache)?;
             // Worked out only while paused: it copies the engine.
             if clock.paused {
-                data.next_step = engine.preview_step(ar);
+                data.next_step = preview(engine, ar);
             }
             Ok(data)
         })?;
@@ -387,6 +387,65 @@ fn detail(
         .is_some_and(|rb| engine.active(rb).is_some());
     *cached = (rec.is_finished() && !rolling_back).then(|| d.clone());
     Ok(Some(d))
+}
+
+/// Most steps a preview or a step folds together looking for one that
+/// changes something on screen.
+pub(super) const FOLD: usize = 50;
+
+/// The views of the deployments running now, as the timeline draws them.
+pub(super) fn running(engine: &Engine, ar: &dyn Archive) -> Vec<Detail> {
+    engine
+        .active_records()
+        .filter_map(|rec| engine.active(rec.id()))
+        .map(|(rec, targets)| build_detail(engine, ar, rec, targets))
+        .collect()
+}
+
+/// The view's changes from `before` to `after` in words, with the
+/// application/group each is about.
+pub(super) fn narrated(before: &[Detail], after: &[Detail]) -> Vec<(String, Option<String>)> {
+    crate::state::narrate::changes(before, after)
+        .into_iter()
+        .map(|(id, text)| {
+            let place = after
+                .iter()
+                .find(|d| d.info.deployment_id.as_deref() == Some(id.as_str()))
+                .and_then(|d| {
+                    let i = &d.info;
+                    Some(format!(
+                        "{}/{}",
+                        i.application_name.as_deref()?,
+                        i.deployment_group_name.as_deref()?
+                    ))
+                });
+            (text, place)
+        })
+        .collect()
+}
+
+/// What `.` will do, as the screen will show it: the event log's lines and
+/// what changes on the timeline, worked out on a copy of the engine (so it
+/// is what the step does). A step that changes nothing visible is folded
+/// into the next, as `.` folds it.
+fn preview(engine: &Engine, ar: &dyn Archive) -> Option<NextStep> {
+    let mut ahead = engine.clone();
+    let mut before = running(&ahead, ar);
+    for _ in 0..FOLD {
+        let mut next = ahead.preview_step(ar)?;
+        ahead.advance(next.due, ar);
+        let _ = ahead.take_changes();
+        let after = running(&ahead, ar);
+        for (text, place) in narrated(&before, &after) {
+            next.said.push(text);
+            next.places.push(place);
+        }
+        if !next.said.is_empty() {
+            return Some(next);
+        }
+        before = after;
+    }
+    ahead.preview_step(ar)
 }
 
 fn build_detail(

@@ -9,6 +9,7 @@ pub mod change;
 pub mod error;
 pub mod fleet;
 mod fleet_file;
+pub mod narrate;
 pub mod orders;
 pub mod records;
 pub mod rng;
