@@ -301,6 +301,11 @@ fn weight_of(sets: &[ECSTaskSet], label: TargetLabel) -> f64 {
         .expect("task set weight")
 }
 
+/// ECS AllowTraffic lasts the fleet's AllowTraffic time (6 s, no jitter in
+/// these fleets) after its last traffic step: the listener switch is a step
+/// of its own.
+const ECS_ALLOW: Millis = 6_000;
+
 #[test]
 fn every_predefined_ecs_config_shifts_on_schedule() {
     for config in ECS_CONFIGS {
@@ -328,6 +333,8 @@ fn every_predefined_ecs_config_shifts_on_schedule() {
             );
             before = weight;
         }
+        let done = sim.now + ECS_ALLOW;
+        at(&mut sim, done);
         assert_eq!(sim.status(&id), DeploymentStatus::Succeeded, "{config}");
         let svc = sim.engine.ecs_service("main:web").expect("service").clone();
         assert_eq!(svc.task_sets.len(), 1, "the original task set is gone");
@@ -834,6 +841,7 @@ fn ecs_ready_wait_with_continue_then_termination_wait() {
         weight_of(&task_sets(&mut sim, &id), TargetLabel::Green),
         100.0
     );
+    sim.tick(ECS_ALLOW);
     let info = sim.info(&id);
     assert_eq!(
         info.status,
@@ -890,8 +898,8 @@ fn ecs_ready_wait_times_out_to_stopped_and_termination_wait_ends_by_itself() {
     assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
     assert_eq!(
         info.complete_time.unwrap().0 - start,
-        5_000 + 5 * MIN,
-        "Install, then the 5-minute termination wait"
+        5_000 + ECS_ALLOW + 5 * MIN,
+        "Install, AllowTraffic, then the 5-minute termination wait"
     );
 }
 
@@ -1719,7 +1727,7 @@ fn continuing_ends_the_ready_wait_and_a_second_continue_says_why_not() {
         Ok(())
     );
     assert_eq!(wait(&sim), (None, None), "shifting: no wait");
-    sim.tick(5 * MIN);
+    sim.tick(5 * MIN + ECS_ALLOW);
     assert_eq!(
         wait(&sim),
         (Some(ShiftWait::Termination), Some(sim.now + 30 * MIN))

@@ -7,8 +7,14 @@ use codedeck::source::lesson::LessonSource;
 use codedeck::source::local::LocalSource;
 use codedeck::source::{Action, Request};
 
-/// Plays lesson `name`: the captions seen, in order, and the final status.
+/// Plays lesson `name`: the captions seen, in order, and the final status
+/// (stopping at Ready).
 fn play(name: &str) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
+    play_on(name, false)
+}
+
+/// Plays lesson `name`; with `through`, a Ready wait is continued (`C`).
+fn play_on(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
     let lesson = codedeck::lessons::load(name).expect("lesson");
     let started = codedeck::lessons::start(&lesson, None).expect("start");
     let runtime = started.runtime.clone();
@@ -41,6 +47,14 @@ fn play(name: &str) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
             .as_ref()
             .and_then(|d| d.info.status.clone())
             .unwrap_or(DeploymentStatus::Created);
+        if through && status == DeploymentStatus::Ready {
+            let out = source.perform_for_test(Action::Continue {
+                id: started.deployment.clone(),
+                wait: DeploymentWaitType::ReadyWait,
+            });
+            assert!(out.is_ok(), "{out:?}");
+            continue;
+        }
         if status.is_final() || status == DeploymentStatus::Ready {
             break;
         }
@@ -211,4 +225,21 @@ fn batches_narrates_each_step_as_the_step_then_happens() {
     }
     assert_eq!(steps, 10);
     assert!(named >= 9, "{named} of {steps} steps named a change");
+}
+
+/// Every caption of every shipped lesson is shown at least once when the
+/// lesson is played to its end (a Ready wait is continued, as `C` does).
+#[test]
+fn every_caption_of_every_lesson_is_shown() {
+    let mut never: Vec<String> = Vec::new();
+    for (name, text) in codedeck::source::lesson::LESSONS {
+        let lesson = codedeck::source::lesson::Lesson::parse(text).expect("lesson");
+        let (captions, _, _, _) = play_on(name, true);
+        for c in &lesson.captions {
+            if !captions.iter().any(|shown| shown.ends_with(&c.text)) {
+                never.push(format!("{name}: {} {:?}", c.when, c.text));
+            }
+        }
+    }
+    assert!(never.is_empty(), "never shown:\n{}", never.join("\n"));
 }

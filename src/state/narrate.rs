@@ -141,6 +141,9 @@ mod tests {
                 "i-1: Install succeeded, AfterInstall starts".to_string()
             )]
         );
-        assert!(changes(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty(), "nothing changed");
+        assert!(
+            changes(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty(),
+            "nothing changed"
+        );
     }
 }

@@ -56,6 +56,15 @@ impl Engine {
         let next = self.shift(id).and_then(|s| s.schedule.get(s.step).copied());
         match next {
             Some((when, _)) => self.wake_at(id, Some(when)),
+            // ECS: the production listener's rules are switched and the load
+            // balancer moves its connections, which takes the fleet's
+            // AllowTraffic time (our decision; the reference gives none), so
+            // AllowTraffic is a step of its own, not an instant.
+            None if self.is_ecs(id) && moves => {
+                let bits = rng::draw(self.meta.seed, &[id, "AllowTraffic"]);
+                let d = self.fleet.defaults.duration_millis("AllowTraffic", bits);
+                self.wake_at(id, Some(at + d.max(1)));
+            }
             None => self.end_shift_event(id, at, true, None, ar),
         }
     }
