@@ -1102,8 +1102,8 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c), ar);
-        let rollback = self.rollback_after(id, &status, run.as_ref(), at, ar);
+        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c));
+        let rollback = self.rollback_after(id, &status, run.as_ref(), at);
         let Some(active) = self.active.remove(id) else {
             return;
         };

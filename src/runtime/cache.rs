@@ -36,6 +36,9 @@ impl DeploymentCache {
                 Change::Deployment(d) => {
                     map.remove(d.id());
                 }
+                Change::RollbackMessage { deployment_id, .. } => {
+                    map.remove(deployment_id);
+                }
                 Change::ApplicationDeleted { .. } => map.clear(),
                 _ => {}
             }
