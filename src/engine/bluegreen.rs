@@ -55,6 +55,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::batch::{self, Batch, Verdict};
 use super::configs;
 use super::deploy::{revision_key, AfterEvent, EventEnd};
 use super::lifecycle;
@@ -893,7 +894,13 @@ impl Engine {
         if p.busy > 0 {
             return false;
         }
-        if p.installed < p.min_healthy || p.installed == 0 {
+        let installed_enough = batch::enough(
+            batch::Kind::Replacement,
+            p.installed,
+            p.allow_failed,
+            p.min_healthy,
+        );
+        if !installed_enough {
             let (code, message) = outcomes::health_constraints();
             self.bg_fail(id, at, code, message, ar);
             return false;
@@ -909,34 +916,36 @@ impl Engine {
     /// Reroute: the next batch under minimum healthy hosts, and when all have
     /// taken traffic, on to blocking. True to go on pumping.
     fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
-        let (failed, waiting, in_flight) = (p.allow_failed, p.waiting, p.allow_running);
-        if waiting && failed >= p.max_down && in_flight == 0 {
-            let (code, message) = outcomes::health_constraints();
-            self.bg_fail(id, at, code, message, ar);
-            return false;
-        }
-        if !waiting && in_flight == 0 {
-            let succeeded = p.allow_succeeded;
-            if succeeded < p.min_healthy || succeeded == 0 {
-                let (code, message) = outcomes::health_constraints();
+        let reroute = Batch {
+            succeeded: p.allow_succeeded,
+            failed: p.allow_failed,
+            in_flight: p.allow_running,
+            waiting: p.waiting,
+            min_healthy: p.min_healthy,
+            max_down: p.max_down,
+        };
+        match batch::verdict(batch::Kind::Replacement, &reroute) {
+            Verdict::Failed(code, message) => {
                 self.bg_fail(id, at, code, message, ar);
-                return false;
+                false
             }
-            self.begin_block(id, at, ar);
-            return true;
-        }
-        if waiting && in_flight + failed < p.max_down {
-            let index = self
-                .active
-                .get_mut(id)
-                .and_then(|a| a.rec.run.as_mut())
-                .map(|r| r.pending.remove(0));
-            if let Some(index) = index {
-                self.start_allow(id, index, at);
+            Verdict::Succeeded => {
+                self.begin_block(id, at, ar);
+                true
             }
-            return true;
+            Verdict::Going { room: false } => false,
+            Verdict::Going { room: true } => {
+                let index = self
+                    .active
+                    .get_mut(id)
+                    .and_then(|a| a.rec.run.as_mut())
+                    .map(|r| r.pending.remove(0));
+                if let Some(index) = index {
+                    self.start_allow(id, index, at);
+                }
+                true
+            }
         }
-        false
     }
 
     /// Block: once every original has finished, any failure fails the deployment.

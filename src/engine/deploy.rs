@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 
+use super::batch::{self, Batch, Verdict};
 use super::configs;
 use super::lifecycle;
 use super::outcomes;
@@ -617,23 +618,24 @@ impl Engine {
                 }
                 return;
             }
-            let waiting = !run.pending.is_empty();
-            if waiting && t.failed >= run.max_down && t.in_progress == 0 {
-                let failed = Some(outcomes::health_constraints());
-                return self.finish(id, at, DeploymentStatus::Failed, failed, ar);
-            }
-            if !waiting && t.in_progress == 0 {
-                // Enough succeeded, and at least one did unless none failed
-                // (every target was up to date and skipped).
-                let ok = t.succeeded >= run.min_healthy && (t.succeeded >= 1 || t.failed == 0);
-                return if ok {
-                    self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
-                } else {
-                    let failed = Some(outcomes::health_constraints());
-                    self.finish(id, at, DeploymentStatus::Failed, failed, ar)
-                };
-            }
-            let room = waiting && t.in_progress + t.failed < run.max_down;
+            let batch = Batch {
+                succeeded: t.succeeded,
+                failed: t.failed,
+                in_flight: t.in_progress,
+                waiting: !run.pending.is_empty(),
+                min_healthy: run.min_healthy,
+                max_down: run.max_down,
+            };
+            let room = match batch::verdict(batch::Kind::InPlace, &batch) {
+                Verdict::Failed(code, message) => {
+                    let failed = Some((code, message));
+                    return self.finish(id, at, DeploymentStatus::Failed, failed, ar);
+                }
+                Verdict::Succeeded => {
+                    return self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
+                }
+                Verdict::Going { room } => room,
+            };
             // A zonal deployment also keeps to one zone and its minimum (zonal.rs).
             let room = match self.zone_step(id, at, ar) {
                 ZoneStep::Unzoned => room,
