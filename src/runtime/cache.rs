@@ -150,4 +150,26 @@ mod tests {
         }]);
         assert!(cache.finished.borrow().is_empty());
     }
+
+    /// A rollback's end rewrites a finished deployment's message in the store
+    /// alone; the cached copy must go.
+    #[test]
+    fn forgets_a_deployment_whose_rollback_message_changes() {
+        let cache = DeploymentCache::default();
+        let d = record("d-AAAAAAAAA");
+        cache
+            .finished
+            .borrow_mut()
+            .insert(d.id().to_string(), d.clone());
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: "d-OTHER0000".into(),
+            message: "Rollback succeeded".into(),
+        }]);
+        assert_eq!(cache.finished.borrow().len(), 1);
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: d.id().to_string(),
+            message: "Rollback succeeded".into(),
+        }]);
+        assert!(cache.finished.borrow().is_empty());
+    }
 }
