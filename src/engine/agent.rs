@@ -87,11 +87,12 @@ impl Engine {
     /// A local host's agent reports how an event ended: recorded as a
     /// simulated event's end is, and the target goes on (or ends) under the
     /// same rules. A report nothing waits for any more (the deployment ended,
-    /// the event is not the one running) is refused.
+    /// the event is not the one running) is refused. `_ar` is unread (DESIGN
+    /// rule 7), kept until `runtime/` stops passing it.
     pub fn agent_event_done(
         &mut self,
         now: Millis,
-        ar: &dyn Archive,
+        _ar: &dyn Archive,
         report: EventReport,
     ) -> ApiResult<()> {
         let waiting = self
@@ -111,7 +112,7 @@ impl Engine {
             );
         }
         let (id, index) = (report.deployment_id.clone(), report.index);
-        self.end_target_event(&id, index, now, EventEnd::Reported(report), ar);
+        self.end_target_event(&id, index, now, EventEnd::Reported(report));
         let passed = self
             .active
             .get(&id)
@@ -120,15 +121,16 @@ impl Engine {
         if passed {
             // Nothing more starts: what this report just ordered is dropped.
             self.orders.retain(|o| o.deployment_id != id);
-            self.time_out(&id, now, ar);
+            self.time_out(&id, now);
         }
         Ok(())
     }
 
     /// After a restart no agent is running any event: each event a local
     /// host was running fails as the agent fails it after its own restart,
-    /// and its deployment goes on under its rules.
-    pub fn fail_interrupted_agent_events(&mut self, now: Millis, ar: &dyn Archive) -> usize {
+    /// and its deployment goes on under its rules. `_ar` is unread, kept
+    /// until `runtime/` stops passing it.
+    pub fn fail_interrupted_agent_events(&mut self, now: Millis, _ar: &dyn Archive) -> usize {
         let running: Vec<EventOrder> = self
             .active
             .iter()
@@ -158,7 +160,7 @@ impl Engine {
         running
             .iter()
             .map(|order| EventReport::failed(order, AGENT_RESTART_MESSAGE))
-            .filter(|report| self.agent_event_done(now, ar, report.clone()).is_ok())
+            .filter(|report| self.agent_event_done(now, _ar, report.clone()).is_ok())
             .count()
     }
 }

@@ -55,6 +55,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::batch::{self, Batch, Verdict};
 use super::configs;
 use super::deploy::{revision_key, AfterEvent, EventEnd};
 use super::lifecycle;
@@ -65,7 +66,6 @@ use super::{Engine, DEPLOYMENT_TIMER};
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::error::{err, ApiResult};
 use crate::state::fleet::Host;
 use crate::state::*;
@@ -341,15 +341,8 @@ impl Engine {
 
     // ---- start ----------------------------------------------------------------
 
-    fn bg_fail(
-        &mut self,
-        id: &str,
-        at: Millis,
-        code: ErrorCode,
-        message: String,
-        ar: &dyn Archive,
-    ) {
-        self.bg_finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar);
+    fn bg_fail(&mut self, id: &str, at: Millis, code: ErrorCode, message: String) {
+        self.bg_finish(id, at, DeploymentStatus::Failed, Some((code, message)));
     }
 
     /// Ends the deployment. Replacement instances still `Ready` (installed,
@@ -367,7 +360,6 @@ impl Engine {
         at: Millis,
         status: DeploymentStatus,
         error: Option<(ErrorCode, String)>,
-        ar: &dyn Archive,
     ) {
         let mut cut_short = Vec::new();
         if let Some(a) = self.active.get_mut(id) {
@@ -392,7 +384,7 @@ impl Engine {
             self.trigger_instance(at, id, index, TriggerEventType::InstanceFailure);
         }
         self.refresh_overview(id);
-        self.finish(id, at, status, error, ar);
+        self.finish(id, at, status, error);
     }
 
     /// Health of a host on the side that takes traffic, in the deployment's group.
@@ -405,13 +397,7 @@ impl Engine {
 
     /// Starts an EC2 blue/green deployment: resolves both fleets (launching the
     /// copy of the Auto Scaling group if asked), then installs on the replacement.
-    pub(crate) fn start_blue_green(
-        &mut self,
-        id: &str,
-        group: &GroupRecord,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    pub(crate) fn start_blue_green(&mut self, id: &str, group: &GroupRecord, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -423,7 +409,7 @@ impl Engine {
             .and_then(|r| r.blue_green.as_ref())
             .and_then(|b| b.rollback_of.clone());
         if let Some(roles) = roles {
-            return self.start_blue_green_rollback(id, group, roles, at, ar);
+            return self.start_blue_green_rollback(id, group, roles, at);
         }
         let blue: Vec<Candidate> = self
             .group_candidates(group)
@@ -432,11 +418,11 @@ impl Engine {
             .collect();
         let (green, copied) = match self.green_fleet(id, group, &info, at) {
             Ok(fleet) => fleet,
-            Err((code, message)) => return self.bg_fail(id, at, code, message, ar),
+            Err((code, message)) => return self.bg_fail(id, at, code, message),
         };
         let blue = match check_fleets(blue, &green) {
             Ok(blue) => blue,
-            Err((code, message)) => return self.bg_fail(id, at, code, message, ar),
+            Err((code, message)) => return self.bg_fail(id, at, code, message),
         };
         let green_n = green.len();
         let ok = self.plan_sides(
@@ -453,7 +439,6 @@ impl Engine {
                 ..Default::default()
             },
             at,
-            ar,
         );
         if !ok {
             return;
@@ -461,7 +446,7 @@ impl Engine {
         for index in 0..green_n as u32 {
             self.start_target(id, index, at);
         }
-        self.pump_blue_green(id, at, ar);
+        self.pump_blue_green(id, at);
     }
 
     /// The replacement instances, as the group provisions them, and the Auto
@@ -538,7 +523,6 @@ impl Engine {
         group: &GroupRecord,
         roles: BlueGreenRoles,
         at: Millis,
-        ar: &dyn Archive,
     ) {
         let exists = |h: &String| self.fleet_hosts.contains_key(h);
         // The failed deployment may have ended before it resolved either fleet
@@ -562,7 +546,7 @@ impl Engine {
             .cloned()
             .collect();
         if originals.is_empty() {
-            return self.bg_fail(id, at, ErrorCode::NoInstances, "The rollback failed because none of the original instances exist any more: traffic cannot be routed back to them.".into(), ar);
+            return self.bg_fail(id, at, ErrorCode::NoInstances, "The rollback failed because none of the original instances exist any more: traffic cannot be routed back to them.".into());
         }
         let ok = self.plan_sides(
             id,
@@ -581,11 +565,10 @@ impl Engine {
                 ..Default::default()
             },
             at,
-            ar,
         );
         if ok {
-            self.begin_reroute(id, at, ar);
-            self.pump_blue_green(id, at, ar);
+            self.begin_reroute(id, at);
+            self.pump_blue_green(id, at);
         }
     }
 
@@ -598,7 +581,6 @@ impl Engine {
         block: Hosts,
         mut run: BlueGreenRun,
         at: Millis,
-        ar: &dyn Archive,
     ) -> bool {
         let n = allow.hosts.len() as u32;
         let targets: Vec<TargetRecord> = [&allow, &block]
@@ -611,7 +593,7 @@ impl Engine {
             .collect();
         run.allow = (0..n).collect();
         run.block = (n..targets.len() as u32).collect();
-        self.install_plan(id, targets, run, at, ar)
+        self.install_plan(id, targets, run, at)
     }
 
     fn labelled_target(
@@ -643,7 +625,6 @@ impl Engine {
         targets: Vec<TargetRecord>,
         plan: BlueGreenRun,
         at: Millis,
-        ar: &dyn Archive,
     ) -> bool {
         let Some(active) = self.active.get(id) else {
             return false;
@@ -688,10 +669,10 @@ impl Engine {
         if max_down <= 0 {
             // reference §8.2 rules 1 and 8: the user guide's wording (outcomes.rs).
             let (code, message) = outcomes::health_constraints_invalid();
-            self.bg_fail(id, at, code, message, ar);
+            self.bg_fail(id, at, code, message);
             return false;
         }
-        !self.check_alarms(id, at, ar)
+        !self.check_alarms(id, at)
     }
 
     // ---- running --------------------------------------------------------------
@@ -704,14 +685,8 @@ impl Engine {
     }
 
     /// A lifecycle event of a blue/green target ended (its timer fired).
-    pub(crate) fn fire_blue_green_target(
-        &mut self,
-        id: &str,
-        index: u32,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
-        self.end_target_event(id, index, at, EventEnd::Timer, ar);
+    pub(crate) fn fire_blue_green_target(&mut self, id: &str, index: u32, at: Millis) {
+        self.end_target_event(id, index, at, EventEnd::Timer);
     }
 
     /// How a blue/green target goes on after an event ended.
@@ -721,7 +696,6 @@ impl Engine {
         index: u32,
         at: Millis,
         after: Option<AfterEvent>,
-        ar: &dyn Archive,
     ) {
         if after.is_some() {
             // Blue/green targets report progress event by event.
@@ -735,14 +709,14 @@ impl Engine {
         }
         match after {
             Some(AfterEvent::Fail) => {
-                self.end_blue_green_target(id, index, TargetStatus::Failed, at, ar)
+                self.end_blue_green_target(id, index, TargetStatus::Failed, at)
             }
             Some(AfterEvent::Succeed) => {
-                self.end_blue_green_target(id, index, TargetStatus::Succeeded, at, ar)
+                self.end_blue_green_target(id, index, TargetStatus::Succeeded, at)
             }
             Some(AfterEvent::Next { event, ended, host }) if ended == "ValidateService" => {
                 self.installed(id, index, event, &host, at);
-                self.pump_blue_green(id, at, ar);
+                self.pump_blue_green(id, at);
             }
             Some(AfterEvent::Next { event, .. }) => self.begin_event(id, index, event, at),
             None => {}
@@ -772,14 +746,7 @@ impl Engine {
         );
     }
 
-    fn end_blue_green_target(
-        &mut self,
-        id: &str,
-        index: u32,
-        status: TargetStatus,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    fn end_blue_green_target(&mut self, id: &str, index: u32, status: TargetStatus, at: Millis) {
         let side = self.side(id, index);
         let rollback = self.bg(id).is_some_and(|b| b.rollback_of.is_some());
         let Some(t) = self
@@ -814,12 +781,12 @@ impl Engine {
             format!("{host}: deployment {word}"),
         );
         self.trigger_instance(at, id, index, event);
-        self.pump_blue_green(id, at, ar);
+        self.pump_blue_green(id, at);
     }
 
     /// Moves the deployment on as far as it can: the blue/green counterpart of
     /// the in-place scheduler.
-    pub(crate) fn pump_blue_green(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(crate) fn pump_blue_green(&mut self, id: &str, at: Millis) {
         loop {
             let Some(p) = self.bg_progress(id) else {
                 return;
@@ -831,7 +798,6 @@ impl Engine {
                         at,
                         DeploymentStatus::Stopped,
                         Some((stop.code, stop.message)),
-                        ar,
                     );
                 }
                 return;
@@ -840,10 +806,10 @@ impl Engine {
                 BlueGreenPhase::Planned
                 | BlueGreenPhase::Ready
                 | BlueGreenPhase::TerminationWait => false,
-                BlueGreenPhase::Install => self.pump_install(id, &p, at, ar),
-                BlueGreenPhase::Reroute => self.pump_reroute(id, &p, at, ar),
+                BlueGreenPhase::Install => self.pump_install(id, &p, at),
+                BlueGreenPhase::Reroute => self.pump_reroute(id, &p, at),
                 BlueGreenPhase::Block => {
-                    self.pump_block(id, &p, at, ar);
+                    self.pump_block(id, &p, at);
                     false
                 }
             };
@@ -889,66 +855,74 @@ impl Engine {
 
     /// Install: once every replacement has finished installing, enough must
     /// have; then wait Ready or reroute. True to go on pumping.
-    fn pump_install(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
+    fn pump_install(&mut self, id: &str, p: &BgProgress, at: Millis) -> bool {
         if p.busy > 0 {
             return false;
         }
-        if p.installed < p.min_healthy || p.installed == 0 {
+        let installed_enough = batch::enough(
+            batch::Kind::Replacement,
+            p.installed,
+            p.allow_failed,
+            p.min_healthy,
+        );
+        if !installed_enough {
             let (code, message) = outcomes::health_constraints();
-            self.bg_fail(id, at, code, message, ar);
+            self.bg_fail(id, at, code, message);
             return false;
         }
         if self.bg_ready_wait_wanted(id) {
             self.begin_blue_green_ready(id, at);
             return false;
         }
-        self.begin_reroute(id, at, ar);
+        self.begin_reroute(id, at);
         true
     }
 
     /// Reroute: the next batch under minimum healthy hosts, and when all have
     /// taken traffic, on to blocking. True to go on pumping.
-    fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) -> bool {
-        let (failed, waiting, in_flight) = (p.allow_failed, p.waiting, p.allow_running);
-        if waiting && failed >= p.max_down && in_flight == 0 {
-            let (code, message) = outcomes::health_constraints();
-            self.bg_fail(id, at, code, message, ar);
-            return false;
-        }
-        if !waiting && in_flight == 0 {
-            let succeeded = p.allow_succeeded;
-            if succeeded < p.min_healthy || succeeded == 0 {
-                let (code, message) = outcomes::health_constraints();
-                self.bg_fail(id, at, code, message, ar);
-                return false;
+    fn pump_reroute(&mut self, id: &str, p: &BgProgress, at: Millis) -> bool {
+        let reroute = Batch {
+            succeeded: p.allow_succeeded,
+            failed: p.allow_failed,
+            in_flight: p.allow_running,
+            waiting: p.waiting,
+            min_healthy: p.min_healthy,
+            max_down: p.max_down,
+        };
+        match batch::verdict(batch::Kind::Replacement, &reroute) {
+            Verdict::Failed(code, message) => {
+                self.bg_fail(id, at, code, message);
+                false
             }
-            self.begin_block(id, at, ar);
-            return true;
-        }
-        if waiting && in_flight + failed < p.max_down {
-            let index = self
-                .active
-                .get_mut(id)
-                .and_then(|a| a.rec.run.as_mut())
-                .map(|r| r.pending.remove(0));
-            if let Some(index) = index {
-                self.start_allow(id, index, at);
+            Verdict::Succeeded => {
+                self.begin_block(id, at);
+                true
             }
-            return true;
+            Verdict::Going { room: false } => false,
+            Verdict::Going { room: true } => {
+                let index = self
+                    .active
+                    .get_mut(id)
+                    .and_then(|a| a.rec.run.as_mut())
+                    .map(|r| r.pending.remove(0));
+                if let Some(index) = index {
+                    self.start_allow(id, index, at);
+                }
+                true
+            }
         }
-        false
     }
 
     /// Block: once every original has finished, any failure fails the deployment.
-    fn pump_block(&mut self, id: &str, p: &BgProgress, at: Millis, ar: &dyn Archive) {
+    fn pump_block(&mut self, id: &str, p: &BgProgress, at: Millis) {
         if p.busy > 0 {
             return;
         }
         let failed = p.block_failed;
         if failed > 0 {
-            return self.bg_fail(id, at, ErrorCode::HealthConstraints, format!("The deployment failed because {failed} original instance(s) failed to block traffic (deregister from the load balancer)."), ar);
+            return self.bg_fail(id, at, ErrorCode::HealthConstraints, format!("The deployment failed because {failed} original instance(s) failed to block traffic (deregister from the load balancer)."));
         }
-        self.after_block(id, at, ar)
+        self.after_block(id, at)
     }
 
     fn set_phase(&mut self, id: &str, phase: BlueGreenPhase) {
@@ -1030,7 +1004,7 @@ impl Engine {
     }
 
     /// Traffic moves to the installed replacement instances, in batches.
-    fn begin_reroute(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn begin_reroute(&mut self, id: &str, at: Millis) {
         let allow = self.bg(id).map(|b| b.allow.clone()).unwrap_or_default();
         let pending: Vec<u32> = self
             .active
@@ -1063,7 +1037,7 @@ impl Engine {
             EventKind::Deployment,
             format!("{id}: rerouting traffic"),
         );
-        self.check_alarms(id, at, ar);
+        self.check_alarms(id, at);
     }
 
     /// Runs the Allow events on one target (after its install, or from the start).
@@ -1095,7 +1069,7 @@ impl Engine {
     }
 
     /// Every original (or, in a rollback, replacement) instance blocks traffic.
-    fn begin_block(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn begin_block(&mut self, id: &str, at: Millis) {
         self.set_phase(id, BlueGreenPhase::Block);
         self.log(
             at,
@@ -1104,7 +1078,7 @@ impl Engine {
             EventKind::Deployment,
             format!("{id}: traffic rerouted; blocking traffic to the other instances"),
         );
-        if self.check_alarms(id, at, ar) {
+        if self.check_alarms(id, at) {
             return;
         }
         let block = self.bg(id).map(|b| b.block.clone()).unwrap_or_default();
@@ -1114,9 +1088,9 @@ impl Engine {
     }
 
     /// Traffic is on the new side: termination wait, KEEP_ALIVE, or done.
-    fn after_block(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn after_block(&mut self, id: &str, at: Millis) {
         if self.bg(id).is_some_and(|b| b.rollback_of.is_some()) {
-            return self.bg_finish(id, at, DeploymentStatus::Succeeded, None, ar);
+            return self.bg_finish(id, at, DeploymentStatus::Succeeded, None);
         }
         let option = self
             .bg_config(id)
@@ -1133,7 +1107,7 @@ impl Engine {
                 EventKind::Deployment,
                 format!("{id}: original instances deregistered and kept running (KEEP_ALIVE)"),
             );
-            return self.succeed_blue_green(id, at, false, ar);
+            return self.succeed_blue_green(id, at, false);
         }
         let minutes = option
             .as_ref()
@@ -1145,7 +1119,7 @@ impl Engine {
         }
         self.touch(id);
         if minutes == 0 {
-            return self.succeed_blue_green(id, at, true, ar);
+            return self.succeed_blue_green(id, at, true);
         }
         self.set_phase(id, BlueGreenPhase::TerminationWait);
         self.log(
@@ -1160,7 +1134,7 @@ impl Engine {
 
     /// Success: the replacement becomes the group's fleet; the originals leave
     /// it, terminated or kept alive.
-    fn succeed_blue_green(&mut self, id: &str, at: Millis, terminate: bool, ar: &dyn Archive) {
+    fn succeed_blue_green(&mut self, id: &str, at: Millis, terminate: bool) {
         let Some(a) = self.active.get(id) else {
             return;
         };
@@ -1204,11 +1178,11 @@ impl Engine {
                 }
             }
         }
-        self.bg_finish(id, at, DeploymentStatus::Succeeded, None, ar);
+        self.bg_finish(id, at, DeploymentStatus::Succeeded, None);
     }
 
     /// The deployment's own timer: the ready wait ran out, or the termination wait ended.
-    pub(crate) fn fire_blue_green_wait(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(crate) fn fire_blue_green_wait(&mut self, id: &str, at: Millis) {
         match self.bg(id).map(|b| b.phase) {
             Some(BlueGreenPhase::Ready) => {
                 self.wake_deployment_at(id, None);
@@ -1226,9 +1200,9 @@ impl Engine {
                         rollback: false,
                     });
                 }
-                self.pump_blue_green(id, at, ar);
+                self.pump_blue_green(id, at);
             }
-            Some(BlueGreenPhase::TerminationWait) => self.succeed_blue_green(id, at, true, ar),
+            Some(BlueGreenPhase::TerminationWait) => self.succeed_blue_green(id, at, true),
             _ => {}
         }
     }
@@ -1241,7 +1215,6 @@ impl Engine {
         id: &str,
         wait: DeploymentWaitType,
         at: Millis,
-        ar: &dyn Archive,
     ) -> ApiResult<()> {
         let phase = self.bg(id).map(|b| b.phase);
         match (&wait, phase) {
@@ -1268,8 +1241,8 @@ impl Engine {
                     EventKind::Deployment,
                     format!("{id} continues (READY_WAIT)"),
                 );
-                self.begin_reroute(id, at, ar);
-                self.pump_blue_green(id, at, ar);
+                self.begin_reroute(id, at);
+                self.pump_blue_green(id, at);
                 Ok(())
             }
             (DeploymentWaitType::TerminationWait, Some(BlueGreenPhase::TerminationWait)) => {
@@ -1280,7 +1253,7 @@ impl Engine {
                     EventKind::Deployment,
                     format!("{id}: termination wait ended early"),
                 );
-                self.succeed_blue_green(id, at, true, ar);
+                self.succeed_blue_green(id, at, true);
                 Ok(())
             }
             (DeploymentWaitType::TerminationWait, _) => err(

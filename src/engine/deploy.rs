@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 
+use super::batch::{self, Batch, Verdict};
 use super::configs;
 use super::lifecycle;
 use super::outcomes;
@@ -162,7 +163,10 @@ impl Engine {
     /// Processes every timer due at or before `now`, each at its own due time,
     /// then deletes the on-premises records CodeDeploy no longer keeps
     /// (ops/instances.rs: reads skip them already; this frees the store).
-    pub fn advance(&mut self, now: Millis, ar: &dyn Archive) {
+    /// Decides from memory (DESIGN rule 7): nothing under it takes an
+    /// archive; `_ar` is unread and stays only until its callers in
+    /// `engine/view.rs` and `runtime/` stop passing one.
+    pub fn advance(&mut self, now: Millis, _ar: &dyn Archive) {
         while let Some(Reverse(timer)) = self.timers.peek().copied() {
             if timer.due > now {
                 break;
@@ -172,9 +176,9 @@ impl Engine {
                 continue;
             };
             if timer.index == DEPLOYMENT_TIMER {
-                self.fire_deployment(&id, timer.due, ar);
+                self.fire_deployment(&id, timer.due);
             } else {
-                self.fire_target(&id, timer.index, timer.due, ar);
+                self.fire_target(&id, timer.index, timer.due);
             }
         }
         // Timers nothing waits for any more leave the top of the heap, so
@@ -270,7 +274,7 @@ impl Engine {
         }
     }
 
-    fn fire_deployment(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn fire_deployment(&mut self, id: &str, at: Millis) {
         let Some(active) = self.active.get_mut(id) else {
             return;
         };
@@ -281,18 +285,18 @@ impl Engine {
         if run.start_due == Some(at) {
             run.start_due = None;
             self.touch(id);
-            self.begin(id, at, ar);
+            self.begin(id, at);
         } else if run.deadline == Some(at) && run.blue_green.is_some() {
-            self.fire_blue_green_wait(id, at, ar);
+            self.fire_blue_green_wait(id, at);
         } else if run.deadline == Some(at) && in_progress {
-            self.time_out(id, at, ar);
+            self.time_out(id, at);
         } else if run.zonal.as_ref().and_then(|z| z.monitor_until) == Some(at) {
-            self.end_zone_wait(id, at, ar);
+            self.end_zone_wait(id, at);
         }
     }
 
     /// A `Created` deployment starts if its group is free, else waits `Queued`.
-    fn begin(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn begin(&mut self, id: &str, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -317,7 +321,7 @@ impl Engine {
             );
             return;
         }
-        self.start(id, at, ar);
+        self.start(id, at);
     }
 
     fn set_status(&mut self, id: &str, status: DeploymentStatus) {
@@ -327,7 +331,7 @@ impl Engine {
         self.touch(id);
     }
 
-    fn start(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    fn start(&mut self, id: &str, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -341,7 +345,6 @@ impl Engine {
                     ErrorCode::DeploymentGroupMissing,
                     "The deployment group was deleted before the deployment started.".into(),
                 )),
-                ar,
             );
         };
         if !self.apps.values().any(|a| a.id() == group.application_id) {
@@ -353,7 +356,6 @@ impl Engine {
                     ErrorCode::ApplicationMissing,
                     "The application was deleted before the deployment started.".into(),
                 )),
-                ar,
             );
         }
         if let Some(g) = self.groups.get_mut(&group_id) {
@@ -375,14 +377,14 @@ impl Engine {
         );
         self.trigger_deployment(at, id, TriggerEventType::DeploymentStart);
         match DeploymentKind::of(&group.info) {
-            DeploymentKind::InPlace => self.start_in_place(id, &group, at, ar),
-            DeploymentKind::Shift => self.start_shift(id, &group, at, ar),
-            DeploymentKind::BlueGreen => self.start_blue_green(id, &group, at, ar),
+            DeploymentKind::InPlace => self.start_in_place(id, &group, at),
+            DeploymentKind::Shift => self.start_shift(id, &group, at),
+            DeploymentKind::BlueGreen => self.start_blue_green(id, &group, at),
         }
     }
 
     /// Resolves the targets, checks the health constraints, and starts the first batch.
-    fn start_in_place(&mut self, id: &str, group: &GroupRecord, at: Millis, ar: &dyn Archive) {
+    fn start_in_place(&mut self, id: &str, group: &GroupRecord, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -390,10 +392,10 @@ impl Engine {
         let seq = active.rec.seq;
         let candidates = self.in_place_candidates(group);
         if candidates.is_empty() {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::NoInstances, "The deployment failed because no instances were found for your deployment group. Check your deployment group settings to make sure the tags for your Amazon EC2 instances or Auto Scaling groups correctly identify the instances you want to deploy to, and then try again.".into())), ar);
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::NoInstances, "The deployment failed because no instances were found for your deployment group. Check your deployment group settings to make sure the tags for your Amazon EC2 instances or Auto Scaling groups correctly identify the instances you want to deploy to, and then try again.".into())));
         }
         if candidates.len() > 1000 {
-            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} instances; a deployment can target at most 1000.", candidates.len()))), ar);
+            return self.finish(id, at, DeploymentStatus::Failed, Some((ErrorCode::OverMaxInstances, format!("The deployment failed because it targets {} instances; a deployment can target at most 1000.", candidates.len()))));
         }
         let skip = self.up_to_date(&info, group, &candidates);
         let n = skip.iter().filter(|s| !**s).count() as i64;
@@ -435,13 +437,12 @@ impl Engine {
                 at,
                 DeploymentStatus::Failed,
                 Some(outcomes::health_constraints_invalid()),
-                ar,
             );
         }
-        if self.check_alarms(id, at, ar) {
+        if self.check_alarms(id, at) {
             return;
         }
-        self.pump(id, at, ar);
+        self.pump(id, at);
     }
 
     /// The group's instances, in the order an in-place deployment takes them.
@@ -593,9 +594,9 @@ impl Engine {
 
     /// Starts as many instances as the health constraints allow, and ends the
     /// deployment once nothing more can happen.
-    pub(super) fn pump(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn pump(&mut self, id: &str, at: Millis) {
         if self.is_blue_green(id) {
-            return self.pump_blue_green(id, at, ar);
+            return self.pump_blue_green(id, at);
         }
         loop {
             let Some(active) = self.active.get(id) else {
@@ -612,30 +613,30 @@ impl Engine {
                         at,
                         DeploymentStatus::Stopped,
                         Some((stop.code, stop.message)),
-                        ar,
                     );
                 }
                 return;
             }
-            let waiting = !run.pending.is_empty();
-            if waiting && t.failed >= run.max_down && t.in_progress == 0 {
-                let failed = Some(outcomes::health_constraints());
-                return self.finish(id, at, DeploymentStatus::Failed, failed, ar);
-            }
-            if !waiting && t.in_progress == 0 {
-                // Enough succeeded, and at least one did unless none failed
-                // (every target was up to date and skipped).
-                let ok = t.succeeded >= run.min_healthy && (t.succeeded >= 1 || t.failed == 0);
-                return if ok {
-                    self.finish(id, at, DeploymentStatus::Succeeded, None, ar)
-                } else {
-                    let failed = Some(outcomes::health_constraints());
-                    self.finish(id, at, DeploymentStatus::Failed, failed, ar)
-                };
-            }
-            let room = waiting && t.in_progress + t.failed < run.max_down;
+            let batch = Batch {
+                succeeded: t.succeeded,
+                failed: t.failed,
+                in_flight: t.in_progress,
+                waiting: !run.pending.is_empty(),
+                min_healthy: run.min_healthy,
+                max_down: run.max_down,
+            };
+            let room = match batch::verdict(batch::Kind::InPlace, &batch) {
+                Verdict::Failed(code, message) => {
+                    let failed = Some((code, message));
+                    return self.finish(id, at, DeploymentStatus::Failed, failed);
+                }
+                Verdict::Succeeded => {
+                    return self.finish(id, at, DeploymentStatus::Succeeded, None)
+                }
+                Verdict::Going { room } => room,
+            };
             // A zonal deployment also keeps to one zone and its minimum (zonal.rs).
-            let room = match self.zone_step(id, at, ar) {
+            let room = match self.zone_step(id, at) {
                 ZoneStep::Unzoned => room,
                 ZoneStep::Room(zone_room) => room && zone_room,
                 ZoneStep::Again => continue,
@@ -807,9 +808,9 @@ impl Engine {
         self.schedule(at + duration, seq, index);
     }
 
-    fn fire_target(&mut self, id: &str, index: u32, at: Millis, ar: &dyn Archive) {
+    fn fire_target(&mut self, id: &str, index: u32, at: Millis) {
         if self.is_blue_green(id) {
-            return self.fire_blue_green_target(id, index, at, ar);
+            return self.fire_blue_green_target(id, index, at);
         }
         let shift = self
             .active
@@ -823,32 +824,23 @@ impl Engine {
                 .and_then(|a| a.targets.get(index as usize))
                 .and_then(|t| t.run.due);
             if due == Some(at) {
-                self.fire_shift(id, at, ar);
+                self.fire_shift(id, at);
             }
             return;
         }
-        self.end_target_event(id, index, at, EventEnd::Timer, ar);
+        self.end_target_event(id, index, at, EventEnd::Timer);
     }
 
     /// A target's running event ended (its timer fired, or its agent
     /// reported): recorded, then the target goes on or ends.
-    pub(super) fn end_target_event(
-        &mut self,
-        id: &str,
-        index: u32,
-        at: Millis,
-        end: EventEnd,
-        ar: &dyn Archive,
-    ) {
+    pub(super) fn end_target_event(&mut self, id: &str, index: u32, at: Millis, end: EventEnd) {
         let after = self.end_event(id, index, at, end);
         if self.is_blue_green(id) {
-            return self.blue_green_after_event(id, index, at, after, ar);
+            return self.blue_green_after_event(id, index, at, after);
         }
         match after {
-            Some(AfterEvent::Fail) => self.end_target(id, index, TargetStatus::Failed, at, ar),
-            Some(AfterEvent::Succeed) => {
-                self.end_target(id, index, TargetStatus::Succeeded, at, ar)
-            }
+            Some(AfterEvent::Fail) => self.end_target(id, index, TargetStatus::Failed, at),
+            Some(AfterEvent::Succeed) => self.end_target(id, index, TargetStatus::Succeeded, at),
             Some(AfterEvent::Next { event, .. }) => self.begin_event(id, index, event, at),
             None => {}
         }
@@ -944,14 +936,7 @@ impl Engine {
     }
 
     /// Ends one instance: remaining events Skipped, host health recorded, triggers sent.
-    fn end_target(
-        &mut self,
-        id: &str,
-        index: u32,
-        status: TargetStatus,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    fn end_target(&mut self, id: &str, index: u32, status: TargetStatus, at: Millis) {
         let Some(active) = self.active.get_mut(id) else {
             return;
         };
@@ -986,7 +971,7 @@ impl Engine {
             format!("{host}: deployment {word}"),
         );
         self.trigger_instance(at, id, index, event);
-        self.pump(id, at, ar);
+        self.pump(id, at);
     }
 
     pub(crate) fn refresh_overview(&mut self, id: &str) {
@@ -997,7 +982,7 @@ impl Engine {
     }
 
     /// The 8-hour limit passed: running events fail, the deployment fails with TIMEOUT.
-    pub(super) fn time_out(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn time_out(&mut self, id: &str, at: Millis) {
         if let Some(a) = self.active.get_mut(id) {
             // A local host's agent runs in real time, which the virtual clock
             // may outrun: its report, not the clock, ends the deployment.
@@ -1045,7 +1030,6 @@ impl Engine {
                 "The deployment timed out: an in-place deployment may run for at most 8 hours."
                     .into(),
             )),
-            ar,
         );
     }
 
@@ -1057,7 +1041,6 @@ impl Engine {
         at: Millis,
         status: DeploymentStatus,
         error: Option<(ErrorCode, String)>,
-        ar: &dyn Archive,
     ) {
         let Some(mut active) = self.active.remove(id) else {
             return;
@@ -1102,8 +1085,8 @@ impl Engine {
         // Triggers read the deployment from `active`; put it back for the call.
         self.active.insert(id.to_string(), active);
         self.trigger_deployment(at, id, trigger);
-        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c), ar);
-        let rollback = self.rollback_after(id, &status, run.as_ref(), at, ar);
+        self.note_rollback_ended(id, &status, error.as_ref().map(|(c, _)| c));
+        let rollback = self.rollback_after(id, &status, run.as_ref(), at);
         let Some(active) = self.active.remove(id) else {
             return;
         };
@@ -1114,8 +1097,8 @@ impl Engine {
             self.out.push(Change::Target(t));
         }
         match rollback {
-            Some(rb) => self.begin(&rb, at, ar),
-            None => self.start_next_queued(&group_id, at, ar),
+            Some(rb) => self.begin(&rb, at),
+            None => self.start_next_queued(&group_id, at),
         }
     }
 
@@ -1143,25 +1126,19 @@ impl Engine {
 
     /// The head of the group's queue starts once the group is free: a queued
     /// deployment that is stopped leaves the running one alone.
-    fn start_next_queued(&mut self, group_id: &str, at: Millis, ar: &dyn Archive) {
+    fn start_next_queued(&mut self, group_id: &str, at: Millis) {
         let next = self
             .groups
             .get(group_id)
             .filter(|g| g.active.is_none())
             .and_then(|g| g.queue.first().cloned());
         if let Some(next) = next {
-            self.start(&next, at, ar);
+            self.start(&next, at);
         }
     }
 
     /// Requests a stop. Returns true when the deployment ended at once.
-    pub(crate) fn request_stop(
-        &mut self,
-        id: &str,
-        at: Millis,
-        stop: StopRequest,
-        ar: &dyn Archive,
-    ) -> bool {
+    pub(crate) fn request_stop(&mut self, id: &str, at: Millis, stop: StopRequest) -> bool {
         let Some(active) = self.active.get_mut(id) else {
             return true;
         };
@@ -1175,7 +1152,7 @@ impl Engine {
         run.pending.clear();
         run.start_due = None;
         if run.shift.is_some() {
-            return self.stop_shift(id, at, stop, ar);
+            return self.stop_shift(id, at, stop);
         }
         if matches!(status, DeploymentStatus::Created | DeploymentStatus::Queued) {
             let mut stop = stop;
@@ -1186,18 +1163,17 @@ impl Engine {
                 at,
                 DeploymentStatus::Stopped,
                 Some((stop.code, stop.message)),
-                ar,
             );
             return true;
         }
         run.stop = Some(stop);
         self.touch(id);
-        self.pump(id, at, ar);
+        self.pump(id, at);
         !self.active.contains_key(id)
     }
 
     /// Stops the deployment if an alarm it watches fires. Returns true if stopped.
-    pub(crate) fn check_alarms(&mut self, id: &str, at: Millis, ar: &dyn Archive) -> bool {
+    pub(crate) fn check_alarms(&mut self, id: &str, at: Millis) -> bool {
         let Some(active) = self.active.get(id) else {
             return false;
         };
@@ -1251,7 +1227,6 @@ impl Engine {
                 message,
                 rollback,
             },
-            ar,
         );
         true
     }

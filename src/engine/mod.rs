@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod appspec;
+mod batch;
 mod bluegreen;
 pub mod configs;
 mod deploy;

@@ -105,7 +105,6 @@ impl Engine {
         status: &DeploymentStatus,
         run: Option<&RunState>,
         at: Millis,
-        ar: &dyn Archive,
     ) -> Option<String> {
         let active = self.active.get(id)?;
         if !rollback_wanted(&active.rec.info, status, run) {
@@ -114,7 +113,7 @@ impl Engine {
         let group_id = active.rec.group_id.clone();
         let info = active.rec.info.clone();
         let restored = restored_traffic(active, run);
-        let Some(revision) = self.rollback_revision(&group_id, ar) else {
+        let Some(revision) = self.last_successful_revision(&group_id) else {
             let group_name = info.deployment_group_name.clone().unwrap_or_default();
             let why = format!("deployment group '{group_name}' has no earlier successful revision to roll back to.");
             self.set_rollback_info(
@@ -170,14 +169,24 @@ impl Engine {
     }
 
     /// The revision a rollback of the group redeploys: that of its last
-    /// successful deployment (`DeploymentGroupInfo::rollback_source`).
+    /// successful deployment (`DeploymentGroupInfo::rollback_source`), which
+    /// the group keeps as its `targetRevision` (`update_group_after` sets both
+    /// together). From memory: a failed storage read must never turn into
+    /// "nothing to roll back to" (DESIGN rule 7).
+    pub(crate) fn last_successful_revision(&self, group_id: &str) -> Option<RevisionLocation> {
+        let info = &self.groups.get(group_id)?.info;
+        info.rollback_source()?;
+        info.target_revision.clone()
+    }
+
+    /// [`Engine::last_successful_revision`]; the archive is not read. Kept
+    /// with this signature for `engine/view.rs` until it calls the above.
     pub(crate) fn rollback_revision(
         &self,
         group_id: &str,
-        ar: &dyn Archive,
+        _ar: &dyn Archive,
     ) -> Option<RevisionLocation> {
-        let source = self.groups.get(group_id)?.info.rollback_source()?;
-        self.deployment_record(ar, Some(source)).ok()?.info.revision
+        self.last_successful_revision(group_id)
     }
 
     fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {
@@ -199,7 +208,6 @@ impl Engine {
         id: &str,
         status: &DeploymentStatus,
         code: Option<&ErrorCode>,
-        ar: &dyn Archive,
     ) {
         let Some(orig) = self
             .active
@@ -217,31 +225,23 @@ impl Engine {
             info.rollback_message = Some(message_on_rollback(&orig, status, code));
         }
         let message = message_on_original(id, status, code);
-        self.update_finished(ar, &orig, |rec| {
-            if let Some(info) = rec.info.rollback_info.as_mut() {
-                info.rollback_message = Some(message);
-            }
-        });
+        self.set_finished_rollback_message(&orig, message);
     }
 
-    /// Changes a deployment that has already finished: as this step left it
-    /// (its record waits in `out`), else as the archive has it.
-    fn update_finished(
-        &mut self,
-        ar: &dyn Archive,
-        id: &str,
-        change: impl FnOnce(&mut DeploymentRecord),
-    ) {
+    /// Sets the rollback message of a deployment that has already finished:
+    /// on its record if this step finished it (the record waits in `out`),
+    /// else as a change the store applies to the stored record.
+    fn set_finished_rollback_message(&mut self, id: &str, message: String) {
         let pending = self.out.iter_mut().rev().find_map(|c| match c {
             Change::Deployment(d) if d.id() == id => Some(d),
             _ => None,
         });
-        if let Some(rec) = pending {
-            return change(rec);
-        }
-        if let Ok(Some(mut rec)) = ar.deployment(id) {
-            change(&mut rec);
-            self.out.push(Change::Deployment(rec));
+        match pending {
+            Some(rec) => rec.set_rollback_message(&message),
+            None => self.out.push(Change::RollbackMessage {
+                deployment_id: id.to_string(),
+                message,
+            }),
         }
     }
 }

@@ -37,7 +37,6 @@
 use super::{Engine, DEPLOYMENT_TIMER};
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::*;
 
 /// What the zonal plan allows the in-place scheduler (`Engine::pump`) now.
@@ -124,7 +123,7 @@ fn label(z: &ZonalRun, i: usize) -> String {
 impl Engine {
     /// Where the zonal plan stands for the in-place scheduler; moves it on
     /// when the current zone is done.
-    pub(super) fn zone_step(&mut self, id: &str, at: Millis, ar: &dyn Archive) -> ZoneStep {
+    pub(super) fn zone_step(&mut self, id: &str, at: Millis) -> ZoneStep {
         let Some(active) = self.active.get(id) else {
             return ZoneStep::Ended;
         };
@@ -160,7 +159,7 @@ impl Engine {
             (false, 0) => self.end_zone(id, at),
             (false, _) => ZoneStep::Hold,
             (true, 0) if failed >= zone.max_down => {
-                self.fail_zone(id, &zone, at, ar);
+                self.fail_zone(id, &zone, at);
                 ZoneStep::Ended
             }
             (true, _) => ZoneStep::Room(busy + failed < zone.max_down),
@@ -203,7 +202,7 @@ impl Engine {
     }
 
     /// The monitor wait after a zone ended (its timer fired): the next zone starts.
-    pub(super) fn end_zone_wait(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn end_zone_wait(&mut self, id: &str, at: Millis) {
         let Some(z) = self
             .active
             .get_mut(id)
@@ -223,13 +222,13 @@ impl Engine {
             EventKind::Deployment,
             format!("{id}: monitor wait over; zone {next} starts"),
         );
-        if self.check_alarms(id, at, ar) {
+        if self.check_alarms(id, at) {
             return;
         }
-        self.pump(id, at, ar);
+        self.pump(id, at);
     }
 
-    fn fail_zone(&mut self, id: &str, zone: &ZoneRun, at: Millis, ar: &dyn Archive) {
+    fn fail_zone(&mut self, id: &str, zone: &ZoneRun, at: Millis) {
         let message = format!(
             "The overall deployment failed because too many instances failed in Availability Zone {}: deploying to another would leave fewer healthy instances there than the minimum healthy hosts per zone.",
             zone_name(&zone.zone)
@@ -239,7 +238,6 @@ impl Engine {
             at,
             DeploymentStatus::Failed,
             Some((ErrorCode::HealthConstraints, message)),
-            ar,
         );
     }
 }

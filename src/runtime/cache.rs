@@ -36,6 +36,9 @@ impl DeploymentCache {
                 Change::Deployment(d) => {
                     map.remove(d.id());
                 }
+                Change::RollbackMessage { deployment_id, .. } => {
+                    map.remove(deployment_id);
+                }
                 Change::ApplicationDeleted { .. } => map.clear(),
                 _ => {}
             }
@@ -144,6 +147,28 @@ mod tests {
 
         cache.invalidate(&[Change::ApplicationDeleted {
             application_id: "app".into(),
+        }]);
+        assert!(cache.finished.borrow().is_empty());
+    }
+
+    /// A rollback's end rewrites a finished deployment's message in the store
+    /// alone; the cached copy must go.
+    #[test]
+    fn forgets_a_deployment_whose_rollback_message_changes() {
+        let cache = DeploymentCache::default();
+        let d = record("d-AAAAAAAAA");
+        cache
+            .finished
+            .borrow_mut()
+            .insert(d.id().to_string(), d.clone());
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: "d-OTHER0000".into(),
+            message: "Rollback succeeded".into(),
+        }]);
+        assert_eq!(cache.finished.borrow().len(), 1);
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: d.id().to_string(),
+            message: "Rollback succeeded".into(),
         }]);
         assert!(cache.finished.borrow().is_empty());
     }

@@ -63,6 +63,14 @@ impl MemArchive {
                 Change::Deployment(d) => {
                     self.deployments.insert(d.id().to_string(), d.clone());
                 }
+                Change::RollbackMessage {
+                    deployment_id,
+                    message,
+                } => {
+                    if let Some(d) = self.deployments.get_mut(deployment_id) {
+                        d.set_rollback_message(message);
+                    }
+                }
                 Change::Target(t) => {
                     self.targets
                         .insert((t.deployment_id.clone(), t.index), t.clone());

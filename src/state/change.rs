@@ -54,6 +54,15 @@ pub enum Change {
     },
     Revision(RevisionRecord),
     Deployment(DeploymentRecord),
+    /// A new `rollbackInfo.rollbackMessage` for a deployment that finished in
+    /// an earlier step (its rollback ended): the engine keeps no finished
+    /// deployment in memory and never reads one back on a timer path, so the
+    /// store rewrites the stored record (a record without `rollbackInfo`, or
+    /// none at all, is left as it is).
+    RollbackMessage {
+        deployment_id: String,
+        message: String,
+    },
     Target(TargetRecord),
     Host(HostRecord),
     Alarm(AlarmRecord),

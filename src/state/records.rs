@@ -377,6 +377,13 @@ impl DeploymentRecord {
             .clone()
             .unwrap_or(DeploymentStatus::Created)
     }
+    /// Sets `rollbackInfo.rollbackMessage` where the record has `rollbackInfo`
+    /// ([`Change::RollbackMessage`](super::Change::RollbackMessage)).
+    pub fn set_rollback_message(&mut self, message: &str) {
+        if let Some(info) = self.info.rollback_info.as_mut() {
+            info.rollback_message = Some(message.to_string());
+        }
+    }
     pub fn is_finished(&self) -> bool {
         self.status().is_final()
     }

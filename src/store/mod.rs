@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, Params};
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Params};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -236,6 +236,12 @@ impl Store {
             apply(&tx, change.borrow()).map_err(|e| match e {
                 Failure::Sql(e) => sql(e),
                 Failure::Store(e) => e,
+                Failure::Decode { key, source } => StoreError::Decode {
+                    path: label.clone(),
+                    table: "deployments",
+                    key,
+                    cause: source,
+                },
             })?;
         }
         tx.commit().map_err(sql)
@@ -364,6 +370,11 @@ fn key_text(v: ValueRef<'_>) -> String {
 enum Failure {
     Sql(rusqlite::Error),
     Store(StoreError),
+    /// A stored deployment a change rewrites no longer parses.
+    Decode {
+        key: String,
+        source: serde_json::Error,
+    },
 }
 
 impl From<rusqlite::Error> for Failure {
@@ -461,6 +472,10 @@ fn apply(conn: &Connection, change: &Change) -> Result<(), Failure> {
             params![r.application_id, r.key, encode("revision", r)?],
         ),
         Change::Deployment(d) => put_deployment(conn, d),
+        Change::RollbackMessage {
+            deployment_id,
+            message,
+        } => set_rollback_message(conn, deployment_id, message),
         Change::Target(t) => put_target(conn, t),
         Change::Host(h) => run(conn, PUT_HOST, params![h.id, encode("host", h)?]),
         Change::Alarm(a) => run(conn, PUT_ALARM, params![a.name, encode("alarm", a)?]),
@@ -532,6 +547,25 @@ fn put_deployment(conn: &Connection, d: &DeploymentRecord) -> Result<(), Failure
         .execute(args)?;
     }
     Ok(())
+}
+
+/// Rewrites a stored deployment's rollback message; a deployment not stored
+/// (its application deleted since) is left alone, as `MemArchive` does.
+fn set_rollback_message(conn: &Connection, id: &str, message: &str) -> Result<(), Failure> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT json FROM deployments WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    let Some(json) = json else {
+        return Ok(());
+    };
+    let mut d: DeploymentRecord =
+        serde_json::from_str(&json).map_err(|source| Failure::Decode {
+            key: id.to_string(),
+            source,
+        })?;
+    d.set_rollback_message(message);
+    put_deployment(conn, &d)
 }
 
 /// Writes a target row, touching its index only when the target moved.

@@ -1306,3 +1306,64 @@ fn an_application_row_written_before_typed_keys_loads_and_stores_unchanged() {
     let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).expect("json");
     assert_eq!(value(&json), value(stored));
 }
+
+/// A rollback's end rewrites the message of the finished deployment it rolled
+/// back; the store and `MemArchive` apply it alike, and leave a deployment
+/// without `rollbackInfo` (or one not stored) as it is.
+#[test]
+fn rollback_message_rewrites_a_finished_deployment_like_mem_archive() {
+    let mut store = Store::in_memory().expect("store");
+    let mut mem = MemArchive::default();
+    let mut rolled = deployment(
+        "d-AAAAAAAA1",
+        1,
+        "a-1",
+        "g-1",
+        DeploymentStatus::Failed,
+        false,
+    );
+    rolled.info.rollback_info = Some(RollbackInfo {
+        rollback_deployment_id: Some("d-AAAAAAAA2".into()),
+        rollback_message: Some("Rollback in progress".into()),
+        ..Default::default()
+    });
+    let plain = deployment(
+        "d-AAAAAAAA3",
+        3,
+        "a-1",
+        "g-1",
+        DeploymentStatus::Failed,
+        false,
+    );
+    let changes = [
+        Change::Deployment(rolled.clone()),
+        Change::Deployment(plain.clone()),
+    ];
+    store.commit(&changes).expect("commit");
+    mem.apply(&changes);
+    let messages =
+        ["d-AAAAAAAA1", "d-AAAAAAAA3", "d-MISSING00"].map(|id| Change::RollbackMessage {
+            deployment_id: id.into(),
+            message: "Rollback succeeded".into(),
+        });
+    store.commit(&messages).expect("commit");
+    mem.apply(&messages);
+    let mut expected = rolled;
+    expected.set_rollback_message("Rollback succeeded");
+    assert_eq!(
+        expected
+            .info
+            .rollback_info
+            .as_ref()
+            .and_then(|r| r.rollback_message.as_deref()),
+        Some("Rollback succeeded")
+    );
+    for (id, want) in [
+        ("d-AAAAAAAA1", Some(expected)),
+        ("d-AAAAAAAA3", Some(plain)),
+        ("d-MISSING00", None),
+    ] {
+        assert_eq!(store.deployment(id), Ok(want.clone()), "{id} in the store");
+        assert_eq!(mem.deployment(id), Ok(want), "{id} in MemArchive");
+    }
+}

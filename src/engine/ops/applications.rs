@@ -147,7 +147,7 @@ impl Engine {
     pub fn delete_application(
         &mut self,
         now: Millis,
-        ar: &dyn Archive,
+        _ar: &dyn Archive,
         input: DeleteApplicationInput,
     ) -> ApiResult<()> {
         let name = validate::application_name(input.application_name.as_deref())?.to_string();
@@ -171,7 +171,6 @@ impl Engine {
                     ErrorCode::ApplicationMissing,
                     "The application was deleted.".into(),
                 )),
-                ar,
             );
         }
         self.apps.remove(&name);

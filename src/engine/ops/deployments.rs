@@ -426,7 +426,7 @@ impl Engine {
                 if rollback { " with rollback" } else { "" }
             ),
         );
-        let ended = self.request_stop(&id, now, stop, ar);
+        let ended = self.request_stop(&id, now, stop);
         Ok(if ended {
             StopDeploymentOutput {
                 status: Some(StopStatus::Succeeded),
@@ -490,14 +490,14 @@ impl Engine {
                 .clone()
                 .unwrap_or(DeploymentWaitType::ReadyWait);
             return self
-                .continue_shift(rec.id(), wait, now, ar)
+                .continue_shift(rec.id(), wait, now)
                 .or_else(|m| err(Exception::DeploymentIsNotInReadyState, m));
         }
         // EC2 blue/green (bluegreen.rs); anything else is not waiting.
         let wait = input
             .deployment_wait_type
             .unwrap_or(DeploymentWaitType::ReadyWait);
-        self.continue_waiting(rec.id(), wait, now, ar)
+        self.continue_waiting(rec.id(), wait, now)
     }
 
     pub fn skip_wait_time_for_instance_termination(
@@ -519,10 +519,10 @@ impl Engine {
         if rec.run.as_ref().is_some_and(|r| r.shift.is_some()) {
             // Outside the termination wait there is nothing to skip; the
             // operation declares no error for that, so it is a no-op.
-            let _ = self.continue_shift(rec.id(), DeploymentWaitType::TerminationWait, now, ar);
+            let _ = self.continue_shift(rec.id(), DeploymentWaitType::TerminationWait, now);
         } else if self.is_blue_green(rec.id()) {
             // EC2 blue/green: likewise a no-op outside the termination wait.
-            let _ = self.continue_waiting(rec.id(), DeploymentWaitType::TerminationWait, now, ar);
+            let _ = self.continue_waiting(rec.id(), DeploymentWaitType::TerminationWait, now);
         }
         Ok(())
     }
@@ -565,7 +565,7 @@ impl Engine {
         let ok = input.status == Some(LifecycleEventStatus::Succeeded);
         let id = rec.id().to_string();
         let answer = if self.active.contains_key(&id) {
-            self.answer_hook_from_api(&id, &hook, ok, now, ar)
+            self.answer_hook_from_api(&id, &hook, ok, now)
         } else if rec.hooks.iter().any(|h| h.id == hook) {
             HookAnswer::AlreadyCompleted
         } else {

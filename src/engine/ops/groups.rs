@@ -431,7 +431,7 @@ impl Engine {
     pub fn delete_deployment_group(
         &mut self,
         now: Millis,
-        ar: &dyn Archive,
+        _ar: &dyn Archive,
         input: DeleteDeploymentGroupInput,
     ) -> ApiResult<DeleteDeploymentGroupOutput> {
         let app = validate::application_name(input.application_name.as_deref())?;
@@ -456,7 +456,6 @@ impl Engine {
                         ErrorCode::DeploymentGroupMissing,
                         "The deployment group was deleted.".into(),
                     )),
-                    ar,
                 );
             }
             self.groups.remove(&id);

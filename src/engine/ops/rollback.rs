@@ -30,7 +30,7 @@ impl Engine {
             );
         };
         let source = source.to_string();
-        let Some(revision) = self.rollback_revision(&rec.group_id, ar) else {
+        let Some(revision) = self.last_successful_revision(&rec.group_id) else {
             return err(
                 Exception::RevisionRequired,
                 format!("The last successful deployment {source} has no revision."),

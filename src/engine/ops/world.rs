@@ -14,7 +14,7 @@ impl Engine {
     pub fn set_alarm(
         &mut self,
         now: Millis,
-        ar: &dyn Archive,
+        _ar: &dyn Archive,
         name: &str,
         state: AlarmState,
     ) -> ApiResult<()> {
@@ -37,7 +37,7 @@ impl Engine {
         );
         let watching: Vec<String> = self.active.keys().cloned().collect();
         for id in watching {
-            self.check_alarms(&id, now, ar);
+            self.check_alarms(&id, now);
         }
         Ok(())
     }

@@ -16,9 +16,9 @@ pub(crate) enum HookAnswer {
 
 impl Engine {
     /// A hook event: invoke the appspec's function, or succeed when there is none.
-    pub(super) fn begin_hook(&mut self, id: &str, event: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn begin_hook(&mut self, id: &str, event: &str, at: Millis) {
         let Some(function) = self.shift(id).and_then(|s| s.hooks.get(event).cloned()) else {
-            return self.end_shift_event(id, at, true, None, ar);
+            return self.end_shift_event(id, at, true, None);
         };
         let exec_id = self.new_uuid("hook");
         let external = self.shift(id).is_some_and(|s| s.external_hooks);
@@ -81,14 +81,7 @@ impl Engine {
     }
 
     /// The running hook answered (`by` = "api", "simulated" or "timeout").
-    pub(super) fn answer_hook(
-        &mut self,
-        id: &str,
-        ok: bool,
-        by: &str,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    pub(super) fn answer_hook(&mut self, id: &str, ok: bool, by: &str, at: Millis) {
         let Some(exec_id) = self.shift_mut(id).and_then(|s| {
             s.hook_answer = None;
             s.hook_deadline = None;
@@ -126,7 +119,7 @@ impl Engine {
             }),
             log_tail: Some(String::new()),
         });
-        self.end_shift_event(id, at, ok, diagnostics, ar);
+        self.end_shift_event(id, at, ok, diagnostics);
     }
 
     /// PutLifecycleEventHookExecutionStatus on an active deployment.
@@ -136,11 +129,10 @@ impl Engine {
         exec_id: &str,
         ok: bool,
         at: Millis,
-        ar: &dyn Archive,
     ) -> HookAnswer {
         let running = self.shift(id).and_then(|s| s.hook.clone());
         if running.as_deref() == Some(exec_id) {
-            self.answer_hook(id, ok, "api", at, ar);
+            self.answer_hook(id, ok, "api", at);
             return HookAnswer::Accepted;
         }
         let known = self

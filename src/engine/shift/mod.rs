@@ -141,13 +141,7 @@ fn pending_events(names: &[&str]) -> Vec<LifecycleEvent> {
 impl Engine {
     /// Starts a Lambda or ECS deployment: parses the appspec, prepares the
     /// simulated function or service, and runs the first event.
-    pub(crate) fn start_shift(
-        &mut self,
-        id: &str,
-        group: &GroupRecord,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    pub(crate) fn start_shift(&mut self, id: &str, group: &GroupRecord, at: Millis) {
         let Some(active) = self.active.get(id) else {
             return;
         };
@@ -172,7 +166,7 @@ impl Engine {
         let spec = match parsed {
             Ok(spec) => spec,
             Err((code, message)) => {
-                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar)
+                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)))
             }
         };
         let target = match &spec {
@@ -182,11 +176,11 @@ impl Engine {
         let target = match target {
             Ok(t) => t,
             Err((code, message)) => {
-                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar)
+                return self.finish(id, at, DeploymentStatus::Failed, Some((code, message)))
             }
         };
         if let Some(message) = split_alias(&spec).and_then(|s| self.alias_split_message(s)) {
-            return self.refuse_split_alias(id, target, message, at, ar);
+            return self.refuse_split_alias(id, target, message, at);
         }
         let external = tag_value(&group.tags, HOOKS_TAG) == Some("external");
         let shift = ShiftRun {
@@ -203,10 +197,10 @@ impl Engine {
         self.touch_target_of(id, 0);
         self.refresh_overview(id);
         self.trigger_instance(at, id, 0, TriggerEventType::InstanceStart);
-        if self.check_alarms(id, at, ar) {
+        if self.check_alarms(id, at) {
             return;
         }
-        self.run_shift_event(id, 0, at, ar);
+        self.run_shift_event(id, 0, at);
     }
 
     pub(super) fn lambda_target(&mut self, id: &str, s: &LambdaSpec, at: Millis) -> TargetRecord {
@@ -308,7 +302,6 @@ impl Engine {
         mut target: TargetRecord,
         message: String,
         at: Millis,
-        ar: &dyn Archive,
     ) {
         target.set_status(TargetStatus::Failed, at);
         target.skip_unfinished_events();
@@ -322,7 +315,6 @@ impl Engine {
             at,
             DeploymentStatus::Failed,
             Some((ErrorCode::InvalidLambdaConfiguration, message)),
-            ar,
         );
     }
 
@@ -380,9 +372,9 @@ impl Engine {
     }
 
     /// Marks event `event` running and does what it does.
-    pub(super) fn run_shift_event(&mut self, id: &str, event: u32, at: Millis, ar: &dyn Archive) {
+    pub(super) fn run_shift_event(&mut self, id: &str, event: u32, at: Millis) {
         let Some(name) = self.event_name(id, event) else {
-            return self.shift_events_done(id, at, ar);
+            return self.shift_events_done(id, at);
         };
         if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
             t.run.event = event;
@@ -400,10 +392,10 @@ impl Engine {
             && !self.has_test_listener(id)
             && matches!(name.as_str(), "AllowTestTraffic" | "AfterAllowTestTraffic")
         {
-            return self.end_shift_event(id, at, true, None, ar);
+            return self.end_shift_event(id, at, true, None);
         }
         match name.as_str() {
-            "AllowTraffic" => self.begin_traffic(id, at, ar),
+            "AllowTraffic" => self.begin_traffic(id, at),
             // A rollback reroutes to the original task set: no replacement.
             "Install" if self.is_rollback(id) => {
                 self.log(
@@ -414,7 +406,7 @@ impl Engine {
                     "Install: rollback, the original task set serves again; no task set to create"
                         .into(),
                 );
-                self.end_shift_event(id, at, true, None, ar)
+                self.end_shift_event(id, at, true, None)
             }
             "Install" => {
                 self.create_green_task_set(id, at);
@@ -424,9 +416,9 @@ impl Engine {
             }
             "AllowTestTraffic" => {
                 self.move_test_listener(id);
-                self.end_shift_event(id, at, true, None, ar)
+                self.end_shift_event(id, at, true, None)
             }
-            _ => self.begin_hook(id, &name, at, ar),
+            _ => self.begin_hook(id, &name, at),
         }
     }
 
@@ -437,7 +429,6 @@ impl Engine {
         at: Millis,
         ok: bool,
         diagnostics: Option<Diagnostics>,
-        ar: &dyn Archive,
     ) {
         let mut event = 0;
         let mut name = String::new();
@@ -462,7 +453,7 @@ impl Engine {
         }
         self.touch_target_of(id, 0);
         if ok {
-            return self.after_event(id, &name, event, at, ar);
+            return self.after_event(id, &name, event, at);
         }
         let message = diagnostics
             .and_then(|d| d.message)
@@ -472,26 +463,18 @@ impl Engine {
             at,
             ErrorCode::HookExecutionFailure,
             format!("The deployment failed because {name} failed: {message}"),
-            ar,
         );
     }
 
     /// What follows a successful event: the ECS ready wait, or the next event.
-    pub(super) fn after_event(
-        &mut self,
-        id: &str,
-        name: &str,
-        event: u32,
-        at: Millis,
-        ar: &dyn Archive,
-    ) {
+    pub(super) fn after_event(&mut self, id: &str, name: &str, event: u32, at: Millis) {
         if name == "AfterAllowTestTraffic" && self.ready_wait_wanted(id) {
             return self.begin_ready_wait(id, at);
         }
-        self.run_shift_event(id, event + 1, at, ar);
+        self.run_shift_event(id, event + 1, at);
     }
 
-    pub(super) fn succeed_shift(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn succeed_shift(&mut self, id: &str, at: Millis) {
         if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
             t.run.due = None;
             t.set_status(TargetStatus::Succeeded, at);
@@ -499,18 +482,11 @@ impl Engine {
         self.touch_target_of(id, 0);
         self.refresh_overview(id);
         self.trigger_instance(at, id, 0, TriggerEventType::InstanceSuccess);
-        self.finish(id, at, DeploymentStatus::Succeeded, None, ar);
+        self.finish(id, at, DeploymentStatus::Succeeded, None);
     }
 
     /// Fails the deployment; traffic goes back when a rollback follows.
-    pub(super) fn fail_shift(
-        &mut self,
-        id: &str,
-        at: Millis,
-        code: ErrorCode,
-        message: String,
-        ar: &dyn Archive,
-    ) {
+    pub(super) fn fail_shift(&mut self, id: &str, at: Millis, code: ErrorCode, message: String) {
         let rollback = self.active.get(id).is_some_and(|a| {
             a.rec.info.creator != Some(DeploymentCreator::CodeDeployRollback)
                 && rollback_enabled_for(
@@ -522,7 +498,7 @@ impl Engine {
         if rollback {
             self.restore_traffic(id, at);
         }
-        self.finish(id, at, DeploymentStatus::Failed, Some((code, message)), ar);
+        self.finish(id, at, DeploymentStatus::Failed, Some((code, message)));
     }
 
     pub(super) fn end_target_failed(&mut self, id: &str, at: Millis) {
@@ -538,13 +514,7 @@ impl Engine {
     }
 
     /// StopDeployment (or an alarm) on a Lambda or ECS deployment: it stops at once.
-    pub(crate) fn stop_shift(
-        &mut self,
-        id: &str,
-        at: Millis,
-        stop: StopRequest,
-        ar: &dyn Archive,
-    ) -> bool {
+    pub(crate) fn stop_shift(&mut self, id: &str, at: Millis, stop: StopRequest) -> bool {
         let started = self.active.get(id).is_some_and(|a| !a.targets.is_empty());
         let hook = self.shift_mut(id).and_then(|s| {
             s.hook_answer = None;
@@ -593,34 +563,33 @@ impl Engine {
             at,
             DeploymentStatus::Stopped,
             Some((stop.code, stop.message)),
-            ar,
         );
         true
     }
 
     /// The one wake-up of a shift deployment fired.
-    pub(crate) fn fire_shift(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(crate) fn fire_shift(&mut self, id: &str, at: Millis) {
         let Some(shift) = self.shift(id).cloned() else {
             return;
         };
         if shift.hook.is_some() {
             if let Some((when, ok)) = shift.hook_answer.filter(|(t, _)| *t == at) {
                 let _ = when;
-                return self.answer_hook(id, ok, "simulated", at, ar);
+                return self.answer_hook(id, ok, "simulated", at);
             }
             if shift.hook_deadline == Some(at) {
-                return self.answer_hook(id, false, "timeout", at, ar);
+                return self.answer_hook(id, false, "timeout", at);
             }
             return;
         }
         match shift.wait {
             Some(ShiftWait::Ready) => {
                 self.end_wait(id);
-                return self.stop_ready_timeout(id, at, ar);
+                return self.stop_ready_timeout(id, at);
             }
             Some(ShiftWait::Termination) => {
                 self.end_wait(id);
-                return self.terminate_original(id, at, ar);
+                return self.terminate_original(id, at);
             }
             None => {}
         }
@@ -631,8 +600,8 @@ impl Engine {
             .map(|t| t.run.event)
             .unwrap_or(0);
         match self.event_name(id, event).as_deref() {
-            Some("AllowTraffic") => self.traffic_step(id, at, ar),
-            _ => self.end_shift_event(id, at, true, None, ar),
+            Some("AllowTraffic") => self.traffic_step(id, at),
+            _ => self.end_shift_event(id, at, true, None),
         }
     }
 }

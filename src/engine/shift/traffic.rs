@@ -6,7 +6,7 @@ use super::*;
 pub use crate::model::rules::traffic_schedule;
 
 impl Engine {
-    pub(super) fn begin_traffic(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn begin_traffic(&mut self, id: &str, at: Millis) {
         let config = self
             .active
             .get(id)
@@ -25,16 +25,16 @@ impl Engine {
             s.schedule = schedule;
             s.step = 0;
         }
-        self.traffic_step(id, at, ar);
+        self.traffic_step(id, at);
     }
 
     /// Applies the traffic step due at `at`; the last one ends AllowTraffic.
-    pub(super) fn traffic_step(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn traffic_step(&mut self, id: &str, at: Millis) {
         let Some(shift) = self.shift(id).cloned() else {
             return;
         };
         let Some(&(when, weight)) = shift.schedule.get(shift.step) else {
-            return self.end_shift_event(id, at, true, None, ar);
+            return self.end_shift_event(id, at, true, None);
         };
         if when > at {
             return self.wake_at(id, Some(when));
@@ -65,7 +65,7 @@ impl Engine {
                 let d = self.fleet.defaults.duration_millis("AllowTraffic", bits);
                 self.wake_at(id, Some(at + d.max(1)));
             }
-            None => self.end_shift_event(id, at, true, None, ar),
+            None => self.end_shift_event(id, at, true, None),
         }
     }
 

@@ -57,7 +57,6 @@ impl Engine {
         id: &str,
         wait: DeploymentWaitType,
         at: Millis,
-        ar: &dyn Archive,
     ) -> Result<(), String> {
         let current = self.shift(id).and_then(|s| s.wait);
         match (wait, current) {
@@ -79,12 +78,12 @@ impl Engine {
                     EventKind::Deployment,
                     format!("{id} continues: rerouting production traffic"),
                 );
-                self.run_shift_event(id, next, at, ar);
+                self.run_shift_event(id, next, at);
                 Ok(())
             }
             (DeploymentWaitType::TerminationWait, Some(ShiftWait::Termination)) => {
                 self.end_wait(id);
-                self.terminate_original(id, at, ar);
+                self.terminate_original(id, at);
                 Ok(())
             }
             (DeploymentWaitType::ReadyWait, _) => Err(format!(
@@ -104,9 +103,9 @@ impl Engine {
 
     /// Every event succeeded: Lambda is done; ECS waits, then removes the
     /// original (a rollback has no replacement, so nothing to remove).
-    pub(super) fn shift_events_done(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn shift_events_done(&mut self, id: &str, at: Millis) {
         if !self.is_ecs(id) || !self.has_replacement(id) {
-            return self.succeed_shift(id, at, ar);
+            return self.succeed_shift(id, at);
         }
         let option = self
             .blue_green_config(id)
@@ -116,7 +115,7 @@ impl Engine {
             .and_then(|o| o.termination_wait_time_in_minutes)
             .unwrap_or(0);
         if minutes <= 0 {
-            return self.terminate_original(id, at, ar);
+            return self.terminate_original(id, at);
         }
         let until = at + Millis::from(minutes) * MINUTE;
         if let Some(s) = self.shift_mut(id) {
@@ -141,7 +140,7 @@ impl Engine {
 
     /// ECS: the original task set is deleted (DRAINING in the target); the
     /// replacement, PRIMARY since it took all traffic, is the service's only one.
-    pub(super) fn terminate_original(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn terminate_original(&mut self, id: &str, at: Millis) {
         let Some(key) = self.service_key(id) else {
             return;
         };
@@ -150,17 +149,17 @@ impl Engine {
                 .retain(|t| t.info.task_set_label == Some(TargetLabel::Green));
         }
         self.mirror_task_sets(id, at);
-        self.succeed_shift(id, at, ar);
+        self.succeed_shift(id, at);
     }
 
     /// No ContinueDeployment within waitTimeInMinutes: the deployment stops.
-    pub(super) fn stop_ready_timeout(&mut self, id: &str, at: Millis, ar: &dyn Archive) {
+    pub(super) fn stop_ready_timeout(&mut self, id: &str, at: Millis) {
         let stop = StopRequest {
             code: ErrorCode::Timeout,
             message: "The deployment was stopped because ContinueDeployment was not called within the ready wait time.".into(),
             rollback: false,
         };
-        self.stop_shift(id, at, stop, ar);
+        self.stop_shift(id, at, stop);
     }
 }
 
