@@ -243,3 +243,82 @@ fn every_caption_of_every_lesson_is_shown() {
     }
     assert!(never.is_empty(), "never shown:\n{}", never.join("\n"));
 }
+
+/// No lesson's caption flickers: two captions never alternate step by step
+/// (A, B, A, B reads as a glitch; a caption coming back in a later batch is
+/// the lesson moving on).
+#[test]
+fn captions_do_not_flicker() {
+    for (name, _) in codedeck::source::lesson::LESSONS {
+        let steps = captions_by_step(name);
+        for w in steps.windows(4) {
+            let alternates = w[0] == w[2] && w[1] == w[3] && w[0] != w[1];
+            assert!(!alternates, "{name}: {:?} and {:?} alternate", w[0], w[1]);
+        }
+    }
+}
+
+/// The caption at every step of lesson `name` played to its end.
+fn captions_by_step(name: &str) -> Vec<String> {
+    let lesson = codedeck::lessons::load(name).expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    );
+    let req = Request {
+        deployment: Some(started.deployment.clone()),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio");
+    let mut out = Vec::new();
+    for _ in 0..2_000 {
+        let data = rt
+            .block_on(codedeck::source::Source::load(&source, req.clone()))
+            .expect("read");
+        out.push(data.caption.clone().expect("a caption"));
+        let status = data.detail.as_ref().and_then(|d| d.info.status.clone());
+        if status == Some(DeploymentStatus::Ready) {
+            let _ = source.perform_for_test(Action::Continue {
+                id: started.deployment.clone(),
+                wait: DeploymentWaitType::ReadyWait,
+            });
+            continue;
+        }
+        if status.is_some_and(|s| s.is_final()) || runtime.step().is_none() {
+            break;
+        }
+    }
+    out
+}
+
+/// A finished canary (and its rollback) counts no shift down: the steps it
+/// never took are shown skipped.
+#[test]
+fn a_finished_canary_counts_nothing_down() {
+    use codedeck::tui::harness::Harness;
+    let lesson = codedeck::lessons::load("canary").expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = std::sync::Arc::new(LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    ));
+    let mut h =
+        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (120, 40)).expect("dashboard");
+    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    while runtime.step().is_some() {}
+    h.reload().expect("read");
+    let text = h.text(120, 40).expect("render");
+    assert!(text.contains("Failed"), "{text}");
+    assert!(text.contains("Shifts"), "{text}");
+    assert!(!text.contains("next shift in"), "{text}");
+    h.keys("o").expect("the rollback");
+    let text = h.text(120, 40).expect("render");
+    assert!(!text.contains("next shift in"), "{text}");
+}

@@ -319,7 +319,8 @@ mod tests {
                 "no host of the lesson's world is in mars-1a",
             ),
         ] {
-            let text = batches().replace("when = \"status:Failed\"", &format!("when = \"{when}\""));
+            let text =
+                batches().replace("when = \"status:Succeeded\"", &format!("when = \"{when}\""));
             let p = problems(&text);
             assert_eq!(p.len(), 1, "{when}: {p:?}");
             assert!(p[0].message.contains(says), "{when}: {p:?}");

@@ -21,7 +21,8 @@ pub fn lines(d: &Detail, t: Theme, now: Millis, width: u16) -> Vec<Line<'static>
     let mut out = Vec::new();
     if let Some(tv) = &d.traffic {
         out.push(weight_bar(tv, t));
-        out.push(schedule(tv, t, now));
+        let over = d.info.status.as_ref().is_some_and(|s| s.is_final());
+        out.push(schedule(tv, t, now, over));
         if let Some(w) = &tv.wait {
             out.push(wait_line(w, t, now, "task set"));
         }
@@ -77,18 +78,20 @@ fn percent(p: f64) -> String {
     }
 }
 
-/// `Shifts ✔ 22:18:40 10% ◷ 22:23:40 100% · next in 3m12s`.
-fn schedule(tv: &TrafficView, t: Theme, now: Millis) -> Line<'static> {
+/// `Shifts ✔ 22:18:40 10% ◷ 22:23:40 100% · next in 3m12s`; on a
+/// deployment that is `over`, the steps never taken are skipped and nothing
+/// counts down.
+fn schedule(tv: &TrafficView, t: Theme, now: Millis, over: bool) -> Line<'static> {
     let mut spans = vec![Span::raw("Shifts  ")];
     if tv.steps.is_empty() {
         spans.push(Span::styled("start when AllowTraffic starts", t.dim()));
         return Line::from(spans);
     }
     for (i, (at, w)) in tv.steps.iter().enumerate() {
-        let word = if i < tv.applied {
-            "Succeeded"
-        } else {
-            "Pending"
+        let word = match (i < tv.applied, over) {
+            (true, _) => "Succeeded",
+            (false, true) => "Skipped",
+            (false, false) => "Pending",
         };
         spans.push(Span::styled(
             format!(
@@ -101,7 +104,7 @@ fn schedule(tv: &TrafficView, t: Theme, now: Millis) -> Line<'static> {
         ));
     }
     if let Some((at, _)) = tv.steps.get(tv.applied) {
-        if !tv.restored {
+        if !tv.restored && !over {
             spans.push(Span::styled(
                 format!("· next shift in {}", theme::duration(at - now)),
                 t.title(),
