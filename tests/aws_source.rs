@@ -356,3 +356,53 @@ fn colon_and_the_last_column_stay_inside_the_polling_budget() {
     let nothing = rt.block_on(remote.find("no-such-thing".into()));
     assert!(nothing.is_err_and(|e| e.contains("nothing is called no-such-thing")));
 }
+
+/// Opening a group and a deployment on AWS calls no GetDeploymentConfig for
+/// the predefined configurations (they are known locally); the screens
+/// still show their limits and schedules, as the differential test checks.
+#[test]
+fn predefined_configs_cost_no_call() {
+    let w = world();
+    let remote = aws(&w.url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let apps = rt
+        .block_on(remote.load(codedeck::source::Request::default()))
+        .expect("apps");
+    for app in &apps.apps {
+        let groups = rt
+            .block_on(remote.load(codedeck::source::Request {
+                app: Some(app.name.clone()),
+                ..Default::default()
+            }))
+            .expect("groups");
+        for g in &groups.groups {
+            let list = rt
+                .block_on(remote.load(codedeck::source::Request {
+                    app: Some(app.name.clone()),
+                    group_id: Some(g.id.clone()),
+                    ..Default::default()
+                }))
+                .expect("deployments");
+            if let Some(row) = list.deployments.get(0) {
+                let d = rt
+                    .block_on(remote.load(codedeck::source::Request {
+                        app: Some(app.name.clone()),
+                        group_id: Some(g.id.clone()),
+                        deployment: Some(row.id.clone()),
+                        ..Default::default()
+                    }))
+                    .expect("timeline");
+                assert!(d.detail.is_some_and(|d| d.config.is_some()), "{}", row.id);
+            }
+        }
+    }
+    let calls = remote.calls_by_operation();
+    assert_eq!(
+        calls.get("GetDeploymentConfig").copied().unwrap_or(0),
+        0,
+        "{calls:?}"
+    );
+}

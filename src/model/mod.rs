@@ -5,6 +5,7 @@
 //! identifiers, what statuses mean, lifecycle event explanations and the
 //! `wire_enum!` macro.
 
+pub mod configs;
 pub mod enums;
 pub mod exceptions;
 pub mod explain;

@@ -701,8 +701,13 @@ impl AwsSource {
         Ok(targets)
     }
 
-    /// A deployment configuration, read once per name.
+    /// A deployment configuration: the 17 predefined ones are known without
+    /// a call (opening a group cost 17 GetDeploymentConfig calls); a custom
+    /// one is read once and kept.
     async fn config(&self, c: &mut Cache, name: &str) -> Res<Option<DeploymentConfigInfo>> {
+        if let Some(info) = crate::model::configs::predefined(name) {
+            return Ok(Some(info));
+        }
         if let Some(info) = c.configs.get(name) {
             return Ok(Some(info.clone()));
         }
