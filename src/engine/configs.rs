@@ -8,6 +8,7 @@ pub use crate::model::rules::health_limits;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::*;
 
     fn limits(name: &str, n: i64) -> (i64, i64) {
         let info = predefined(name).unwrap();

@@ -5,7 +5,7 @@
 use super::*;
 
 /// 2014-10-06, the API version date: the creation time reported for predefined configs.
-const PREDEFINED_CREATE_TIME: Timestamp = Timestamp(1_412_553_600_000);
+pub const PREDEFINED_CREATE_TIME: Timestamp = Timestamp(1_412_553_600_000);
 
 /// `(name, platform, rule)` for every predefined configuration, in AWS's order.
 /// OneAtATime's ID `...0001` is documented; the others' IDs are not, so codedeck
