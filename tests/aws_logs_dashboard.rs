@@ -8,7 +8,6 @@ mod common_watch;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use codedeck::source::aws::logs::ScriptLogs;
 use codedeck::source::aws::{AwsOptions, AwsSource};
 use codedeck::tui::harness::Harness;
@@ -60,48 +59,7 @@ fn l_on_a_failed_hook_shows_its_whole_output() {
         ..Default::default()
     };
     let source = rt.block_on(async {
-        let logs_client = aws_sdk_cloudwatchlogs::Client::from_conf(
-            aws_sdk_cloudwatchlogs::Config::builder()
-                .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
-                .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
-                    "test", "test", None, None, "test",
-                ))
-                .endpoint_url(&moto_url)
-                .build(),
-        );
-        logs_client
-            .create_log_group()
-            .log_group_name(GROUP)
-            .send()
-            .await
-            .expect("group");
-        logs_client
-            .create_log_stream()
-            .log_group_name(GROUP)
-            .log_stream_name(BROKEN)
-            .send()
-            .await
-            .expect("stream");
-        let now = codedeck::model::time::wall_now();
-        let events: Vec<InputLogEvent> = lines
-            .iter()
-            .map(|l| {
-                InputLogEvent::builder()
-                    .timestamp(now)
-                    .message(l)
-                    .build()
-                    .expect("event")
-            })
-            .collect();
-        logs_client
-            .put_log_events()
-            .log_group_name(GROUP)
-            .log_stream_name(BROKEN)
-            .set_log_events(Some(events))
-            .send()
-            .await
-            .expect("put");
+        ship(&logs_client(&moto_url), GROUP, BROKEN, &lines).await;
         let logs = ScriptLogs::connect(&opts, GROUP).await.expect("logs");
         AwsSource::connect(&opts)
             .await

@@ -13,8 +13,21 @@ fn play(name: &str) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
     play_on(name, false)
 }
 
-/// Plays lesson `name`; with `through`, a Ready wait is continued (`C`).
+/// Plays lesson `name`; with `through`, a Ready wait is continued (`C`):
+/// the captions as they changed.
 fn play_on(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
+    let (steps, status, source, id) = play_steps(name, through);
+    let mut captions: Vec<String> = Vec::new();
+    for c in steps {
+        if captions.last() != Some(&c) {
+            captions.push(c);
+        }
+    }
+    (captions, status, source, id)
+}
+
+/// Plays lesson `name`: the caption at every step, and the final status.
+fn play_steps(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
     let lesson = codedeck::lessons::load(name).expect("lesson");
     let started = codedeck::lessons::start(&lesson, None).expect("start");
     let runtime = started.runtime.clone();
@@ -38,10 +51,7 @@ fn play_on(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonS
     let mut status = DeploymentStatus::Created;
     for _ in 0..2_000 {
         let data = read(&source);
-        let caption = data.caption.clone().expect("a caption");
-        if captions.last() != Some(&caption) {
-            captions.push(caption);
-        }
+        captions.push(data.caption.clone().expect("a caption"));
         status = data
             .detail
             .as_ref()
@@ -260,65 +270,5 @@ fn captions_do_not_flicker() {
 
 /// The caption at every step of lesson `name` played to its end.
 fn captions_by_step(name: &str) -> Vec<String> {
-    let lesson = codedeck::lessons::load(name).expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    );
-    let req = Request {
-        deployment: Some(started.deployment.clone()),
-        ..Default::default()
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("tokio");
-    let mut out = Vec::new();
-    for _ in 0..2_000 {
-        let data = rt
-            .block_on(codedeck::source::Source::load(&source, req.clone()))
-            .expect("read");
-        out.push(data.caption.clone().expect("a caption"));
-        let status = data.detail.as_ref().and_then(|d| d.info.status.clone());
-        if status == Some(DeploymentStatus::Ready) {
-            let _ = source.perform_for_test(Action::Continue {
-                id: started.deployment.clone(),
-                wait: DeploymentWaitType::ReadyWait,
-            });
-            continue;
-        }
-        if status.is_some_and(|s| s.is_final()) || runtime.step().is_none() {
-            break;
-        }
-    }
-    out
-}
-
-/// A finished canary (and its rollback) counts no shift down: the steps it
-/// never took are shown skipped.
-#[test]
-fn a_finished_canary_counts_nothing_down() {
-    use codedeck::tui::harness::Harness;
-    let lesson = codedeck::lessons::load("canary").expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = std::sync::Arc::new(LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    ));
-    let mut h =
-        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (120, 40)).expect("dashboard");
-    h.keys(&format!(":{}\r", started.deployment)).expect("open");
-    while runtime.step().is_some() {}
-    h.reload().expect("read");
-    let text = h.text(120, 40).expect("render");
-    assert!(text.contains("Failed"), "{text}");
-    assert!(text.contains("Shifts"), "{text}");
-    assert!(!text.contains("next shift in"), "{text}");
-    h.keys("o").expect("the rollback");
-    let text = h.text(120, 40).expect("render");
-    assert!(!text.contains("next shift in"), "{text}");
+    play_steps(name, true).0
 }

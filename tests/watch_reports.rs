@@ -8,7 +8,6 @@ mod common_watch;
 
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_codedeploy::Client;
 use common_watch::*;
 
@@ -46,18 +45,6 @@ async fn finished(c: &Client, id: &str) -> bool {
     matches!(s.as_deref(), Some("Succeeded" | "Failed" | "Stopped"))
 }
 
-fn logs_client(url: &str) -> aws_sdk_cloudwatchlogs::Client {
-    let config = aws_sdk_cloudwatchlogs::Config::builder()
-        .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
-        .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .endpoint_url(url)
-        .build();
-    aws_sdk_cloudwatchlogs::Client::from_conf(config)
-}
-
 /// The agent's deployment log as the CloudWatch agent ships it: 10 KB of
 /// `bad`'s ValidateService output (a marker in its first lines, one at the
 /// end) with another deployment's lines before and among it.
@@ -87,41 +74,6 @@ fn agent_log(bad: &str) -> Vec<String> {
     lines
 }
 
-async fn ship(logs: &aws_sdk_cloudwatchlogs::Client, stream: &str, lines: &[String]) {
-    logs.create_log_group()
-        .log_group_name(GROUP)
-        .send()
-        .await
-        .expect("group");
-    logs.create_log_stream()
-        .log_group_name(GROUP)
-        .log_stream_name(stream)
-        .send()
-        .await
-        .expect("stream");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as i64;
-    let events: Vec<InputLogEvent> = lines
-        .iter()
-        .map(|l| {
-            InputLogEvent::builder()
-                .timestamp(now)
-                .message(l)
-                .build()
-                .expect("event")
-        })
-        .collect();
-    logs.put_log_events()
-        .log_group_name(GROUP)
-        .log_stream_name(stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .expect("PutLogEvents");
-}
-
 #[test]
 fn a_failed_hooks_whole_output_from_cloudwatch_logs() {
     let rt = runtime();
@@ -131,7 +83,7 @@ fn a_failed_hooks_whole_output_from_cloudwatch_logs() {
     let lines = agent_log(&bad);
     let size: usize = lines.iter().map(String::len).sum();
     assert!(size >= 10_000, "10 KB of output: {size}");
-    rt.block_on(ship(&logs_client(&moto_url), BROKEN, &lines));
+    rt.block_on(ship(&logs_client(&moto_url), GROUP, BROKEN, &lines));
 
     let env = [("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto_url.as_str())];
     let w = watch_env(&serve.url, &[&bad, "--local", "--logs-group", GROUP], &env);
@@ -189,6 +141,7 @@ fn a_missing_group_or_stream_and_a_denied_call_are_one_line_each() {
     // A group holding only another host's stream.
     rt.block_on(ship(
         &logs_client(&moto_url),
+        GROUP,
         "i-0someoneelse0001",
         &agent_log(&bad),
     ));

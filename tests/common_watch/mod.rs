@@ -269,3 +269,55 @@ pub fn moto(rt: &tokio::runtime::Runtime) -> (Moto, String) {
     }
     (Moto(child), url)
 }
+
+/// A CloudWatch Logs client of the endpoint at `url` (moto), test credentials.
+pub fn logs_client(url: &str) -> aws_sdk_cloudwatchlogs::Client {
+    use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    aws_sdk_cloudwatchlogs::Client::from_conf(config)
+}
+
+/// Ships `lines` into `group`/`stream` as the CloudWatch agent would,
+/// stamped now (the group and stream are created).
+pub async fn ship(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+    lines: &[String],
+) {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .expect("group");
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .expect("stream");
+    let now = codedeck::model::time::wall_now();
+    let events: Vec<InputLogEvent> = lines
+        .iter()
+        .map(|l| {
+            InputLogEvent::builder()
+                .timestamp(now)
+                .message(l)
+                .build()
+                .expect("event")
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("PutLogEvents");
+}
