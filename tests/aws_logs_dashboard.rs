@@ -28,22 +28,11 @@ fn l_on_a_failed_hook_shows_its_whole_output() {
     let bad = rt.block_on(async {
         group(&c, "api", "broken").await;
         let id = deploy(&c, "api").await;
-        loop {
-            let d = c
-                .get_deployment()
-                .deployment_id(&id)
-                .send()
-                .await
-                .expect("get");
-            let s = d
-                .deployment_info()
-                .and_then(|i| i.status())
-                .map(|s| s.as_str().to_string());
-            if s.as_deref() == Some("Failed") {
-                break id;
-            }
+        while !finished(&c, &id).await {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        assert_eq!(status(&c, &id).await, "Failed");
+        id
     });
     let stamp = "2026-12-06 10:00:00";
     let mut lines = vec![

@@ -8,7 +8,6 @@ mod common_watch;
 
 use std::time::Duration;
 
-use aws_sdk_codedeploy::Client;
 use common_watch::*;
 
 const BROKEN: &str = "i-0badbadbadbad0001";
@@ -29,20 +28,6 @@ fn ended(serve: &Serve) -> (String, String) {
         }
         (good, bad)
     })
-}
-
-async fn finished(c: &Client, id: &str) -> bool {
-    let d = c
-        .get_deployment()
-        .deployment_id(id)
-        .send()
-        .await
-        .expect("get");
-    let s = d
-        .deployment_info()
-        .and_then(|i| i.status())
-        .map(|s| s.as_str().to_string());
-    matches!(s.as_deref(), Some("Succeeded" | "Failed" | "Stopped"))
 }
 
 /// The agent's deployment log as the CloudWatch agent ships it: 10 KB of

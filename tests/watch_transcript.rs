@@ -245,19 +245,6 @@ async fn newest(c: &Client, app: &str, group: &str) -> String {
         .clone()
 }
 
-async fn status(c: &Client, id: &str) -> String {
-    let d = c
-        .get_deployment()
-        .deployment_id(id)
-        .send()
-        .await
-        .expect("get");
-    d.deployment_info()
-        .and_then(|i| i.status())
-        .map(|s| s.as_str().to_string())
-        .expect("status")
-}
-
 /// In-place success and failure with automatic rollback, at `speed`.
 fn in_place(speed: &str) {
     let serve = Serve::start(&["--demo", "--speed", speed]);

@@ -321,3 +321,25 @@ pub async fn ship(
         .await
         .expect("PutLogEvents");
 }
+
+/// A deployment's status as GetDeployment reports it.
+pub async fn status(c: &Client, id: &str) -> String {
+    let d = c
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .expect("GetDeployment");
+    d.deployment_info()
+        .and_then(|i| i.status())
+        .map(|s| s.as_str().to_string())
+        .expect("status")
+}
+
+/// Whether it has ended (Succeeded, Failed or Stopped).
+pub async fn finished(c: &Client, id: &str) -> bool {
+    matches!(
+        status(c, id).await.as_str(),
+        "Succeeded" | "Failed" | "Stopped"
+    )
+}
