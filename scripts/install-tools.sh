@@ -26,3 +26,11 @@ if ! have_moto; then
   command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
 fi
 have_moto || { echo "error: moto_server could not be installed" >&2; exit 1; }
+
+# xmlschema (PyPI): the tests validate codedeck watch's JUnit report against
+# the common JUnit schema with it.
+if ! python3 -c "import xmlschema" >/dev/null 2>&1; then
+  echo "installing xmlschema (PyPI)..." >&2
+  python3 -m pip install --quiet --disable-pip-version-check xmlschema
+fi
+python3 -c "import xmlschema" >/dev/null 2>&1 || { echo "error: xmlschema could not be installed" >&2; exit 1; }

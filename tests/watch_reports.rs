@@ -190,6 +190,25 @@ fn deny_all() -> String {
     url
 }
 
+/// Validates a JUnit file against `tests/schemas/junit.xsd` with Python's
+/// xmlschema (installed by scripts/install-tools.sh); the error if not.
+fn validate_junit(file: &std::path::Path) -> Result<(), String> {
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/junit.xsd");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema; xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+            xsd,
+        ])
+        .arg(file)
+        .output()
+        .expect("python3 (scripts/install-tools.sh installs xmlschema)");
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
 #[test]
 fn several_deployments_junit_and_the_step_summary() {
     let serve = Serve::start(&["--speed", "100"]);
@@ -238,7 +257,16 @@ fn several_deployments_junit_and_the_step_summary() {
     let closed = w.out.lines().filter(|l| *l == "::endgroup::").count();
     assert!(opened >= 4 && opened == closed, "{}", w.out);
 
-    // JUnit: a suite per deployment, a case per target, parsed back.
+    // JUnit: valid against the common schema, a suite per deployment, a
+    // case per target, parsed back.
+    validate_junit(&junit).expect("valid against the common JUnit schema");
+    let broken = dir.path().join("broken.xml");
+    std::fs::write(
+        &broken,
+        "<testsuites><testsuite tests=\"1\"><testcase/></testsuite></testsuites>",
+    )
+    .expect("write");
+    assert!(validate_junit(&broken).is_err(), "the validator can say no");
     let xml = std::fs::read_to_string(&junit).expect("junit file");
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit");
     assert_eq!(report.test_suites.len(), 2, "{xml}");
