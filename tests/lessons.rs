@@ -272,3 +272,31 @@ fn captions_do_not_flicker() {
 fn captions_by_step(name: &str) -> Vec<String> {
     play_steps(name, true).0
 }
+
+/// At the end of blue-green the caption says the Blue instances are gone;
+/// the screen says so too.
+#[test]
+fn blue_greens_originals_show_as_terminated_at_the_end() {
+    use codedeck::tui::harness::Harness;
+    let lesson = codedeck::lessons::load("blue-green").expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = std::sync::Arc::new(LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    ));
+    let mut h =
+        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (160, 45)).expect("dashboard");
+    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    let text = h.text(160, 45).expect("render");
+    assert!(
+        !text.contains("terminated "),
+        "nothing terminated yet: {text}"
+    );
+    while runtime.step().is_some() {}
+    h.reload().expect("read");
+    let text = h.text(160, 45).expect("render");
+    assert!(text.contains("Blue instances are gone"), "{text}");
+    assert!(text.contains("Blue · original[2] · 2 terminated"), "{text}");
+}

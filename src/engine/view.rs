@@ -67,6 +67,12 @@ impl Engine {
             .filter(move |r| r.group_id == group_id)
     }
 
+    /// When simulated host `host` was terminated (a blue/green original
+    /// after its termination wait), if it was.
+    pub fn terminated_at(&self, host: &str) -> Option<Millis> {
+        self.hosts.get(host).and_then(|h| h.terminated)
+    }
+
     /// Every unfinished deployment, in no particular order.
     pub fn active_records(&self) -> impl Iterator<Item = &DeploymentRecord> {
         self.active.values().map(|a| &a.rec)

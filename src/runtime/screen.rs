@@ -472,7 +472,7 @@ fn build_detail(
     } else {
         Vec::new()
     };
-    let mut targets: Vec<TargetView> = targets.iter().map(target_view).collect();
+    let mut targets: Vec<TargetView> = targets.iter().map(|t| target_view(engine, t)).collect();
     // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
     targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
     let config = rec
@@ -499,10 +499,11 @@ fn build_detail(
     }
 }
 
-fn target_view(t: &TargetRecord) -> TargetView {
+fn target_view(engine: &Engine, t: &TargetRecord) -> TargetView {
     TargetView {
         zone: t.run.zone.clone(),
         scripts_log: t.run.scripts_log.clone(),
+        terminated: engine.terminated_at(&t.run.host),
         ..TargetView::of(t.target_id.clone(), t.run.host.clone(), &t.target)
     }
 }

@@ -110,6 +110,7 @@ mod tests {
             label: None,
             zone: None,
             scripts_log: None,
+            terminated: None,
         };
         Detail {
             info: DeploymentInfo {

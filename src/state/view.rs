@@ -443,6 +443,10 @@ pub struct TargetView {
     /// A local host's `scripts.log` for this deployment (its agent really
     /// ran the scripts); `None` for simulated hosts and remote targets.
     pub scripts_log: Option<String>,
+    /// When the host was terminated (a blue/green original after the
+    /// termination wait); `None` while it runs, and where the source cannot
+    /// tell (on AWS the target keeps its status, the instance state is EC2's).
+    pub terminated: Option<crate::model::time::Millis>,
 }
 
 impl TargetView {
@@ -465,6 +469,7 @@ impl TargetView {
             label,
             zone: None,
             scripts_log: None,
+            terminated: None,
         }
     }
 }

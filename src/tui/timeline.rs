@@ -307,7 +307,15 @@ fn targets(m: &Model, d: &Detail, t: Theme, f: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(area)
     };
     let gt = format!(" Green · replacement[{}] ", green.len());
-    let bt = format!(" Blue · original[{}] ", blue.len());
+    // The originals the termination wait removed, as the rows' hosts say.
+    let gone = blue
+        .iter()
+        .filter(|&&i| d.targets[i].terminated.is_some())
+        .count();
+    let bt = match gone {
+        0 => format!(" Blue · original[{}] ", blue.len()),
+        n => format!(" Blue · original[{}] · {n} terminated ", blue.len()),
+    };
     target_table(m, d, &green, gt, t, f, g);
     target_table(m, d, &blue, bt, t, f, b);
 }

@@ -34,6 +34,7 @@ pub fn target(id: &str, status: TargetStatus, events: Vec<LifecycleEvent>) -> Ta
         label: None,
         zone: None,
         scripts_log: None,
+        terminated: None,
     }
 }
 

@@ -268,6 +268,7 @@ mod tests {
             label: None,
             zone: None,
             scripts_log: None,
+            terminated: None,
         });
         let now = Instant::now();
         let mut p = Pulse::new(None, now);
