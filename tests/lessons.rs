@@ -300,3 +300,41 @@ fn blue_greens_originals_show_as_terminated_at_the_end() {
     assert!(text.contains("Blue instances are gone"), "{text}");
     assert!(text.contains("Blue · original[2] · 2 terminated"), "{text}");
 }
+
+/// A caption's `focus` puts the cursor on what it talks about, once: in
+/// batches, "l there shows the script's output" opens the broken host's
+/// ValidateService, and moving away is not undone by the next read.
+#[test]
+fn a_caption_focus_moves_the_cursor_to_what_it_talks_about() {
+    use codedeck::tui::harness::Harness;
+    let lesson = codedeck::lessons::load("batches").expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = std::sync::Arc::new(LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    ));
+    let mut h =
+        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (160, 45)).expect("dashboard");
+    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    for _ in 0..200 {
+        h.reload().expect("read");
+        if h.model.data.focus.is_some() {
+            break;
+        }
+        runtime.step().expect("a step");
+    }
+    let d = h.model.data.detail.clone().expect("timeline");
+    let row = &d.targets[h.model.target.selected];
+    assert_eq!(row.id, "i-0000000000000a004");
+    let event = h
+        .model
+        .selected_event()
+        .and_then(|e| e.lifecycle_event_name.clone());
+    assert_eq!(event.as_deref(), Some("ValidateService"));
+    h.keys("k").expect("move up");
+    let moved = h.model.target.selected;
+    h.reload().expect("read again");
+    assert_eq!(h.model.target.selected, moved, "the learner's move stands");
+}

@@ -47,6 +47,8 @@ struct CallSpan {
 #[derive(Deserialize)]
 struct WhenSpan {
     when: Spanned<String>,
+    #[serde(default)]
+    focus: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +80,14 @@ pub fn check(text: &str) -> Result<Lesson, Vec<Problem>> {
                 line: at(c.when.span()),
                 message: m,
             });
+        }
+        if let Some(f) = &c.focus {
+            if let Err(m) = world.focus(f.get_ref()) {
+                problems.push(Problem {
+                    line: at(f.span()),
+                    message: m,
+                });
+            }
         }
     }
     for a in &spans.actions {
@@ -143,6 +153,8 @@ fn call_problems(lesson: &Lesson, lines: &[usize]) -> Vec<Problem> {
 
 /// What the lesson's world holds, for moments and actions to name.
 struct World {
+    /// The fleet parsed: its hosts, zones and alarms can be checked against.
+    known: bool,
     platform: String,
     hosts: Vec<String>,
     zones: Vec<String>,
@@ -163,6 +175,7 @@ impl World {
         zones.sort();
         zones.dedup();
         World {
+            known: fleet.is_some(),
             platform,
             hosts: hosts.into_iter().map(|h| h.id).collect(),
             zones,
@@ -194,9 +207,30 @@ impl World {
             When::Traffic(_) if self.platform == "Server" => Err(format!(
                 "when = {text:?}: traffic shifts in Lambda and ECS deployments only"
             )),
-            When::Zone(z) if !self.zones.contains(&z) => Err(format!(
+            When::Zone(z) if self.known && !self.zones.contains(&z) => Err(format!(
                 "when = {text:?}: no host of the lesson's world is in {z}; its zones are {}",
                 self.zones.join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A `focus` on a host of the world (and an event of the platform).
+    fn focus(&self, text: &str) -> Result<(), String> {
+        let Some((host, event)) = crate::source::lesson::parse_focus(text) else {
+            return Err("focus = \"\": name a host, and optionally one of its events".into());
+        };
+        // Lambda and ECS targets are named by the deployment; only hosts are checked.
+        if self.known && self.platform == "Server" && !self.hosts.contains(&host) {
+            return Err(format!(
+                "focus = {text:?}: no host {host} in the lesson's world; its hosts are {}",
+                self.hosts.join(", ")
+            ));
+        }
+        match event {
+            Some(e) if !self.events().contains(&e.as_str()) => Err(format!(
+                "focus = {text:?}: {e} is not a lifecycle event of a {} deployment",
+                self.platform
             )),
             _ => Ok(()),
         }
@@ -205,11 +239,11 @@ impl World {
     /// A `do` that names what exists.
     fn action(&self, text: &str) -> Result<(), String> {
         match world_action(text)? {
-            Action::BreakHost { host } if !self.hosts.contains(&host) => Err(format!(
+            Action::BreakHost { host } if self.known && !self.hosts.contains(&host) => Err(format!(
                 "do = {text:?}: no host {host} in the lesson's world; its hosts are {}",
                 self.hosts.join(", ")
             )),
-            Action::SetAlarm { name, .. } if !self.alarms.contains(&name) => Err(format!(
+            Action::SetAlarm { name, .. } if self.known && !self.alarms.contains(&name) => Err(format!(
                 "do = {text:?}: no alarm {name} in the lesson's world (declare it as [[alarm]] in the fleet){}",
                 if self.alarms.is_empty() { String::new() } else { format!("; its alarms are {}", self.alarms.join(", ")) }
             )),
@@ -365,6 +399,27 @@ mod tests {
             "{:?}",
             problems(&typo)
         );
+    }
+
+    #[test]
+    fn a_focus_names_a_host_and_an_event_of_the_world() {
+        let text = batches().replace(
+            "focus = \"i-0000000000000a004 ValidateService\"",
+            "focus = \"i-0000000000000a009 ValidateServic\"",
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message.contains("no host i-0000000000000a009"),
+            "{p:?}"
+        );
+        let text = batches().replace(
+            "focus = \"i-0000000000000a004 ValidateService\"",
+            "focus = \"i-0000000000000a004 ValidateServic\"",
+        );
+        assert!(problems(&text)[0]
+            .message
+            .contains("ValidateServic is not a lifecycle event"));
     }
 
     #[test]

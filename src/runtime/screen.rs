@@ -171,6 +171,7 @@ fn load(
         problem: None,
         configs,
         caption: None,
+        focus: None,
         next_step: None,
         places: places(engine),
     })

@@ -54,6 +54,10 @@ fn empty_input() -> toml::Value {
 pub struct Caption {
     pub when: String,
     pub text: String,
+    /// What the caption talks about, `HOST` or `HOST EVENT`: the cursor
+    /// moves there when it shows, so "press l" opens the right event.
+    #[serde(default)]
+    pub focus: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,15 +187,25 @@ impl Lesson {
 
     /// The caption for the deployment as it stands: the last that holds.
     pub fn caption(&self, d: Option<&Detail>) -> String {
-        let Some(d) = d else {
-            return self.intro.clone();
-        };
+        self.current(d)
+            .map_or_else(|| self.intro.clone(), |c| c.text.clone())
+    }
+
+    /// The caption that holds for the deployment as it stands (the last).
+    pub fn current(&self, d: Option<&Detail>) -> Option<&Caption> {
+        let d = d?;
         self.captions
             .iter()
             .rev()
             .find(|c| When::parse(&c.when).is_ok_and(|w| w.holds(d)))
-            .map_or_else(|| self.intro.clone(), |c| c.text.clone())
     }
+}
+
+/// `HOST` or `HOST EVENT` of a caption's `focus`.
+pub fn parse_focus(text: &str) -> Option<(String, Option<String>)> {
+    let mut words = text.split_whitespace();
+    let host = words.next()?.to_string();
+    Some((host, words.next().map(String::from)))
 }
 
 /// `alarm NAME on|off` or `break HOST` as an action.
@@ -273,6 +287,11 @@ impl LessonSource {
         }
         let caption = self.lesson.caption(detail.as_ref());
         data.caption = Some(format!("{}: {caption}", self.lesson.title));
+        data.focus = self
+            .lesson
+            .current(detail.as_ref())
+            .and_then(|c| c.focus.as_deref())
+            .and_then(parse_focus);
         Ok(data)
     }
 

@@ -159,6 +159,10 @@ pub struct Data {
     pub configs: Vec<ConfigChoice>,
     /// A lesson's caption for what happens now.
     pub caption: Option<String>,
+    /// What the caption talks about: a target (host or target ID) and, if
+    /// named, one of its lifecycle events; the cursor goes there when the
+    /// caption first shows.
+    pub focus: Option<(String, Option<String>)>,
     /// While the clock is paused: what the step key will do next.
     pub next_step: Option<NextStep>,
     /// Every `application/group` the source knows, for `:`'s completion.

@@ -226,6 +226,9 @@ pub struct Model {
     pub popup: Option<Popup>,
     /// Lines the details popup is scrolled down by.
     pub detail_scroll: u16,
+    /// The lesson focus last followed: the cursor moves only when it changes,
+    /// so the learner can move away from it.
+    pub focused: Option<(String, Option<String>)>,
     /// The whole output of the failed hook the details popup shows, once read.
     pub output: Option<(OutputQuery, Result<Option<HookOutput>, String>)>,
     /// A create form sent and not answered yet: it comes back if refused.
@@ -371,6 +374,7 @@ impl Model {
             seek_target: None,
             popup: None,
             detail_scroll: 0,
+            focused: None,
             output: None,
             submitted: None,
             form_after_load: false,

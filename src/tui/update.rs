@@ -161,7 +161,39 @@ fn absorb(m: &mut Model, mut d: Data) {
     clamp_all(m);
     seek_target(m);
     seek_failure(m);
+    follow_focus(m);
     open_pending_form(m);
+}
+
+/// A lesson's caption names what it talks about: when that changes, the
+/// cursor goes to that target's row and event.
+fn follow_focus(m: &mut Model) {
+    if m.screen != Screen::Timeline || m.data.focus == m.focused {
+        return;
+    }
+    m.focused = m.data.focus.clone();
+    let (Some((host, event)), Some(d)) = (m.focused.as_ref(), m.data.detail.as_ref()) else {
+        return;
+    };
+    let Some(ti) = d
+        .targets
+        .iter()
+        .position(|t| &t.id == host || &t.host == host)
+    else {
+        return;
+    };
+    m.target.selected = ti;
+    if let Some(e) = event {
+        let names = &d.targets[ti].events;
+        if let Some(i) = names
+            .iter()
+            .position(|x| x.lifecycle_event_name.as_deref() == Some(e.as_str()))
+        {
+            m.event = i;
+        }
+    }
+    let page = m.page();
+    m.target.clamp(d.targets.len(), page);
 }
 
 /// `:` named an instance: once its deployment's timeline arrives, the

@@ -152,6 +152,7 @@ impl AwsSource {
             problem,
             configs,
             caption: None,
+            focus: None,
             next_step: None,
             places: jump::places(c),
         })
