@@ -547,31 +547,37 @@ async fn a_hook_cut_by_kill_9_fails_with_the_agents_restart_message() {
         .deployment_id()
         .expect("id")
         .to_string();
+    // ApplicationStart; `None` until the deployment has started
+    // (the server starts it on its next tick: on a loaded machine GetDeploymentTarget
+    // can still answer DeploymentNotStartedException).
     let event = |cd: aws_sdk_codedeploy::Client, id: String| async move {
-        let t = cd
+        let t = match cd
             .get_deployment_target()
             .deployment_id(&id)
             .target_id("i-0local000000001")
             .send()
             .await
-            .expect("target");
+        {
+            Ok(t) => t,
+            Err(e) if format!("{e:?}").contains("DeploymentNotStartedException") => return None,
+            Err(e) => panic!("target: {e:?}"),
+        };
         let events = t
             .deployment_target()
             .and_then(|t| t.instance_target())
             .map(|t| t.lifecycle_events().to_vec())
             .expect("events");
-        events
+        let start = events
             .into_iter()
             .find(|e| e.lifecycle_event_name() == Some("ApplicationStart"))
-            .expect("ApplicationStart")
+            .expect("ApplicationStart");
+        Some(start)
+    };
+    let running = |e: &Option<aws_sdk_codedeploy::types::LifecycleEvent>| {
+        e.as_ref().and_then(|e| e.status()).map(|s| s.as_str()) == Some("InProgress")
     };
     let start = Instant::now();
-    while event(cd.clone(), id.clone())
-        .await
-        .status()
-        .map(|s| s.as_str())
-        != Some("InProgress")
-    {
+    while !running(&event(cd.clone(), id.clone()).await) {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "ApplicationStart never started"
@@ -602,7 +608,7 @@ async fn a_hook_cut_by_kill_9_fails_with_the_agents_restart_message() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(status, Some(DeploymentStatus::Failed));
-    let e = event(cd.clone(), id.clone()).await;
+    let e = event(cd.clone(), id.clone()).await.expect("started");
     assert_eq!(e.status().map(|s| s.as_str()), Some("Failed"));
     let d = e.diagnostics().expect("diagnostics");
     assert_eq!(d.error_code().map(|c| c.as_str()), Some("UnknownError"));
