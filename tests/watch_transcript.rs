@@ -313,7 +313,20 @@ fn blue_green_lambda_and_ecs() {
     let bg = rt.block_on(newest(&c, "web-shop", "blue-green"));
     let canary = rt.block_on(newest(&c, "checkout-fn", "live"));
     assert_eq!(rt.block_on(status(&c, &bg)), "Ready");
-    let w = watched(&serve, &bg, &["--continue"], || {});
+    // Both watchers see it waiting, then it is continued (as --continue or
+    // C would; one watcher continuing could end the wait before the other
+    // first looked).
+    let w = watched(&serve, &bg, &[], || {
+        std::thread::sleep(Duration::from_secs(4));
+        rt.block_on(async {
+            c.continue_deployment()
+                .deployment_id(&bg)
+                .deployment_wait_type(DeploymentWaitType::ReadyWait)
+                .send()
+                .await
+                .expect("ContinueDeployment")
+        });
+    });
     for wait in ["wait       ready", "wait       termination wait"] {
         assert!(w.out.contains(wait), "{wait}: {}", w.out);
     }
