@@ -166,18 +166,7 @@ fn zones_go_one_at_a_time_with_monitor_waits() {
 
 #[test]
 fn the_dashboard_shows_the_zone_and_its_monitor_wait() {
-    use codedeck::tui::harness::Harness;
-    let lesson = codedeck::lessons::load("zones").expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = std::sync::Arc::new(LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    ));
-    let api = codedeck::tui::ApiStatus::Off;
-    let mut h = Harness::new(source, api, false, (120, 40)).expect("dashboard");
-    h.keys("\r\r\r").expect("open the deployment");
+    let (mut h, runtime) = on_screen("zones", (120, 40));
     let mut deploying = false;
     for _ in 0..200 {
         let text = h.text(120, 40).expect("render");
@@ -277,18 +266,7 @@ fn captions_by_step(name: &str) -> Vec<String> {
 /// the screen says so too.
 #[test]
 fn blue_greens_originals_show_as_terminated_at_the_end() {
-    use codedeck::tui::harness::Harness;
-    let lesson = codedeck::lessons::load("blue-green").expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = std::sync::Arc::new(LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    ));
-    let mut h =
-        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (160, 45)).expect("dashboard");
-    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    let (mut h, runtime) = on_screen("blue-green", (160, 45));
     let text = h.text(160, 45).expect("render");
     assert!(
         !text.contains("terminated "),
@@ -306,18 +284,7 @@ fn blue_greens_originals_show_as_terminated_at_the_end() {
 /// ValidateService, and moving away is not undone by the next read.
 #[test]
 fn a_caption_focus_moves_the_cursor_to_what_it_talks_about() {
-    use codedeck::tui::harness::Harness;
-    let lesson = codedeck::lessons::load("batches").expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = std::sync::Arc::new(LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    ));
-    let mut h =
-        Harness::new(source, codedeck::tui::ApiStatus::Off, false, (160, 45)).expect("dashboard");
-    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    let (mut h, runtime) = on_screen("batches", (160, 45));
     for _ in 0..200 {
         h.reload().expect("read");
         if h.model.data.focus.is_some() {
@@ -337,4 +304,40 @@ fn a_caption_focus_moves_the_cursor_to_what_it_talks_about() {
     let moved = h.model.target.selected;
     h.reload().expect("read again");
     assert_eq!(h.model.target.selected, moved, "the learner's move stands");
+}
+
+/// Lesson `name` on the dashboard (`width`x`height`), its deployment's
+/// timeline open, paused at the start: the harness and the runtime to step.
+fn on_screen(
+    name: &str,
+    size: (u16, u16),
+) -> (codedeck::tui::harness::Harness, codedeck::runtime::Runtime) {
+    let lesson = codedeck::lessons::load(name).expect("lesson");
+    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let runtime = started.runtime.clone();
+    let source = std::sync::Arc::new(LessonSource::new(
+        LocalSource::new(started.runtime),
+        lesson,
+        started.deployment.clone(),
+    ));
+    let api = codedeck::tui::ApiStatus::Off;
+    let mut h = codedeck::tui::harness::Harness::new(source, api, false, size).expect("dashboard");
+    h.keys(&format!(":{}\r", started.deployment)).expect("open");
+    (h, runtime)
+}
+
+/// A finished canary (and its rollback) counts no shift down: the steps it
+/// never took are shown skipped.
+#[test]
+fn a_finished_canary_counts_nothing_down() {
+    let (mut h, runtime) = on_screen("canary", (120, 40));
+    while runtime.step().is_some() {}
+    h.reload().expect("read");
+    let text = h.text(120, 40).expect("render");
+    assert!(text.contains("Failed"), "{text}");
+    assert!(text.contains("Shifts"), "{text}");
+    assert!(!text.contains("next shift in"), "{text}");
+    h.keys("o").expect("the rollback");
+    let text = h.text(120, 40).expect("render");
+    assert!(!text.contains("next shift in"), "{text}");
 }

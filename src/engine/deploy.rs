@@ -889,26 +889,7 @@ impl Engine {
                 fault,
             );
         let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
-        if let Some(t) = self
-            .active
-            .get_mut(id)
-            .and_then(|a| a.targets.get_mut(index as usize))
-        {
-            t.run.due = None;
-            t.run.agent = false;
-            if log.is_some() {
-                t.run.scripts_log = log;
-            }
-            if let Some(ev) = lifecycle_event_mut(t, event) {
-                ev.end_time = Some(Timestamp(at));
-                ev.status = Some(if failed {
-                    LifecycleEventStatus::Failed
-                } else {
-                    LifecycleEventStatus::Succeeded
-                });
-                ev.diagnostics = Some(diagnostics);
-            }
-        }
+        self.record_event_end(id, index, at, failed, diagnostics, log);
         self.touch_target(id, index);
         if failed {
             self.log(
@@ -933,6 +914,40 @@ impl Engine {
                 host,
             }
         })
+    }
+
+    /// Writes how a target's running event ended into its record.
+    fn record_event_end(
+        &mut self,
+        id: &str,
+        index: u32,
+        at: Millis,
+        failed: bool,
+        diagnostics: Diagnostics,
+        log: Option<String>,
+    ) {
+        let Some(t) = self
+            .active
+            .get_mut(id)
+            .and_then(|a| a.targets.get_mut(index as usize))
+        else {
+            return;
+        };
+        let event = t.run.event;
+        t.run.due = None;
+        t.run.agent = false;
+        if log.is_some() {
+            t.run.scripts_log = log;
+        }
+        if let Some(ev) = lifecycle_event_mut(t, event) {
+            ev.end_time = Some(Timestamp(at));
+            ev.status = Some(if failed {
+                LifecycleEventStatus::Failed
+            } else {
+                LifecycleEventStatus::Succeeded
+            });
+            ev.diagnostics = Some(diagnostics);
+        }
     }
 
     /// Ends one instance: remaining events Skipped, host health recorded, triggers sent.

@@ -283,14 +283,9 @@ impl AwsSource {
         Ok(list)
     }
 
-    /// An application's groups with what runs in each, read again after a while.
-    async fn groups(&self, c: &mut Cache, app: &str) -> Res<Vec<Group>> {
-        if let Some((at, g)) = c.groups.get(app) {
-            if at.elapsed() < SLOW_TTL {
-                return Ok(g.clone());
-            }
-        }
-        let names = all_pages(|token| async move {
+    /// Every group name of an application (ListDeploymentGroups, all pages).
+    pub(super) async fn list_groups(&self, app: &str) -> Res<Vec<String>> {
+        all_pages(|token| async move {
             let out = self
                 .call(
                     "ListDeploymentGroups",
@@ -306,7 +301,17 @@ impl AwsSource {
                 out.next_token().map(String::from),
             ))
         })
-        .await?;
+        .await
+    }
+
+    /// An application's groups with what runs in each, read again after a while.
+    async fn groups(&self, c: &mut Cache, app: &str) -> Res<Vec<Group>> {
+        if let Some((at, g)) = c.groups.get(app) {
+            if at.elapsed() < SLOW_TTL {
+                return Ok(g.clone());
+            }
+        }
+        let names = self.list_groups(app).await?;
         let mut groups = Vec::new();
         for info in self.group_infos(app, &names).await? {
             let name = info.deployment_group_name.clone().unwrap_or_default();

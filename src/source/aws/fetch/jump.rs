@@ -149,23 +149,7 @@ impl AwsSource {
                 .filter_map(|g| g.info.deployment_group_name.clone())
                 .collect());
         }
-        all_pages(|token| async move {
-            let out = self
-                .call(
-                    "ListDeploymentGroups",
-                    self.client
-                        .list_deployment_groups()
-                        .application_name(app)
-                        .set_next_token(token)
-                        .send(),
-                )
-                .await?;
-            Ok((
-                out.deployment_groups().to_vec(),
-                out.next_token().map(String::from),
-            ))
-        })
-        .await
+        self.list_groups(app).await
     }
 
     async fn group_id(&self, c: &mut Cache, app: &str, name: &str) -> Result<String, String> {
