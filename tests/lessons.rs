@@ -26,18 +26,26 @@ fn play_on(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonS
     (captions, status, source, id)
 }
 
+/// Where every lesson of these tests starts: 2023-11-14 22:13:20 UTC, so
+/// the screens pinned are the same on every run.
+const ORIGIN: i64 = 1_700_000_000_000;
+
+/// Lesson `name` opened as the dashboard opens it, paused at [`ORIGIN`].
+fn open(name: &str) -> codedeck::lessons::Opened {
+    let lesson = codedeck::lessons::load(name).expect("lesson");
+    codedeck::lessons::open(lesson, None, ORIGIN, &format!("lesson {name}")).expect("start")
+}
+
 /// Plays lesson `name`: the caption at every step, and the final status.
 fn play_steps(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, LessonSource, String) {
-    let lesson = codedeck::lessons::load(name).expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    );
+    let codedeck::lessons::Opened {
+        source,
+        runtime,
+        deployment,
+        ..
+    } = open(name);
     let req = Request {
-        deployment: Some(started.deployment.clone()),
+        deployment: Some(deployment.clone()),
         ..Default::default()
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -59,7 +67,7 @@ fn play_steps(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, Less
             .unwrap_or(DeploymentStatus::Created);
         if through && status == DeploymentStatus::Ready {
             let out = source.perform_for_test(Action::Continue {
-                id: started.deployment.clone(),
+                id: deployment.clone(),
                 wait: DeploymentWaitType::ReadyWait,
             });
             assert!(out.is_ok(), "{out:?}");
@@ -72,7 +80,7 @@ fn play_steps(name: &str, through: bool) -> (Vec<String>, DeploymentStatus, Less
             break;
         }
     }
-    (captions, status, source, started.deployment)
+    (captions, status, source, deployment)
 }
 
 fn seen(captions: &[String], needle: &str) -> bool {
@@ -84,7 +92,7 @@ fn batches_succeeds_with_one_host_failed() {
     let (captions, status, _, _) = play("batches");
     assert_eq!(status, DeploymentStatus::Succeeded, "{captions:#?}");
     assert!(
-        seen(&captions, "Batches: The deployment starts"),
+        seen(&captions, "Batches: The deployment is created"),
         "{captions:#?}"
     );
     assert!(seen(&captions, "ValidateService"), "{captions:#?}");
@@ -187,12 +195,11 @@ fn the_dashboard_shows_the_zone_and_its_monitor_wait() {
 /// on a step that moves the timeline (at least nine of every ten steps).
 #[test]
 fn batches_narrates_each_step_as_the_step_then_happens() {
-    let lesson = codedeck::lessons::load("batches").expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
-    let runtime = started.runtime.clone();
-    let source = LocalSource::new(started.runtime);
+    let opened = open("batches");
+    let runtime = opened.runtime.clone();
+    let source = LocalSource::new(runtime.clone());
     let req = Request {
-        deployment: Some(started.deployment.clone()),
+        deployment: Some(opened.deployment.clone()),
         ..Default::default()
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -312,14 +319,9 @@ fn on_screen(
     name: &str,
     size: (u16, u16),
 ) -> (codedeck::tui::harness::Harness, codedeck::runtime::Runtime) {
-    let lesson = codedeck::lessons::load(name).expect("lesson");
-    let started = codedeck::lessons::start(&lesson, None).expect("start");
+    let started = open(name);
     let runtime = started.runtime.clone();
-    let source = std::sync::Arc::new(LessonSource::new(
-        LocalSource::new(started.runtime),
-        lesson,
-        started.deployment.clone(),
-    ));
+    let source = std::sync::Arc::new(started.source);
     let api = codedeck::tui::ApiStatus::Off;
     let mut h = codedeck::tui::harness::Harness::new(source, api, false, size).expect("dashboard");
     h.keys(&format!(":{}\r", started.deployment)).expect("open");
@@ -340,4 +342,185 @@ fn a_finished_canary_counts_nothing_down() {
     h.keys("o").expect("the rollback");
     let text = h.text(120, 40).expect("render");
     assert!(!text.contains("next shift in"), "{text}");
+}
+
+/// Presses `.` as a learner does until the clock moves (a long wait asks for
+/// a second press); false when nothing is left to step to.
+fn press_step(h: &mut codedeck::tui::harness::Harness) -> bool {
+    for _ in 0..3 {
+        let before = h.model.data.now;
+        h.keys(".").expect("step");
+        if h.model.data.now != before {
+            return true;
+        }
+        if h.model.data.next_step.is_none() {
+            return false;
+        }
+    }
+    false
+}
+
+/// What the dashboard shows, without the line the last key flashed.
+fn screen_of(h: &mut codedeck::tui::harness::Harness, size: (u16, u16)) -> String {
+    h.model.flash = None;
+    h.text(size.0, size.1).expect("render")
+}
+
+/// What a screen shows of the lesson: without the line about the event
+/// under the cursor (the cursor is the learner's: a step back leaves it).
+fn lesson_part(screen: &str) -> String {
+    let mut lines: Vec<&str> = screen.lines().collect();
+    let footer = lines.pop().unwrap_or_default();
+    lines.pop();
+    lines.push(footer);
+    lines.join("\n")
+}
+
+/// A lesson on the dashboard, `.` pressed to its end (a Ready wait
+/// continued with `C`): the caption and the screen at every step, from the
+/// start.
+fn screens_to_the_end(
+    h: &mut codedeck::tui::harness::Harness,
+    size: (u16, u16),
+) -> Vec<(String, String)> {
+    let moment = |h: &mut codedeck::tui::harness::Harness| {
+        let screen = screen_of(h, size);
+        (h.model.data.caption.clone().expect("a caption"), screen)
+    };
+    let mut moments = vec![moment(h)];
+    for _ in 0..500 {
+        let status = h
+            .model
+            .data
+            .detail
+            .as_ref()
+            .and_then(|d| d.info.status.clone());
+        if status == Some(DeploymentStatus::Ready) {
+            h.keys("C\t\r").expect("continue");
+        }
+        if !press_step(h) {
+            break;
+        }
+        moments.push(moment(h));
+    }
+    moments
+}
+
+/// `,` goes back one step at a time to the lesson's start, each screen the
+/// one that step showed going forward (the break the lesson does on its way
+/// undone and done again), and `.` then replays the same steps.
+#[test]
+fn stepping_back_shows_each_earlier_step_again_and_forward_repeats_it() {
+    let size = (140, 40);
+    let (mut h, _) = on_screen("batches", size);
+    let forward: Vec<String> = screens_to_the_end(&mut h, size)
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
+    assert!(forward.len() > 10, "{} steps", forward.len());
+    assert!(forward.last().is_some_and(|s| s.contains("Succeeded")));
+    for i in (0..forward.len() - 1).rev() {
+        h.keys(",").expect("step back");
+        assert_eq!(
+            lesson_part(&screen_of(&mut h, size)),
+            lesson_part(&forward[i]),
+            "back at step {i}"
+        );
+    }
+    h.keys(",").expect("step back at the start");
+    let said = h.model.flash.clone().map(|f| f.0);
+    assert!(
+        said.as_deref()
+            .is_some_and(|s| s.contains("lesson's start")),
+        "{said:?}"
+    );
+    let again: Vec<String> = screens_to_the_end(&mut h, size)
+        .iter()
+        .map(|m| lesson_part(&m.1))
+        .collect();
+    let forward: Vec<String> = forward.iter().map(|s| lesson_part(s)).collect();
+    assert_eq!(again, forward, "forward again is the same lesson");
+}
+
+/// What the learner did is replayed too: `C` on a Ready wait, then steps,
+/// then `,` back to before it: the deployment waits in Ready again, and the
+/// step after the continue shows again when continued again.
+#[test]
+fn stepping_back_undoes_and_keeps_what_the_learner_did() {
+    let size = (140, 40);
+    let (mut h, _) = on_screen("ecs-ready", size);
+    while h
+        .model
+        .data
+        .detail
+        .as_ref()
+        .and_then(|d| d.info.status.clone())
+        != Some(DeploymentStatus::Ready)
+    {
+        assert!(press_step(&mut h), "the lesson reaches Ready");
+    }
+    let waiting = lesson_part(&screen_of(&mut h, size));
+    h.keys("C\t\r").expect("continue");
+    assert!(press_step(&mut h));
+    let continued = lesson_part(&screen_of(&mut h, size));
+    assert!(press_step(&mut h));
+    h.keys(",").expect("back");
+    assert_eq!(
+        lesson_part(&screen_of(&mut h, size)),
+        continued,
+        "the continue is kept"
+    );
+    h.keys(",").expect("back");
+    assert_eq!(
+        lesson_part(&screen_of(&mut h, size)),
+        waiting,
+        "back before the continue"
+    );
+    h.keys("C\t\r").expect("continue again");
+    assert!(press_step(&mut h));
+    assert_eq!(lesson_part(&screen_of(&mut h, size)), continued);
+}
+
+/// `,` belongs to lessons: the footer offers it there, and elsewhere the key
+/// says where it works instead of acting.
+#[test]
+fn the_step_keys_are_offered_in_a_lesson_only() {
+    let (mut h, _) = on_screen("batches", (140, 40));
+    let text = h.text(140, 40).expect("render");
+    let footer = text.lines().last().expect("a footer");
+    assert!(
+        footer.contains(". step") && footer.contains(", back"),
+        "{footer}"
+    );
+    let demo = codedeck::runtime::Runtime::open(codedeck::runtime::RuntimeOptions::fixed(ORIGIN))
+        .expect("runtime");
+    let source = std::sync::Arc::new(LocalSource::new(demo));
+    let api = codedeck::tui::ApiStatus::Off;
+    let mut h = codedeck::tui::harness::Harness::new(source, api, false, (140, 40)).expect("tui");
+    let text = h.text(140, 40).expect("render");
+    assert!(!text.contains(", back"), "{text}");
+    h.keys(",").expect("key");
+    let said = h.model.flash.clone().map(|f| f.0);
+    assert!(
+        said.as_deref()
+            .is_some_and(|s| s.contains("codedeck lesson")),
+        "{said:?}"
+    );
+}
+
+/// Every shipped lesson on the dashboard, `.` pressed to its end: the
+/// screen at the first moment of each caption is pinned, so what a caption
+/// claims can be read next to what the screen shows then.
+#[test]
+fn each_captions_first_moment_is_pinned() {
+    let size = (120, 36);
+    for (name, _) in codedeck::source::lesson::LESSONS {
+        let (mut h, _) = on_screen(name, size);
+        let mut seen = std::collections::HashSet::new();
+        for (caption, screen) in screens_to_the_end(&mut h, size) {
+            if seen.insert(caption) {
+                insta::assert_snapshot!(format!("{name}_{:02}", seen.len()), screen);
+            }
+        }
+    }
 }

@@ -8,8 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 
 use super::terminal_signal;
-use crate::source::lesson::{LessonSource, LESSONS};
-use crate::source::local::LocalSource;
+use crate::source::lesson::LESSONS;
 use crate::tui::app::{self, Options};
 use crate::tui::ApiStatus;
 
@@ -69,7 +68,7 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("lesson {name}: {e}"))?;
             println!("  {name:<11} {}", lesson.intro);
         }
-        println!("A lesson pauses at its start: . steps, space runs, q quits.");
+        println!("A lesson pauses at its start: . steps, , steps back, space runs, q quits.");
         println!("The files are in assets/lessons/: copy one and change it.");
         return Ok(());
     };
@@ -96,19 +95,17 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let _enter = tokio.enter();
-    let started = crate::lessons::start(&lesson, args.speed)?;
-    let runtime = started.runtime.clone();
-    let source = LessonSource::new(
-        LocalSource::named(started.runtime, format!("lesson {name}")),
-        lesson,
-        started.deployment.clone(),
-    );
+    // A whole second, so the clock shown starts at :00 of a second.
+    let origin = crate::model::time::wall_now() / 1000 * 1000;
+    let opened = crate::lessons::open(lesson, args.speed, origin, &format!("lesson {name}"))?;
+    let runtime = opened.runtime.clone();
     let opts = Options {
         read_only: false,
         mouse: false,
         api: ApiStatus::Off,
-        start_at: Some((started.app, started.group_id, started.deployment)),
+        start_at: Some((opened.app, opened.group_id, opened.deployment)),
     };
+    let source = opened.source;
     let result = terminal_signal()
         .and_then(|signal| app::run(Arc::new(source), tokio.handle(), signal, opts));
     let closed = runtime.shutdown();

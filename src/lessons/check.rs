@@ -135,7 +135,11 @@ fn call_problems(lesson: &Lesson, lines: &[usize]) -> Vec<Problem> {
             message: "a lesson needs a CreateDeployment call".into(),
         }];
     }
-    match super::start(lesson, None) {
+    match super::start(
+        lesson,
+        None,
+        crate::runtime::ClockStart::Fixed(crate::model::time::wall_now()),
+    ) {
         Ok(started) => {
             let _ = started.runtime.shutdown();
             Vec::new()

@@ -6,9 +6,12 @@ pub mod check;
 
 use anyhow::{anyhow, Context as _};
 
+use crate::model::time::Millis;
 use crate::model::Operation;
-use crate::runtime::{Runtime, RuntimeOptions};
-use crate::source::lesson::{Lesson, LESSONS};
+use crate::runtime::{ClockStart, Runtime, RuntimeOptions};
+use crate::source::lesson::{Lesson, LessonSource, LESSONS};
+use crate::source::local::LocalSource;
+use crate::source::replay::Rebuild;
 use crate::state::fleet::Fleet;
 
 /// A lesson ready to watch.
@@ -63,13 +66,60 @@ impl From<anyhow::Error> for StartError {
     }
 }
 
-/// Opens the lesson's world paused at its start and makes its calls.
-pub fn start(lesson: &Lesson, speed: Option<f64>) -> Result<Started, StartError> {
+/// A lesson on the dashboard: the source (which can step back) and where
+/// the dashboard opens.
+pub struct Opened {
+    pub source: LessonSource,
+    /// The runtime under the source (the dashboard's clock).
+    pub runtime: Runtime,
+    pub app: String,
+    pub group_id: String,
+    pub deployment: String,
+}
+
+/// Opens `lesson` paused at virtual time `origin` (its calls made) as the
+/// dashboard's source named `mode`; stepping back replays it from there.
+pub fn open(
+    lesson: Lesson,
+    speed: Option<f64>,
+    origin: Millis,
+    mode: &str,
+) -> Result<Opened, StartError> {
+    let started = start(&lesson, speed, ClockStart::Paused(origin))?;
+    let again = lesson.clone();
+    let rebuild: Rebuild = Box::new(move || {
+        let replay = start(&again, speed, ClockStart::Fixed(origin));
+        replay.map(|s| s.runtime).map_err(|e| anyhow!("{e}"))
+    });
+    let runtime = started.runtime.clone();
+    let source = LessonSource::new(
+        LocalSource::named(started.runtime, mode),
+        lesson,
+        started.deployment.clone(),
+        rebuild,
+    );
+    Ok(Opened {
+        source,
+        runtime,
+        app: started.app,
+        group_id: started.group_id,
+        deployment: started.deployment,
+    })
+}
+
+/// Opens the lesson's world paused at its start (`clock`: where, and
+/// whether it runs once resumed) and makes its calls.
+pub fn start(
+    lesson: &Lesson,
+    speed: Option<f64>,
+    clock: ClockStart,
+) -> Result<Started, StartError> {
     let fleet = Fleet::parse(&lesson.fleet).map_err(|e| anyhow!("the lesson's fleet: {e}"))?;
     let runtime = Runtime::open(RuntimeOptions {
         seed: crate::demo::DEMO_SEED,
         fleet: Some(fleet),
         speed: speed.or(lesson.speed).unwrap_or(1.0),
+        clock,
         ..RuntimeOptions::memory(1.0)
     })?;
     // Nothing moves until the learner steps or resumes.

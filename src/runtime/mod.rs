@@ -87,8 +87,12 @@ pub enum ClockStart {
     /// clock disagrees with the server's.
     Offset(Millis),
     /// Paused at this instant: time moves only by [`Runtime::step`] and
-    /// [`Runtime::advance`] (snapshots, screenshots, benchmarks, lessons).
+    /// [`Runtime::advance`] (snapshots, screenshots, benchmarks, a lesson's
+    /// replays).
     Fixed(Millis),
+    /// Paused at this instant, running at its speed once resumed (lessons,
+    /// whose replays must start where the lesson did).
+    Paused(Millis),
 }
 
 impl RuntimeOptions {
@@ -298,12 +302,12 @@ impl Runtime {
         let origin = match opts.clock {
             ClockStart::Wall => wall,
             ClockStart::Offset(ms) => wall + ms,
-            ClockStart::Fixed(at) => at,
+            ClockStart::Fixed(at) | ClockStart::Paused(at) => at,
         };
         let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, origin);
         let start = engine.now().max(origin);
         let mut clock = VirtualClock::new(start, wall, opts.speed);
-        if matches!(opts.clock, ClockStart::Fixed(_)) {
+        if matches!(opts.clock, ClockStart::Fixed(_) | ClockStart::Paused(_)) {
             clock.set_paused(wall, true);
         }
         let mut state = State {
@@ -541,6 +545,19 @@ impl Runtime {
         drop(st);
         self.after_step(&mut step);
         (now, step.said)
+    }
+
+    /// Takes `other`'s whole state (engine, store, clock) in place of this
+    /// one's, which `other` keeps: a lesson stepping back replays itself on a
+    /// fresh runtime, and the dashboard's runtime (its ticker, its
+    /// subscribers) goes on with the replayed state. Virtual time may go back.
+    pub fn adopt(&self, other: &Runtime) {
+        {
+            let mut mine = self.lock();
+            let mut theirs = other.lock();
+            std::mem::swap(&mut *mine, &mut *theirs);
+        }
+        self.clock_changed();
     }
 
     fn clock_changed(&self) {

@@ -166,6 +166,7 @@ fn load(
         deployments,
         detail,
         events: events(engine, ar, req.events_after)?,
+        events_through: Some(engine.last_event_seq()),
         alarms: engine.alarms().map(|a| (a.name.clone(), a.state)).collect(),
         status: None,
         problem: None,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::local::LocalSource;
+use super::replay::{History, Rebuild};
 use super::*;
 
 /// A lesson file.
@@ -256,22 +257,84 @@ pub struct LessonSource {
     deployment: String,
     /// The actions done (by index): each happens once.
     done: Mutex<BTreeSet<usize>>,
+    /// What a step back replays.
+    history: Mutex<History>,
+    rebuild: Rebuild,
 }
 
 impl LessonSource {
-    /// `deployment`: the one the lesson is about.
-    pub fn new(inner: LocalSource, lesson: Lesson, deployment: String) -> LessonSource {
+    /// `deployment`: the one the lesson is about; `rebuild` opens the lesson
+    /// again at its start (the state `inner` is in now), for stepping back.
+    pub fn new(
+        inner: LocalSource,
+        lesson: Lesson,
+        deployment: String,
+        rebuild: Rebuild,
+    ) -> LessonSource {
+        let start = inner.runtime().clock_state().now;
         LessonSource {
             inner,
             lesson,
             deployment,
             done: Mutex::new(BTreeSet::new()),
+            history: Mutex::new(History::new(start)),
+            rebuild,
         }
     }
 
     /// Performs `action` at once (tests and tools without a loop).
     pub fn perform_for_test(&self, action: Action) -> Outcome {
-        self.inner.perform(&action)
+        self.perform(action)
+    }
+
+    /// Performs `action`, keeping what a step back must replay.
+    fn perform(&self, action: Action) -> Outcome {
+        if action == Action::StepBack {
+            return self.step_back();
+        }
+        let before = self.inner.runtime().clock_state().now;
+        let out = self.inner.perform(&action);
+        let now = self.inner.runtime().clock_state().now;
+        let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        match action.kind() {
+            // A step with nothing to step to is no step to go back over.
+            ActionKind::Step if now > before => history.landed(now),
+            ActionKind::Step => {}
+            k if k.changes_state() && out.is_ok() => history.did(now, action, None),
+            _ => {}
+        }
+        out
+    }
+
+    /// `,`: the lesson as it was where its previous step landed, replayed
+    /// from its start; the clock keeps its speed and pauses there.
+    fn step_back(&self) -> Outcome {
+        let rt = self.inner.runtime();
+        let clock = rt.clock_state();
+        let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(back) = history.back_from(clock.now) else {
+            return Err("this is the lesson's start: there is no step before it".into());
+        };
+        let fresh = history
+            .replay(&self.rebuild, back)
+            .map_err(|e| format!("cannot replay the lesson: {e:#}"))?;
+        rt.adopt(&fresh);
+        rt.set_speed(clock.speed);
+        rt.pause(true);
+        // `fresh` now holds the state left behind.
+        if let Err(e) = fresh.shutdown() {
+            tracing::debug!("closing the replaced lesson state: {e:#}");
+        }
+        let steps = history.steps_to(back);
+        let kept = history.truncate(back);
+        // Reads take `done` then `history`: never the other way round.
+        drop(history);
+        *self.done.lock().unwrap_or_else(|p| p.into_inner()) = kept.into_iter().collect();
+        let went = crate::model::time::duration_words(clock.now - back.at);
+        Ok(match steps {
+            0 => format!("-{went}: back at the lesson's start"),
+            n => format!("-{went}: back at step {n}"),
+        })
     }
 
     /// Reads, adds the caption, and performs the actions whose moment came.
@@ -305,6 +368,9 @@ impl LessonSource {
             if let Ok(action) = world_action(&a.act) {
                 // A failed world action shows in the event log; the lesson goes on.
                 let _ = self.inner.perform(&action);
+                let now = self.inner.runtime().clock_state().now;
+                let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+                history.did(now, action, Some(i));
             }
         }
     }
@@ -320,7 +386,7 @@ impl Source for LessonSource {
     }
 
     fn act(&self, action: Action) -> Pending<'_, Outcome> {
-        self.inner.act(action)
+        Box::pin(async move { self.perform(action) })
     }
 
     fn changes(&self) -> Option<watch::Receiver<u64>> {

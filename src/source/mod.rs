@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod lesson;
 pub mod local;
+pub mod replay;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,6 +87,8 @@ pub enum Action {
     },
     Pause(bool),
     Step,
+    /// A lesson goes back to where its previous step landed.
+    StepBack,
     Speed(f64),
     BreakHost {
         host: String,
@@ -117,6 +120,7 @@ pub enum ActionKind {
     Continue,
     Pause,
     Step,
+    StepBack,
     Speed,
     BreakHost,
     SetAlarm,
@@ -130,7 +134,7 @@ impl ActionKind {
     pub fn changes_state(self) -> bool {
         !matches!(
             self,
-            ActionKind::Pause | ActionKind::Step | ActionKind::Speed
+            ActionKind::Pause | ActionKind::Step | ActionKind::StepBack | ActionKind::Speed
         )
     }
 
@@ -140,12 +144,18 @@ impl ActionKind {
             self,
             ActionKind::Pause
                 | ActionKind::Step
+                | ActionKind::StepBack
                 | ActionKind::Speed
                 | ActionKind::BreakHost
                 | ActionKind::SetAlarm
                 | ActionKind::RepairAlias
                 | ActionKind::FailHook
         )
+    }
+
+    /// Only a lesson can go back: it replays itself from its start.
+    pub fn lesson_only(self) -> bool {
+        self == ActionKind::StepBack
     }
 
     /// What the action is called in messages ("break host could not be saved").
@@ -157,6 +167,7 @@ impl ActionKind {
             ActionKind::Continue => "continue deployment",
             ActionKind::Pause => "pause clock",
             ActionKind::Step => "step clock",
+            ActionKind::StepBack => "step back",
             ActionKind::Speed => "change speed",
             ActionKind::BreakHost => "break host",
             ActionKind::SetAlarm => "switch alarm",
@@ -175,6 +186,7 @@ impl Action {
             Action::Continue { .. } => ActionKind::Continue,
             Action::Pause(_) => ActionKind::Pause,
             Action::Step => ActionKind::Step,
+            Action::StepBack => ActionKind::StepBack,
             Action::Speed(_) => ActionKind::Speed,
             Action::BreakHost { .. } => ActionKind::BreakHost,
             Action::SetAlarm { .. } => ActionKind::SetAlarm,

@@ -149,6 +149,9 @@ pub struct Data {
     pub detail: Option<Detail>,
     /// New event log entries (after `Request::events_after`), oldest first.
     pub events: Vec<EventRow>,
+    /// The last entry the source's log holds, where it knows: a lesson
+    /// stepped back holds fewer than the dashboard has shown.
+    pub events_through: Option<u64>,
     pub alarms: Vec<(String, AlarmState)>,
     /// A remote source's health: calls, backoff, staleness, last error.
     pub status: Option<SourceStatus>,

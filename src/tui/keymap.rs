@@ -29,6 +29,7 @@ pub enum Command {
     Continue,
     Pause,
     Step,
+    StepBack,
     Faster,
     Slower,
     ResetSpeed,
@@ -62,6 +63,8 @@ pub enum Hint {
     Alias,
     /// Shown on the local engine's screens (the clock).
     Local,
+    /// Shown in a lesson (the step keys).
+    Lesson,
     /// Never in the footer (help only).
     Never,
 }
@@ -292,9 +295,18 @@ pub const KEYMAP: &[Binding] = &[
         ".",
         Step,
         "step",
-        Never,
+        Lesson,
         Some(ActionKind::Step),
         "Step the paused clock to the next event (pauses a running one; long waits ask twice)"
+    ),
+    bind!(
+        &[c(',')],
+        ",",
+        StepBack,
+        "back",
+        Lesson,
+        Some(ActionKind::StepBack),
+        "In a lesson: back to where the previous step landed (replayed from the lesson's start)"
     ),
     bind!(
         &[c('+'), c('='), (KeyCode::Char('+'), SHIFT)],

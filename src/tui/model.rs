@@ -426,6 +426,11 @@ impl Model {
         self.data.deployments.get(i)
     }
 
+    /// A lesson is on screen (its caption is part of every read).
+    pub fn in_lesson(&self) -> bool {
+        self.data.caption.is_some()
+    }
+
     /// The virtual time now: the data's, moved on by the wall time since it
     /// arrived at the clock's speed (not while paused).
     pub fn now(&self) -> Millis {
@@ -497,7 +502,10 @@ impl Model {
                 return true;
             }
             match self.screen {
-                Screen::Timeline => e.deployment.is_some() && e.deployment == self.deployment,
+                Screen::Timeline => match &e.deployment {
+                    Some(d) => Some(d) == self.deployment.as_ref(),
+                    None => self.while_open_deployment_ran(e),
+                },
                 Screen::Deployments => e
                     .deployment
                     .as_ref()
@@ -506,6 +514,18 @@ impl Model {
             }
         };
         self.events.iter().filter(keep).collect()
+    }
+
+    /// A change to the world (an alarm, a broken host) while the open
+    /// deployment ran bears on it: its log shows it.
+    fn while_open_deployment_ran(&self, e: &EventRow) -> bool {
+        let Some(info) = self.data.detail.as_ref().map(|d| &d.info) else {
+            return false;
+        };
+        let from = info.create_time.map(|t| t.0);
+        let to = info.complete_time.map(|t| t.0).unwrap_or(Millis::MAX);
+        e.kind == crate::state::EventKind::World
+            && from.is_some_and(|f| f <= e.time && e.time <= to)
     }
 
     /// What the event log pane shows, for its title.

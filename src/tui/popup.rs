@@ -48,11 +48,16 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         .join(" · ");
     let legend_w = area.width.saturating_sub(4).clamp(1, 106) as usize;
     let legend = super::widgets::wrap_words(&legend, legend_w, 6);
-    let full = KEYMAP.len() as u16 + 3 + legend.len() as u16;
+    // Keys that only a lesson has, where there is a lesson.
+    let keys: Vec<&super::keymap::Binding> = KEYMAP
+        .iter()
+        .filter(|b| !b.acts.is_some_and(|a| a.lesson_only()) || m.in_lesson())
+        .collect();
+    let full = keys.len() as u16 + 3 + legend.len() as u16;
     // Short of room (80x24), the keys go in two columns with their short names.
     let compact = area.height < full + 2;
     let rows = if compact {
-        KEYMAP.len().div_ceil(2) as u16 + 3 + legend.len() as u16
+        keys.len().div_ceil(2) as u16 + 3 + legend.len() as u16
     } else {
         full
     };
@@ -68,19 +73,19 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         ]
     };
     let mut lines: Vec<Line> = if compact {
-        let half = KEYMAP.len().div_ceil(2);
+        let half = keys.len().div_ceil(2);
         let w = (inner.width as usize / 2).saturating_sub(11);
         (0..half)
             .map(|i| {
-                let mut spans = entry(&KEYMAP[i], w);
-                if let Some(b) = KEYMAP.get(i + half) {
+                let mut spans = entry(keys[i], w);
+                if let Some(b) = keys.get(i + half) {
                     spans.extend(entry(b, 0));
                 }
                 Line::from(spans)
             })
             .collect()
     } else {
-        KEYMAP.iter().map(|b| Line::from(entry(b, 0))).collect()
+        keys.iter().map(|b| Line::from(entry(b, 0))).collect()
     };
     lines.push(Line::from(Span::styled(
         "Changes always ask first; Cancel is the default.",

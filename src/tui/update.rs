@@ -101,6 +101,10 @@ fn open_across(m: &mut Model, across: crate::source::Across) -> Vec<Cmd> {
 /// deployment's, where the rollback's link appears.
 fn done(m: &mut Model, kind: ActionKind, outcome: crate::source::Outcome) -> Vec<Cmd> {
     let open_after = m.open_after.take();
+    if kind == ActionKind::StepBack && outcome.is_ok() {
+        // A caption that moved the cursor moves it again when it shows again.
+        m.focused = None;
+    }
     if kind == ActionKind::Create {
         if let (Some(mut form), Err(e)) = (m.submitted.take(), &outcome) {
             form.error = Some(e.clone());
@@ -135,6 +139,11 @@ fn done(m: &mut Model, kind: ActionKind, outcome: crate::source::Outcome) -> Vec
 /// Takes in a fresh read: new data, new log lines, selections kept by identity.
 fn absorb(m: &mut Model, mut d: Data) {
     let new_events = std::mem::take(&mut d.events);
+    if let Some(through) = d.events_through.filter(|&t| t < m.last_event) {
+        // The log went back (a lesson stepped back): so does what it shows.
+        m.events.retain(|e| e.seq <= through);
+        m.last_event = through;
+    }
     let seen = m.last_event;
     if let Some(last) = new_events.last() {
         m.last_event = m.last_event.max(last.seq);
@@ -448,6 +457,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Copy => return copy(m),
         Command::Pause
         | Command::Step
+        | Command::StepBack
         | Command::Faster
         | Command::Slower
         | Command::ResetSpeed => return clock(m, c),
@@ -941,6 +951,14 @@ fn clock(m: &mut Model, c: Command) -> Vec<Cmd> {
             Some(a) => a,
             None => return vec![],
         },
+        Command::StepBack if !m.in_lesson() => {
+            flash(m, ", steps a lesson back: it is for codedeck lesson", true);
+            return vec![];
+        }
+        Command::StepBack => {
+            m.step_armed = None;
+            Action::StepBack
+        }
         Command::Faster => Action::Speed(next_speed(speed, true)),
         Command::Slower => Action::Speed(next_speed(speed, false)),
         _ => Action::Speed(1.0),

@@ -714,6 +714,7 @@ fn footer(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         Hint::Host => m.local && (m.selected_host().is_some() || m.hook_deployment().is_some()),
         Hint::Alias => m.local && m.split_alias().is_some(),
         Hint::Local => m.local,
+        Hint::Lesson => m.in_lesson(),
         Hint::Never => false,
     };
     // As many keys as the width holds, in the keymap's order.

@@ -147,6 +147,8 @@ impl AwsSource {
             deployments,
             detail,
             events,
+            // Its log only grows.
+            events_through: None,
             alarms: Vec::new(),
             status: None,
             problem,

@@ -37,6 +37,9 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             Some(r) => stepped(&r),
             None => "nothing is scheduled: the clock has nothing to step to".into(),
         }),
+        Action::StepBack => {
+            Err("stepping back replays a lesson from its start: it is for `codedeck lesson`".into())
+        }
         Action::Speed(s) => {
             rt.set_speed(*s);
             Ok(format!("speed {}", format_speed(*s)))
