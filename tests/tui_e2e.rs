@@ -708,12 +708,13 @@ fn the_dashboard_on_a_codedeploy_endpoint() {
 
 /// A teacher's run of the `batches` lesson on a real terminal: it opens on
 /// the deployment, paused, with the first caption; the step key walks it to
-/// the end; the captions and the final why-line are read off the screen.
+/// the end; the captions and the final why-line are read off the screen;
+/// `,` goes back a step (the lesson replayed) and `.` forward again.
 #[test]
 fn the_batches_lesson_steps_to_its_end() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut tui = Tui::spawn(&["lesson", "batches"], tmp.path());
-    tui.wait_text("Batches: The deployment starts");
+    tui.wait_text("Batches: The deployment is created");
     tui.wait_text("PAUSED");
     tui.wait_text("Deployment(d-");
     let mut seen = Vec::new();
@@ -737,6 +738,12 @@ fn the_batches_lesson_steps_to_its_end() {
     tui.wait_text("Succeeded anyway: one host failed");
     tui.wait_text("Why     Succeeded: 3 of 4 hosts healthy, minimum 2 (Half at a time)");
     assert!(seen.len() >= 2, "captions on the way: {seen:?}");
+    tui.press(",");
+    tui.wait_text("back at step");
+    tui.wait_text("ValidateService: each host checks itself");
+    tui.wait_text("◌ InProgress");
+    tui.press(".");
+    tui.wait_text("Succeeded anyway: one host failed");
     tui.press("q");
     let status = tui.wait_exit();
     assert!(status.success(), "{status:?}");

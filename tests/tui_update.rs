@@ -883,9 +883,13 @@ fn the_event_log_follows_the_selection_and_opens_deployments() {
     let id = h.m.deployment.clone().expect("open");
     let entries = h.m.log_entries();
     assert!(!entries.is_empty());
-    assert!(entries
-        .iter()
-        .all(|e| e.deployment.as_deref() == Some(id.as_str())));
+    // Its own lines, and the world's changes while it ran (the demo broke
+    // the host it failed on).
+    assert!(entries.iter().all(|e| match e.deployment.as_deref() {
+        Some(d) => d == id,
+        None => e.kind == codedeck::state::EventKind::World,
+    }));
+    assert!(entries.iter().any(|e| e.deployment.is_none()));
     let all = h.m.events.len();
     h.ch('e');
     assert_eq!(h.m.log_entries().len(), all, "e shows every event");
