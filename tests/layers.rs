@@ -454,3 +454,34 @@ fn the_checker_sees_what_it_must() {
     ]);
     assert_eq!(cycles(&g).len(), 1);
 }
+
+/// The dashboard's `update()` and `view()` are pure: time comes in messages
+/// (`Msg::Tick`), so no file they are made of reads a clock. Only the app
+/// loop (app.rs), the reads off the UI thread (loader.rs) and the pictures'
+/// drivers may.
+#[test]
+fn the_dashboards_update_and_view_read_no_clock() {
+    let allowed = [
+        "app.rs",
+        "loader.rs",
+        "harness.rs",
+        "screenshot.rs",
+        "tour.rs",
+    ];
+    let mut files = Vec::new();
+    rust_files(&src().join("tui"), &mut files);
+    let mut wrong = Vec::new();
+    for file in files {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if allowed.contains(&name) {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&file).expect("readable source"));
+        for clock in ["Instant::now", ".elapsed()", "SystemTime", "wall_now"] {
+            if text.contains(clock) {
+                wrong.push(format!("{} reads the clock ({clock})", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use codedeck::model::DeploymentStatus;
 use codedeck::source::local::LocalSource;
 use codedeck::source::{Action, DeploymentRow, Request, Source};
-use codedeck::tui::model::{Pane, Popup, Screen, FORM_FIELDS};
+use codedeck::tui::model::{FormField, Pane, Popup, Screen};
 use codedeck::tui::{app, update, ApiStatus, Cmd, Model, Msg};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -137,9 +137,8 @@ impl Harness {
     fn create(&mut self) -> String {
         assert!(self.ch('n').is_empty());
         let form = self.form();
-        assert_ne!(FORM_FIELDS[form], "Create");
-        let to_create = FORM_FIELDS.len() - 1 - form;
-        for _ in 0..to_create {
+        assert_ne!(form, FormField::Create);
+        while self.form() != FormField::Create {
             assert!(self.key(KeyCode::Tab).is_empty());
         }
         let cmds = self.press(KeyCode::Enter);
@@ -155,7 +154,7 @@ impl Harness {
     }
 
     /// The focused field of the open form.
-    fn form(&self) -> usize {
+    fn form(&self) -> FormField {
         match &self.m.popup {
             Some(Popup::Form(f)) => f.field,
             other => panic!("expected the create form, got {other:?}"),
@@ -323,7 +322,7 @@ fn create_form_opens_safe_and_creates() {
         panic!("no form after the groups were read: {:?}", h.m.popup);
     };
     assert_eq!(f.app, "checkout-fn");
-    assert_eq!(FORM_FIELDS[f.field], "Group", "the form opens at the top");
+    assert_eq!(f.field, FormField::Group, "the form opens at the top");
     assert!(h.key(KeyCode::Esc).is_empty());
     h.keys("\x1b");
 
@@ -339,7 +338,7 @@ fn create_form_opens_safe_and_creates() {
         "the group's revision"
     );
     // The form opens at the top; the create button is never the focus.
-    assert_eq!(FORM_FIELDS[f.field], "Group");
+    assert_eq!(f.field, FormField::Group);
     // The configs offered are the platform's: three for EC2/on-premises.
     assert_eq!(f.configs.len(), 3, "{:?}", f.configs);
 
@@ -349,7 +348,7 @@ fn create_form_opens_safe_and_creates() {
         steps += 1;
         assert!(steps < 20, "Enter never closed the form");
         if let Some(Popup::Form(f)) = &h.m.popup {
-            assert_ne!(FORM_FIELDS[f.field], "Create");
+            assert_ne!(f.field, FormField::Create);
         }
         let cmds = h.key(KeyCode::Enter);
         assert!(
@@ -381,7 +380,7 @@ fn create_form_opens_safe_and_creates() {
         panic!("the form closed on a bad revision");
     };
     assert!(f.error.is_some());
-    assert_eq!(FORM_FIELDS[f.field], "Revision");
+    assert_eq!(f.field, FormField::Revision);
     h.key(KeyCode::Esc);
 
     // Tab to Create: one Create action with the form's values; the new
@@ -397,7 +396,7 @@ fn create_form_opens_safe_and_creates() {
     h.key(KeyCode::Right); // roll back on failure or stop
     h.key(KeyCode::Tab); // Cancel
     h.key(KeyCode::Right); // Create
-    assert_eq!(FORM_FIELDS[h.form()], "Create");
+    assert_eq!(h.form(), FormField::Create);
     let cmds = h.key(KeyCode::Enter);
     let [Cmd::Act(Action::Create(nd))] = cmds.as_slice() else {
         panic!("expected one Create, got {cmds:?}");
@@ -1618,4 +1617,27 @@ fn the_last_column_is_each_groups_newest_and_each_applications_worst() {
             );
         }
     }
+}
+
+/// Time reaches `update()` in messages: the header clock of a running
+/// engine moves by the wall time between ticks at the clock's speed, and
+/// not at all while paused or before the loop has said what time it is.
+#[test]
+fn the_clock_moves_by_the_ticks_the_loop_sends() {
+    let mut h = Harness::new(false);
+    let data_now = h.m.data.now;
+    assert_eq!(h.m.now(), data_now, "no tick yet: the data's own time");
+    let t0 = std::time::Instant::now();
+    update(&mut h.m, Msg::Tick(t0));
+    let mut data = h.m.data.clone();
+    data.paused = false;
+    data.speed = 4.0;
+    update(&mut h.m, Msg::Data(Box::new(data)));
+    update(&mut h.m, Msg::Tick(t0 + std::time::Duration::from_secs(2)));
+    assert_eq!(h.m.now(), data_now + 8_000, "2 s at 4x");
+    let mut paused = h.m.data.clone();
+    paused.paused = true;
+    update(&mut h.m, Msg::Data(Box::new(paused)));
+    update(&mut h.m, Msg::Tick(t0 + std::time::Duration::from_secs(9)));
+    assert_eq!(h.m.now(), data_now, "paused: the data's time");
 }

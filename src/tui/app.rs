@@ -170,6 +170,7 @@ impl App {
         let mut last_frame = Instant::now() - FRAME;
         loop {
             self.spin(model);
+            update(model, Msg::Tick(Instant::now()));
             draw(&mut terminal, model)?;
             last_frame = pace(last_frame);
             let first = match self.wait_for(model) {
@@ -187,6 +188,7 @@ impl App {
             // at most once a second; otherwise it only redraws the clock.
             let due = self.last_read.elapsed() >= TICK;
             let mut stale = first.is_none() && model.needs_tick() && self.loading.is_none() && due;
+            update(model, Msg::Tick(Instant::now()));
             for wake in first.into_iter().chain(rx.try_iter()) {
                 match self.handle_wake(model, wake) {
                     Step::Quit => return Ok(()),

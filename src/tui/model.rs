@@ -20,6 +20,9 @@ pub enum Msg {
     Resize(u16, u16),
     /// Fresh data from the source.
     Data(Box<Data>),
+    /// The wall clock, told by the app loop before each batch of messages
+    /// and each frame: the only time `update()` and `view()` see.
+    Tick(Instant),
     /// An action finished: what it was, and how it went.
     Done(ActionKind, Outcome),
     /// A read failed: the last good data stays on screen.
@@ -150,7 +153,7 @@ pub struct Form {
     pub description: String,
     /// 0: the group's setting, 1: roll back on failure, 2: never.
     pub rollback: usize,
-    pub field: usize,
+    pub field: FormField,
     pub error: Option<String>,
 }
 
@@ -177,15 +180,71 @@ impl Form {
     }
 }
 
-pub const FORM_FIELDS: [&str; 7] = [
-    "Group",
-    "Revision",
-    "Config",
-    "Description",
-    "Rollback",
-    "Cancel",
-    "Create",
-];
+/// The create form's fields, top to bottom, then its two buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Group,
+    Revision,
+    Config,
+    Description,
+    Rollback,
+    Cancel,
+    Create,
+}
+
+impl FormField {
+    /// In the order Tab visits them.
+    pub const ALL: [FormField; 7] = [
+        FormField::Group,
+        FormField::Revision,
+        FormField::Config,
+        FormField::Description,
+        FormField::Rollback,
+        FormField::Cancel,
+        FormField::Create,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FormField::Group => "Group",
+            FormField::Revision => "Revision",
+            FormField::Config => "Config",
+            FormField::Description => "Description",
+            FormField::Rollback => "Rollback",
+            FormField::Cancel => "Cancel",
+            FormField::Create => "Create",
+        }
+    }
+
+    fn index(self) -> usize {
+        FormField::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+
+    /// The next one down (Tab), staying on the last.
+    pub fn next(self) -> FormField {
+        FormField::ALL[(self.index() + 1).min(FormField::ALL.len() - 1)]
+    }
+
+    /// The next one up (Shift-Tab), staying on the first.
+    pub fn prev(self) -> FormField {
+        FormField::ALL[self.index().saturating_sub(1)]
+    }
+
+    /// Typed into.
+    pub fn is_text(self) -> bool {
+        matches!(self, FormField::Revision | FormField::Description)
+    }
+
+    /// A choice ◂ ▸ cycles through.
+    pub fn is_choice(self) -> bool {
+        matches!(self, FormField::Group | FormField::Rollback)
+    }
+
+    /// One of the two buttons under the fields.
+    pub fn is_button(self) -> bool {
+        matches!(self, FormField::Cancel | FormField::Create)
+    }
+}
 pub const ROLLBACK_CHOICES: [&str; 3] = ["group setting", "on failure or stop", "never"];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,6 +306,8 @@ pub struct Model {
     pub spinner: Option<usize>,
     /// When `data` arrived: the clock moves on from `data.now` since then.
     pub data_at: Option<Instant>,
+    /// The wall clock as last told (`Msg::Tick`); never read here.
+    pub wall: Option<Instant>,
     /// Rows of the event log pane.
     pub log_height: u16,
     /// A timeline was just opened: put the cursor on its first failure.
@@ -384,6 +445,7 @@ impl Model {
             load_error: None,
             spinner: None,
             data_at: None,
+            wall: None,
             log_height: LOG_HEIGHT,
             seek_failure: false,
             log_all: false,
@@ -434,9 +496,10 @@ impl Model {
     /// The virtual time now: the data's, moved on by the wall time since it
     /// arrived at the clock's speed (not while paused).
     pub fn now(&self) -> Millis {
-        let moved = match self.data_at {
-            Some(at) if !self.data.paused => {
-                (at.elapsed().as_millis() as f64 * self.data.speed) as Millis
+        let moved = match (self.data_at, self.wall) {
+            (Some(at), Some(wall)) if !self.data.paused => {
+                let since = wall.saturating_duration_since(at);
+                (since.as_millis() as f64 * self.data.speed) as Millis
             }
             _ => 0,
         };

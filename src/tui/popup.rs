@@ -166,38 +166,39 @@ fn create_form(form: &Form, t: Theme, f: &mut Frame, area: Rect) {
         &format!("New deployment of {}", form.app),
         t,
     );
-    let value = |i: usize| -> String {
-        match i {
-            0 => format!(
+    let value = |field: FormField| -> String {
+        match field {
+            FormField::Group => format!(
                 "◂ {} ▸",
                 form.groups.get(form.group).cloned().unwrap_or_default()
             ),
-            1 => form.revision.clone(),
-            2 => config_value(form),
-            3 => form.description.clone(),
-            _ => format!("◂ {} ▸", ROLLBACK_CHOICES[form.rollback]),
+            FormField::Revision => form.revision.clone(),
+            FormField::Config => config_value(form),
+            FormField::Description => form.description.clone(),
+            FormField::Rollback => format!("◂ {} ▸", ROLLBACK_CHOICES[form.rollback]),
+            FormField::Cancel | FormField::Create => String::new(),
         }
     };
     let mut lines = Vec::new();
-    for (i, name) in FORM_FIELDS.iter().take(5).enumerate() {
-        let focused = form.field == i;
-        let cursor = if focused && (i == 1 || i == 3) {
+    for field in FormField::ALL.into_iter().filter(|f| !f.is_button()) {
+        let focused = form.field == field;
+        let cursor = if focused && field.is_text() {
             "█"
         } else {
             ""
         };
         let style = if focused { t.selected() } else { Style::new() };
         lines.push(Line::from(vec![
-            Span::styled(format!("{name:>16}: "), t.title()),
-            Span::styled(format!("{}{cursor}", value(i)), style),
+            Span::styled(format!("{:>16}: ", field.name()), t.title()),
+            Span::styled(format!("{}{cursor}", value(field)), style),
         ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::raw(" ".repeat(18)),
-        button("Cancel", form.field == 5, t),
+        button("Cancel", form.field == FormField::Cancel, t),
         Span::raw("  "),
-        button("Create deployment", form.field == 6, t),
+        button("Create deployment", form.field == FormField::Create, t),
     ]));
     if let Some(e) = &form.error {
         lines.push(Line::from(Span::styled(e.clone(), t.error())));

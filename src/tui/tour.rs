@@ -132,9 +132,8 @@ impl Tour<'_> {
         let mut data = self.h.load()?;
         // The tour runs the clock (`show`); drawn as running at its speed.
         data.paused = false;
+        // No tick: drawn at the data's own time.
         update(&mut self.h.model, Msg::Data(Box::new(data)));
-        // The data's own time, not moved on by the wall clock since it came.
-        self.h.model.data_at = None;
         let mut terminal = Terminal::new(TestBackend::new(self.size.0, self.size.1))?;
         terminal.draw(|f| view(&self.h.model, f))?;
         Ok(terminal.backend().buffer().clone())

@@ -33,6 +33,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             absorb(m, *d);
             vec![]
         }
+        Msg::Tick(wall) => {
+            m.wall = Some(wall);
+            vec![]
+        }
         Msg::Done(kind, outcome) => done(m, kind, outcome),
         Msg::LoadFailed(e) => {
             m.load_error = Some(e);
@@ -164,7 +168,8 @@ fn absorb(m: &mut Model, mut d: Data) {
         m.events.drain(..extra);
     }
     m.data = d;
-    m.data_at = Some(std::time::Instant::now());
+    // It arrived in the batch the last tick opened.
+    m.data_at = m.wall;
     note_listed(m);
     refilter(m);
     clamp_all(m);
@@ -674,7 +679,7 @@ fn new_form(m: &mut Model) -> Vec<Cmd> {
         config_choice: 0,
         description: String::new(),
         rollback: 0,
-        field: 0,
+        field: FormField::Group,
         error: None,
     };
     fit_to_group(m, &mut form);
@@ -1076,21 +1081,20 @@ fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
 }
 
 fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
-    let last = FORM_FIELDS.len() - 1;
     match k.code {
         KeyCode::Esc => return vec![],
-        KeyCode::Tab | KeyCode::Down => f.field = (f.field + 1).min(last),
-        KeyCode::BackTab | KeyCode::Up => f.field = f.field.saturating_sub(1),
-        KeyCode::Enter if FORM_FIELDS[f.field] == "Cancel" => return vec![],
-        KeyCode::Enter if FORM_FIELDS[f.field] == "Create" => return submit(m, f),
-        KeyCode::Enter => f.field = (f.field + 1).min(last),
-        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.field == 0 || f.field == 4 => {
+        KeyCode::Tab | KeyCode::Down => f.field = f.field.next(),
+        KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
+        KeyCode::Enter if f.field == FormField::Cancel => return vec![],
+        KeyCode::Enter if f.field == FormField::Create => return submit(m, f),
+        KeyCode::Enter => f.field = f.field.next(),
+        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.field.is_choice() => {
             cycle(&mut f, k.code == KeyCode::Left);
-            if f.field == 0 {
+            if f.field == FormField::Group {
                 fit_to_group(m, &mut f);
             }
         }
-        KeyCode::Left | KeyCode::Right if f.field == 2 => {
+        KeyCode::Left | KeyCode::Right if f.field == FormField::Config => {
             let n = f.matching_configs().len() + 1;
             f.config_choice = if k.code == KeyCode::Left {
                 (f.config_choice + n - 1) % n
@@ -1098,17 +1102,21 @@ fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
                 (f.config_choice + 1) % n
             };
         }
-        KeyCode::Backspace if f.field == 2 => {
+        KeyCode::Backspace if f.field == FormField::Config => {
             f.config_filter.pop();
             f.config_choice = usize::from(!f.config_filter.is_empty());
         }
-        KeyCode::Char(ch) if f.field == 2 => {
+        KeyCode::Char(ch) if f.field == FormField::Config => {
             f.config_filter.push(ch);
             // Typing picks the first match.
             f.config_choice = 1;
         }
-        KeyCode::Left | KeyCode::Right if f.field >= 5 => {
-            f.field = if f.field == 5 { 6 } else { 5 }
+        KeyCode::Left | KeyCode::Right if f.field.is_button() => {
+            f.field = if f.field == FormField::Cancel {
+                FormField::Create
+            } else {
+                FormField::Cancel
+            }
         }
         KeyCode::Backspace => {
             if let Some(s) = text_field(&mut f) {
@@ -1127,7 +1135,7 @@ fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
 }
 
 fn cycle(f: &mut Form, back: bool) {
-    let (value, len) = if f.field == 0 {
+    let (value, len) = if f.field == FormField::Group {
         (&mut f.group, f.groups.len())
     } else {
         (&mut f.rollback, ROLLBACK_CHOICES.len())
@@ -1141,8 +1149,8 @@ fn cycle(f: &mut Form, back: bool) {
 
 fn text_field(f: &mut Form) -> Option<&mut String> {
     match f.field {
-        1 => Some(&mut f.revision),
-        3 => Some(&mut f.description),
+        FormField::Revision => Some(&mut f.revision),
+        FormField::Description => Some(&mut f.description),
         _ => None,
     }
 }
@@ -1155,7 +1163,7 @@ fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
         .cloned();
     let Some(revision) = unchanged.or_else(|| parse_revision(&f.revision)) else {
         f.error = Some("revision: s3://bucket/key or owner/repo@commit".into());
-        f.field = 1;
+        f.field = FormField::Revision;
         m.popup = Some(Popup::Form(f));
         return vec![];
     };
@@ -1164,7 +1172,7 @@ fn submit(m: &mut Model, mut f: Box<Form>) -> Vec<Cmd> {
             "config: nothing matches {:?} for this platform",
             f.config_filter
         ));
-        f.field = 2;
+        f.field = FormField::Config;
         m.popup = Some(Popup::Form(f));
         return vec![];
     }
