@@ -4,13 +4,20 @@
 //! the header and the event log; actions through the AWS source change the
 //! remote deployments.
 
+mod common;
+
 use std::sync::Arc;
 
+use codedeck::model::*;
+use codedeck::runtime::{Runtime, RuntimeOptions};
 use codedeck::source::aws::{AwsOptions, AwsSource};
 use codedeck::source::local::LocalSource;
-use codedeck::source::{Action, Source};
+use codedeck::source::{Action, Data, Source};
+use codedeck::state::fleet::Fleet;
 use codedeck::tui::harness::Harness;
 use codedeck::tui::ApiStatus;
+use common::scenarios::*;
+use common::{web_fleet, Calls};
 use ratatui::buffer::Buffer;
 
 const W: u16 = 120;
@@ -25,12 +32,22 @@ struct World {
 
 fn world() -> World {
     let local = codedeck::demo::source().expect("demo");
+    let (url, server) = serve(local.runtime().clone());
+    World {
+        local,
+        url,
+        _server: server,
+    }
+}
+
+/// Serves `runtime`'s API on an ephemeral port: its URL, and the tokio
+/// runtime the server lives on.
+fn serve(runtime: Runtime) -> (String, tokio::runtime::Runtime) {
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("tokio");
-    let runtime = local.runtime().clone();
     let listener = server
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind");
@@ -40,11 +57,7 @@ fn world() -> World {
         runtime,
         std::future::pending(),
     ));
-    World {
-        local,
-        url,
-        _server: server,
-    }
+    (url, server)
 }
 
 fn aws(url: &str) -> Arc<AwsSource> {
@@ -90,6 +103,19 @@ fn main_area(buf: &Buffer) -> String {
         // The LAST column's ages count from each source's now (the Date
         // header has whole seconds): the status is compared, not the age.
         let line = without_ages(&line);
+        // No CodeDeploy operation lists lifecycle hook executions: the AWS
+        // source has none to show (the events above them still show).
+        if line.starts_with("Hook    ") {
+            continue;
+        }
+        // Nor does it say which zone a zonal deployment is in, or when its
+        // monitor wait ends (`Detail::zone`).
+        if line.starts_with("Zone    ") {
+            continue;
+        }
+        // Which instances are terminated is EC2's to say, not CodeDeploy's:
+        // the AWS source leaves it unknown (`TargetView::terminated`).
+        let line = without_terminated(&line);
         let running_row = line.starts_with("◌ InProgress ") || line.starts_with("⏸ Ready ");
         let line = match cut {
             Some(at) if line.starts_with("Time ") || line.starts_with("Wait ") => {
@@ -104,6 +130,21 @@ fn main_area(buf: &Buffer) -> String {
     }
     // The panes are shorter by the lines above them; compare what they hold.
     out.trim_end().to_string()
+}
+
+/// ` Blue · original[3] · 3 terminated ──` -> ` Blue · original[3] ──`.
+fn without_terminated(line: &str) -> String {
+    let Some(title) = line.find(" · original[") else {
+        return line.to_string();
+    };
+    let Some(from) = line[title..].find("] · ").map(|i| title + i + 1) else {
+        return line.to_string();
+    };
+    let Some(to) = line[from..].find(" terminated ").map(|i| from + i + 12) else {
+        return line.to_string();
+    };
+    let border = "─".repeat(line[from..to].chars().count() - 1);
+    format!("{} {border}{}", &line[..from], &line[to..])
 }
 
 /// `◌ InProgress 25s` -> `◌ InProgress`, for every status word.
@@ -133,6 +174,11 @@ fn without_ages(line: &str) -> String {
 }
 
 fn screen(source: Arc<dyn Source>, keys: &str) -> String {
+    look(source, keys).0
+}
+
+/// The main area after `keys`, and the data it was drawn from.
+fn look(source: Arc<dyn Source>, keys: &str) -> (String, Data) {
     let mut h = Harness::new(source, ApiStatus::Remote, false, (W, H)).expect("harness");
     h.keys(keys).expect("keys");
     let buf = h.render(W, H).expect("render");
@@ -142,7 +188,7 @@ fn screen(source: Arc<dyn Source>, keys: &str) -> String {
             eprintln!("{}", line.trim_end());
         }
     }
-    main_area(&buf)
+    (main_area(&buf), h.model.data.clone())
 }
 
 /// Screens of finished and running deployments on every platform.
@@ -405,4 +451,280 @@ fn predefined_configs_cost_no_call() {
         0,
         "{calls:?}"
     );
+}
+
+// ---- the engine suites' worlds, read both ways at every step -------------------
+
+/// A world the engine suites build, in a runtime on a fixed clock whose API
+/// is served; the dashboard reads it through the runtime and, as `codedeck
+/// aws --endpoint-url` would, through the API. One AWS source polls the
+/// whole walk, keeping what it keeps between reads.
+struct Scenario {
+    runtime: Runtime,
+    local: Arc<LocalSource>,
+    remote: Arc<AwsSource>,
+    _server: tokio::runtime::Runtime,
+}
+
+fn scenario(fleet: &str) -> Scenario {
+    let runtime = Runtime::open(RuntimeOptions {
+        fleet: Some(Fleet::parse(fleet).expect("fleet")),
+        ..RuntimeOptions::fixed(common::T0)
+    })
+    .expect("runtime");
+    let (url, server) = serve(runtime.clone());
+    Scenario {
+        local: Arc::new(LocalSource::new(runtime.clone())),
+        remote: aws(&url),
+        runtime,
+        _server: server,
+    }
+}
+
+/// What a moment is compared by beyond the screen: the waits and phase the
+/// countdowns count to (the screen shows them relative to each source's now).
+#[derive(Debug, PartialEq)]
+struct Waits {
+    blue_green: Option<codedeck::source::BlueGreenView>,
+    traffic: Option<codedeck::source::WaitView>,
+    steps: Option<Vec<(i64, f64)>>,
+}
+
+fn waits(data: &Data) -> Waits {
+    let d = data.detail.as_ref();
+    let traffic = d.and_then(|d| d.traffic.as_ref());
+    Waits {
+        blue_green: d.and_then(|d| d.blue_green.clone()),
+        traffic: traffic.and_then(|t| t.wait.clone()),
+        steps: traffic.map(|t| t.steps.clone()),
+    }
+}
+
+impl Scenario {
+    fn status(&self, id: &str) -> DeploymentStatus {
+        self.runtime
+            .read(|e, _, ar| e.deployment(ar, id))
+            .ok()
+            .and_then(|r| r.info.status)
+            .expect("the deployment has a status")
+    }
+
+    /// The deployments' timelines and their group's list, read both ways.
+    fn compare(&self, ids: &[&str], group: &str, moment: &str) {
+        let screens = ids.iter().map(|id| format!(":{id}\r"));
+        for keys in screens.chain([format!(":{group}\r")]) {
+            let (local, local_data) = look(self.local.clone(), &keys);
+            let (through_api, aws_data) = look(self.remote.clone(), &keys);
+            assert_eq!(
+                local, through_api,
+                "{moment}, {keys:?}: the AWS source differs from the local one\n--- local\n{local}\n--- aws\n{through_api}"
+            );
+            assert_eq!(
+                waits(&local_data),
+                waits(&aws_data),
+                "{moment}, {keys:?}: the waits differ"
+            );
+        }
+    }
+
+    /// Steps the clock, comparing the screens at every step, until the
+    /// deployment's status is `until` (or nothing is left to do).
+    fn walk(&self, id: &str, group: &str, until: &[DeploymentStatus]) -> DeploymentStatus {
+        self.walk_all(&[id], group, until)
+    }
+
+    /// [`Scenario::walk`] comparing the screens of all of `ids`; the last one
+    /// is walked.
+    fn walk_all(&self, ids: &[&str], group: &str, until: &[DeploymentStatus]) -> DeploymentStatus {
+        let id = ids.last().expect("a deployment to walk");
+        self.compare(ids, group, "first look");
+        for step in 0..1_000 {
+            let status = self.status(id);
+            if until.contains(&status) {
+                return status;
+            }
+            let Some(now) = self.runtime.step() else {
+                return status;
+            };
+            let at = (now - common::T0) / 1_000;
+            self.compare(ids, group, &format!("step {step} ({status}, T0+{at}s)"));
+        }
+        panic!("{id} did not get to {until:?}");
+    }
+
+    /// Sends ContinueDeployment(`wait`) as the dashboard's C does.
+    fn continue_(&self, id: &str, wait: DeploymentWaitType) {
+        let out = self.local.perform(&Action::Continue {
+            id: id.to_string(),
+            wait,
+        });
+        assert!(out.is_ok(), "continue {id}: {out:?}");
+    }
+}
+
+const FINAL: [DeploymentStatus; 3] = [
+    DeploymentStatus::Succeeded,
+    DeploymentStatus::Failed,
+    DeploymentStatus::Stopped,
+];
+
+#[test]
+fn in_place_batches_read_the_same_through_the_api() {
+    // Half at a time over four hosts; one fails AfterInstall and stays failed.
+    let s = scenario(&web_fleet(4, |i| {
+        if i == 2 {
+            "fail = \"AfterInstall\"".into()
+        } else {
+            String::new()
+        }
+    }));
+    let mut rt = s.runtime.clone();
+    rt.app("app", "Server");
+    rt.web_group("app", "prod", Some("CodeDeployDefault.HalfAtATime"));
+    let id = rt.deploy("app", "prod", "app.zip", |_| {}).expect("deploy");
+    let end = s.walk(&id, "app/prod", &FINAL);
+    assert_eq!(end, DeploymentStatus::Succeeded);
+}
+
+/// EC2 blue/green on three originals and three replacements, terminated
+/// five minutes after traffic moved.
+fn blue_green(ready_minutes: i32, config: &str) -> (Scenario, String) {
+    let s = scenario(&fleet(3, 3, 0, &[]));
+    let mut rt = s.runtime.clone();
+    rt.app("app", "Server");
+    bg_group(
+        &mut rt,
+        "prod",
+        config,
+        bg_config(
+            GreenFleetProvisioningAction::DiscoverExisting,
+            Some((DeploymentReadyAction::StopDeployment, ready_minutes)),
+            (InstanceAction::Terminate, 5),
+        ),
+        |_| {},
+    );
+    let id = deploy_to(&mut rt, "v1.zip", "green");
+    (s, id)
+}
+
+#[test]
+fn a_ready_wait_of_zero_lasts_48_hours_read_either_way() {
+    let (s, id) = blue_green(0, "CodeDeployDefault.AllAtOnce");
+    let ready = [DeploymentStatus::Ready];
+    assert_eq!(s.walk(&id, "app/prod", &ready), DeploymentStatus::Ready);
+    let aws = look(s.remote.clone(), &format!(":{id}\r")).1;
+    let until = aws
+        .detail
+        .and_then(|d| d.blue_green)
+        .and_then(|b| b.wait)
+        .and_then(|w| w.until)
+        .expect("the wait ends by itself");
+    // The clock stands where the deployment got Ready (its last event ended).
+    let ready_at = s.runtime.clock_state().now;
+    assert_eq!(
+        until - ready_at,
+        48 * 3_600_000,
+        "48 hours after it got Ready"
+    );
+    // Nobody continues: the wait times out and the deployment stops.
+    assert_eq!(s.walk(&id, "app/prod", &FINAL), DeploymentStatus::Stopped);
+}
+
+#[test]
+fn a_ready_wait_then_batches_then_the_termination_wait_read_the_same() {
+    let (s, id) = blue_green(30, "CodeDeployDefault.OneAtATime");
+    let ready = [DeploymentStatus::Ready];
+    assert_eq!(s.walk(&id, "app/prod", &ready), DeploymentStatus::Ready);
+    s.continue_(&id, DeploymentWaitType::ReadyWait);
+    assert_eq!(s.walk(&id, "app/prod", &FINAL), DeploymentStatus::Succeeded);
+}
+
+#[test]
+fn a_blue_green_rollback_reads_the_same_with_roles_swapped() {
+    // After a first success, a replacement's ValidateService fails: the
+    // rollback routes traffic back to the originals (Blue), which count for
+    // its health, and blocks the replacements (Green).
+    let bad = host('c', 2);
+    let tags = ", \"codedeck:fail\" = \"ValidateService\"";
+    let s = scenario(&fleet(3, 3, 3, &[(bad.as_str(), tags, "")]));
+    let mut rt = s.runtime.clone();
+    rt.app("app", "Server");
+    rollback_group(&mut rt);
+    let first = deploy_to(&mut rt, "v1.zip", "green");
+    assert_eq!(
+        s.walk(&first, "app/prod", &FINAL),
+        DeploymentStatus::Succeeded
+    );
+    let failed = deploy_to(&mut rt, "v2.zip", "spare");
+    assert_eq!(
+        s.walk(&failed, "app/prod", &FINAL),
+        DeploymentStatus::Failed
+    );
+    let rollback = s
+        .runtime
+        .read(|e, _, ar| e.deployment(ar, &failed))
+        .ok()
+        .and_then(|r| r.info.rollback_info)
+        .and_then(|r| r.rollback_deployment_id)
+        .expect("a rollback");
+    let both = [failed.as_str(), rollback.as_str()];
+    let end = s.walk_all(&both, "app/prod", &FINAL);
+    assert_eq!(end, DeploymentStatus::Succeeded);
+}
+
+#[test]
+fn lambda_canary_and_linear_shifts_read_the_same() {
+    for config in [
+        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    ] {
+        let s = scenario(SHIFT_FLEET);
+        let mut rt = s.runtime.clone();
+        lambda_group(&mut rt, config, |_| {});
+        let spec = lambda_spec(1, 2, &[("BeforeAllowTraffic", "CodeDeployHook_ok")]);
+        let id = deploy_spec(&mut rt, "fn", "prod", &spec);
+        assert_eq!(
+            s.walk(&id, "fn/prod", &FINAL),
+            DeploymentStatus::Succeeded,
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn ecs_ready_and_termination_waits_read_the_same() {
+    let s = scenario(SHIFT_FLEET);
+    let mut rt = s.runtime.clone();
+    ecs_group(
+        &mut rt,
+        "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        true,
+        |g| ready_wait(g, 0, 5),
+    );
+    let id = deploy_spec(&mut rt, "svc", "prod", &ecs_spec(2, &[]));
+    let ready = [DeploymentStatus::Ready];
+    assert_eq!(s.walk(&id, "svc/prod", &ready), DeploymentStatus::Ready);
+    s.continue_(&id, DeploymentWaitType::ReadyWait);
+    assert_eq!(s.walk(&id, "svc/prod", &FINAL), DeploymentStatus::Succeeded);
+}
+
+#[test]
+fn zonal_deployments_read_the_same_but_for_the_zone() {
+    let s = scenario(&zoned_fleet(&[
+        (1, "us-east-1b", ""),
+        (2, "us-east-1b", ""),
+        (3, "us-east-1a", ""),
+        (4, "us-east-1a", ""),
+    ]));
+    let mut rt = s.runtime.clone();
+    rt.app("app", "Server");
+    zonal_config(
+        &mut rt,
+        (MinimumHealthyHostsType::HostCount, 1),
+        (MinimumHealthyHostsPerZoneType::HostCount, 1),
+        (Some(600), Some(300)),
+    );
+    rt.web_group("app", "prod", Some("Zonal"));
+    let id = rt.deploy("app", "prod", "app.zip", |_| {}).expect("deploy");
+    assert_eq!(s.walk(&id, "app/prod", &FINAL), DeploymentStatus::Succeeded);
 }

@@ -12,6 +12,7 @@ use codedeck::model::time::Millis;
 use codedeck::model::*;
 use codedeck::state::Change;
 use codedeck::state::HostRecord;
+use common::scenarios::*;
 use common::*;
 
 const SEC: Millis = 1_000;
@@ -39,127 +40,6 @@ const GREEN_EVENTS: [&str; 10] = [
 ];
 const BLUE_EVENTS: [&str; 3] = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
 const ALLOW_EVENTS: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-
-/// Host IDs: `b` originals (Name=web), `a` replacements (fleet=green), `c`
-/// spares (fleet=spare).
-fn host(kind: char, n: usize) -> String {
-    format!("i-0000000000000{kind}{n:03}")
-}
-
-fn hosts(kind: char, n: usize) -> Vec<String> {
-    (1..=n).map(|i| host(kind, i)).collect()
-}
-
-/// A fleet of `blue` originals, `green` replacements and `spare` further
-/// instances, plus the Auto Scaling group `web-asg` with three instances.
-/// `extra` adds (host, more tags, more TOML lines) to single hosts.
-fn fleet(blue: usize, green: usize, spare: usize, extra: &[(&str, &str, &str)]) -> String {
-    let mut s = String::from("[defaults]\njitter = 0.0\n");
-    for (kind, n, tags) in [
-        ('b', blue, "Name = \"web\", fleet = \"blue\""),
-        ('a', green, "Name = \"web-next\", fleet = \"green\""),
-        ('c', spare, "Name = \"web-spare\", fleet = \"spare\""),
-    ] {
-        for id in hosts(kind, n) {
-            let (more_tags, lines) = extra
-                .iter()
-                .find(|(h, _, _)| *h == id)
-                .map(|(_, t, l)| (*t, *l))
-                .unwrap_or_default();
-            s.push_str(&format!(
-                "[[instance]]\nid = \"{id}\"\ntags = {{ {tags}{more_tags} }}\n{lines}\n"
-            ));
-        }
-    }
-    s.push_str(
-        "[[auto_scaling_group]]\nname = \"web-asg\"\ncapacity = 3\ntags = { Name = \"asg-web\" }\n",
-    );
-    s
-}
-
-fn bg_config(
-    action: GreenFleetProvisioningAction,
-    ready: Option<(DeploymentReadyAction, i32)>,
-    termination: (InstanceAction, i32),
-) -> BlueGreenDeploymentConfiguration {
-    BlueGreenDeploymentConfiguration {
-        terminate_blue_instances_on_deployment_success: Some(BlueInstanceTerminationOption {
-            action: Some(termination.0),
-            termination_wait_time_in_minutes: Some(termination.1),
-        }),
-        deployment_ready_option: ready.map(|(a, m)| DeploymentReadyOption {
-            action_on_timeout: Some(a),
-            wait_time_in_minutes: Some(m),
-        }),
-        green_fleet_provisioning_option: Some(GreenFleetProvisioningOption {
-            action: Some(action),
-        }),
-    }
-}
-
-/// A blue/green group behind a target group. DISCOVER_EXISTING groups select
-/// their originals by Name=web, COPY_AUTO_SCALING_GROUP groups by `web-asg`.
-fn bg_group(
-    sim: &mut Sim,
-    name: &str,
-    config: &str,
-    bg: BlueGreenDeploymentConfiguration,
-    tweak: impl FnOnce(&mut CreateDeploymentGroupInput),
-) -> String {
-    let copy = bg
-        .green_fleet_provisioning_option
-        .as_ref()
-        .and_then(|g| g.action.clone())
-        == Some(GreenFleetProvisioningAction::CopyAutoScalingGroup);
-    sim.group("app", name, |g| {
-        g.deployment_config_name = Some(config.into());
-        g.deployment_style = Some(DeploymentStyle {
-            deployment_type: Some(DeploymentType::BlueGreen),
-            deployment_option: Some(DeploymentOption::WithTrafficControl),
-        });
-        g.load_balancer_info = Some(LoadBalancerInfo {
-            target_group_info_list: Some(vec![TargetGroupInfo {
-                name: Some("web-tg".into()),
-            }]),
-            ..Default::default()
-        });
-        g.blue_green_deployment_configuration = Some(bg);
-        if copy {
-            g.auto_scaling_groups = Some(vec!["web-asg".into()]);
-        } else {
-            g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
-        }
-        tweak(g);
-    })
-    .expect("blue/green group")
-}
-
-fn discover_group(sim: &mut Sim, config: &str, termination: (InstanceAction, i32)) {
-    bg_group(
-        sim,
-        "prod",
-        config,
-        bg_config(
-            GreenFleetProvisioningAction::DiscoverExisting,
-            Some((DeploymentReadyAction::ContinueDeployment, 0)),
-            termination,
-        ),
-        |_| {},
-    );
-}
-
-fn discover(fleet: &str) -> TargetInstances {
-    TargetInstances {
-        tag_filters: Some(vec![tag_filter("fleet", fleet)]),
-        ..Default::default()
-    }
-}
-
-fn deploy_to(sim: &mut Sim, key: &str, replacements: &str) -> String {
-    let ti = discover(replacements);
-    sim.deploy("app", "prod", key, |d| d.target_instances = Some(ti))
-        .expect("create deployment")
-}
 
 fn server_sim(fleet_toml: &str) -> Sim {
     let mut sim = Sim::new(fleet_toml);
@@ -1434,31 +1314,11 @@ fn targets_and_instances_filter_by_blue_and_green() {
 
 // ---- 7. rollback swaps roles ---------------------------------------------------
 
-fn rollback_config() -> AutoRollbackConfiguration {
-    AutoRollbackConfiguration {
-        enabled: Some(true),
-        events: Some(vec![
-            AutoRollbackEvent::DeploymentFailure,
-            AutoRollbackEvent::DeploymentStopOnRequest,
-        ]),
-    }
-}
-
 /// A group whose first deployment (v1 to the `a` hosts) succeeded; returns the
 /// sim ready for a second deployment to the `c` spares.
 fn after_first_success(extra: &[(&str, &str, &str)]) -> Sim {
     let mut sim = server_sim(&fleet(3, 3, 3, extra));
-    bg_group(
-        &mut sim,
-        "prod",
-        "CodeDeployDefault.OneAtATime",
-        bg_config(
-            GreenFleetProvisioningAction::DiscoverExisting,
-            None,
-            (InstanceAction::Terminate, 0),
-        ),
-        |g| g.auto_rollback_configuration = Some(rollback_config()),
-    );
+    rollback_group(&mut sim);
     let d1 = deploy_to(&mut sim, "v1.zip", "green");
     sim.run();
     assert_eq!(sim.status(&d1), DeploymentStatus::Succeeded);

@@ -5,6 +5,7 @@ mod common;
 use codedeck::engine::EngineOptions;
 use codedeck::model::*;
 use codedeck::state::{AlarmState, FaultKind};
+use common::scenarios::{zonal_config, zoned_fleet};
 use common::*;
 
 fn id(n: usize) -> String {
@@ -1250,49 +1251,6 @@ fn fault_tags_on_events_without_scripts_are_refused() {
 const SEC: i64 = 1_000;
 /// One host's 7 events at the default durations, without jitter.
 const HOST: i64 = 24 * SEC;
-
-/// A fleet of `(id, zone, extra TOML)` hosts tagged Name=web.
-fn zoned_fleet(hosts: &[(usize, &str, &str)]) -> String {
-    let mut s = String::from("[defaults]\njitter = 0.0\n");
-    for (n, zone, extra) in hosts {
-        s.push_str(&format!(
-            "[[instance]]\nid = \"{}\"\ntags = {{ Name = \"web\" }}\navailability_zone = \"{zone}\"\n{extra}\n",
-            id(*n)
-        ));
-    }
-    s
-}
-
-fn zonal_config(
-    sim: &mut Sim,
-    min: (MinimumHealthyHostsType, i32),
-    per_zone: (MinimumHealthyHostsPerZoneType, i32),
-    (first, later): (Option<i64>, Option<i64>),
-) {
-    sim.call(|e, now, ar| {
-        e.create_deployment_config(
-            now,
-            ar,
-            CreateDeploymentConfigInput {
-                deployment_config_name: Some("Zonal".into()),
-                minimum_healthy_hosts: Some(MinimumHealthyHosts {
-                    r#type: Some(min.0),
-                    value: Some(min.1),
-                }),
-                zonal_config: Some(ZonalConfig {
-                    first_zone_monitor_duration_in_seconds: first,
-                    monitor_duration_in_seconds: later,
-                    minimum_healthy_hosts_per_zone: Some(MinimumHealthyHostsPerZone {
-                        r#type: Some(per_zone.0),
-                        value: Some(per_zone.1),
-                    }),
-                }),
-                ..Default::default()
-            },
-        )
-    })
-    .expect("zonal config");
-}
 
 /// (first event's start, last event's end) of each target, by host, relative to `t0`.
 fn spans(sim: &mut Sim, d: &str, t0: i64) -> std::collections::BTreeMap<String, (i64, i64)> {

@@ -8,89 +8,15 @@ mod common;
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use codedeck::state::{HookExecution, ShiftWait};
+use common::scenarios::{SHIFT_FLEET as FLEET, *};
 use common::*;
 
 const MIN: Millis = 60_000;
 
-const FLEET: &str = r#"
-[defaults]
-jitter = 0.0
-
-[[lambda_function]]
-name = "CodeDeployHook_ok"
-
-[[lambda_function]]
-name = "CodeDeployHook_bad"
-hook = "fail"
-
-[[lambda_function]]
-name = "CodeDeployHook_silent"
-hook = "timeout"
-
-[[s3_object]]
-bucket = "specs"
-key = "lambda-3.yaml"
-content = """
-version: 0.0
-Resources:
-  - fn:
-      Type: AWS::Lambda::Function
-      Properties: {Name: orders, Alias: live, CurrentVersion: "2", TargetVersion: "3"}
-"""
-"#;
-
-fn lambda_spec(current: u32, target: u32, hooks: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "version: 0.0\nResources:\n  - orders:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: orders\n        Alias: live\n        CurrentVersion: \"{current}\"\n        TargetVersion: \"{target}\"\n"
-    );
-    if !hooks.is_empty() {
-        s.push_str("Hooks:\n");
-        for (event, f) in hooks {
-            s.push_str(&format!("  - {event}: {f}\n"));
-        }
-    }
-    s
-}
-
-fn ecs_spec(task: u32, hooks: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:000000000000:task-definition/web:{task}\"\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n"
-    );
-    if !hooks.is_empty() {
-        s.push_str("Hooks:\n");
-        for (event, f) in hooks {
-            s.push_str(&format!("  - {event}: {f}\n"));
-        }
-    }
-    s
-}
-
-fn content(text: &str) -> RevisionLocation {
-    RevisionLocation {
-        revision_type: Some(RevisionLocationType::AppSpecContent),
-        app_spec_content: Some(AppSpecContent {
-            content: Some(text.into()),
-            sha256: None,
-        }),
-        ..Default::default()
-    }
-}
-
 fn lambda_sim(config: &str, tweak: impl FnOnce(&mut CreateDeploymentGroupInput)) -> Sim {
     let mut sim = Sim::new(FLEET);
-    sim.app("fn", "Lambda");
-    sim.group("fn", "prod", |g| {
-        g.deployment_config_name = Some(config.into());
-        tweak(g);
-    })
-    .expect("lambda group");
+    lambda_group(&mut sim, config, tweak);
     sim
-}
-
-fn deploy_spec(sim: &mut Sim, app: &str, group: &str, text: &str) -> String {
-    let rev = content(text);
-    sim.deploy(app, group, "unused", |d| d.revision = Some(rev))
-        .expect("create deployment")
 }
 
 fn target(sim: &mut Sim, id: &str) -> DeploymentTarget {
@@ -259,31 +185,7 @@ fn ecs_sim(
     tweak: impl FnOnce(&mut CreateDeploymentGroupInput),
 ) -> Sim {
     let mut sim = Sim::new(FLEET);
-    sim.app("svc", "ECS");
-    sim.group("svc", "prod", |g| {
-        g.deployment_config_name = Some(config.into());
-        g.ecs_services = Some(vec![ECSService {
-            cluster_name: Some("main".into()),
-            service_name: Some("web".into()),
-        }]);
-        g.load_balancer_info = Some(LoadBalancerInfo {
-            target_group_pair_info_list: Some(vec![TargetGroupPairInfo {
-                target_groups: Some(vec![
-                    TargetGroupInfo { name: Some("web-blue".into()) },
-                    TargetGroupInfo { name: Some("web-green".into()) },
-                ]),
-                prod_traffic_route: Some(TrafficRoute {
-                    listener_arns: Some(vec!["arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/prod".into()]),
-                }),
-                test_traffic_route: test_listener.then(|| TrafficRoute {
-                    listener_arns: Some(vec!["arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/test".into()]),
-                }),
-            }]),
-            ..Default::default()
-        });
-        tweak(g);
-    })
-    .expect("ecs group");
+    ecs_group(&mut sim, config, test_listener, tweak);
     sim
 }
 
@@ -782,20 +684,6 @@ fn ecs_without_a_test_listener_skips_its_hook() {
         "the ignored hook never ran"
     );
     assert!(sim.engine.hook_executions(&sim.ar, &id).is_empty());
-}
-
-fn ready_wait(g: &mut CreateDeploymentGroupInput, wait_minutes: i32, termination_minutes: i32) {
-    g.blue_green_deployment_configuration = Some(BlueGreenDeploymentConfiguration {
-        deployment_ready_option: Some(DeploymentReadyOption {
-            action_on_timeout: Some(DeploymentReadyAction::StopDeployment),
-            wait_time_in_minutes: Some(wait_minutes),
-        }),
-        terminate_blue_instances_on_deployment_success: Some(BlueInstanceTerminationOption {
-            action: Some(InstanceAction::Terminate),
-            termination_wait_time_in_minutes: Some(termination_minutes),
-        }),
-        ..Default::default()
-    });
 }
 
 fn continue_(sim: &mut Sim, id: &str, wait: DeploymentWaitType) -> Result<(), Exception> {

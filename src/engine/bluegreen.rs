@@ -28,7 +28,7 @@
 //!   start can still find none when the world changed in between.
 //! * The ready wait without `waitTimeInMinutes` (or 0) lasts the 48-hour maximum;
 //!   longer values are capped at 48 hours (ECS: 120 hours,
-//!   `lifecycle::ready_wait_minutes`). Timing out stops the deployment with
+//!   `model::rules::ready_wait_minutes`). Timing out stops the deployment with
 //!   `TIMEOUT` and no rollback (nothing was rerouted), as for ECS.
 //! * No `terminateBlueInstancesOnDeploymentSuccess`: TERMINATE with no wait.
 //!   TERMINATE with a wait of 0 still sets `instanceTerminationWaitTimeStarted`.
@@ -64,13 +64,12 @@ use super::selection::{self, Candidate};
 use super::world;
 use super::{Engine, DEPLOYMENT_TIMER};
 use crate::model::ids;
+use crate::model::rules;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::error::{err, ApiResult};
 use crate::state::fleet::Host;
 use crate::state::*;
-
-use crate::model::time::MINUTE;
 
 /// A healthy member of an Auto Scaling group: running, not stopped. Copies of a
 /// group count only these (reference §10).
@@ -942,10 +941,7 @@ impl Engine {
     }
 
     fn bg_ready_wait_wanted(&self, id: &str) -> bool {
-        self.bg_config(id)
-            .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.action_on_timeout)
-            == Some(DeploymentReadyAction::StopDeployment)
+        rules::waits_ready(self.bg_config(id).as_ref())
     }
 
     /// Sets (or clears) the deployment's own wake-up.
@@ -965,12 +961,9 @@ impl Engine {
 
     /// STOP_DEPLOYMENT: installed replacement instances wait `Ready`.
     fn begin_blue_green_ready(&mut self, id: &str, at: Millis) {
-        let wait = self
-            .bg_config(id)
-            .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.wait_time_in_minutes);
-        let minutes = lifecycle::ready_wait_minutes(wait, lifecycle::EC2_READY_WAIT_MAX_MINUTES);
-        let until = at + minutes * MINUTE;
+        let minutes =
+            rules::ready_wait_minutes(self.bg_config(id).as_ref(), &ComputePlatform::Server);
+        let until = rules::wait_ends(at, minutes);
         let allow = self.bg(id).map(|b| b.allow.clone()).unwrap_or_default();
         let mut ready = Vec::new();
         if let Some(a) = self.active.get_mut(id) {
@@ -1109,11 +1102,7 @@ impl Engine {
             );
             return self.succeed_blue_green(id, at, false);
         }
-        let minutes = option
-            .as_ref()
-            .and_then(|o| o.termination_wait_time_in_minutes)
-            .unwrap_or(0)
-            .max(0);
+        let minutes = rules::termination_wait_minutes(self.bg_config(id).as_ref());
         if let Some(a) = self.active.get_mut(id) {
             a.rec.info.instance_termination_wait_time_started = Some(true);
         }
@@ -1129,7 +1118,7 @@ impl Engine {
             EventKind::Deployment,
             format!("{id}: traffic rerouted; the original instances are terminated in {minutes} minute(s)"),
         );
-        self.wake_deployment_at(id, Some(at + i64::from(minutes) * MINUTE));
+        self.wake_deployment_at(id, Some(rules::wait_ends(at, minutes)));
     }
 
     /// Success: the replacement becomes the group's fleet; the originals leave
@@ -1292,7 +1281,8 @@ impl Engine {
             .as_ref()
             .and_then(|s| s.deployment_type.as_ref())
             == Some(&DeploymentType::BlueGreen);
-        let server = matches!(info.compute_platform, None | Some(ComputePlatform::Server));
+        let server =
+            rules::compute_platform(info.compute_platform.as_ref()) == ComputePlatform::Server;
         if !(blue_green && server) {
             return;
         }

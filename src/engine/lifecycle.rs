@@ -84,18 +84,6 @@ pub const SCRIPT_TIMEOUT_SECS: i64 = 3600;
 pub const START_TIMEOUT_MILLIS: i64 = 5 * 60 * 1000;
 /// An in-place deployment still running after 8 hours fails with TIMEOUT.
 pub const IN_PLACE_DEADLINE_MILLIS: i64 = 8 * 3600 * 1000;
-/// The longest wait for ContinueDeployment(READY_WAIT): 48 hours for EC2
-/// blue/green (reference §10), 120 hours for ECS (reference §9.1 and limits).
-pub const EC2_READY_WAIT_MAX_MINUTES: i64 = 48 * 60;
-pub const ECS_READY_WAIT_MAX_MINUTES: i64 = 120 * 60;
-
-/// How long a Ready wait lasts: `waitTimeInMinutes` capped at `max`; without
-/// one, or with 0, the maximum.
-pub fn ready_wait_minutes(wait: Option<i32>, max: i64) -> i64 {
-    wait.filter(|m| *m > 0)
-        .map_or(max, |m| i64::from(m).min(max))
-}
-
 /// The API returns at most the last 4 KB of a script log.
 pub const LOG_TAIL_MAX: usize = 4096;
 
@@ -245,21 +233,5 @@ mod tests {
         let t = truncate_tail(wide);
         assert_eq!(t, format!("{}a", "é".repeat(2047)));
         assert_eq!(t.len(), LOG_TAIL_MAX - 1);
-    }
-
-    #[test]
-    fn a_ready_wait_lasts_its_minutes_up_to_the_maximum() {
-        let max = EC2_READY_WAIT_MAX_MINUTES;
-        assert_eq!(ready_wait_minutes(Some(60), max), 60);
-        assert_eq!(ready_wait_minutes(Some(2880), max), 2880);
-        assert_eq!(ready_wait_minutes(Some(2881), max), 2880, "capped");
-        assert_eq!(ready_wait_minutes(Some(0), max), 2880, "0: the maximum");
-        assert_eq!(ready_wait_minutes(None, max), 2880, "none: the maximum");
-        assert_eq!(
-            ready_wait_minutes(Some(6000), ECS_READY_WAIT_MAX_MINUTES),
-            6000
-        );
-        assert_eq!(ECS_READY_WAIT_MAX_MINUTES, 7200, "120 hours");
-        assert_eq!(EC2_READY_WAIT_MAX_MINUTES, 2880, "48 hours");
     }
 }

@@ -3,6 +3,7 @@
 //! fields, and the rules a reader would otherwise re-derive.
 
 use super::Engine;
+use crate::model::rules;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::NextStep;
@@ -96,10 +97,7 @@ impl Engine {
         let custom = self.configs.values().filter_map(|c| {
             Some((
                 c.info.deployment_config_name.clone()?,
-                c.info
-                    .compute_platform
-                    .clone()
-                    .unwrap_or(ComputePlatform::Server),
+                rules::compute_platform(c.info.compute_platform.as_ref()),
             ))
         });
         predefined.chain(custom).collect()
@@ -132,13 +130,8 @@ impl Engine {
     pub fn wait_of(rec: &DeploymentRecord) -> Option<Wait> {
         let run = rec.run.as_ref()?;
         if let Some(bg) = &run.blue_green {
-            let kind = match bg.phase {
-                BlueGreenPhase::Ready => DeploymentWaitType::ReadyWait,
-                BlueGreenPhase::TerminationWait => DeploymentWaitType::TerminationWait,
-                _ => return None,
-            };
             return Some(Wait {
-                kind,
+                kind: rules::phase_wait(bg.phase)?,
                 until: run.deadline,
             });
         }
@@ -171,13 +164,7 @@ impl Engine {
         if let Some(shift) = rec.run.as_ref().and_then(|r| r.shift.as_ref()) {
             return shift.schedule.clone();
         }
-        let start = targets.first().and_then(|t| {
-            t.events()
-                .iter()
-                .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
-                .and_then(|e| e.start_time)
-        });
-        let Some(t0) = start else {
+        let Some(target) = targets.first() else {
             return Vec::new();
         };
         let routing = rec
@@ -186,7 +173,7 @@ impl Engine {
             .as_deref()
             .and_then(|name| self.config_info(name))
             .and_then(|c| c.traffic_routing_config);
-        crate::model::rules::traffic_schedule(routing.as_ref(), t0.0)
+        rules::reported_traffic_schedule(routing.as_ref(), target.events())
     }
 }
 

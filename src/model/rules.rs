@@ -2,8 +2,166 @@
 //! does: the dashboard over the local engine, the dashboard over AWS and the
 //! engine itself call these, so no layer re-derives them.
 
+use serde::{Deserialize, Serialize};
+
 use super::time::{Millis, MINUTE};
 use super::*;
+
+/// The platform of an application, group, config or deployment that names
+/// none: `Server` (reference §14, UNCONFIRMED but what every client assumes).
+pub fn compute_platform(platform: Option<&ComputePlatform>) -> ComputePlatform {
+    platform.cloned().unwrap_or(ComputePlatform::Server)
+}
+
+/// True for the deployment that CodeDeploy made to roll another back.
+pub fn is_rollback(info: &DeploymentInfo) -> bool {
+    info.creator == Some(DeploymentCreator::CodeDeployRollback)
+}
+
+// ---- waits (reference §9.1, §10) ----------------------------------------------
+
+/// The longest Ready wait: 48 hours for EC2 blue/green (reference §10), 120
+/// hours for ECS (reference §9.1 and limits).
+pub const EC2_READY_WAIT_MAX_MINUTES: i64 = 48 * 60;
+pub const ECS_READY_WAIT_MAX_MINUTES: i64 = 120 * 60;
+
+/// Whether a blue/green deployment waits `Ready` for
+/// ContinueDeployment(READY_WAIT): only with STOP_DEPLOYMENT.
+pub fn waits_ready(bg: Option<&BlueGreenDeploymentConfiguration>) -> bool {
+    bg.and_then(|b| b.deployment_ready_option.as_ref())
+        .and_then(|r| r.action_on_timeout.as_ref())
+        == Some(&DeploymentReadyAction::StopDeployment)
+}
+
+/// How long a Ready wait on `platform` lasts: `waitTimeInMinutes` capped at
+/// the maximum; without one, or with 0, the maximum (our reading of "max
+/// wait": a wait of 0 would stop the deployment the moment it is Ready).
+pub fn ready_wait_minutes(
+    bg: Option<&BlueGreenDeploymentConfiguration>,
+    platform: &ComputePlatform,
+) -> i64 {
+    let max = match platform {
+        ComputePlatform::Ecs => ECS_READY_WAIT_MAX_MINUTES,
+        _ => EC2_READY_WAIT_MAX_MINUTES,
+    };
+    bg.and_then(|b| b.deployment_ready_option.as_ref())
+        .and_then(|r| r.wait_time_in_minutes)
+        .filter(|m| *m > 0)
+        .map_or(max, |m| i64::from(m).min(max))
+}
+
+/// How long the originals stay after traffic moved, before they are
+/// terminated (EC2) or deleted (the ECS task set):
+/// `terminationWaitTimeInMinutes`; without one, no wait.
+pub fn termination_wait_minutes(bg: Option<&BlueGreenDeploymentConfiguration>) -> i64 {
+    bg.and_then(|b| b.terminate_blue_instances_on_deployment_success.as_ref())
+        .and_then(|o| o.termination_wait_time_in_minutes)
+        .map_or(0, |m| i64::from(m).max(0))
+}
+
+/// When a wait of `minutes` that began at `start` ends by itself.
+pub fn wait_ends(start: Millis, minutes: i64) -> Millis {
+    start + minutes * MINUTE
+}
+
+// ---- EC2 blue/green (reference §7.2, §10) --------------------------------------
+
+/// Where an EC2 blue/green deployment stands; the order is the order they
+/// come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub enum BlueGreenPhase {
+    /// Not started yet.
+    #[default]
+    Planned,
+    /// Green instances run ApplicationStop .. ValidateService.
+    Install,
+    /// STOP_DEPLOYMENT: installed, waiting for ContinueDeployment(READY_WAIT).
+    Ready,
+    /// Allow events, in batches under minimum healthy hosts.
+    Reroute,
+    /// Block events on the other side.
+    Block,
+    /// TERMINATE: waiting terminationWaitTimeInMinutes before terminating Blue.
+    TerminationWait,
+}
+
+/// The phase whose hosts run lifecycle event `event`: the Allow events
+/// reroute, the Block events block, the rest installs.
+fn phase_running(event: &str) -> BlueGreenPhase {
+    match event {
+        "BeforeAllowTraffic" | "AllowTraffic" | "AfterAllowTraffic" => BlueGreenPhase::Reroute,
+        "BeforeBlockTraffic" | "BlockTraffic" | "AfterBlockTraffic" => BlueGreenPhase::Block,
+        _ => BlueGreenPhase::Install,
+    }
+}
+
+/// Where a running EC2 blue/green deployment stands, from what CodeDeploy
+/// reports: its status, `instanceTerminationWaitTimeStarted`, and the
+/// lifecycle events of all its targets (the latest phase an event has
+/// started in; an event skipped after a host failed never started). The
+/// engine keeps the phase as it moves it; this is how it reads from outside.
+pub fn blue_green_phase<'a>(
+    status: &DeploymentStatus,
+    termination_started: bool,
+    events: impl IntoIterator<Item = &'a LifecycleEvent>,
+) -> BlueGreenPhase {
+    if *status == DeploymentStatus::Ready {
+        return BlueGreenPhase::Ready;
+    }
+    if termination_started {
+        return BlueGreenPhase::TerminationWait;
+    }
+    events
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.status,
+                Some(
+                    LifecycleEventStatus::InProgress
+                        | LifecycleEventStatus::Succeeded
+                        | LifecycleEventStatus::Failed
+                )
+            )
+        })
+        .filter_map(|e| e.lifecycle_event_name.as_deref())
+        .map(phase_running)
+        .max()
+        .unwrap_or(BlueGreenPhase::Planned)
+}
+
+/// The wait a blue/green phase is, if it is one.
+pub fn phase_wait(phase: BlueGreenPhase) -> Option<DeploymentWaitType> {
+    match phase {
+        BlueGreenPhase::Ready => Some(DeploymentWaitType::ReadyWait),
+        BlueGreenPhase::TerminationWait => Some(DeploymentWaitType::TerminationWait),
+        _ => None,
+    }
+}
+
+/// Whether a host counts for the deployment's health (minimum healthy
+/// hosts, batches): every host in place (no label); in EC2 blue/green the
+/// side that takes traffic: the replacement (Green) instances, or in a
+/// rollback the originals (Blue), which take it back (reference §7.2).
+pub fn counts_for_health(label: Option<&TargetLabel>, rollback: bool) -> bool {
+    match label {
+        None => true,
+        Some(TargetLabel::Blue) => rollback,
+        Some(_) => !rollback,
+    }
+}
+
+/// Whether a host that counts for health waits for its batch: not started,
+/// or (blue/green) installed and not yet rerouting. A host running an event,
+/// waiting `Ready` or finished does not.
+pub fn waits_for_batch(status: &TargetStatus, events: &[LifecycleEvent]) -> bool {
+    match status {
+        TargetStatus::Pending => true,
+        TargetStatus::InProgress => !events
+            .iter()
+            .any(|e| e.status == Some(LifecycleEventStatus::InProgress)),
+        _ => false,
+    }
+}
 
 impl DeploymentGroupInfo {
     /// The deployment whose revision "roll back" redeploys, automatic or by
@@ -46,6 +204,26 @@ pub fn traffic_schedule(routing: Option<&TrafficRoutingConfig>, t0: Millis) -> V
         }
         _ => vec![(t0, 100.0)],
     }
+}
+
+/// The traffic steps of a Lambda or ECS deployment as its target reports
+/// them: the schedule from AllowTraffic's start (none before it started).
+pub fn reported_traffic_schedule(
+    routing: Option<&TrafficRoutingConfig>,
+    events: &[LifecycleEvent],
+) -> Vec<(Millis, f64)> {
+    events
+        .iter()
+        .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
+        .and_then(|e| e.start_time)
+        .map(|t0| traffic_schedule(routing, t0.0))
+        .unwrap_or_default()
+}
+
+/// How many of the traffic `steps` were taken when `weight` percent is on
+/// the new side.
+pub fn steps_applied(steps: &[(Millis, f64)], weight: f64) -> usize {
+    steps.iter().filter(|(_, w)| *w <= weight).count()
 }
 
 /// Minimum healthy hosts M and the most that may be down at once U = N - M,
@@ -143,3 +321,7 @@ pub fn fault_refusal(fault: &str, event: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

@@ -12,6 +12,18 @@ impl DeploymentStatus {
         )
     }
 
+    /// CodeDeploy has picked the deployment's targets: before, target
+    /// queries answer DeploymentNotStartedException (reference §14).
+    pub fn has_started(&self) -> bool {
+        !matches!(self, DeploymentStatus::Created | DeploymentStatus::Queued)
+    }
+
+    /// The deployment is its group's running one: unfinished and not
+    /// waiting in the queue (`Created` is the moment before it starts).
+    pub fn is_running(&self) -> bool {
+        !self.is_final() && *self != DeploymentStatus::Queued
+    }
+
     /// The statuses of deployments still running or waiting to run, as
     /// `ListDeployments`' `includeOnlyStatuses` takes them.
     pub const ACTIVE: [DeploymentStatus; 5] = [
@@ -37,5 +49,19 @@ mod tests {
             );
         }
         assert!(!DeploymentStatus::Ready.is_final());
+        let running: Vec<&DeploymentStatus> = DeploymentStatus::ACTIVE
+            .iter()
+            .filter(|s| s.is_running())
+            .collect();
+        assert_eq!(
+            running,
+            [
+                &DeploymentStatus::Created,
+                &DeploymentStatus::InProgress,
+                &DeploymentStatus::Baking,
+                &DeploymentStatus::Ready
+            ],
+            "all but Queued"
+        );
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::Runtime;
 use crate::engine::Engine;
 use crate::model::labels::{lambda_alias, traffic_sides};
+use crate::model::rules;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::view::*;
@@ -126,11 +127,7 @@ fn load(
                 .collect();
             AppRow {
                 name: a.name().to_string(),
-                platform: a
-                    .info
-                    .compute_platform
-                    .clone()
-                    .unwrap_or(ComputePlatform::Server),
+                platform: rules::compute_platform(a.info.compute_platform.as_ref()),
                 groups: engine.groups_of(a.id()).count(),
                 last: LastRow::worst(&lasts),
             }
@@ -201,14 +198,14 @@ fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
     let Some(app) = engine.application(app) else {
         return Vec::new();
     };
-    let platform = app.info.compute_platform.clone();
+    let platform = rules::compute_platform(app.info.compute_platform.as_ref());
     let mut rows: Vec<GroupRow> = engine
         .groups_of(app.id())
         .map(|g| {
             let (id, name) = (g.id().to_string(), g.name().to_string());
             let info = engine.group_info(g);
             let mut row = GroupRow::of(id, name, &info, g.active.clone(), g.queue.len());
-            row.platform = platform.clone().unwrap_or(ComputePlatform::Server);
+            row.platform = platform.clone();
             row.last_good = engine
                 .last_good(ar, g.id())
                 .map(|(deployment, revision)| LastGood {
@@ -457,6 +454,8 @@ fn build_detail(
     targets: &[TargetRecord],
 ) -> Detail {
     let run = rec.run.as_ref();
+    // Health limits count the targets, known once the deployment started.
+    let limits = run.filter(|_| rec.status().has_started());
     let wait = Engine::wait_of(rec).map(|w| WaitView {
         kind: w.kind,
         until: w.until,
@@ -492,8 +491,8 @@ fn build_detail(
         blue_green,
         hooks,
         zone,
-        min_healthy: run.map(|r| r.min_healthy),
-        max_down: run.map(|r| r.max_down),
+        min_healthy: limits.map(|r| r.min_healthy),
+        max_down: limits.map(|r| r.max_down),
         pending: run.map_or(0, |r| r.pending.len()),
         stopping: run.is_some_and(|r| r.stop.is_some()),
         targets,
@@ -541,7 +540,7 @@ fn traffic(
     let weight = shift.map_or(weight, |s| s.weight);
     let applied = match shift {
         Some(s) => s.step,
-        None => steps.iter().filter(|(_, w)| *w <= weight).count(),
+        None => rules::steps_applied(&steps, weight),
     };
     let alias = lambda_alias(&target.target);
     let alias_split = alias_split(engine, alias.as_ref());

@@ -473,22 +473,8 @@ pub struct BlueGreenRoles {
     pub replacements: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum BlueGreenPhase {
-    /// Not started yet.
-    #[default]
-    Planned,
-    /// Green instances run ApplicationStop .. ValidateService.
-    Install,
-    /// STOP_DEPLOYMENT: installed, waiting for ContinueDeployment(READY_WAIT).
-    Ready,
-    /// Allow events, in batches under minimum healthy hosts.
-    Reroute,
-    /// Block events on the other side.
-    Block,
-    /// TERMINATE: waiting terminationWaitTimeInMinutes before terminating Blue.
-    TerminationWait,
-}
+/// Readers of CodeDeploy derive the phase as the engine keeps it.
+pub use crate::model::rules::BlueGreenPhase;
 
 /// The progress of a Lambda or ECS deployment beyond its one target's events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -261,10 +261,7 @@ impl GroupRow {
                 .map(|l| l.iter().filter_map(|a| a.name.clone()).collect())
                 .unwrap_or_default(),
             target_revision: info.target_revision.clone(),
-            platform: info
-                .compute_platform
-                .clone()
-                .unwrap_or(ComputePlatform::Server),
+            platform: crate::model::rules::compute_platform(info.compute_platform.as_ref()),
             last_good: None,
             last: info
                 .last_attempted_deployment

@@ -192,10 +192,11 @@ fn why(d: &Detail) -> Option<String> {
     }
     let error = d.info.error_information.as_ref();
     let code = error.and_then(|e| e.code.clone());
+    let rollback = crate::model::rules::is_rollback(&d.info);
     let hosts: Vec<&TargetView> = d
         .targets
         .iter()
-        .filter(|t| t.label.is_none() || t.label == Some(TargetLabel::Green))
+        .filter(|t| crate::model::rules::counts_for_health(t.label.as_ref(), rollback))
         .collect();
     if d.traffic.is_none() && !hosts.is_empty() {
         let n = hosts.len() as i64;
@@ -278,6 +279,10 @@ fn health(d: &Detail) -> String {
             d.pending,
             if d.stopping { " · stopping" } else { "" }
         ),
+        // The limits count the targets, which CodeDeploy picks at the start.
+        _ if d.info.status.as_ref().is_some_and(|s| !s.has_started()) => {
+            "Health  not started: the targets are picked when it starts".to_string()
+        }
         _ => format!("Health  finished · {} targets", d.targets.len()),
     }
 }

@@ -634,33 +634,27 @@ pub fn explain_text(m: &Model) -> String {
     if m.screen == Screen::Timeline {
         if let Some(ev) = m.selected_event() {
             let name = ev.lifecycle_event_name.clone().unwrap_or_default();
-            let platform = m
-                .data
-                .detail
-                .as_ref()
-                .and_then(|d| d.info.compute_platform.clone())
-                .unwrap_or(crate::model::ComputePlatform::Server);
+            let platform = crate::model::rules::compute_platform(
+                m.data
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.info.compute_platform.as_ref()),
+            );
             let text = crate::model::explain::explain(&platform, &name);
             return format!("{name}: {text}");
         }
         if let Some(d) = m.data.detail.as_ref() {
             if let Some(s) = d.info.status.as_ref() {
-                let platform = d
-                    .info
-                    .compute_platform
-                    .clone()
-                    .unwrap_or(crate::model::ComputePlatform::Server);
+                let platform =
+                    crate::model::rules::compute_platform(d.info.compute_platform.as_ref());
                 return theme::explain_status(s, &platform).to_string();
             }
         }
     }
     if m.screen == Screen::Deployments {
         if let Some(r) = m.selected_row() {
-            let platform = m
-                .focused_group()
-                .map_or(crate::model::ComputePlatform::Server, |g| {
-                    g.platform.clone()
-                });
+            let platform =
+                crate::model::rules::compute_platform(m.focused_group().map(|g| &g.platform));
             return theme::explain_status(&r.status, &platform).to_string();
         }
     }

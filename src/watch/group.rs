@@ -32,12 +32,14 @@ impl Baseline {
     }
 }
 
-/// Among a group's unfinished deployments: the one running (in progress,
-/// baking or waiting in Ready), else the oldest waiting to start.
+/// Among a group's unfinished deployments: the one running (started: in
+/// progress, baking or waiting in Ready), else the oldest waiting to start.
 pub fn pick_active(active: &[DeploymentInfo]) -> Option<String> {
-    use DeploymentStatus as S;
-    let running =
-        |d: &&DeploymentInfo| matches!(d.status, Some(S::InProgress | S::Baking | S::Ready));
+    let running = |d: &&DeploymentInfo| {
+        d.status
+            .as_ref()
+            .is_some_and(|s| s.has_started() && !s.is_final())
+    };
     let created = |d: &&DeploymentInfo| d.create_time.map_or(i64::MAX, |t| t.0);
     active
         .iter()

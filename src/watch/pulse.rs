@@ -64,10 +64,8 @@ impl Pulse {
 
     fn hints(&mut self, d: &Detail, server_now: Millis) -> Vec<Line> {
         let id = deployment_id(d);
-        let in_place = matches!(
-            d.info.compute_platform,
-            None | Some(ComputePlatform::Server)
-        );
+        let in_place = crate::model::rules::compute_platform(d.info.compute_platform.as_ref())
+            == ComputePlatform::Server;
         if !in_place || d.info.status != Some(DeploymentStatus::InProgress) {
             return Vec::new();
         }
@@ -173,10 +171,12 @@ fn heartbeat(d: &Detail, now: Millis) -> Line {
         what.push(w);
     }
     if what.is_empty() {
-        what.push(match status {
-            DeploymentStatus::Created | DeploymentStatus::Queued => "not started yet".into(),
-            _ => "no event running".into(),
-        });
+        let idle = if status.has_started() {
+            "no event running"
+        } else {
+            "not started yet"
+        };
+        what.push(idle.into());
     }
     let mut l = Line::new(
         now,

@@ -5,8 +5,11 @@
 use codedeck::engine::{Engine, EngineOptions};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
+use codedeck::runtime::Runtime;
 use codedeck::state::fleet::Fleet;
 use codedeck::state::{ApiResult, Archive, Change, MemArchive};
+
+pub mod scenarios;
 
 pub const T0: Millis = 1_700_000_000_000;
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/codedeploy-role";
@@ -80,64 +83,6 @@ impl Sim {
         self.run_with(|_| {});
     }
 
-    pub fn app(&mut self, name: &str, platform: &str) {
-        self.call(|e, now, ar| {
-            e.create_application(
-                now,
-                ar,
-                CreateApplicationInput {
-                    application_name: Some(name.into()),
-                    compute_platform: Some(ComputePlatform::parse(platform)),
-                    tags: None,
-                },
-            )
-        })
-        .expect("create application");
-    }
-
-    pub fn group(
-        &mut self,
-        app: &str,
-        name: &str,
-        tweak: impl FnOnce(&mut CreateDeploymentGroupInput),
-    ) -> ApiResult<String> {
-        let mut input = CreateDeploymentGroupInput {
-            application_name: Some(app.into()),
-            deployment_group_name: Some(name.into()),
-            service_role_arn: Some(ROLE.into()),
-            ..Default::default()
-        };
-        tweak(&mut input);
-        self.call(|e, now, ar| e.create_deployment_group(now, ar, input))
-            .map(|o| o.deployment_group_id.unwrap_or_default())
-    }
-
-    pub fn web_group(&mut self, app: &str, name: &str, config: Option<&str>) -> String {
-        self.group(app, name, |g| {
-            g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
-            g.deployment_config_name = config.map(str::to_string);
-        })
-        .expect("create group")
-    }
-
-    pub fn deploy(
-        &mut self,
-        app: &str,
-        group: &str,
-        key: &str,
-        tweak: impl FnOnce(&mut CreateDeploymentInput),
-    ) -> ApiResult<String> {
-        let mut input = CreateDeploymentInput {
-            application_name: Some(app.into()),
-            deployment_group_name: Some(group.into()),
-            revision: Some(s3(key)),
-            ..Default::default()
-        };
-        tweak(&mut input);
-        self.call(|e, now, ar| e.create_deployment(now, ar, input))
-            .map(|o| o.deployment_id.unwrap_or_default())
-    }
-
     pub fn info(&mut self, id: &str) -> DeploymentInfo {
         self.call(|e, now, ar| {
             e.get_deployment(
@@ -201,6 +146,91 @@ impl Sim {
     /// Events of the log so far, as text.
     pub fn log_lines(&self) -> Vec<String> {
         self.ar.events.iter().map(|e| e.text.clone()).collect()
+    }
+}
+
+/// What runs engine operations at its current virtual time: the simulator,
+/// or a runtime (whose API a test may serve). Scenario builders take either.
+pub trait Calls {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T>;
+
+    fn app(&mut self, name: &str, platform: &str) {
+        self.call(|e, now, ar| {
+            e.create_application(
+                now,
+                ar,
+                CreateApplicationInput {
+                    application_name: Some(name.into()),
+                    compute_platform: Some(ComputePlatform::parse(platform)),
+                    tags: None,
+                },
+            )
+        })
+        .expect("create application");
+    }
+
+    fn group(
+        &mut self,
+        app: &str,
+        name: &str,
+        tweak: impl FnOnce(&mut CreateDeploymentGroupInput),
+    ) -> ApiResult<String> {
+        let mut input = CreateDeploymentGroupInput {
+            application_name: Some(app.into()),
+            deployment_group_name: Some(name.into()),
+            service_role_arn: Some(ROLE.into()),
+            ..Default::default()
+        };
+        tweak(&mut input);
+        self.call(|e, now, ar| e.create_deployment_group(now, ar, input))
+            .map(|o| o.deployment_group_id.unwrap_or_default())
+    }
+
+    fn web_group(&mut self, app: &str, name: &str, config: Option<&str>) -> String {
+        self.group(app, name, |g| {
+            g.ec2_tag_filters = Some(vec![tag_filter("Name", "web")]);
+            g.deployment_config_name = config.map(str::to_string);
+        })
+        .expect("create group")
+    }
+
+    fn deploy(
+        &mut self,
+        app: &str,
+        group: &str,
+        key: &str,
+        tweak: impl FnOnce(&mut CreateDeploymentInput),
+    ) -> ApiResult<String> {
+        let mut input = CreateDeploymentInput {
+            application_name: Some(app.into()),
+            deployment_group_name: Some(group.into()),
+            revision: Some(s3(key)),
+            ..Default::default()
+        };
+        tweak(&mut input);
+        self.call(|e, now, ar| e.create_deployment(now, ar, input))
+            .map(|o| o.deployment_id.unwrap_or_default())
+    }
+}
+
+impl Calls for Sim {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        Sim::call(self, f)
+    }
+}
+
+impl Calls for Runtime {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.write("test", f)
     }
 }
 

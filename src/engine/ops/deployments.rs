@@ -126,11 +126,7 @@ impl Engine {
     ) -> ApiResult<CreateDeploymentOutput> {
         let app = self.app_named(input.application_name.as_deref())?;
         let (app_name, app_id) = (app.name().to_string(), app.id().to_string());
-        let platform = app
-            .info
-            .compute_platform
-            .clone()
-            .unwrap_or(ComputePlatform::Server);
+        let platform = crate::model::rules::compute_platform(app.info.compute_platform.as_ref());
         let group = self.deployment_group_for(&app_name, &input)?;
         let revision = self.deployment_revision(&input, &group, &platform)?;
         validate::create_deployment_flags(&input, &platform)?;
@@ -242,12 +238,7 @@ impl Engine {
                 .unwrap_or_else(|| super::groups::default_config(platform).to_string()),
         };
         let config = self.config_named(&config_name)?;
-        if config
-            .compute_platform
-            .as_ref()
-            .unwrap_or(&ComputePlatform::Server)
-            != platform
-        {
+        if crate::model::rules::compute_platform(config.compute_platform.as_ref()) != *platform {
             return err(
                 Exception::InvalidDeploymentConfigName,
                 format!(
@@ -507,10 +498,7 @@ impl Engine {
         input: SkipWaitTimeForInstanceTerminationInput,
     ) -> ApiResult<()> {
         let rec = self.waiting_deployment(ar, input.deployment_id.as_deref())?;
-        if matches!(
-            rec.status(),
-            DeploymentStatus::Created | DeploymentStatus::Queued
-        ) {
+        if !rec.status().has_started() {
             return err(
                 Exception::DeploymentNotStarted,
                 format!("Deployment {} has not started.", rec.id()),
@@ -534,11 +522,7 @@ impl Engine {
         input: PutLifecycleEventHookExecutionStatusInput,
     ) -> ApiResult<PutLifecycleEventHookExecutionStatusOutput> {
         let rec = self.deployment_record(ar, input.deployment_id.as_deref())?;
-        let platform = rec
-            .info
-            .compute_platform
-            .clone()
-            .unwrap_or(ComputePlatform::Server);
+        let platform = crate::model::rules::compute_platform(rec.info.compute_platform.as_ref());
         if platform == ComputePlatform::Server {
             return err(Exception::UnsupportedActionForDeploymentType, format!(
                 "Deployment {} is an EC2/on-premises deployment; hook execution status applies to Lambda and ECS deployments.", rec.id()

@@ -135,10 +135,11 @@ impl Engine {
     }
 
     fn platform_of(&self, app_name: &str) -> ComputePlatform {
-        self.apps
-            .get(app_name)
-            .and_then(|a| a.info.compute_platform.clone())
-            .unwrap_or(ComputePlatform::Server)
+        crate::model::rules::compute_platform(
+            self.apps
+                .get(app_name)
+                .and_then(|a| a.info.compute_platform.as_ref()),
+        )
     }
 
     /// Checks a config exists and fits the platform.
@@ -148,7 +149,7 @@ impl Engine {
             None => default_config(platform).to_string(),
         };
         let info = self.config_named(&name)?;
-        let config_platform = info.compute_platform.unwrap_or(ComputePlatform::Server);
+        let config_platform = crate::model::rules::compute_platform(info.compute_platform.as_ref());
         if config_platform != *platform {
             // The exact exception is UNCONFIRMED (reference §16 item 9); this one names the member.
             return err(Exception::InvalidDeploymentConfigName, format!(

@@ -16,10 +16,7 @@ impl Engine {
         Ok((
             app.name().to_string(),
             app.id().to_string(),
-            app.info
-                .compute_platform
-                .clone()
-                .unwrap_or(ComputePlatform::Server),
+            crate::model::rules::compute_platform(app.info.compute_platform.as_ref()),
         ))
     }
 

@@ -118,11 +118,7 @@ const TARGETS_PER_BATCH: usize = 25;
 /// AWS reports a request outside a documented constraint (UNCONFIRMED: the
 /// documents give the limit but not the error).
 fn check_batch_size(rec: &DeploymentRecord, n: usize) -> ApiResult<()> {
-    let platform = rec
-        .info
-        .compute_platform
-        .clone()
-        .unwrap_or(ComputePlatform::Server);
+    let platform = crate::model::rules::compute_platform(rec.info.compute_platform.as_ref());
     if platform != ComputePlatform::Server && n > 1 {
         return err(
             Exception::DeploymentTargetListSizeExceeded,
@@ -146,10 +142,7 @@ impl Engine {
         id: Option<&str>,
     ) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
         let rec = self.deployment_record(ar, id)?;
-        if matches!(
-            rec.status(),
-            DeploymentStatus::Created | DeploymentStatus::Queued
-        ) {
+        if !rec.status().has_started() {
             return err(
                 Exception::DeploymentNotStarted,
                 format!("Deployment {} has not started.", rec.id()),
@@ -270,11 +263,7 @@ impl Engine {
         id: Option<&str>,
     ) -> ApiResult<(DeploymentRecord, Vec<TargetRecord>)> {
         let (rec, targets) = self.started_targets(ar, id)?;
-        let platform = rec
-            .info
-            .compute_platform
-            .clone()
-            .unwrap_or(ComputePlatform::Server);
+        let platform = crate::model::rules::compute_platform(rec.info.compute_platform.as_ref());
         if !matches!(platform, ComputePlatform::Server | ComputePlatform::Lambda) {
             return err(Exception::InvalidComputePlatform, format!("Deployment {} is an {platform} deployment: use the deployment target operations.", rec.id()));
         }

@@ -45,8 +45,6 @@ pub const HOOKS_TAG: &str = "codedeck:hooks";
 /// Group tag: `codedeck:hook-fail = <event>` makes that event's hook fail.
 pub const HOOK_FAIL_TAG: &str = "codedeck:hook-fail";
 
-pub(crate) use crate::model::time::MINUTE;
-
 /// What a deployment deploys, parsed from its appspec.
 enum Spec {
     Lambda(LambdaSpec),

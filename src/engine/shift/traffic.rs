@@ -237,6 +237,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::time::MINUTE;
 
     fn routing(kind: TrafficRoutingType, p: i32, i: i32) -> TrafficRoutingConfig {
         TrafficRoutingConfig {

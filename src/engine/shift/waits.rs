@@ -2,6 +2,7 @@
 //! before the original task set goes.
 
 use super::*;
+use crate::model::rules;
 
 fn event_index_of(engine: &Engine, id: &str, name: &str) -> Option<u32> {
     event_index(engine.active.get(id)?.targets.first()?, name)
@@ -18,23 +19,14 @@ impl Engine {
     }
 
     pub(super) fn ready_wait_wanted(&self, id: &str) -> bool {
-        self.blue_green_config(id)
-            .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.action_on_timeout)
-            == Some(DeploymentReadyAction::StopDeployment)
+        rules::waits_ready(self.blue_green_config(id).as_ref())
     }
 
     /// STOP_DEPLOYMENT: the replacement is installed; wait for ContinueDeployment.
     pub(super) fn begin_ready_wait(&mut self, id: &str, at: Millis) {
-        let wait = self
-            .blue_green_config(id)
-            .and_then(|b| b.deployment_ready_option)
-            .and_then(|r| r.wait_time_in_minutes);
-        let minutes = crate::engine::lifecycle::ready_wait_minutes(
-            wait,
-            crate::engine::lifecycle::ECS_READY_WAIT_MAX_MINUTES,
-        );
-        let until = Some(at + minutes * MINUTE);
+        let minutes =
+            rules::ready_wait_minutes(self.blue_green_config(id).as_ref(), &ComputePlatform::Ecs);
+        let until = Some(rules::wait_ends(at, minutes));
         if let Some(s) = self.shift_mut(id) {
             s.wait = Some(ShiftWait::Ready);
             s.wait_until = until;
@@ -107,17 +99,11 @@ impl Engine {
         if !self.is_ecs(id) || !self.has_replacement(id) {
             return self.succeed_shift(id, at);
         }
-        let option = self
-            .blue_green_config(id)
-            .and_then(|b| b.terminate_blue_instances_on_deployment_success);
-        let minutes = option
-            .as_ref()
-            .and_then(|o| o.termination_wait_time_in_minutes)
-            .unwrap_or(0);
-        if minutes <= 0 {
+        let minutes = rules::termination_wait_minutes(self.blue_green_config(id).as_ref());
+        if minutes == 0 {
             return self.terminate_original(id, at);
         }
-        let until = at + Millis::from(minutes) * MINUTE;
+        let until = rules::wait_ends(at, minutes);
         if let Some(s) = self.shift_mut(id) {
             s.wait = Some(ShiftWait::Termination);
             s.wait_until = Some(until);

@@ -15,11 +15,11 @@ use aws_smithy_types::DateTime;
 use super::client::CallError;
 use super::{convert, AwsSource};
 use crate::model::labels::{lambda_alias, traffic_sides};
-use crate::model::rules::{health_limits, traffic_schedule};
+use crate::model::rules::BlueGreenPhase;
+use crate::model::rules::{self, health_limits};
 use crate::model::*;
 use crate::runtime::wall_now;
 use crate::state::view::*;
-use crate::state::BlueGreenPhase;
 
 /// Most IDs per BatchGetDeployments / BatchGetDeploymentTargets.
 pub const BATCH: usize = 25;
@@ -212,7 +212,7 @@ impl AwsSource {
                 };
                 rows.push(AppRow {
                     name,
-                    platform: info.compute_platform.unwrap_or(ComputePlatform::Server),
+                    platform: rules::compute_platform(info.compute_platform.as_ref()),
                     groups,
                     last,
                 });
@@ -277,7 +277,7 @@ impl AwsSource {
         let mut list = Vec::with_capacity(names.len());
         for name in names {
             if let Some(info) = self.config(c, &name).await? {
-                let platform = info.compute_platform.unwrap_or(ComputePlatform::Server);
+                let platform = rules::compute_platform(info.compute_platform.as_ref());
                 list.push(ConfigChoice { name, platform });
             }
         }
@@ -385,12 +385,10 @@ impl AwsSource {
             .list_deployments(app, group, &[DeploymentStatus::Queued], None)
             .await?
             .len();
-        let running = [
-            DeploymentStatus::Created,
-            DeploymentStatus::InProgress,
-            DeploymentStatus::Baking,
-            DeploymentStatus::Ready,
-        ];
+        let running: Vec<DeploymentStatus> = DeploymentStatus::ACTIVE
+            .into_iter()
+            .filter(DeploymentStatus::is_running)
+            .collect();
         let active = self.list_deployments(app, group, &running, None).await?;
         Ok((active.into_iter().next(), queued))
     }
@@ -657,8 +655,14 @@ impl AwsSource {
                 message: format!("Deployment {id} does not exist."),
             })?;
         let finished = info.status.as_ref().is_some_and(DeploymentStatus::is_final);
+        let started = info
+            .status
+            .as_ref()
+            .is_some_and(DeploymentStatus::has_started);
         let targets = match c.finished_targets.get(id) {
             Some(t) => t.clone(),
+            // Not started: no targets yet (asking answers DeploymentNotStarted).
+            None if !started => Vec::new(),
             None => {
                 let t = self.targets(id).await?;
                 if finished {
@@ -829,27 +833,24 @@ fn build_detail(
     let traffic = targets
         .first()
         .and_then(|t| traffic(t, config, wait.clone().filter(|_| running)));
-    let blue_green = is_blue_green(&info) && traffic.is_none();
-    // Blue/green batches reroute the replacements; in place, every target counts.
+    let rollback = rules::is_rollback(&info);
     let batched: Vec<&TargetView> = views
         .iter()
-        .filter(|t| !blue_green || t.label == Some(TargetLabel::Green))
+        .filter(|t| rules::counts_for_health(t.label.as_ref(), rollback))
         .collect();
     let limits = config
-        .filter(|_| running && traffic.is_none())
+        .filter(|_| running && status.has_started() && traffic.is_none())
         .map(|c| health_limits(c.minimum_healthy_hosts.as_ref(), batched.len() as i64));
-    let pending = if running {
-        batched
-            .iter()
-            .filter(|t| t.status == TargetStatus::Pending)
-            .count()
-    } else {
-        0
-    };
-    let blue_green = (running && blue_green).then(|| BlueGreenView {
-        phase: phase_of(&status, &info, &views),
+    let pending = batched
+        .iter()
+        .filter(|t| running && rules::waits_for_batch(&t.status, &t.events))
+        .count();
+    // EC2 blue/green once its fleets are planned (Lambda and ECS shift traffic).
+    let planned = !views.is_empty() && traffic.is_none();
+    let blue_green = (running && planned && is_blue_green(&info)).then(|| BlueGreenView {
+        phase: phase_of(&info, &views),
         wait: wait.clone(),
-        rollback: info.creator == Some(DeploymentCreator::CodeDeployRollback),
+        rollback,
     });
     views.sort_by_key(|t| t.label != Some(TargetLabel::Green));
     Detail {
@@ -876,76 +877,50 @@ fn is_blue_green(info: &DeploymentInfo) -> bool {
         == Some(&DeploymentType::BlueGreen)
 }
 
-/// The wait a running deployment is in, as its status and events show it,
-/// and when it ends by itself: the wait's length in the deployment's
-/// blue/green configuration, from the end of the last event before it.
-fn wait_of(info: &DeploymentInfo, targets: &[TargetView]) -> Option<WaitView> {
-    let status = info.status.as_ref()?;
-    let config = info.blue_green_deployment_configuration.as_ref();
-    let last_end = targets
-        .iter()
-        .flat_map(|t| t.events.iter())
-        .filter_map(|e| e.end_time.map(|t| t.0))
-        .max();
-    let after = |minutes: Option<i32>| {
-        Some(last_end? + Millis::from(minutes?) * crate::model::time::MINUTE)
-    };
-    if *status == DeploymentStatus::Ready {
-        let ready = config.and_then(|c| c.deployment_ready_option.as_ref());
-        let stops = ready.and_then(|r| r.action_on_timeout.as_ref())
-            == Some(&DeploymentReadyAction::StopDeployment);
-        return Some(WaitView {
-            kind: DeploymentWaitType::ReadyWait,
-            until: ready
-                .filter(|_| stops)
-                .and_then(|r| after(r.wait_time_in_minutes)),
-        });
-    }
+/// Where a blue/green deployment stands, from its status and events. The
+/// termination wait has begun when CodeDeploy says so, or (should a service
+/// not say it) when a running blue/green deployment has every event done.
+fn phase_of(info: &DeploymentInfo, targets: &[TargetView]) -> BlueGreenPhase {
+    let status = info.status.clone().unwrap_or(DeploymentStatus::Created);
     let all_done = !targets.is_empty()
         && targets.iter().all(|t| {
             t.events
                 .iter()
                 .all(|e| e.status == Some(LifecycleEventStatus::Succeeded))
         });
-    let terminating = info.instance_termination_wait_time_started == Some(true)
+    let started = info.instance_termination_wait_time_started == Some(true)
         || (is_blue_green(info) && all_done);
-    let terminate = config.and_then(|c| c.terminate_blue_instances_on_deployment_success.as_ref());
-    (*status == DeploymentStatus::InProgress && terminating).then(|| WaitView {
-        kind: DeploymentWaitType::TerminationWait,
-        until: terminate.and_then(|t| after(t.termination_wait_time_in_minutes)),
-    })
+    let events = targets.iter().flat_map(|t| t.events.iter());
+    rules::blue_green_phase(&status, started, events)
 }
 
-/// Where an EC2 blue/green deployment stands, from its events.
-fn phase_of(
-    status: &DeploymentStatus,
-    info: &DeploymentInfo,
-    targets: &[TargetView],
-) -> BlueGreenPhase {
-    let started = |label: TargetLabel, event: &str| {
-        targets.iter().any(|t| {
-            t.label == Some(label.clone())
-                && t.events.iter().any(|e| {
-                    e.lifecycle_event_name.as_deref() == Some(event)
-                        && e.status != Some(LifecycleEventStatus::Pending)
-                })
-        })
-    };
-    if *status == DeploymentStatus::Ready {
-        BlueGreenPhase::Ready
-    } else if info.instance_termination_wait_time_started == Some(true) {
-        BlueGreenPhase::TerminationWait
-    } else if started(TargetLabel::Blue, "BlockTraffic") {
-        BlueGreenPhase::Block
-    } else if started(TargetLabel::Green, "AllowTraffic") {
-        BlueGreenPhase::Reroute
-    } else if started(TargetLabel::Green, "ApplicationStop")
-        || started(TargetLabel::Green, "DownloadBundle")
-    {
-        BlueGreenPhase::Install
-    } else {
-        BlueGreenPhase::Planned
+/// The wait a running deployment is in, and when it ends by itself: the
+/// wait's length by the deployment's blue/green configuration, from the end
+/// of the last event before it.
+fn wait_of(info: &DeploymentInfo, targets: &[TargetView]) -> Option<WaitView> {
+    if info.status.as_ref().is_none_or(DeploymentStatus::is_final) {
+        return None;
     }
+    let kind = rules::phase_wait(phase_of(info, targets))?;
+    let bg = info.blue_green_deployment_configuration.as_ref();
+    let platform = rules::compute_platform(info.compute_platform.as_ref());
+    let minutes = match kind {
+        DeploymentWaitType::ReadyWait => {
+            rules::waits_ready(bg).then(|| rules::ready_wait_minutes(bg, &platform))
+        }
+        _ => Some(rules::termination_wait_minutes(bg)),
+    };
+    let last_end = targets
+        .iter()
+        .flat_map(|t| t.events.iter())
+        .filter_map(|e| e.end_time.map(|t| t.0))
+        .max();
+    Some(WaitView {
+        kind,
+        until: last_end
+            .zip(minutes)
+            .map(|(start, m)| rules::wait_ends(start, m)),
+    })
 }
 
 fn target_view(t: &DeploymentTarget) -> TargetView {
@@ -978,15 +953,11 @@ fn traffic(
                 .as_ref()
                 .and_then(|e| e.lifecycle_events.as_ref())
         });
-    let start = events.and_then(|es| {
-        es.iter()
-            .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
-            .and_then(|e| e.start_time)
-    });
-    let steps = start
-        .map(|t0| traffic_schedule(config.and_then(|c| c.traffic_routing_config.as_ref()), t0.0))
-        .unwrap_or_default();
-    let applied = steps.iter().filter(|(_, w)| *w <= weight).count();
+    let steps = rules::reported_traffic_schedule(
+        config.and_then(|c| c.traffic_routing_config.as_ref()),
+        events.map_or(&[], Vec::as_slice),
+    );
+    let applied = rules::steps_applied(&steps, weight);
     Some(TrafficView {
         original,
         replacement,
@@ -1030,5 +1001,38 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(wait_of(&done, &[]), None);
+    }
+
+    /// What the SDK reads for a wait left out is 0: the wait lasts the
+    /// platform's maximum from the end of the last event, as the engine has it.
+    #[test]
+    fn a_ready_wait_of_zero_ends_after_the_platforms_maximum() {
+        let ready = |platform| DeploymentInfo {
+            status: Some(DeploymentStatus::Ready),
+            compute_platform: Some(platform),
+            blue_green_deployment_configuration: Some(BlueGreenDeploymentConfiguration {
+                deployment_ready_option: Some(DeploymentReadyOption {
+                    action_on_timeout: Some(DeploymentReadyAction::StopDeployment),
+                    wait_time_in_minutes: Some(0),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let installed = TargetView {
+            events: vec![LifecycleEvent {
+                lifecycle_event_name: Some("ValidateService".into()),
+                status: Some(LifecycleEventStatus::Succeeded),
+                end_time: Some(Timestamp(1_000)),
+                ..Default::default()
+            }],
+            ..TargetView::of("i-1".into(), "i-1".into(), &DeploymentTarget::default())
+        };
+        let until = |platform| {
+            wait_of(&ready(platform), std::slice::from_ref(&installed)).and_then(|w| w.until)
+        };
+        let hour = 60 * crate::model::time::MINUTE;
+        assert_eq!(until(ComputePlatform::Server), Some(1_000 + 48 * hour));
+        assert_eq!(until(ComputePlatform::Ecs), Some(1_000 + 120 * hour));
     }
 }
