@@ -267,13 +267,7 @@ fn health(d: &Detail) -> String {
                 .any(|e| e.status == Some(LifecycleEventStatus::InProgress))
         })
         .count();
-    let waiting = matches!(
-        d.info.status,
-        Some(DeploymentStatus::Created | DeploymentStatus::Queued)
-    );
     match (d.min_healthy, d.max_down) {
-        // The targets, and with them the limits, are picked at the start.
-        _ if waiting => "Health  decided when it starts: the targets are picked then".into(),
         (Some(min), Some(down)) => format!(
             "Health  min healthy {min}, at most {down} down at once · batch: {running} running, {} waiting{}",
             d.pending,
