@@ -6,7 +6,7 @@
 //! [`Engine::agent_event_done`], then goes on under the same rules as a
 //! simulated event's end.
 
-use super::deploy::{event_names, lifecycle_event_mut, EventEnd};
+use super::host_events::{event_names, lifecycle_event_mut, EventEnd};
 use super::*;
 use crate::model::rules::{agent_runs, AGENT_RESTART_MESSAGE};
 use crate::model::*;

@@ -57,7 +57,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::batch::{self, Batch, Verdict};
 use super::configs;
-use super::deploy::{revision_key, AfterEvent, EventEnd};
+use super::deployment::revision_key;
+use super::host_events::{AfterEvent, EventEnd};
 use super::lifecycle;
 use super::outcomes;
 use super::selection::{self, Candidate};

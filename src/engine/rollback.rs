@@ -12,7 +12,7 @@
 //! rollback, and its message says so.
 
 use super::configs;
-use super::deploy::{rollback_enabled_for, DeploymentSpec};
+use super::deployment::{rollback_enabled_for, DeploymentSpec};
 use super::{Active, Engine};
 use crate::model::time::Millis;
 use crate::model::*;

@@ -3,7 +3,7 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::deploy::{revision_key, rollback_enabled_for, DeploymentSpec};
+use crate::engine::deployment::{revision_key, rollback_enabled_for, DeploymentSpec};
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;

@@ -66,7 +66,7 @@ impl Engine {
                 .targets
                 .iter()
                 .find(|t| t.run.host == host && t.run.due.is_some())?;
-            let later = crate::engine::deploy::event_names(t)
+            let later = crate::engine::host_events::event_names(t)
                 .split_off((t.run.event as usize + 1).min(t.events().len()));
             Some((id.clone(), a.rec.group_id.clone(), t.index, later))
         });
