@@ -226,7 +226,7 @@ impl Engine {
                 (h.id.clone(), h)
             })
             .collect();
-        // Instances launched or terminated by blue/green deployments (bluegreen.rs).
+        // Instances launched or terminated by blue/green deployments (bluegreen/provision.rs).
         self.sync_blue_green_hosts();
         for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {

@@ -493,7 +493,7 @@ impl Engine {
                 .continue_shift(rec.id(), wait, now)
                 .or_else(|m| err(Exception::DeploymentIsNotInReadyState, m));
         }
-        // EC2 blue/green (bluegreen.rs); anything else is not waiting.
+        // EC2 blue/green (bluegreen/phases.rs); anything else is not waiting.
         let wait = input
             .deployment_wait_type
             .unwrap_or(DeploymentWaitType::ReadyWait);
