@@ -19,7 +19,7 @@ fi
 rules=(src/engine/configs.rs src/engine/selection.rs src/engine/lifecycle.rs
   src/engine/shift/traffic.rs src/engine/shift/waits.rs src/engine/deployment.rs
   src/engine/inplace.rs src/engine/host_events.rs src/engine/bluegreen/*.rs
-  src/engine/rollback.rs)
+  src/engine/auto_rollback.rs)
 files=()
 case " $* " in
   *" -f "*|*" --file "*|*" --file="*) ;;

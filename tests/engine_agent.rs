@@ -5,7 +5,7 @@
 
 mod common;
 
-use codedeck::engine::agent::{EventOrder, EventReport};
+use codedeck::engine::agent_events::{EventOrder, EventReport};
 use codedeck::model::rules::AGENT_RESTART_MESSAGE;
 use codedeck::model::*;
 use common::*;

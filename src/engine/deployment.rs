@@ -108,7 +108,7 @@ fn deployment_info(group: &GroupRecord, spec: &DeploymentSpec, at: Millis) -> De
         rollback_info: spec.rollback_of.as_ref().map(|orig| RollbackInfo {
             rollback_deployment_id: None,
             rollback_triggering_deployment_id: Some(orig.clone()),
-            // Set by the rollback that creates it (rollback.rs).
+            // Set by the rollback that creates it (auto_rollback.rs).
             rollback_message: None,
         }),
         deployment_style: Some(

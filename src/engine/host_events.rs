@@ -173,7 +173,7 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        std::borrow::Cow::Owned(super::world::tag_faults(&tags, defaults.clone()))
+        std::borrow::Cow::Owned(super::host_behaviour::tag_faults(&tags, defaults.clone()))
     }
 
     pub(super) fn begin_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {

@@ -44,12 +44,14 @@ impl Runtime {
 /// reader (a dashboard), kept between its reads.
 #[derive(Debug, Default)]
 pub struct ScreenCache {
-    list: Option<GroupList>,
+    list: Option<FinishedList>,
     detail: Option<Detail>,
 }
 
+/// The finished deployments of one scope (a group, or every application's
+/// with a status), as last read.
 #[derive(Debug)]
-struct GroupList {
+struct FinishedList {
     scope: Scope,
     /// Finished rows, newest first, with their creation sequence numbers.
     rows: Arc<Vec<DeploymentRow>>,
@@ -266,9 +268,9 @@ fn first_read(
     scope: Scope,
     active: &[&DeploymentRecord],
     ar: &dyn Archive,
-) -> ReadResult<GroupList> {
+) -> ReadResult<FinishedList> {
     let listed = ar.deployments(&scope.query())?;
-    let mut list = GroupList {
+    let mut list = FinishedList {
         scope,
         rows: Arc::new(Vec::with_capacity(listed.len())),
         seqs: Vec::with_capacity(listed.len()),
@@ -296,10 +298,10 @@ fn first_read(
 /// What finished since the last read, and what was created since (it may
 /// have finished already): reads of those deployments only.
 fn catch_up(
-    mut list: GroupList,
+    mut list: FinishedList,
     active: &[&DeploymentRecord],
     ar: &dyn Archive,
-) -> ReadResult<GroupList> {
+) -> ReadResult<FinishedList> {
     let now_active: BTreeSet<&str> = active.iter().map(|r| r.id()).collect();
     let mut changed: BTreeSet<String> = list
         .active
@@ -328,7 +330,7 @@ fn catch_up(
     Ok(list)
 }
 
-fn note_active(list: &mut GroupList, active: &[&DeploymentRecord]) {
+fn note_active(list: &mut FinishedList, active: &[&DeploymentRecord]) {
     list.active = active.iter().map(|r| r.id().to_string()).collect();
     if let Some(newest) = active.iter().map(|r| r.seq).max() {
         list.max_seq = list.max_seq.max(newest);
@@ -337,7 +339,7 @@ fn note_active(list: &mut GroupList, active: &[&DeploymentRecord]) {
 
 /// Adds a finished deployment in its place (newest first). Copies the rows
 /// when a published read still shares them: once per finished deployment.
-fn insert_finished(list: &mut GroupList, rec: &DeploymentRecord) {
+fn insert_finished(list: &mut FinishedList, rec: &DeploymentRecord) {
     let at = list.seqs.partition_point(|s| *s > rec.seq);
     if list.seqs.get(at) == Some(&rec.seq) {
         return;

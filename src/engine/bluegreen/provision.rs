@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::engine::host_behaviour;
 use crate::engine::selection::{self, Candidate};
-use crate::engine::world;
 use crate::engine::Engine;
 use crate::model::ids;
 use crate::model::time::Millis;
@@ -83,7 +83,7 @@ impl Engine {
                     availability_zone: l.availability_zone.clone(),
                     root: None,
                     install_to_system: false,
-                    behaviour: world::tag_faults(&l.tags, base),
+                    behaviour: host_behaviour::tag_faults(&l.tags, base),
                 },
             );
         }
