@@ -12,7 +12,6 @@ use super::{Active, Engine, DEPLOYMENT_TIMER};
 use crate::model::ids;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::*;
 
 /// Everything needed to create a deployment, from the API or from the engine itself.
@@ -141,10 +140,8 @@ impl Engine {
     /// Processes every timer due at or before `now`, each at its own due time,
     /// then deletes the on-premises records CodeDeploy no longer keeps
     /// (ops/instances.rs: reads skip them already; this frees the store).
-    /// Decides from memory (DESIGN rule 7): nothing under it takes an
-    /// archive; `_ar` is unread and stays only until its callers in
-    /// `engine/view.rs` and `runtime/` stop passing one.
-    pub fn advance(&mut self, now: Millis, _ar: &dyn Archive) {
+    /// Decides from memory (DESIGN rule 7): it has no archive to read.
+    pub fn advance(&mut self, now: Millis) {
         while let Some(Reverse(timer)) = self.timers.peek().copied() {
             if timer.due > now {
                 break;

@@ -205,8 +205,7 @@ impl State {
 
     /// Advances the engine to `now`.
     fn advance(&mut self, now: Millis) {
-        let (engine, archive) = self.parts();
-        engine.advance(now, &archive);
+        self.engine.advance(now);
     }
 
     /// Drains the engine's changes and commits them in one transaction.
@@ -317,10 +316,7 @@ impl Runtime {
         // what local hosts were running when the process died (no agent runs
         // it any more), and persist the meta of a new file straight away.
         state.advance(start);
-        {
-            let (engine, archive) = state.parts();
-            engine.fail_interrupted_agent_events(start, &archive);
-        }
+        state.engine.fail_interrupted_agent_events(start);
         let orders = state.engine.take_orders();
         let changes = state.engine.take_changes();
         if !changes.is_empty() {

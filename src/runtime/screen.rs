@@ -139,7 +139,7 @@ fn load(
         })
         .collect();
     let groups = match &req.app {
-        Some(app) => groups_of(engine, ar, app),
+        Some(app) => groups_of(engine, app),
         None => Vec::new(),
     };
     let configs = match &req.app {
@@ -198,7 +198,7 @@ fn last_of(engine: &Engine, g: &crate::state::GroupRecord) -> Option<LastRow> {
     LastRow::of(engine.group_info(g).last_attempted_deployment.as_ref()?)
 }
 
-fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
+fn groups_of(engine: &Engine, app: &str) -> Vec<GroupRow> {
     let Some(app) = engine.application(app) else {
         return Vec::new();
     };
@@ -211,7 +211,7 @@ fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
             let mut row = GroupRow::of(id, name, &info, g.active.clone(), g.queue.len());
             row.platform = platform.clone().unwrap_or(ComputePlatform::Server);
             row.last_good = engine
-                .last_good(ar, g.id())
+                .last_good(g.id())
                 .map(|(deployment, revision)| LastGood {
                     deployment,
                     revision,
@@ -436,7 +436,7 @@ fn preview(engine: &Engine, ar: &dyn Archive) -> Option<NextStep> {
     let mut before = running(&ahead, ar);
     for _ in 0..FOLD {
         let mut next = ahead.preview_step(ar)?;
-        ahead.advance(next.due, ar);
+        ahead.advance(next.due);
         let _ = ahead.take_changes();
         let after = running(&ahead, ar);
         for (text, place) in narrated(&before, &after) {

@@ -48,7 +48,7 @@ impl Sim {
         &mut self,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        self.engine.advance(self.now, &self.ar);
+        self.engine.advance(self.now);
         let out = f(&mut self.engine, self.now, &self.ar);
         self.flush();
         out
@@ -57,7 +57,7 @@ impl Sim {
     /// Moves virtual time forward by `ms`, processing every timer on the way.
     pub fn tick(&mut self, ms: Millis) {
         self.now += ms;
-        self.engine.advance(self.now, &self.ar);
+        self.engine.advance(self.now);
         self.flush();
     }
 
@@ -69,7 +69,7 @@ impl Sim {
                 return;
             };
             self.now = self.now.max(due);
-            self.engine.advance(self.now, &self.ar);
+            self.engine.advance(self.now);
             self.flush();
             each(self);
         }

@@ -4,20 +4,13 @@
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::error::{err, ApiResult};
 use crate::state::*;
 
 impl Engine {
     /// Sets an alarm's state (creating the alarm if needed); deployments that
     /// watch it stop at once when it fires.
-    pub fn set_alarm(
-        &mut self,
-        now: Millis,
-        _ar: &dyn Archive,
-        name: &str,
-        state: AlarmState,
-    ) -> ApiResult<()> {
+    pub fn set_alarm(&mut self, now: Millis, name: &str, state: AlarmState) -> ApiResult<()> {
         if name.is_empty() || name.len() > 255 {
             return err(
                 Exception::InvalidAlarmConfig,
