@@ -85,7 +85,7 @@ fn app(e: &mut Engine, ar: &dyn Archive) {
 }
 
 /// 1,000 groups of one instance each, each with a deployment in flight.
-fn account_limits() -> (Engine, MemArchive) {
+fn account_limits() -> Engine {
     let ar = MemArchive::default();
     let mut e = Engine::new(
         EngineOptions::default(),
@@ -106,9 +106,9 @@ fn account_limits() -> (Engine, MemArchive) {
     }
     e.take_changes();
     // Start them all, so every step below moves running instances.
-    e.advance(T0, &ar);
+    e.advance(T0);
     e.take_changes();
-    (e, ar)
+    e
 }
 
 fn step_at_account_limits(c: &mut Criterion) {
@@ -117,11 +117,11 @@ fn step_at_account_limits(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             let mut done = 0;
             while done < iters {
-                let (mut e, ar) = account_limits();
+                let mut e = account_limits();
                 while done < iters {
                     let Some(due) = e.next_due() else { break };
                     let start = Instant::now();
-                    e.advance(due, &ar);
+                    e.advance(due);
                     let changes = e.take_changes();
                     total += start.elapsed();
                     std::hint::black_box(changes);
@@ -152,7 +152,7 @@ fn all_at_once_1000(c: &mut Criterion) {
             |(mut e, mut ar)| {
                 deploy(&mut e, &ar, "web");
                 while let Some(due) = e.next_due() {
-                    e.advance(due, &ar);
+                    e.advance(due);
                     ar.apply(&e.take_changes());
                 }
                 assert!(!e.has_active());

@@ -17,8 +17,9 @@ fi
 # The rule modules (DESIGN.md: CodeDeploy rules live in the engine), unless
 # the command line names files.
 rules=(src/engine/configs.rs src/engine/selection.rs src/engine/lifecycle.rs
-  src/engine/shift/traffic.rs src/engine/shift/waits.rs src/engine/deploy.rs
-  src/engine/bluegreen.rs src/engine/rollback.rs)
+  src/engine/shift/traffic.rs src/engine/shift/waits.rs src/engine/deployment.rs
+  src/engine/inplace.rs src/engine/host_events.rs src/engine/bluegreen/*.rs
+  src/engine/auto_rollback.rs)
 files=()
 case " $* " in
   *" -f "*|*" --file "*|*" --file="*) ;;

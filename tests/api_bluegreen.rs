@@ -34,14 +34,6 @@ tags = { Name = "web-next", fleet = "green" }
 const BLUE: [&str; 2] = ["i-0000000000000b001", "i-0000000000000b002"];
 const GREEN: [&str; 2] = ["i-0000000000000a001", "i-0000000000000a002"];
 
-fn tag(key: &str, value: &str) -> Ec2TagFilter {
-    Ec2TagFilter::builder()
-        .key(key)
-        .value(value)
-        .r#type(Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec2_blue_green_continued_and_termination_skipped_through_the_sdk() {
     let mut opts = RuntimeOptions::memory(1000.0);
@@ -59,7 +51,7 @@ async fn ec2_blue_green_continued_and_termination_skipped_through_the_sdk() {
         .deployment_group_name("prod")
         .service_role_arn(ROLE)
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
-        .ec2_tag_filters(tag("Name", "web"))
+        .ec2_tag_filters(ec2("Name", "web"))
         .deployment_style(
             DeploymentStyle::builder()
                 .deployment_type(DeploymentType::BlueGreen)
@@ -113,7 +105,7 @@ async fn ec2_blue_green_continued_and_termination_skipped_through_the_sdk() {
         )
         .target_instances(
             TargetInstances::builder()
-                .tag_filters(tag("fleet", "green"))
+                .tag_filters(ec2("fleet", "green"))
                 .build(),
         )
         .send()

@@ -9,40 +9,6 @@ use aws_sdk_codedeploy::Client;
 use codedeck::state::FaultKind;
 use common_api::*;
 
-fn s3(key: &str) -> RevisionLocation {
-    RevisionLocation::builder()
-        .revision_type(RevisionLocationType::S3)
-        .s3_location(
-            S3Location::builder()
-                .bucket("artifacts")
-                .key(key)
-                .bundle_type(BundleType::Zip)
-                .build(),
-        )
-        .build()
-}
-
-fn web_tags() -> Ec2TagFilter {
-    Ec2TagFilter::builder()
-        .key("Name")
-        .value("web")
-        .r#type(Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
-async fn deploy(c: &Client, app: &str, group: &str, revision: RevisionLocation) -> String {
-    c.create_deployment()
-        .application_name(app)
-        .deployment_group_name(group)
-        .revision(revision)
-        .send()
-        .await
-        .expect("CreateDeployment")
-        .deployment_id()
-        .expect("deploymentId")
-        .to_string()
-}
-
 fn rollback_message(info: &DeploymentInfo) -> &str {
     info.rollback_info()
         .and_then(|r| r.rollback_message())
@@ -64,7 +30,7 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
         .application_name("web")
         .deployment_group_name("prod")
         .service_role_arn(ROLE)
-        .ec2_tag_filters(web_tags())
+        .ec2_tag_filters(ec2("Name", "web"))
         .auto_rollback_configuration(
             AutoRollbackConfiguration::builder()
                 .enabled(true)
@@ -74,7 +40,7 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
         .send()
         .await
         .expect("group");
-    let good = deploy(&c, "web", "prod", s3("v1.zip")).await;
+    let good = deploy(&c, "web", "prod", artifact("v1.zip")).await;
     let info = s.wait_deployment(&c, &good).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
     s.runtime
@@ -82,7 +48,7 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
             e.break_host(now, "i-0a1b2c3d4e5f00001", FaultKind::Fail)
         })
         .expect("break host");
-    let bad = deploy(&c, "web", "prod", s3("v2.zip")).await;
+    let bad = deploy(&c, "web", "prod", artifact("v2.zip")).await;
     let info = s.wait_deployment(&c, &bad).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
     let rb = info
@@ -473,11 +439,11 @@ async fn a_zonal_deployment_shows_its_zone_and_monitor_wait_in_the_read_view() {
         .deployment_group_name("prod")
         .service_role_arn(ROLE)
         .deployment_config_name("Zonal")
-        .ec2_tag_filters(web_tags())
+        .ec2_tag_filters(ec2("Name", "web"))
         .send()
         .await
         .expect("group");
-    let id = deploy(&c, "web", "prod", s3("v1.zip")).await;
+    let id = deploy(&c, "web", "prod", artifact("v1.zip")).await;
     let local = LocalSource::new(s.runtime.clone());
     let req = Request {
         deployment: Some(id.clone()),

@@ -12,40 +12,6 @@ use common_api::*;
 
 const HOUR: i64 = 3_600_000;
 
-fn s3(key: &str) -> RevisionLocation {
-    RevisionLocation::builder()
-        .revision_type(RevisionLocationType::S3)
-        .s3_location(
-            S3Location::builder()
-                .bucket("artifacts")
-                .key(key)
-                .bundle_type(BundleType::Zip)
-                .build(),
-        )
-        .build()
-}
-
-fn tag(key: &str, value: &str) -> Ec2TagFilter {
-    Ec2TagFilter::builder()
-        .key(key)
-        .value(value)
-        .r#type(Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
-async fn deploy(c: &Client, app: &str, group: &str) -> String {
-    c.create_deployment()
-        .application_name(app)
-        .deployment_group_name(group)
-        .revision(s3("v1.zip"))
-        .send()
-        .await
-        .expect("CreateDeployment")
-        .deployment_id()
-        .expect("deploymentId")
-        .to_string()
-}
-
 /// An application with one group over the sample fleet's hosts tagged `Name`.
 async fn in_place_group(c: &Client, name: &str, config: &str) {
     c.create_application()
@@ -58,7 +24,7 @@ async fn in_place_group(c: &Client, name: &str, config: &str) {
         .deployment_group_name("prod")
         .service_role_arn(ROLE)
         .deployment_config_name(config)
-        .ec2_tag_filters(tag("Name", name))
+        .ec2_tag_filters(ec2("Name", name))
         .send()
         .await
         .expect("group");
@@ -94,7 +60,7 @@ async fn discover_group(c: &Client) {
         .deployment_group_name("prod")
         .service_role_arn(ROLE)
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
-        .ec2_tag_filters(tag("Name", "web"))
+        .ec2_tag_filters(ec2("Name", "web"))
         .deployment_style(
             DeploymentStyle::builder()
                 .deployment_type(DeploymentType::BlueGreen)
@@ -118,7 +84,7 @@ async fn refused(c: &Client, ti: TargetInstances) -> (String, String) {
         .create_deployment()
         .application_name("web")
         .deployment_group_name("prod")
-        .revision(s3("v2.zip"))
+        .revision(artifact("v2.zip"))
         .target_instances(ti)
         .send()
         .await
@@ -131,14 +97,14 @@ async fn refused(c: &Client, ti: TargetInstances) -> (String, String) {
 
 fn by_tags(filters: &[(&str, &str)]) -> TargetInstances {
     TargetInstances::builder()
-        .set_tag_filters(Some(filters.iter().map(|(k, v)| tag(k, v)).collect()))
+        .set_tag_filters(Some(filters.iter().map(|(k, v)| ec2(k, v)).collect()))
         .build()
 }
 
 fn by_tag_set(groups: &[&[(&str, &str)]]) -> TargetInstances {
     let list = groups
         .iter()
-        .map(|g| g.iter().map(|(k, v)| tag(k, v)).collect())
+        .map(|g| g.iter().map(|(k, v)| ec2(k, v)).collect())
         .collect();
     TargetInstances::builder()
         .ec2_tag_set(
@@ -221,7 +187,7 @@ async fn create_deployment_checks_target_instances() {
             .create_deployment()
             .application_name("web")
             .deployment_group_name("prod")
-            .revision(s3("v2.zip"))
+            .revision(artifact("v2.zip"))
             .target_instances(ti)
             .send()
             .await
@@ -247,7 +213,7 @@ async fn a_label_filter_on_an_in_place_deployment_is_refused() {
     let s = ApiServer::start().await;
     let c = s.client();
     in_place_group(&c, "web", "CodeDeployDefault.AllAtOnce").await;
-    let id = deploy(&c, "web", "prod").await;
+    let id = deploy(&c, "web", "prod", artifact("v1.zip")).await;
     let info = s.wait_deployment(&c, &id).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
     for label in ["Blue", "Green"] {
@@ -277,14 +243,6 @@ async fn a_label_filter_on_an_in_place_deployment_is_refused() {
         .expect("a status filter still works");
     assert_eq!(by_status.target_ids().len(), 3);
     s.stop().await;
-}
-
-fn user_arn(name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:user/{name}")
-}
-
-fn session_arn(name: &str) -> String {
-    format!("arn:aws:sts::{ACCOUNT}:assumed-role/CodeDeployInstanceRole/{name}")
 }
 
 async fn register(
@@ -444,7 +402,7 @@ async fn batch_get_deployment_targets_limits_per_platform() {
     let s = ApiServer::start().await;
     let c = s.client();
     in_place_group(&c, "web", "CodeDeployDefault.AllAtOnce").await;
-    let id = deploy(&c, "web", "prod").await;
+    let id = deploy(&c, "web", "prod", artifact("v1.zip")).await;
     s.wait_deployment(&c, &id).await;
     let real: Vec<String> = c
         .list_deployment_targets()
@@ -552,7 +510,7 @@ async fn health_constraints_invalid_has_the_user_guides_message() {
     let c = s.client();
     // One staging host; HalfAtATime needs one healthy: none may go offline.
     in_place_group(&c, "web-staging", "CodeDeployDefault.HalfAtATime").await;
-    let id = deploy(&c, "web", "prod").await;
+    let id = deploy(&c, "web", "prod", artifact("v1.zip")).await;
     let info = s.wait_deployment(&c, &id).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
     let error = info.error_information().expect("errorInformation");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use codedeck::engine::agent::{EventOrder, EventReport};
+use codedeck::engine::agent_events::{EventOrder, EventReport};
 use codedeck::model::rules::AGENT_RESTART_MESSAGE;
 use codedeck::model::*;
 use common::*;
@@ -68,7 +68,7 @@ fn play(sim: &mut Sim, fail: &[(&str, &str)]) -> Vec<EventOrder> {
                 .iter()
                 .any(|(host, event)| order.host == *host && order.event == *event);
             sim.now += 1_000;
-            sim.call(|e, now, ar| e.agent_event_done(now, ar, report(&order, !bad)))
+            sim.call(|e, now, _| e.agent_event_done(now, report(&order, !bad)))
                 .expect("the event waits for its agent");
             seen.push(order);
         }
@@ -188,7 +188,7 @@ fn after_a_restart_a_running_event_fails_and_the_deployment_goes_on() {
     assert_eq!(orders.len(), 2, "both hosts start ApplicationStop");
     // The process died: nobody answers these orders. On restart:
     let failed = sim
-        .call(|e, now, ar| Ok(e.fail_interrupted_agent_events(now, ar)))
+        .call(|e, now, _| Ok(e.fail_interrupted_agent_events(now)))
         .expect("restart");
     assert_eq!(failed, 2);
     play(&mut sim, &[]);
@@ -206,7 +206,7 @@ fn after_a_restart_a_running_event_fails_and_the_deployment_goes_on() {
         assert_eq!(d.error_code, Some(LifecycleErrorCode::UnknownError));
     }
     // A late report for an event nothing waits for is refused.
-    let late = sim.call(|e, now, ar| e.agent_event_done(now, ar, report(&orders[0], true)));
+    let late = sim.call(|e, now, _| e.agent_event_done(now, report(&orders[0], true)));
     assert!(late.is_err());
 }
 
@@ -262,7 +262,7 @@ fn the_deadline_waits_for_a_running_agent() {
         DeploymentStatus::InProgress,
         "the clock does not cut a running agent short"
     );
-    sim.call(|e, now, ar| e.agent_event_done(now, ar, report(&order, true)))
+    sim.call(|e, now, _| e.agent_event_done(now, report(&order, true)))
         .expect("report");
     let info = sim.info(&id);
     assert_eq!(info.status, Some(DeploymentStatus::Failed));

@@ -1570,7 +1570,7 @@ fn bg_run(restart_every_step: bool) -> String {
         now: Millis,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> T,
     ) -> T {
-        engine.advance(now, &*store);
+        engine.advance(now);
         let out = f(engine, now, &*store);
         store.commit(&engine.take_changes()).expect("commit");
         out
@@ -1874,9 +1874,9 @@ fn an_alarm_while_rerouting_stops_and_rolls_back() {
     // During the second spare's rerouting (the first finished at 34 s).
     let t = t0 + INSTALL + REROUTE + 3 * SEC;
     at(&mut sim, t);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::state::AlarmState::Alarm))
+    sim.call(|e, now, _| e.set_alarm(now, "Errors", codedeck::state::AlarmState::Alarm))
         .expect("alarm");
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Errors", codedeck::state::AlarmState::Ok))
+    sim.call(|e, now, _| e.set_alarm(now, "Errors", codedeck::state::AlarmState::Ok))
         .expect("alarm off");
     sim.run();
     let info = sim.info(&d2);

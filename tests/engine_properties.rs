@@ -5,10 +5,7 @@ use codedeck::engine::{Engine, EngineOptions};
 use codedeck::model::time::Millis;
 use codedeck::model::*;
 use codedeck::state::fleet::Fleet;
-use codedeck::state::{
-    AlarmState, ApiError, ApiResult, Archive, DeploymentQuery, DeploymentRecord, EventRecord,
-    FaultKind, ListedDeployment, RevisionRecord, TargetRecord,
-};
+use codedeck::state::{AlarmState, Archive, DeploymentQuery, FaultKind};
 use codedeck::store::Store;
 use proptest::prelude::*;
 
@@ -72,45 +69,10 @@ fn fleet(faults: &[(u8, u8)]) -> String {
     s
 }
 
-/// Storage that cannot be read: every read fails as an I/O error would.
-struct Unreadable;
-
-fn io_error<T>() -> ApiResult<T> {
-    Err(ApiError::new(Exception::InternalFailure, "disk I/O error"))
-}
-
-impl Archive for Unreadable {
-    fn deployment(&self, _: &str) -> ApiResult<Option<DeploymentRecord>> {
-        io_error()
-    }
-    fn targets(&self, _: &str) -> ApiResult<Vec<TargetRecord>> {
-        io_error()
-    }
-    fn target(&self, _: &str, _: &str) -> ApiResult<Option<TargetRecord>> {
-        io_error()
-    }
-    fn deployments(&self, _: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
-        io_error()
-    }
-    fn revision(&self, _: &str, _: &str) -> ApiResult<Option<RevisionRecord>> {
-        io_error()
-    }
-    fn revisions(&self, _: &str) -> ApiResult<Vec<RevisionRecord>> {
-        io_error()
-    }
-    fn events(&self, _: u64, _: usize) -> ApiResult<Vec<EventRecord>> {
-        io_error()
-    }
-}
-
 struct World {
     engine: Engine,
     store: Store,
     now: Millis,
-    /// Whether the timers run over [`Unreadable`] instead of the store.
-    unreadable_timers: bool,
-    /// Every step's changes, as committed.
-    changes: Vec<String>,
 }
 
 impl World {
@@ -123,21 +85,14 @@ impl World {
             engine,
             store,
             now: T0,
-            unreadable_timers: false,
-            changes: Vec::new(),
         }
     }
 
     /// Timers due by now fire, then `f` runs; one commit for both.
     fn call<T>(&mut self, f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> T) -> T {
-        if self.unreadable_timers {
-            self.engine.advance(self.now, &Unreadable);
-        } else {
-            self.engine.advance(self.now, &self.store);
-        }
+        self.engine.advance(self.now);
         let out = f(&mut self.engine, self.now, &self.store);
         let changes = self.engine.take_changes();
-        self.changes.push(format!("{changes:?}"));
         self.store.commit(&changes).unwrap();
         out
     }
@@ -278,10 +233,9 @@ impl World {
                     });
                 }
             }
-            Op::Alarm(on) => self.call(|e, now, ar| {
+            Op::Alarm(on) => self.call(|e, now, _| {
                 e.set_alarm(
                     now,
-                    ar,
                     "Errors",
                     if on {
                         AlarmState::Alarm
@@ -306,7 +260,7 @@ impl World {
     }
 
     fn finish(&mut self) {
-        self.call(|e, now, ar| e.set_alarm(now, ar, "Errors", AlarmState::Ok).unwrap());
+        self.call(|e, now, _| e.set_alarm(now, "Errors", AlarmState::Ok).unwrap());
         while let Some(due) = self.engine.next_due() {
             self.run_to(due);
         }
@@ -412,60 +366,8 @@ fn check_invariants(store: &Store) {
     }
 }
 
-/// A world over `fleet` set up and driven through `ops` to the end.
-fn played(fleet: &str, ops: &[Op], unreadable_timers: bool) -> World {
-    let mut world = World::new(fleet);
-    world.unreadable_timers = unreadable_timers;
-    world.setup();
-    for op in ops {
-        world.apply(op);
-    }
-    world.finish();
-    world
-}
-
-/// The rollbacks in the store: (deployment rolled back, its rollback, both
-/// messages), for the test below to see that it covers them.
-fn rollbacks(store: &Store) -> Vec<(String, String, String, String)> {
-    let all = DeploymentQuery {
-        limit: usize::MAX,
-        ..Default::default()
-    };
-    let message = |id: &str| {
-        let d = store.deployment(id).unwrap().unwrap();
-        d.info
-            .rollback_info
-            .and_then(|r| r.rollback_message)
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    for row in store.deployments(&all).unwrap() {
-        let d = store.deployment(&row.id).unwrap().unwrap();
-        if let Some(rb) = d.info.rollback_info.and_then(|r| r.rollback_deployment_id) {
-            out.push((row.id.clone(), rb.clone(), message(&row.id), message(&rb)));
-        }
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
-
-    /// DESIGN rule 7: the timers decide from memory. With every storage read
-    /// failing on the timer path, the same deployments end the same way, with
-    /// the same rollbacks and messages, and every step commits the same changes.
-    #[test]
-    fn timers_decide_the_same_when_storage_cannot_be_read(
-        faults in prop::collection::vec((0..4u8, 0..7u8), 1..8),
-        ops in prop::collection::vec(op(), 1..25),
-    ) {
-        let fleet = fleet(&faults);
-        let working = played(&fleet, &ops, false);
-        let unreadable = played(&fleet, &ops, true);
-        prop_assert_eq!(rollbacks(&working.store), rollbacks(&unreadable.store));
-        prop_assert_eq!(working.history(), unreadable.history());
-        prop_assert_eq!(working.changes, unreadable.changes);
-    }
 
     #[test]
     fn invariants_hold_and_restart_equals_no_restart(

@@ -635,7 +635,7 @@ fn alarm_stops_the_deployment_and_rolls_back_when_configured() {
     sim.run();
     let d = sim.deploy("a", "g", "v2.zip", |_| {}).unwrap();
     sim.tick(2_000);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "HighErrors", AlarmState::Alarm))
+    sim.call(|e, now, _| e.set_alarm(now, "HighErrors", AlarmState::Alarm))
         .unwrap();
     sim.run();
     let info = sim.info(&d);
@@ -726,7 +726,7 @@ fn disabled_alarms_and_ignored_poll_failures_do_not_stop() {
         });
     })
     .unwrap();
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "Flaky", AlarmState::PollFailure))
+    sim.call(|e, now, _| e.set_alarm(now, "Flaky", AlarmState::PollFailure))
         .unwrap();
     let d = sim.deploy("a", "g", "v1.zip", |_| {}).unwrap();
     sim.run();
@@ -1033,7 +1033,7 @@ fn a_deregistered_instance_keeps_its_name_for_24_hours_across_restarts() {
         now: Millis,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        engine.advance(now, &*store);
+        engine.advance(now);
         let out = f(engine, now, &*store);
         store.commit(&engine.take_changes()).expect("commit");
         out
@@ -1403,7 +1403,7 @@ fn the_monitor_wait_is_what_the_clock_steps_to_and_an_alarm_stops_it() {
         "stepping goes to the wait's end"
     );
     // An alarm during the wait stops the deployment there.
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "HighErrors", AlarmState::Alarm))
+    sim.call(|e, now, _| e.set_alarm(now, "HighErrors", AlarmState::Alarm))
         .unwrap();
     let info = sim.info(&d);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));

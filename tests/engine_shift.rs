@@ -566,7 +566,7 @@ fn an_alarm_stops_a_lambda_deployment_while_shifting() {
     let id = deploy_spec(&mut sim, "fn", "prod", &lambda_spec(1, 2, &[]));
     sim.tick(3 * MIN);
     assert_eq!(lambda_weight(&mut sim, &id), 40.0);
-    sim.call(|e, now, ar| e.set_alarm(now, ar, "errors", codedeck::state::AlarmState::Alarm))
+    sim.call(|e, now, _| e.set_alarm(now, "errors", codedeck::state::AlarmState::Alarm))
         .expect("alarm");
     let info = sim.info(&id);
     assert_eq!(info.status, Some(DeploymentStatus::Stopped));
@@ -898,7 +898,7 @@ fn shift_run(restart_every_step: bool) -> String {
                 store: &mut Store,
                 now: Millis,
                 f: &mut dyn FnMut(&mut Engine, Millis, &dyn Archive)| {
-        engine.advance(now, &*store);
+        engine.advance(now);
         f(engine, now, &*store);
         store.commit(&engine.take_changes()).expect("commit");
     };

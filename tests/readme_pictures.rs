@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use codedeck::cli::screenshot;
-use codedeck::tui::tour::{Step, DEMO};
+use codedeck::tui::tour::{TourStep, DEMO};
 
 fn committed(file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
@@ -75,7 +75,7 @@ fn demo_tape_tells_the_tours_story() {
     let checks: Vec<String> = DEMO
         .iter()
         .filter_map(|s| match s {
-            Step::Expect(t) | Step::Until(t, _) => Some(t.to_string()),
+            TourStep::Expect(t) | TourStep::Until(t, _) => Some(t.to_string()),
             _ => None,
         })
         .collect();

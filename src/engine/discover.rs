@@ -7,7 +7,7 @@
 //!   instance carries, or a selection that finds no instance, is
 //!   InvalidTargetInstancesException (the model: "A specified tag is not
 //!   currently applied to any instances").
-//! * The start resolves it again (`replacements`, bluegreen.rs): a queued
+//! * The start resolves it again (`replacements`, bluegreen/provision.rs): a queued
 //!   deployment starts later, and the world may have changed since (originals
 //!   terminated by the deployment before it). A missing group then fails the
 //!   deployment with AUTO_SCALING_CONFIGURATION, an empty fleet with NO_INSTANCES.

@@ -4,24 +4,26 @@
 //! the records each step touched (`take_changes`), which the store commits in one
 //! transaction. No tokio, no files, no wall clock: randomness is a hash of the seed.
 
-pub mod agent;
+pub mod agent_events;
 pub mod appspec;
+mod auto_rollback;
 mod batch;
 mod bluegreen;
 pub mod configs;
-mod deploy;
+mod deployment;
 mod discover;
+pub mod host_behaviour;
+mod host_events;
+mod inplace;
 pub mod lifecycle;
 mod notify;
 pub mod operations;
 mod ops;
 mod outcomes;
-mod rollback;
 pub mod selection;
 pub mod shift;
 pub mod validate;
 mod view;
-pub mod world;
 mod zonal;
 
 pub use view::Wait;
@@ -220,11 +222,11 @@ impl Engine {
             .into_iter()
             .map(|mut h| {
                 // Resolved once: defaults, then the host's own settings, then fault tags.
-                h.behaviour = world::tag_faults(&h.tags, h.behaviour.over(&defaults));
+                h.behaviour = host_behaviour::tag_faults(&h.tags, h.behaviour.over(&defaults));
                 (h.id.clone(), h)
             })
             .collect();
-        // Instances launched or terminated by blue/green deployments (bluegreen.rs).
+        // Instances launched or terminated by blue/green deployments (bluegreen/provision.rs).
         self.sync_blue_green_hosts();
         for spec in self.fleet.alarms.clone() {
             if !self.alarms.contains_key(&spec.name) {

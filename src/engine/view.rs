@@ -105,18 +105,14 @@ impl Engine {
 
     /// What "roll back" redeploys in group `group_id`: its last successful
     /// deployment and that deployment's revision.
-    pub fn last_good(
-        &self,
-        ar: &dyn Archive,
-        group_id: &str,
-    ) -> Option<(String, RevisionLocation)> {
+    pub fn last_good(&self, group_id: &str) -> Option<(String, RevisionLocation)> {
         let source = self
             .groups
             .get(group_id)?
             .info
             .rollback_source()?
             .to_string();
-        let revision = self.rollback_revision(group_id, ar)?;
+        let revision = self.last_successful_revision(group_id)?;
         Some((source, revision))
     }
 
@@ -185,7 +181,7 @@ impl Engine {
         let due = self.next_due()?;
         let mut ahead = self.clone();
         ahead.out.clear();
-        ahead.advance(due, ar);
+        ahead.advance(due);
         let events: Vec<EventRecord> = ahead
             .take_changes()
             .into_iter()

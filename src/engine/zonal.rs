@@ -32,7 +32,7 @@
 //! * The deployment stays `InProgress` during a monitor wait (`Baking` is
 //!   undocumented, reference §3.1).
 //! * Blue/green deployments ignore `zonalConfig`: their replacement fleet
-//!   installs at once (bluegreen.rs).
+//!   installs at once (bluegreen/).
 
 use super::{Engine, DEPLOYMENT_TIMER};
 use crate::model::time::Millis;

@@ -12,14 +12,14 @@
 //! engine current, so reads stay cheap); [`Runtime::write`] lends `&mut Engine`
 //! under a label naming the action, advances, and commits what changed.
 
-mod agents;
+mod agent_runner;
 mod cache;
 pub mod clock;
 mod find;
 mod screen;
 mod ticker;
 
-pub use agents::AgentOptions;
+pub use agent_runner::AgentOptions;
 pub use screen::{ScreenCache, EVENT_LIMIT, LIST_LIMIT};
 
 use std::path::{Path, PathBuf};
@@ -161,7 +161,7 @@ pub(crate) struct Inner {
     version: watch::Sender<u64>,
     location: StateLocation,
     /// Runs local hosts' events.
-    agents: agents::Agents,
+    agents: agent_runner::Agents,
 }
 
 struct State {
@@ -209,8 +209,7 @@ impl State {
 
     /// Advances the engine to `now`.
     fn advance(&mut self, now: Millis) {
-        let (engine, archive) = self.parts();
-        engine.advance(now, &archive);
+        self.engine.advance(now);
     }
 
     /// Drains the engine's changes and commits them in one transaction.
@@ -321,10 +320,7 @@ impl Runtime {
         // what local hosts were running when the process died (no agent runs
         // it any more), and persist the meta of a new file straight away.
         state.advance(start);
-        {
-            let (engine, archive) = state.parts();
-            engine.fail_interrupted_agent_events(start, &archive);
-        }
+        state.engine.fail_interrupted_agent_events(start);
         let orders = state.engine.take_orders();
         let changes = state.engine.take_changes();
         if !changes.is_empty() {
@@ -340,7 +336,7 @@ impl Runtime {
                 state: Mutex::new(state),
                 wake: Arc::new(Notify::new()),
                 version,
-                agents: agents::Agents::new(opts.agent.clone(), &opts.state),
+                agents: agent_runner::Agents::new(opts.agent.clone(), &opts.state),
                 location: opts.state,
             }),
         };
@@ -355,7 +351,7 @@ impl Runtime {
             }
             Err(_) => tracing::debug!("no tokio runtime: the clock ticks only on calls"),
         }
-        agents::dispatch(&runtime.inner, orders);
+        agent_runner::dispatch(&runtime.inner, orders);
         Ok(runtime)
     }
 
@@ -433,7 +429,7 @@ impl Runtime {
         if step.changed {
             self.bump();
         }
-        agents::dispatch(&self.inner, std::mem::take(&mut step.orders));
+        agent_runner::dispatch(&self.inner, std::mem::take(&mut step.orders));
     }
 
     /// Advances to the current virtual time and commits (what the ticker does).
@@ -640,7 +636,7 @@ fn tick(inner: &Arc<Inner>, only_if_due: bool) -> bool {
     st.advance(now);
     let step = st.commit();
     drop(st);
-    agents::dispatch(inner, step.orders);
+    agent_runner::dispatch(inner, step.orders);
     step.changed
 }
 

@@ -45,12 +45,14 @@ impl Runtime {
 /// reader (a dashboard), kept between its reads.
 #[derive(Debug, Default)]
 pub struct ScreenCache {
-    list: Option<GroupList>,
+    list: Option<FinishedList>,
     detail: Option<Detail>,
 }
 
+/// The finished deployments of one scope (a group, or every application's
+/// with a status), as last read.
 #[derive(Debug)]
-struct GroupList {
+struct FinishedList {
     scope: Scope,
     /// Finished rows, newest first, with their creation sequence numbers.
     rows: Arc<Vec<DeploymentRow>>,
@@ -134,7 +136,7 @@ fn load(
         })
         .collect();
     let groups = match &req.app {
-        Some(app) => groups_of(engine, ar, app),
+        Some(app) => groups_of(engine, app),
         None => Vec::new(),
     };
     let configs = match &req.app {
@@ -194,7 +196,7 @@ fn last_of(engine: &Engine, g: &crate::state::GroupRecord) -> Option<LastRow> {
     LastRow::of(engine.group_info(g).last_attempted_deployment.as_ref()?)
 }
 
-fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
+fn groups_of(engine: &Engine, app: &str) -> Vec<GroupRow> {
     let Some(app) = engine.application(app) else {
         return Vec::new();
     };
@@ -207,7 +209,7 @@ fn groups_of(engine: &Engine, ar: &dyn Archive, app: &str) -> Vec<GroupRow> {
             let mut row = GroupRow::of(id, name, &info, g.active.clone(), g.queue.len());
             row.platform = platform.clone();
             row.last_good = engine
-                .last_good(ar, g.id())
+                .last_good(g.id())
                 .map(|(deployment, revision)| LastGood {
                     deployment,
                     revision,
@@ -264,9 +266,9 @@ fn first_read(
     scope: Scope,
     active: &[&DeploymentRecord],
     ar: &dyn Archive,
-) -> ReadResult<GroupList> {
+) -> ReadResult<FinishedList> {
     let listed = ar.deployments(&scope.query())?;
-    let mut list = GroupList {
+    let mut list = FinishedList {
         scope,
         rows: Arc::new(Vec::with_capacity(listed.len())),
         seqs: Vec::with_capacity(listed.len()),
@@ -294,10 +296,10 @@ fn first_read(
 /// What finished since the last read, and what was created since (it may
 /// have finished already): reads of those deployments only.
 fn catch_up(
-    mut list: GroupList,
+    mut list: FinishedList,
     active: &[&DeploymentRecord],
     ar: &dyn Archive,
-) -> ReadResult<GroupList> {
+) -> ReadResult<FinishedList> {
     let now_active: BTreeSet<&str> = active.iter().map(|r| r.id()).collect();
     let mut changed: BTreeSet<String> = list
         .active
@@ -326,7 +328,7 @@ fn catch_up(
     Ok(list)
 }
 
-fn note_active(list: &mut GroupList, active: &[&DeploymentRecord]) {
+fn note_active(list: &mut FinishedList, active: &[&DeploymentRecord]) {
     list.active = active.iter().map(|r| r.id().to_string()).collect();
     if let Some(newest) = active.iter().map(|r| r.seq).max() {
         list.max_seq = list.max_seq.max(newest);
@@ -335,7 +337,7 @@ fn note_active(list: &mut GroupList, active: &[&DeploymentRecord]) {
 
 /// Adds a finished deployment in its place (newest first). Copies the rows
 /// when a published read still shares them: once per finished deployment.
-fn insert_finished(list: &mut GroupList, rec: &DeploymentRecord) {
+fn insert_finished(list: &mut FinishedList, rec: &DeploymentRecord) {
     let at = list.seqs.partition_point(|s| *s > rec.seq);
     if list.seqs.get(at) == Some(&rec.seq) {
         return;
@@ -432,7 +434,7 @@ fn preview(engine: &Engine, ar: &dyn Archive) -> Option<NextStep> {
     let mut before = running(&ahead, ar);
     for _ in 0..FOLD {
         let mut next = ahead.preview_step(ar)?;
-        ahead.advance(next.due, ar);
+        ahead.advance(next.due);
         let _ = ahead.take_changes();
         let after = running(&ahead, ar);
         for (text, place) in narrated(&before, &after) {

@@ -1,7 +1,7 @@
 //! The fleet file: the simulated world deployments land in (EC2 instances and
 //! Auto Scaling groups, Lambda functions, ECS services, S3 objects, CloudWatch
 //! alarms as named switches). Data and its parsing only; how hosts behave
-//! during a deployment is the engine's (`engine::world`).
+//! during a deployment is the engine's (`engine::host_behaviour`).
 
 use std::collections::BTreeMap;
 

@@ -592,7 +592,7 @@ pub struct TargetRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// A local host runs the current event: no timer, its agent reports the
-    /// end ([`crate::engine::agent`]).
+    /// end ([`crate::engine::agent_events`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub agent: bool,
     /// A local host: the agent's `scripts.log` for this deployment.

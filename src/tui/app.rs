@@ -191,9 +191,9 @@ impl App {
             update(model, Msg::Tick(Instant::now()));
             for wake in first.into_iter().chain(rx.try_iter()) {
                 match self.handle_wake(model, wake) {
-                    Step::Quit => return Ok(()),
-                    Step::Reload => stale = true,
-                    Step::Nothing => {}
+                    LoopNext::Quit => return Ok(()),
+                    LoopNext::Reload => stale = true,
+                    LoopNext::Nothing => {}
                 }
             }
             if stale {
@@ -221,13 +221,13 @@ impl App {
             .map(|e| (e.as_millis() / SLOW.as_millis()) as usize);
     }
 
-    fn handle_wake(&mut self, model: &mut Model, wake: Wake) -> Step {
+    fn handle_wake(&mut self, model: &mut Model, wake: Wake) -> LoopNext {
         match wake {
-            Wake::Signal => Step::Quit,
+            Wake::Signal => LoopNext::Quit,
             Wake::Loaded(loaded) => {
                 // A read for a selection the user has already left is dropped.
                 if !loaded.request.same_selection(&model.request()) {
-                    return Step::Nothing;
+                    return LoopNext::Nothing;
                 }
                 self.loading = None;
                 let msg = match loaded.result {
@@ -240,25 +240,25 @@ impl App {
         }
     }
 
-    fn perform_all(&mut self, model: &mut Model, msg: Msg) -> Step {
-        let mut step = Step::Nothing;
+    fn perform_all(&mut self, model: &mut Model, msg: Msg) -> LoopNext {
+        let mut step = LoopNext::Nothing;
         for cmd in update::update(model, msg) {
             match self.perform(model, cmd) {
-                Step::Quit => return Step::Quit,
-                Step::Reload => step = Step::Reload,
-                Step::Nothing => {}
+                LoopNext::Quit => return LoopNext::Quit,
+                LoopNext::Reload => step = LoopNext::Reload,
+                LoopNext::Nothing => {}
             }
         }
         step
     }
 
-    fn perform(&mut self, model: &Model, cmd: Cmd) -> Step {
+    fn perform(&mut self, model: &Model, cmd: Cmd) -> LoopNext {
         match cmd {
-            Cmd::Quit => Step::Quit,
-            Cmd::Reload => Step::Reload,
+            Cmd::Quit => LoopNext::Quit,
+            Cmd::Reload => LoopNext::Reload,
             Cmd::Copy(text) => {
                 copy(&text);
-                Step::Nothing
+                LoopNext::Nothing
             }
             Cmd::Find(what) => {
                 let source = self.source.clone();
@@ -267,7 +267,7 @@ impl App {
                     let found = source.find(what.clone()).await;
                     let _ = tx.send(Wake::Msg(Msg::Found(what, found)));
                 });
-                Step::Nothing
+                LoopNext::Nothing
             }
             Cmd::Output(q) => {
                 let source = self.source.clone();
@@ -276,13 +276,13 @@ impl App {
                     let got = source.script_output(q.clone()).await;
                     let _ = tx.send(Wake::Msg(Msg::Output(q, got)));
                 });
-                Step::Nothing
+                LoopNext::Nothing
             }
             Cmd::Act(action) => {
                 let kind = action.kind();
                 if let Err(refused) = permitted(model.read_only, &action) {
                     let _ = self.tx.send(Wake::Msg(Msg::Done(kind, Err(refused))));
-                    return Step::Nothing;
+                    return LoopNext::Nothing;
                 }
                 let source = self.source.clone();
                 let tx = self.tx.clone();
@@ -290,7 +290,7 @@ impl App {
                     let outcome = source.act(action).await;
                     let _ = tx.send(Wake::Msg(Msg::Done(kind, outcome)));
                 });
-                Step::Nothing
+                LoopNext::Nothing
             }
         }
     }
@@ -302,7 +302,8 @@ impl App {
     }
 }
 
-enum Step {
+/// What the app loop does after handling a wake.
+enum LoopNext {
     Quit,
     Reload,
     Nothing,

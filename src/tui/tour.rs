@@ -23,7 +23,7 @@ const TICK: u32 = 125;
 
 /// One step of a tour.
 #[derive(Debug, Clone, Copy)]
-pub enum Step {
+pub enum TourStep {
     /// A key, performed as the app loop would (its action, then a read).
     Key(KeyCode),
     /// Typed a character at a time, each shown for `ms`.
@@ -42,7 +42,7 @@ pub fn play(
     h: Harness,
     size: (u16, u16),
     advance: &dyn Fn(Millis),
-    script: &[Step],
+    script: &[TourStep],
 ) -> anyhow::Result<Vec<Frame>> {
     let mut t = Tour {
         h,
@@ -64,18 +64,18 @@ struct Tour<'a> {
 }
 
 impl Tour<'_> {
-    fn step(&mut self, step: Step) -> anyhow::Result<()> {
+    fn step(&mut self, step: TourStep) -> anyhow::Result<()> {
         match step {
-            Step::Key(code) => self.key(code)?,
-            Step::Type(text, ms) => {
+            TourStep::Key(code) => self.key(code)?,
+            TourStep::Type(text, ms) => {
                 for c in text.chars() {
                     self.key(KeyCode::Char(c))?;
                     self.hold(ms)?;
                 }
             }
-            Step::Hold(ms) => self.hold(ms)?,
-            Step::Until(text, most) => self.until(text, most)?,
-            Step::Expect(text) => {
+            TourStep::Hold(ms) => self.hold(ms)?,
+            TourStep::Until(text, most) => self.until(text, most)?,
+            TourStep::Expect(text) => {
                 let buf = self.shot()?;
                 self.expect(&buf, text)?;
             }
@@ -152,12 +152,12 @@ fn screen_text(buf: &Buffer) -> String {
 }
 
 use KeyCode::{Char, Enter, Esc, Right, Tab};
-use Step::{Expect, Hold, Key, Type, Until};
+use TourStep::{Expect, Hold, Key, Type, Until};
 
 /// The demo world's tour, the story `demo.tape` tells (keep them together):
 /// a Lambda canary shifting traffic, a failed deployment, its diagnostics
 /// and automatic rollback, then a new deployment advancing event by event.
-pub const DEMO: &[Step] = &[
+pub const DEMO: &[TourStep] = &[
     Expect("Applications[3]"),
     Hold(1600),
     // The first application, checkout-fn: its group, its running canary.

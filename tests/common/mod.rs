@@ -51,7 +51,7 @@ impl Sim {
         &mut self,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        self.engine.advance(self.now, &self.ar);
+        self.engine.advance(self.now);
         let out = f(&mut self.engine, self.now, &self.ar);
         self.flush();
         out
@@ -60,7 +60,7 @@ impl Sim {
     /// Moves virtual time forward by `ms`, processing every timer on the way.
     pub fn tick(&mut self, ms: Millis) {
         self.now += ms;
-        self.engine.advance(self.now, &self.ar);
+        self.engine.advance(self.now);
         self.flush();
     }
 
@@ -72,7 +72,7 @@ impl Sim {
                 return;
             };
             self.now = self.now.max(due);
-            self.engine.advance(self.now, &self.ar);
+            self.engine.advance(self.now);
             self.flush();
             each(self);
         }

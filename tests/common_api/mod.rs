@@ -1,7 +1,17 @@
 //! An in-process codedeck API server for integration tests: a memory runtime
 //! behind `codedeck::api::serve` on an ephemeral port, an AWS SDK client
-//! pointed at it, and raw JSON 1.1 requests for what the SDK cannot send.
+//! pointed at it, and raw JSON 1.1 requests for what the SDK cannot send;
+//! the values (`builders`), set-up calls (`calls`) and pagination checks
+//! (`pages`) the API tests share.
 #![allow(dead_code)]
+
+mod builders;
+mod calls;
+mod pages;
+
+// Each test binary uses a part of what these hold.
+#[allow(unused_imports)]
+pub use {builders::*, calls::*, pages::*};
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

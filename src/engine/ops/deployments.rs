@@ -3,7 +3,7 @@
 //! PutLifecycleEventHookExecutionStatus.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::deploy::{revision_key, rollback_enabled_for, DeploymentSpec};
+use crate::engine::deployment::{revision_key, rollback_enabled_for, DeploymentSpec};
 use crate::engine::shift::{self, HookAnswer};
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
@@ -484,7 +484,7 @@ impl Engine {
                 .continue_shift(rec.id(), wait, now)
                 .or_else(|m| err(Exception::DeploymentIsNotInReadyState, m));
         }
-        // EC2 blue/green (bluegreen.rs); anything else is not waiting.
+        // EC2 blue/green (bluegreen/phases.rs); anything else is not waiting.
         let wait = input
             .deployment_wait_type
             .unwrap_or(DeploymentWaitType::ReadyWait);

@@ -300,7 +300,7 @@ impl Engine {
             }
             // codedeck's fault tags must name a fault the event can have.
             if let (Some(k), Some(v)) = (t.key.as_deref(), t.value.as_deref()) {
-                if let Some(why) = crate::engine::world::fault_tag_refusal(k, v) {
+                if let Some(why) = crate::engine::host_behaviour::fault_tag_refusal(k, v) {
                     return err(Exception::InvalidTag, why);
                 }
             }

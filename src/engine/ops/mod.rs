@@ -3,7 +3,7 @@
 //! and answers its output or the AWS exception.
 
 mod applications;
-mod configs;
+mod deployment_configs;
 mod deployments;
 mod groups;
 mod instances;

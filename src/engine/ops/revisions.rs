@@ -2,7 +2,7 @@
 //! BatchGetApplicationRevisions, ListApplicationRevisions.
 
 use super::{batch_limit, decode_token, encode_token, PAGE_SIZE};
-use crate::engine::deploy::revision_key;
+use crate::engine::deployment::revision_key;
 use crate::engine::{validate, Engine};
 use crate::model::time::Millis;
 use crate::model::*;

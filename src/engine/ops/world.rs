@@ -4,20 +4,13 @@
 use crate::engine::Engine;
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::error::{err, ApiResult};
 use crate::state::*;
 
 impl Engine {
     /// Sets an alarm's state (creating the alarm if needed); deployments that
     /// watch it stop at once when it fires.
-    pub fn set_alarm(
-        &mut self,
-        now: Millis,
-        _ar: &dyn Archive,
-        name: &str,
-        state: AlarmState,
-    ) -> ApiResult<()> {
+    pub fn set_alarm(&mut self, now: Millis, name: &str, state: AlarmState) -> ApiResult<()> {
         if name.is_empty() || name.len() > 255 {
             return err(
                 Exception::InvalidAlarmConfig,
@@ -66,7 +59,7 @@ impl Engine {
                 .targets
                 .iter()
                 .find(|t| t.run.host == host && t.run.due.is_some())?;
-            let later = crate::engine::deploy::event_names(t)
+            let later = crate::engine::host_events::event_names(t)
                 .split_off((t.run.event as usize + 1).min(t.events().len()));
             Some((id.clone(), a.rec.group_id.clone(), t.index, later))
         });

@@ -16,7 +16,7 @@ pub use hooks::HOOK_TIMEOUT_MILLIS;
 pub use traffic::traffic_schedule;
 
 use super::appspec::{self, EcsSpec, LambdaSpec};
-use super::deploy::rollback_enabled_for;
+use super::deployment::rollback_enabled_for;
 use super::Engine;
 use crate::model::time::Millis;
 use crate::model::*;

@@ -85,13 +85,13 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             e.break_host(now, host, FaultKind::Fail)?;
             Ok(format!("{host} will fail its next lifecycle event"))
         })),
-        Action::SetAlarm { name, on } => done(rt.write(label, |e, now, ar| {
+        Action::SetAlarm { name, on } => done(rt.write(label, |e, now, _| {
             let state = if *on {
                 AlarmState::Alarm
             } else {
                 AlarmState::Ok
             };
-            e.set_alarm(now, ar, name, state)?;
+            e.set_alarm(now, name, state)?;
             Ok(format!(
                 "alarm {name} is now {}",
                 if *on { "ALARM" } else { "OK" }

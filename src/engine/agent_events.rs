@@ -6,7 +6,7 @@
 //! [`Engine::agent_event_done`], then goes on under the same rules as a
 //! simulated event's end.
 
-use super::deploy::{event_names, lifecycle_event_mut, EventEnd};
+use super::host_events::{event_names, lifecycle_event_mut, EventEnd};
 use super::*;
 use crate::model::rules::{agent_runs, AGENT_RESTART_MESSAGE};
 use crate::model::*;
@@ -87,14 +87,9 @@ impl Engine {
     /// A local host's agent reports how an event ended: recorded as a
     /// simulated event's end is, and the target goes on (or ends) under the
     /// same rules. A report nothing waits for any more (the deployment ended,
-    /// the event is not the one running) is refused. `_ar` is unread (DESIGN
-    /// rule 7), kept until `runtime/` stops passing it.
-    pub fn agent_event_done(
-        &mut self,
-        now: Millis,
-        _ar: &dyn Archive,
-        report: EventReport,
-    ) -> ApiResult<()> {
+    /// the event is not the one running) is refused. Decides from memory
+    /// (DESIGN rule 7), as the timers do.
+    pub fn agent_event_done(&mut self, now: Millis, report: EventReport) -> ApiResult<()> {
         let waiting = self
             .active
             .get(&report.deployment_id)
@@ -128,9 +123,8 @@ impl Engine {
 
     /// After a restart no agent is running any event: each event a local
     /// host was running fails as the agent fails it after its own restart,
-    /// and its deployment goes on under its rules. `_ar` is unread, kept
-    /// until `runtime/` stops passing it.
-    pub fn fail_interrupted_agent_events(&mut self, now: Millis, _ar: &dyn Archive) -> usize {
+    /// and its deployment goes on under its rules.
+    pub fn fail_interrupted_agent_events(&mut self, now: Millis) -> usize {
         let running: Vec<EventOrder> = self
             .active
             .iter()
@@ -160,7 +154,7 @@ impl Engine {
         running
             .iter()
             .map(|order| EventReport::failed(order, AGENT_RESTART_MESSAGE))
-            .filter(|report| self.agent_event_done(now, _ar, report.clone()).is_ok())
+            .filter(|report| self.agent_event_done(now, report.clone()).is_ok())
             .count()
     }
 }

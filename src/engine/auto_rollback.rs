@@ -12,11 +12,10 @@
 //! rollback, and its message says so.
 
 use super::configs;
-use super::deploy::{rollback_enabled_for, DeploymentSpec};
+use super::deployment::{rollback_enabled_for, DeploymentSpec};
 use super::{Active, Engine};
 use crate::model::time::Millis;
 use crate::model::*;
-use crate::state::archive::Archive;
 use crate::state::*;
 
 /// How a rollback ended, for the messages.
@@ -177,16 +176,6 @@ impl Engine {
         let info = &self.groups.get(group_id)?.info;
         info.rollback_source()?;
         info.target_revision.clone()
-    }
-
-    /// [`Engine::last_successful_revision`]; the archive is not read. Kept
-    /// with this signature for `engine/view.rs` until it calls the above.
-    pub(crate) fn rollback_revision(
-        &self,
-        group_id: &str,
-        _ar: &dyn Archive,
-    ) -> Option<RevisionLocation> {
-        self.last_successful_revision(group_id)
     }
 
     fn set_rollback_info(&mut self, id: &str, rollback_id: Option<String>, message: String) {

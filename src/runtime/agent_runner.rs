@@ -152,9 +152,7 @@ fn report(rt: &Runtime, report: EventReport) {
         "{} {} on target {}",
         report.event, report.deployment_id, report.index
     );
-    if let Err(e) = rt.write("agent report", |e, now, ar| {
-        e.agent_event_done(now, ar, report)
-    }) {
+    if let Err(e) = rt.write("agent report", |e, now, _| e.agent_event_done(now, report)) {
         tracing::info!("agent report for {what} not taken: {}", e.message);
     }
 }
