@@ -3,18 +3,21 @@
 //! `cargo bench --bench api`. Knobs (environment):
 //! - `CODEDECK_BENCH_CONNS` (default 32): concurrent keep-alive connections in phase 1;
 //! - `CODEDECK_BENCH_REQUESTS` (default 2000000) / `CODEDECK_BENCH_SECS` (default 10):
-//!   bound of each phase-1 run, whichever comes first;
+//!   bound of each of the two phase-1 loads, whichever comes first;
+//! - `CODEDECK_BENCH_ROUNDS` (default 10): slices each phase-1 load is cut into,
+//!   the two loads alternating slice by slice;
 //! - `CODEDECK_BENCH_HOLD` (default 0): seconds to keep both phase-1 servers up
 //!   before phase 1, their addresses printed, for an outside generator (wrk);
 //! - `CODEDECK_BENCH_GROUPS` (default 16): groups (and connections) in phase 2;
 //! - `CODEDECK_BENCH_DEPLOYMENTS` (default 1000): deployments in phase 2.
 //!
-//! Phase 1: the loopback ceiling, then GetDeployment for a finished
-//! deployment, from the same N connections of the same client. The ceiling is
+//! Phase 1: the loopback ceiling and GetDeployment for a finished deployment,
+//! alternating, from the same N connections of the same client. The ceiling is
 //! a static axum reply of the same status, headers and body on another
-//! loopback port, in the same process and run: what HTTP alone costs here, so
-//! the ratio says how much of it the server's own work leaves (the issue's
-//! wrk -t2 -c32 figure, without a second program competing for the 2 cores).
+//! loopback port, in the same process and run: what HTTP alone costs here.
+//! The generator shares the cores with both servers, as wrk did for the
+//! issue's figure, but costs more per request than wrk, which narrows the
+//! ratio; `CODEDECK_BENCH_HOLD` lets wrk measure the same two servers.
 //! Phase 2: CreateDeployment, then GetDeployment until it finishes, 1,000
 //! times over N groups at a high clock speed.
 
@@ -246,15 +249,48 @@ struct Load {
     conns: u64,
     requests: u64,
     secs: u64,
+    /// Slices each kind's time is cut into, alternating between the kinds.
+    rounds: u64,
     /// Seconds to serve an outside generator first.
     hold: u64,
 }
 
-/// `op` with `body` from `load.conns` keep-alive connections; the rate.
-/// Errors (a status other than 200, a failed connection) are counted, not fatal.
-async fn run_load(name: &'static str, addr: SocketAddr, body: Bytes, load: Load) -> f64 {
-    let deadline = Instant::now() + Duration::from_secs(load.secs);
-    let per_conn = load.requests.div_ceil(load.conns.max(1));
+/// What one kind of phase-1 load measured, over all its slices.
+struct Tally {
+    stats: Stats,
+    errors: u64,
+    wall: Duration,
+}
+
+impl Tally {
+    fn new(name: &'static str) -> Tally {
+        Tally {
+            stats: Stats::new(name),
+            errors: 0,
+            wall: Duration::ZERO,
+        }
+    }
+
+    /// Prints the figures; the rate.
+    fn report(&mut self) -> f64 {
+        let rate = self.stats.report(self.wall);
+        println!(
+            "  {:<18} {} errors in {:.2?}",
+            self.stats.name, self.errors, self.wall
+        );
+        rate
+    }
+}
+
+/// One slice of `tally`'s load: `body` from `load.conns` keep-alive
+/// connections for `slice`. Errors (a status other than 200, a failed
+/// connection) are counted, not fatal.
+async fn run_slice(tally: &mut Tally, addr: SocketAddr, body: Bytes, load: Load, slice: Duration) {
+    let name = tally.stats.name;
+    let deadline = Instant::now() + slice;
+    let per_conn = load
+        .requests
+        .div_ceil(load.conns.max(1) * load.rounds.max(1));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..load.conns {
@@ -287,24 +323,19 @@ async fn run_load(name: &'static str, addr: SocketAddr, body: Bytes, load: Load)
             (stats, errors)
         }));
     }
-    let mut parts = Vec::new();
-    let mut errors = 0;
     for t in tasks {
         match t.await {
             Ok((s, e)) => {
-                parts.push(s);
-                errors += e;
+                tally.stats.micros.extend(s.micros);
+                tally.errors += e;
             }
             Err(e) => {
                 println!("  connection task failed: {e}");
-                errors += 1;
+                tally.errors += 1;
             }
         }
     }
-    let wall = start.elapsed();
-    let rate = merge(name, parts).report(wall);
-    println!("  {name:<18} {errors} errors in {wall:.2?}");
-    rate
+    tally.wall += start.elapsed();
 }
 
 /// Serves `status`, `headers` and `body` to every request: the loopback ceiling.
@@ -342,10 +373,11 @@ async fn get_deployment_load(addr: SocketAddr, id: &str, load: Load) -> Result<(
     let (status, headers, reply) = call_full(&mut s, "GetDeployment", body.clone()).await?;
     let ceiling_addr = static_server(status, headers, reply.clone()).await?;
     println!(
-        "phase 1: {} connections, {} s or {} requests per run, replies of {} bytes",
+        "phase 1: {} connections, {} s or {} requests each, in {} alternating slices; replies of {} bytes",
         load.conns,
         load.secs,
         load.requests,
+        load.rounds,
         reply.len()
     );
     if load.hold > 0 {
@@ -356,8 +388,17 @@ async fn get_deployment_load(addr: SocketAddr, id: &str, load: Load) -> Result<(
         );
         tokio::time::sleep(Duration::from_secs(load.hold)).await;
     }
-    let ceiling = run_load("static reply", ceiling_addr, body.clone(), load).await;
-    let get = run_load("GetDeployment", addr, body, load).await;
+    // The two alternate, so that a change in what else the machine runs
+    // weighs on both alike.
+    let slice = Duration::from_secs(load.secs).div_f64(load.rounds.max(1) as f64);
+    let mut ceiling = Tally::new("static reply");
+    let mut get = Tally::new("GetDeployment");
+    for _ in 0..load.rounds.max(1) {
+        run_slice(&mut ceiling, ceiling_addr, body.clone(), load, slice).await;
+        run_slice(&mut get, addr, body.clone(), load, slice).await;
+    }
+    let ceiling = ceiling.report();
+    let get = get.report();
     if ceiling > 0.0 {
         println!("  GetDeployment / ceiling = {:.2}", get / ceiling);
     }
@@ -445,6 +486,7 @@ async fn bench() -> Result<(), String> {
         conns: env_or("CODEDECK_BENCH_CONNS", 32),
         requests: env_or("CODEDECK_BENCH_REQUESTS", 2_000_000),
         secs: env_or("CODEDECK_BENCH_SECS", 10),
+        rounds: env_or("CODEDECK_BENCH_ROUNDS", 10),
         hold: env_or("CODEDECK_BENCH_HOLD", 0),
     };
     let groups = env_or("CODEDECK_BENCH_GROUPS", 16);
