@@ -1,12 +1,23 @@
 //! Load generator for the CodeDeploy API on loopback, server in-process.
 //!
 //! `cargo bench --bench api`. Knobs (environment):
-//! - `CODEDECK_BENCH_CONNS` (default 16): concurrent keep-alive connections;
-//! - `CODEDECK_BENCH_REQUESTS` (default 200000) / `CODEDECK_BENCH_SECS` (default 10):
-//!   GetDeployment phase bound, whichever comes first;
-//! - `CODEDECK_BENCH_DEPLOYMENTS` (default 1000): deployments in the lifecycle phase.
+//! - `CODEDECK_BENCH_CONNS` (default 32): concurrent keep-alive connections in phase 1;
+//! - `CODEDECK_BENCH_REQUESTS` (default 2000000) / `CODEDECK_BENCH_SECS` (default 10):
+//!   bound of each of the two phase-1 loads, whichever comes first;
+//! - `CODEDECK_BENCH_ROUNDS` (default 10): slices each phase-1 load is cut into,
+//!   the two loads alternating slice by slice;
+//! - `CODEDECK_BENCH_HOLD` (default 0): seconds to keep both phase-1 servers up
+//!   before phase 1, their addresses printed, for an outside generator (wrk);
+//! - `CODEDECK_BENCH_GROUPS` (default 16): groups (and connections) in phase 2;
+//! - `CODEDECK_BENCH_DEPLOYMENTS` (default 1000): deployments in phase 2.
 //!
-//! Phase 1: GetDeployment for an existing deployment from N connections.
+//! Phase 1: the loopback ceiling and GetDeployment for a finished deployment,
+//! alternating, from the same N connections of the same client. The ceiling is
+//! a static axum reply of the same status, headers and body on another
+//! loopback port, in the same process and run: what HTTP alone costs here.
+//! The generator shares the cores with both servers, as wrk did for the
+//! issue's figure, but costs more per request than wrk, which narrows the
+//! ratio; `CODEDECK_BENCH_HOLD` lets wrk measure the same two servers.
 //! Phase 2: CreateDeployment, then GetDeployment until it finishes, 1,000
 //! times over N groups at a high clock speed.
 
@@ -47,6 +58,16 @@ async fn connect(addr: SocketAddr) -> Result<Sender, String> {
 
 /// One API call; the status and the raw body.
 async fn call_raw(sender: &mut Sender, op: &str, body: Bytes) -> Result<(u16, Bytes), String> {
+    let (status, _, body) = call_full(sender, op, body).await?;
+    Ok((status, body))
+}
+
+/// One API call; the status, the headers and the raw body.
+async fn call_full(
+    sender: &mut Sender,
+    op: &str,
+    body: Bytes,
+) -> Result<(u16, hyper::HeaderMap, Bytes), String> {
     sender.ready().await.map_err(|e| format!("ready: {e}"))?;
     let req = hyper::Request::post("/")
         .header("host", "127.0.0.1")
@@ -59,13 +80,13 @@ async fn call_raw(sender: &mut Sender, op: &str, body: Bytes) -> Result<(u16, By
         .await
         .map_err(|e| format!("{op}: {e}"))?;
     let status = res.status().as_u16();
-    let body = res
-        .into_body()
+    let (parts, body) = res.into_parts();
+    let body = body
         .collect()
         .await
         .map_err(|e| format!("{op} body: {e}"))?
         .to_bytes();
-    Ok((status, body))
+    Ok((status, parts.headers, body))
 }
 
 /// One API call that must succeed; its JSON reply (`null` for an empty body).
@@ -104,26 +125,29 @@ impl Stats {
             .push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
     }
 
-    fn report(&mut self, wall: Duration) {
+    /// Prints the figures; the rate in requests per second (0 with none).
+    fn report(&mut self, wall: Duration) -> f64 {
         self.micros.sort_unstable();
         let n = self.micros.len();
         if n == 0 {
             println!("  {:<18} no requests", self.name);
-            return;
+            return 0.0;
         }
         let pct = |p: f64| {
             let i = ((n as f64 * p).ceil() as usize).clamp(1, n) - 1;
             self.micros[i] as f64 / 1000.0
         };
+        let rate = n as f64 / wall.as_secs_f64();
         println!(
             "  {:<18} {:>8} requests  {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
             self.name,
             n,
-            n as f64 / wall.as_secs_f64(),
+            rate,
             pct(0.50),
             pct(0.99),
             pct(1.0),
         );
+        rate
     }
 }
 
@@ -219,43 +243,166 @@ fn direct_cost(runtime: &Runtime, id: &str) {
     println!("phase 0: GetDeployment without HTTP: engine+archive {engine:.2?}/call, decode+call+encode {full:.2?}/call");
 }
 
-/// Phase 1: GetDeployment from `conns` keep-alive connections.
-async fn get_deployment_load(addr: SocketAddr, id: &str, conns: u64, requests: u64, secs: u64) {
-    let body = Bytes::from(json!({ "deploymentId": id }).to_string());
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let per_conn = requests.div_ceil(conns.max(1));
+/// How phase 1 loads a server.
+#[derive(Clone, Copy)]
+struct Load {
+    conns: u64,
+    requests: u64,
+    secs: u64,
+    /// Slices each kind's time is cut into, alternating between the kinds.
+    rounds: u64,
+    /// Seconds to serve an outside generator first.
+    hold: u64,
+}
+
+/// What one kind of phase-1 load measured, over all its slices.
+struct Tally {
+    stats: Stats,
+    errors: u64,
+    wall: Duration,
+}
+
+impl Tally {
+    fn new(name: &'static str) -> Tally {
+        Tally {
+            stats: Stats::new(name),
+            errors: 0,
+            wall: Duration::ZERO,
+        }
+    }
+
+    /// Prints the figures; the rate.
+    fn report(&mut self) -> f64 {
+        let rate = self.stats.report(self.wall);
+        println!(
+            "  {:<18} {} errors in {:.2?}",
+            self.stats.name, self.errors, self.wall
+        );
+        rate
+    }
+}
+
+/// One slice of `tally`'s load: `body` from `load.conns` keep-alive
+/// connections for `slice`. Errors (a status other than 200, a failed
+/// connection) are counted, not fatal.
+async fn run_slice(tally: &mut Tally, addr: SocketAddr, body: Bytes, load: Load, slice: Duration) {
+    let name = tally.stats.name;
+    let deadline = Instant::now() + slice;
+    let per_conn = load
+        .requests
+        .div_ceil(load.conns.max(1) * load.rounds.max(1));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..conns {
+    for _ in 0..load.conns {
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
-            let mut stats = Stats::new("GetDeployment");
-            let mut sender = connect(addr).await?;
+            let mut stats = Stats::new(name);
+            let mut errors = 0u64;
+            let mut sender = match connect(addr).await {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("  connection failed: {e}");
+                    return (stats, 1);
+                }
+            };
             for _ in 0..per_conn {
                 if Instant::now() >= deadline {
                     break;
                 }
                 let t = Instant::now();
-                let (status, _) = call_raw(&mut sender, "GetDeployment", body.clone()).await?;
-                stats.record(t.elapsed());
-                if status != 200 {
-                    return Err(format!("GetDeployment answered HTTP {status}"));
+                match call_raw(&mut sender, "GetDeployment", body.clone()).await {
+                    Ok((200, _)) => stats.record(t.elapsed()),
+                    Ok(_) => errors += 1,
+                    Err(e) => {
+                        println!("  connection failed: {e}");
+                        errors += 1;
+                        break;
+                    }
                 }
             }
-            Ok::<Stats, String>(stats)
+            (stats, errors)
         }));
     }
-    let mut parts = Vec::new();
     for t in tasks {
         match t.await {
-            Ok(Ok(s)) => parts.push(s),
-            Ok(Err(e)) => println!("  connection failed: {e}"),
-            Err(e) => println!("  connection task failed: {e}"),
+            Ok((s, e)) => {
+                tally.stats.micros.extend(s.micros);
+                tally.errors += e;
+            }
+            Err(e) => {
+                println!("  connection task failed: {e}");
+                tally.errors += 1;
+            }
         }
     }
-    let wall = start.elapsed();
-    println!("phase 1: GetDeployment, {conns} connections, {wall:.2?}");
-    merge("GetDeployment", parts).report(wall);
+    tally.wall += start.elapsed();
+}
+
+/// Serves `status`, `headers` and `body` to every request: the loopback ceiling.
+async fn static_server(
+    status: u16,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+) -> Result<SocketAddr, String> {
+    let status = axum::http::StatusCode::from_u16(status).map_err(|e| e.to_string())?;
+    // The server sets its own Date and Content-Length, as the API's does.
+    let mut fixed = axum::http::HeaderMap::new();
+    for (name, value) in &headers {
+        if name != hyper::header::DATE && name != hyper::header::CONTENT_LENGTH {
+            fixed.append(name.clone(), value.clone());
+        }
+    }
+    let app = axum::Router::new().fallback(move || {
+        let (fixed, body) = (fixed.clone(), body.clone());
+        async move { (status, fixed, body) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("bind: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| format!("addr: {e}"))?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(addr)
+}
+
+/// Phase 1: the loopback ceiling, then GetDeployment, from the same client.
+async fn get_deployment_load(addr: SocketAddr, id: &str, load: Load) -> Result<(), String> {
+    let body = Bytes::from(json!({ "deploymentId": id }).to_string());
+    let mut s = connect(addr).await?;
+    let (status, headers, reply) = call_full(&mut s, "GetDeployment", body.clone()).await?;
+    let ceiling_addr = static_server(status, headers, reply.clone()).await?;
+    println!(
+        "phase 1: {} connections, {} s or {} requests each, in {} alternating slices; replies of {} bytes",
+        load.conns,
+        load.secs,
+        load.requests,
+        load.rounds,
+        reply.len()
+    );
+    if load.hold > 0 {
+        println!(
+            "  serving for {} s: GetDeployment {} at http://{addr}/, the static reply at http://{ceiling_addr}/",
+            load.hold,
+            String::from_utf8_lossy(&body)
+        );
+        tokio::time::sleep(Duration::from_secs(load.hold)).await;
+    }
+    // The two alternate, so that a change in what else the machine runs
+    // weighs on both alike.
+    let slice = Duration::from_secs(load.secs).div_f64(load.rounds.max(1) as f64);
+    let mut ceiling = Tally::new("static reply");
+    let mut get = Tally::new("GetDeployment");
+    for _ in 0..load.rounds.max(1) {
+        run_slice(&mut ceiling, ceiling_addr, body.clone(), load, slice).await;
+        run_slice(&mut get, addr, body.clone(), load, slice).await;
+    }
+    let ceiling = ceiling.report();
+    let get = get.report();
+    if ceiling > 0.0 {
+        println!("  GetDeployment / ceiling = {:.2}", get / ceiling);
+    }
+    Ok(())
 }
 
 /// Phase 2: `total` deployments created and polled to completion over `conns` groups.
@@ -335,9 +482,14 @@ async fn lifecycle_load(addr: SocketAddr, app: &str, conns: u64, total: u64) -> 
 }
 
 async fn bench() -> Result<(), String> {
-    let conns = env_or("CODEDECK_BENCH_CONNS", 16);
-    let requests = env_or("CODEDECK_BENCH_REQUESTS", 200_000);
-    let secs = env_or("CODEDECK_BENCH_SECS", 10);
+    let load = Load {
+        conns: env_or("CODEDECK_BENCH_CONNS", 32),
+        requests: env_or("CODEDECK_BENCH_REQUESTS", 2_000_000),
+        secs: env_or("CODEDECK_BENCH_SECS", 10),
+        rounds: env_or("CODEDECK_BENCH_ROUNDS", 10),
+        hold: env_or("CODEDECK_BENCH_HOLD", 0),
+    };
+    let groups = env_or("CODEDECK_BENCH_GROUPS", 16);
     let deployments = env_or("CODEDECK_BENCH_DEPLOYMENTS", 1_000);
 
     // The highest clock speed: a deployment takes a millisecond or two of wall time.
@@ -366,8 +518,8 @@ async fn bench() -> Result<(), String> {
         let status = wait_finished(&mut s, &id).await?;
         println!("setup: deployment {id} finished {status}");
         direct_cost(&runtime, &id);
-        get_deployment_load(addr, &id, conns, requests, secs).await;
-        lifecycle_load(addr, app, conns, deployments).await
+        get_deployment_load(addr, &id, load).await?;
+        lifecycle_load(addr, app, groups, deployments).await
     }
     .await;
 

@@ -7,7 +7,10 @@
 //! * calls for the first read of the group (its newest page of history);
 //! * calls per refresh afterwards: at most ceil(active / 25) + a small constant;
 //! * calls per minute with nothing running: the same for 10 and 10,000
-//!   finished deployments.
+//!   finished deployments;
+//! * calls, by operation, of opening a group from a fresh source: none is a
+//!   GetDeploymentConfig when every config is predefined (they are known
+//!   locally), one when a custom config exists, however often it is opened.
 //!
 //! Run with `cargo bench --bench aws_polling` (about two and a half minutes:
 //! the idle figures are measured over real minutes).
@@ -15,6 +18,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use codedeck::model::labels::parse_revision;
+use codedeck::model::{
+    CreateDeploymentConfigInput, CreateDeploymentGroupInput, CreateDeploymentInput,
+    MinimumHealthyHosts, MinimumHealthyHostsType,
+};
+use codedeck::runtime::Runtime;
 use codedeck::source::aws::{AwsOptions, AwsSource};
 use codedeck::source::{Request, Source};
 
@@ -43,6 +52,82 @@ fn cost(src: &AwsSource, req: &Request, tokio: &tokio::runtime::Runtime) -> u64 
     let before = src.total_calls();
     tokio.block_on(src.load(req.clone())).expect("load");
     src.total_calls() - before
+}
+
+/// The calls of `times` reads of `req` by a fresh source, by operation.
+fn opening(rt: Runtime, req: &Request, times: usize) -> String {
+    let tokio = tokio::runtime::Runtime::new().expect("tokio");
+    let url = serve(rt, &tokio);
+    let src = source(&url, &tokio);
+    for _ in 0..times {
+        cost(&src, req, &tokio);
+    }
+    let calls = src.calls_by_operation();
+    let configs = calls.get("GetDeploymentConfig").copied().unwrap_or(0);
+    let all: Vec<String> = calls.iter().map(|(op, n)| format!("{op} {n}")).collect();
+    format!(
+        "{} calls, {configs} GetDeploymentConfig ({})",
+        src.total_calls(),
+        all.join(", ")
+    )
+}
+
+/// Adds config `Bench.HalfFleet`, group `custom` on it and a deployment there.
+fn custom_config_group(rt: &Runtime) -> Request {
+    let made = rt.write("bench", |e, now, ar| {
+        e.create_deployment_config(
+            now,
+            ar,
+            CreateDeploymentConfigInput {
+                deployment_config_name: Some("Bench.HalfFleet".into()),
+                minimum_healthy_hosts: Some(MinimumHealthyHosts {
+                    r#type: Some(MinimumHealthyHostsType::FleetPercent),
+                    value: Some(50),
+                }),
+                ..Default::default()
+            },
+        )?;
+        let group = e.create_deployment_group(
+            now,
+            ar,
+            CreateDeploymentGroupInput {
+                application_name: Some("app".into()),
+                deployment_group_name: Some("custom".into()),
+                deployment_config_name: Some("Bench.HalfFleet".into()),
+                service_role_arn: Some("arn:aws:iam::000000000000:role/bench".into()),
+                ..Default::default()
+            },
+        )?;
+        e.create_deployment(
+            now,
+            ar,
+            CreateDeploymentInput {
+                application_name: Some("app".into()),
+                deployment_group_name: Some("custom".into()),
+                revision: parse_revision("b/app.zip"),
+                ..Default::default()
+            },
+        )?;
+        Ok(group.deployment_group_id)
+    });
+    let group_id = made.expect("custom config group").expect("a group id");
+    Request {
+        app: Some("app".into()),
+        group_id: Some(group_id),
+        ..Default::default()
+    }
+}
+
+/// What opening a group costs in GetDeploymentConfig calls.
+fn opening_a_group() {
+    let (rt, req) = codedeck::demo::history(10, 1).expect("history");
+    let predefined = opening(rt, &req, 1);
+    let (rt, _) = codedeck::demo::history(10, 1).expect("history");
+    let req = custom_config_group(&rt);
+    let custom = opening(rt, &req, 2);
+    println!("aws polling, opening a group from a fresh source:");
+    println!("  group on a predefined config, opened once: {predefined}");
+    println!("  group on a custom config, opened twice: {custom}");
 }
 
 fn refreshes() {
@@ -107,6 +192,7 @@ fn idle_minute(finished: usize) -> u64 {
 }
 
 fn main() {
+    opening_a_group();
     refreshes();
     let short = idle_minute(10);
     let long = idle_minute(10_000);

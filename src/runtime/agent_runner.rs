@@ -160,8 +160,8 @@ fn report(rt: &Runtime, report: EventReport) {
 /// The bundle roots: the command line's, else the fleet file's.
 fn roots(inner: &Inner) -> Roots {
     let (s3, github) = {
-        let st = super::lock(inner);
-        let fleet = st.engine.fleet();
+        let engine = super::read(&inner.engine);
+        let fleet = engine.fleet();
         (fleet.s3_root.clone(), fleet.github_root.clone())
     };
     let opts = &inner.agents.options;

@@ -3,12 +3,17 @@
 //! Polling a finished deployment (GetDeployment, the SDK waiter, the
 //! dashboard) is the hottest read; the engine keeps only unfinished
 //! deployments in memory, so every such read was an SQLite query plus a JSON
-//! decode. The runtime owns the store exclusively and every write goes
-//! through its commit, which invalidates the entries a step touched, so the
-//! cache is exact: it never serves a record the store would not.
+//! decode. Every write goes through a step's commit, which invalidates the
+//! entries the step touched once the commit has landed, so the cache never
+//! serves a record the store no longer holds.
+//!
+//! Reads fill it concurrently with commits. A read that missed fetched the
+//! record from the store at some moment; a commit landing after that moment
+//! makes the record stale. So a read notes the generation when it misses, and
+//! its record is kept only if no invalidation happened since.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::state::{
     ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, EventRecord, ListedDeployment,
@@ -20,33 +25,89 @@ const CAPACITY: usize = 4096;
 
 #[derive(Debug, Default)]
 pub(super) struct DeploymentCache {
-    finished: RefCell<HashMap<String, DeploymentRecord>>,
+    entries: RwLock<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    finished: HashMap<String, DeploymentRecord>,
+    /// Counts invalidations.
+    generation: u64,
 }
 
 impl DeploymentCache {
-    /// Forgets what `changes` touch. Call for every batch handed to the
-    /// store, whether or not the commit succeeds.
-    pub(super) fn invalidate(&self, changes: &[Change]) {
-        let mut map = self.finished.borrow_mut();
-        if map.is_empty() {
+    /// The cached record, or the generation to hand to [`Self::keep`] along
+    /// with what the store answers.
+    fn get(&self, id: &str) -> Result<DeploymentRecord, u64> {
+        let entries = self.read();
+        match entries.finished.get(id) {
+            Some(d) => Ok(d.clone()),
+            None => Err(entries.generation),
+        }
+    }
+
+    /// Keeps a finished deployment read from the store, unless the cache was
+    /// invalidated since the read missed (at `generation`): the record may
+    /// predate that commit.
+    fn keep(&self, generation: u64, d: &DeploymentRecord) {
+        // Only finished deployments: they change rarely (and only through
+        // commits, which invalidate); unfinished ones live in the engine.
+        if d.run.is_some() {
             return;
         }
+        let mut entries = self.write();
+        if entries.generation != generation {
+            return;
+        }
+        if entries.finished.len() >= CAPACITY {
+            entries.finished.clear();
+        }
+        entries.finished.insert(d.id().to_string(), d.clone());
+    }
+
+    /// Forgets what `changes` touch. Call once a batch has landed in the
+    /// store (or failed to: the store then still holds what was cached).
+    pub(super) fn invalidate(&self, changes: &[Change]) {
+        let touches = |c: &Change| {
+            matches!(
+                c,
+                Change::Deployment(_)
+                    | Change::RollbackMessage { .. }
+                    | Change::ApplicationDeleted { .. }
+            )
+        };
+        if !changes.iter().any(touches) {
+            return;
+        }
+        let mut entries = self.write();
+        entries.generation = entries.generation.wrapping_add(1);
         for change in changes {
             match change {
                 Change::Deployment(d) => {
-                    map.remove(d.id());
+                    entries.finished.remove(d.id());
                 }
                 Change::RollbackMessage { deployment_id, .. } => {
-                    map.remove(deployment_id);
+                    entries.finished.remove(deployment_id);
                 }
-                Change::ApplicationDeleted { .. } => map.clear(),
+                Change::ApplicationDeleted { .. } => entries.finished.clear(),
                 _ => {}
             }
         }
     }
 
     pub(super) fn clear(&self) {
-        self.finished.borrow_mut().clear();
+        let mut entries = self.write();
+        entries.generation = entries.generation.wrapping_add(1);
+        entries.finished.clear();
+    }
+
+    // The lock guards plain data a panic cannot leave half-changed.
+    fn read(&self) -> RwLockReadGuard<'_, Entries> {
+        self.entries.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Entries> {
+        self.entries.write().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -58,20 +119,13 @@ pub(super) struct Cached<'a> {
 
 impl Archive for Cached<'_> {
     fn deployment(&self, id: &str) -> ApiResult<Option<DeploymentRecord>> {
-        if let Some(d) = self.cache.finished.borrow().get(id) {
-            return Ok(Some(d.clone()));
-        }
+        let generation = match self.cache.get(id) {
+            Ok(d) => return Ok(Some(d)),
+            Err(generation) => generation,
+        };
         let found = self.store.deployment(id)?;
         if let Some(d) = &found {
-            // Only finished deployments: they change rarely (and only through
-            // commits, which invalidate); unfinished ones live in the engine.
-            if d.run.is_none() {
-                let mut map = self.cache.finished.borrow_mut();
-                if map.len() >= CAPACITY {
-                    map.clear();
-                }
-                map.insert(id.to_string(), d.clone());
-            }
+            self.cache.keep(generation, d);
         }
         Ok(found)
     }
@@ -117,6 +171,10 @@ mod tests {
         )
     }
 
+    fn cached(cache: &DeploymentCache) -> usize {
+        cache.read().finished.len()
+    }
+
     #[test]
     fn serves_what_the_store_has_and_forgets_on_change() {
         let mut store = MemArchive::default();
@@ -131,13 +189,13 @@ mod tests {
             view.deployment("d-AAAAAAAAA").expect("read"),
             Some(d.clone())
         );
-        assert_eq!(cache.finished.borrow().len(), 1);
+        assert_eq!(cached(&cache), 1);
         assert_eq!(view.deployment("d-MISSING00").expect("read"), None);
 
         let mut changed = d.clone();
         changed.seq = 2;
         cache.invalidate(&[Change::Deployment(changed.clone())]);
-        assert!(cache.finished.borrow().is_empty());
+        assert_eq!(cached(&cache), 0);
         store.apply(&[Change::Deployment(changed.clone())]);
         let view = Cached {
             store: &store,
@@ -148,7 +206,7 @@ mod tests {
         cache.invalidate(&[Change::ApplicationDeleted {
             application_id: "app".into(),
         }]);
-        assert!(cache.finished.borrow().is_empty());
+        assert_eq!(cached(&cache), 0);
     }
 
     /// A rollback's end rewrites a finished deployment's message in the store
@@ -157,19 +215,37 @@ mod tests {
     fn forgets_a_deployment_whose_rollback_message_changes() {
         let cache = DeploymentCache::default();
         let d = record("d-AAAAAAAAA");
-        cache
-            .finished
-            .borrow_mut()
-            .insert(d.id().to_string(), d.clone());
+        cache.keep(0, &d);
+        assert_eq!(cached(&cache), 1);
         cache.invalidate(&[Change::RollbackMessage {
             deployment_id: "d-OTHER0000".into(),
             message: "Rollback succeeded".into(),
         }]);
-        assert_eq!(cache.finished.borrow().len(), 1);
+        assert_eq!(cached(&cache), 1);
         cache.invalidate(&[Change::RollbackMessage {
             deployment_id: d.id().to_string(),
             message: "Rollback succeeded".into(),
         }]);
-        assert!(cache.finished.borrow().is_empty());
+        assert_eq!(cached(&cache), 0);
+    }
+
+    /// A read that missed, then fetched the old record while a commit landed
+    /// and invalidated, must not put the old record back.
+    #[test]
+    fn a_read_that_raced_a_commit_keeps_nothing() {
+        let cache = DeploymentCache::default();
+        let old = record("d-AAAAAAAAA");
+        let generation = cache.get(old.id()).expect_err("empty cache misses");
+        // The commit that rewrote it lands and invalidates (nothing cached yet).
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: old.id().to_string(),
+            message: "Rollback succeeded".into(),
+        }]);
+        cache.keep(generation, &old);
+        assert_eq!(cached(&cache), 0, "the stale record was kept");
+        // A read after the commit keeps what it read.
+        let generation = cache.get(old.id()).expect_err("still a miss");
+        cache.keep(generation, &old);
+        assert_eq!(cached(&cache), 1);
     }
 }

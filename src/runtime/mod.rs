@@ -1,29 +1,39 @@
 //! The shell around the engine (DESIGN.md "runtime/"): owns the [`Engine`], the
-//! [`Store`] and the [`VirtualClock`] behind one mutex, ticks virtual time on
-//! tokio, and publishes a version number every time state changes.
+//! [`Store`] and the [`VirtualClock`], ticks virtual time on tokio, and
+//! publishes a version number every time state changes.
 //!
 //! Every step follows the same order: read virtual "now", let the engine
 //! advance to it, apply the operation, drain the engine's changes and commit
-//! them to the store in one transaction. Operations take microseconds, so the
-//! lock is a plain `std::sync::Mutex`, never held across an `.await`.
+//! them to the store in one transaction (step.rs). Operations take
+//! microseconds, so the locks are plain `std::sync` ones, never held across
+//! an `.await`.
 //!
 //! Two entry points, and the caller says which it needs: [`Runtime::read`]
 //! lends `&Engine` and neither advances nor commits (the ticker keeps the
 //! engine current, so reads stay cheap); [`Runtime::write`] lends `&mut Engine`
 //! under a label naming the action, advances, and commits what changed.
+//! The engine sits behind a read-write lock and a step releases it before its
+//! commit, so reads wait neither for each other nor for a commit; what they
+//! read of the archive comes from the cache or their own connection
+//! (readers.rs).
 
 mod agent_runner;
 mod cache;
 pub mod clock;
 mod find;
+mod readers;
 mod screen;
+mod step;
+#[cfg(test)]
+mod tests;
 mod ticker;
 
 pub use agent_runner::AgentOptions;
 pub use screen::{ScreenCache, EVENT_LIMIT, LIST_LIMIT};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::Context as _;
 use tokio::sync::{watch, Notify};
@@ -32,13 +42,16 @@ use crate::engine::{Engine, EngineOptions};
 use crate::model::time::Millis;
 use crate::model::Exception;
 use crate::state::fleet::Fleet;
+use crate::state::orders::EventOrder;
 use crate::state::{
-    ApiError, ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, EventRecord,
-    ListedDeployment, RevisionRecord, TargetRecord,
+    ApiError, ApiResult, Archive, DeploymentQuery, DeploymentRecord, EventRecord, ListedDeployment,
+    RevisionRecord, TargetRecord,
 };
 use crate::store::Store;
-use cache::{Cached, DeploymentCache};
+use cache::Cached;
 use clock::VirtualClock;
+use readers::Readers;
+use step::Writer;
 
 /// Where the state lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +168,17 @@ impl std::fmt::Debug for Runtime {
 }
 
 pub(crate) struct Inner {
-    state: Mutex<State>,
+    /// Held by a step from start to commit (step.rs): taken first.
+    steps: Mutex<()>,
+    engine: RwLock<Engine>,
+    /// Taken alone, for a few arithmetic operations.
+    clock: RwLock<VirtualClock>,
+    /// The state file's connection: taken after `engine`.
+    writer: Mutex<Writer>,
+    /// What reads of the archive go through.
+    readers: Readers,
+    /// Set by the final commit; reads answer `InternalFailure` from then on.
+    closed: AtomicBool,
     /// Wakes the ticker: new timers, clock changes, shutdown.
     wake: Arc<Notify>,
     version: watch::Sender<u64>,
@@ -164,119 +187,14 @@ pub(crate) struct Inner {
     agents: agent_runner::Agents,
 }
 
-struct State {
-    engine: Engine,
-    /// `None` once shut down (the lock is released).
-    store: Option<Store>,
-    clock: VirtualClock,
-    /// Changes a failed commit left behind; retried, in order, before newer ones.
-    pending: Vec<Change>,
-    /// Finished deployments recently read from the store.
-    cache: DeploymentCache,
-}
-
-/// What one step produced.
-struct Step {
-    changed: bool,
-    committed: bool,
-    /// What the event log says happened in this step, in order.
-    said: Vec<String>,
-    /// Events for local hosts' agents, to start once the lock is released.
-    orders: Vec<crate::state::orders::EventOrder>,
-}
-
-impl State {
-    /// Virtual now: the clock's reading, never behind what the engine has seen.
-    fn now(&self, wall: Millis) -> Millis {
-        self.clock.now(wall).max(self.engine.now())
+impl Inner {
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
-    /// The engine and the archive it reads through (the store behind the
-    /// cache; an empty archive once shut down).
-    fn parts(&mut self) -> (&mut Engine, Cached<'_>) {
-        let State {
-            engine,
-            store,
-            cache,
-            ..
-        } = self;
-        let store: &dyn Archive = match store {
-            Some(s) => s,
-            None => &EMPTY_ARCHIVE,
-        };
-        (engine, Cached { store, cache })
-    }
-
-    /// Advances the engine to `now`.
-    fn advance(&mut self, now: Millis) {
-        self.engine.advance(now);
-    }
-
-    /// Drains the engine's changes and commits them in one transaction.
-    fn commit(&mut self) -> Step {
-        let orders = self.engine.take_orders();
-        let mut step = self.commit_changes();
-        step.orders = orders;
-        step
-    }
-
-    fn commit_changes(&mut self) -> Step {
-        let mut changes = self.engine.take_changes();
-        if changes.is_empty() && self.pending.is_empty() {
-            return Step {
-                changed: false,
-                committed: true,
-                said: Vec::new(),
-                orders: Vec::new(),
-            };
-        }
-        let said: Vec<String> = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Event(e) => Some(e.text.clone()),
-                _ => None,
-            })
-            .collect();
-        if !self.pending.is_empty() {
-            let mut all = std::mem::take(&mut self.pending);
-            all.append(&mut changes);
-            changes = all;
-        }
-        let Some(store) = self.store.as_mut() else {
-            // Shut down: nothing can be persisted any more.
-            tracing::error!(
-                "dropping {} change(s): the state file is closed",
-                changes.len()
-            );
-            return Step {
-                changed: true,
-                committed: false,
-                said,
-                orders: Vec::new(),
-            };
-        };
-        self.cache.invalidate(&changes);
-        match store.commit(&changes) {
-            Ok(()) => Step {
-                changed: true,
-                committed: true,
-                said,
-                orders: Vec::new(),
-            },
-            Err(e) => {
-                tracing::error!(
-                    "cannot commit {} change(s) to the state file (will retry): {e}",
-                    changes.len()
-                );
-                self.pending = changes;
-                Step {
-                    changed: true,
-                    committed: false,
-                    said,
-                    orders: Vec::new(),
-                }
-            }
-        }
+    /// Virtual now: the clock's reading, never behind what `engine` has seen.
+    fn now_of(&self, engine: &Engine, wall: Millis) -> Millis {
+        read(&self.clock).now(wall).max(engine.now())
     }
 }
 
@@ -286,54 +204,17 @@ impl Runtime {
     /// never goes backwards. Inside a tokio runtime this also starts the
     /// ticker; without one, time only moves on mutating calls and `tick()`.
     pub fn open(opts: RuntimeOptions) -> anyhow::Result<Runtime> {
-        let store = match &opts.state {
-            StateLocation::Path(path) => Store::open(path)?,
-            StateLocation::Memory => {
-                Store::in_memory().context("cannot create the in-memory state")?
-            }
-        };
-        let snapshot = store.load()?;
         let wall = wall_now();
-        let engine_opts = EngineOptions {
-            strict: opts.strict,
-            ..EngineOptions::default()
-        };
-        let origin = match opts.clock {
-            ClockStart::Wall => wall,
-            ClockStart::Offset(ms) => wall + ms,
-            ClockStart::Fixed(at) | ClockStart::Paused(at) => at,
-        };
-        let engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet, origin);
-        let start = engine.now().max(origin);
-        let mut clock = VirtualClock::new(start, wall, opts.speed);
-        if matches!(opts.clock, ClockStart::Fixed(_) | ClockStart::Paused(_)) {
-            clock.set_paused(wall, true);
-        }
-        let mut state = State {
-            engine,
-            store: Some(store),
-            clock,
-            pending: Vec::new(),
-            cache: DeploymentCache::default(),
-        };
-        // Catch up on anything that fell due while the file was closed, fail
-        // what local hosts were running when the process died (no agent runs
-        // it any more), and persist the meta of a new file straight away.
-        state.advance(start);
-        state.engine.fail_interrupted_agent_events(start);
-        let orders = state.engine.take_orders();
-        let changes = state.engine.take_changes();
-        if !changes.is_empty() {
-            if let Some(store) = state.store.as_mut() {
-                store
-                    .commit(&changes)
-                    .with_context(|| format!("cannot write the state file {}", opts.state))?;
-            }
-        }
+        let (engine, store, clock, orders) = restore(&opts, wall)?;
         let (version, _) = watch::channel(0u64);
         let runtime = Runtime {
             inner: Arc::new(Inner {
-                state: Mutex::new(state),
+                steps: Mutex::new(()),
+                engine: RwLock::new(engine),
+                clock: RwLock::new(clock),
+                readers: Readers::new(store.path()),
+                writer: Mutex::new(Writer::new(store)),
+                closed: AtomicBool::new(false),
                 wake: Arc::new(Notify::new()),
                 version,
                 agents: agent_runner::Agents::new(opts.agent.clone(), &opts.state),
@@ -368,10 +249,6 @@ impl Runtime {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        lock(&self.inner)
-    }
-
     /// Reads the engine and its archive at the current virtual time: no
     /// advance, no commit. After shutdown it answers `InternalFailure`.
     pub fn read<T>(
@@ -379,14 +256,18 @@ impl Runtime {
         f: impl FnOnce(&Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let wall = wall_now();
-        let mut guard = self.lock();
-        let st = &mut *guard;
-        if st.store.is_none() {
+        let inner = &*self.inner;
+        if inner.is_closed() {
             return Err(shutting_down());
         }
-        let now = st.now(wall);
-        let (engine, archive) = st.parts();
-        f(engine, now, &archive)
+        let engine = read(&inner.engine);
+        let now = inner.now_of(&engine, wall);
+        let source = inner.readers.source(&inner.writer);
+        let archive = Cached {
+            store: &source,
+            cache: &inner.readers.cache,
+        };
+        f(&engine, now, &archive)
     }
 
     /// Changes the engine: advances it to now, runs `f`, and commits what
@@ -398,20 +279,9 @@ impl Runtime {
         label: &str,
         f: impl FnOnce(&mut Engine, Millis, &dyn Archive) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let wall = wall_now();
-        let mut guard = self.lock();
-        let st = &mut *guard;
-        if st.store.is_none() {
+        let Some((result, mut step)) = self.inner.step(None, f) else {
             return Err(shutting_down());
-        }
-        let now = st.now(wall);
-        st.advance(now);
-        let result = {
-            let (engine, archive) = st.parts();
-            f(engine, now, &archive)
         };
-        let mut step = st.commit();
-        drop(guard);
         self.after_step(&mut step);
         if !step.committed {
             return Err(ApiError::new(
@@ -424,7 +294,7 @@ impl Runtime {
 
     /// New timers may be earlier than what the ticker sleeps for; subscribers
     /// hear of what changed.
-    fn after_step(&self, step: &mut Step) {
+    fn after_step(&self, step: &mut step::Step) {
         self.inner.wake.notify_one();
         if step.changed {
             self.bump();
@@ -434,7 +304,7 @@ impl Runtime {
 
     /// Advances to the current virtual time and commits (what the ticker does).
     pub fn tick(&self) {
-        if tick(&self.inner, false) {
+        if self.inner.tick(false) {
             self.bump();
         }
     }
@@ -456,25 +326,26 @@ impl Runtime {
     /// The clock as the dashboard shows it.
     pub fn clock_state(&self) -> ClockState {
         let wall = wall_now();
-        let st = self.lock();
+        let clock = *read(&self.inner.clock);
+        let engine_now = read(&self.inner.engine).now();
         ClockState {
-            speed: st.clock.speed(),
-            paused: st.clock.is_paused(),
-            now: st.now(wall),
+            speed: clock.speed(),
+            paused: clock.is_paused(),
+            now: clock.now(wall).max(engine_now),
         }
     }
 
     /// Pauses or resumes virtual time.
     pub fn pause(&self, paused: bool) {
         let wall = wall_now();
-        self.lock().clock.set_paused(wall, paused);
+        write(&self.inner.clock).set_paused(wall, paused);
         self.clock_changed();
     }
 
     /// Changes the clock speed (virtual seconds per wall second).
     pub fn set_speed(&self, speed: f64) {
         let wall = wall_now();
-        self.lock().clock.set_speed(wall, speed);
+        write(&self.inner.clock).set_speed(wall, speed);
         self.clock_changed();
     }
 
@@ -489,7 +360,7 @@ impl Runtime {
     /// A step that changes nothing on screen is folded into the next, so one
     /// step is one visible change (as the paused preview says).
     pub fn step_report(&self) -> Option<StepReport> {
-        let from = self.lock().now(wall_now());
+        let from = self.clock_state().now;
         let mut now = from;
         let mut said = Vec::new();
         for _ in 0..screen::FOLD {
@@ -532,28 +403,46 @@ impl Runtime {
     }
 
     fn jump(&self, to: Millis) -> (Millis, Vec<String>) {
-        let wall = wall_now();
-        let mut st = self.lock();
-        st.clock.jump_to(wall, to);
-        let now = st.now(wall);
-        st.advance(now);
-        let mut step = st.commit();
-        drop(st);
+        let Some(((), mut step)) = self.inner.step(Some(to), |_, _, _| ()) else {
+            return (self.clock_state().now, Vec::new());
+        };
         self.after_step(&mut step);
-        (now, step.said)
+        (step.now, std::mem::take(&mut step.said))
     }
 
-    /// Takes `other`'s whole state (engine, store, clock) in place of this
-    /// one's, which `other` keeps: a lesson stepping back replays itself on a
-    /// fresh runtime, and the dashboard's runtime (its ticker, its
+    /// Takes `other`'s whole state (engine, state file, clock) in place of
+    /// this one's, which `other` keeps: a lesson stepping back replays itself
+    /// on a fresh runtime, and the dashboard's runtime (its ticker, its
     /// subscribers) goes on with the replayed state. Virtual time may go back.
-    pub fn adopt(&self, other: &Runtime) {
+    /// Both must be in memory: a state file's readers stay on their file.
+    pub fn adopt(&self, other: &Runtime) -> anyhow::Result<()> {
+        let memory = |r: &Runtime| r.inner.location == StateLocation::Memory;
+        if !memory(self) || !memory(other) {
+            anyhow::bail!("only an in-memory runtime can take another's state");
+        }
         {
-            let mut mine = self.lock();
-            let mut theirs = other.lock();
-            std::mem::swap(&mut *mine, &mut *theirs);
+            // The steps' order (step.rs): steps, engine, writer; `other` is
+            // private to the caller, so taking both never deadlocks.
+            let _mine = lock(&self.inner.steps);
+            let _theirs = lock(&other.inner.steps);
+            std::mem::swap(
+                &mut *write(&self.inner.engine),
+                &mut *write(&other.inner.engine),
+            );
+            std::mem::swap(
+                &mut *lock(&self.inner.writer),
+                &mut *lock(&other.inner.writer),
+            );
+            std::mem::swap(
+                &mut *write(&self.inner.clock),
+                &mut *write(&other.inner.clock),
+            );
+            // Finished deployments read from the state left behind.
+            self.inner.readers.cache.clear();
+            other.inner.readers.cache.clear();
         }
         self.clock_changed();
+        Ok(())
     }
 
     fn clock_changed(&self) {
@@ -565,13 +454,52 @@ impl Runtime {
     /// Final commit, then closes the store (releasing the state file's lock)
     /// and stops the ticker. Later calls answer `InternalFailure`.
     pub fn shutdown(&self) -> anyhow::Result<()> {
-        let result = close(&self.inner);
+        let result = self.inner.close();
         self.inner.wake.notify_one();
         result
     }
 }
 
-static EMPTY_ARCHIVE: EmptyArchive = EmptyArchive;
+/// Opens the store, restores the engine from it and starts the clock; the
+/// agents' orders the catch-up produced.
+fn restore(
+    opts: &RuntimeOptions,
+    wall: Millis,
+) -> anyhow::Result<(Engine, Store, VirtualClock, Vec<EventOrder>)> {
+    let mut store = match &opts.state {
+        StateLocation::Path(path) => Store::open(path)?,
+        StateLocation::Memory => Store::in_memory().context("cannot create the in-memory state")?,
+    };
+    let snapshot = store.load()?;
+    let engine_opts = EngineOptions {
+        strict: opts.strict,
+        ..EngineOptions::default()
+    };
+    let origin = match opts.clock {
+        ClockStart::Wall => wall,
+        ClockStart::Offset(ms) => wall + ms,
+        ClockStart::Fixed(at) | ClockStart::Paused(at) => at,
+    };
+    let mut engine = Engine::restore(engine_opts, snapshot, opts.seed, opts.fleet.clone(), origin);
+    let start = engine.now().max(origin);
+    let mut clock = VirtualClock::new(start, wall, opts.speed);
+    if matches!(opts.clock, ClockStart::Fixed(_) | ClockStart::Paused(_)) {
+        clock.set_paused(wall, true);
+    }
+    // Catch up on anything that fell due while the file was closed, fail
+    // what local hosts were running when the process died (no agent runs
+    // it any more), and persist the meta of a new file straight away.
+    engine.advance(start);
+    engine.fail_interrupted_agent_events(start);
+    let orders = engine.take_orders();
+    let changes = engine.take_changes();
+    if !changes.is_empty() {
+        store
+            .commit(&changes)
+            .with_context(|| format!("cannot write the state file {}", opts.state))?;
+    }
+    Ok((engine, store, clock, orders))
+}
 
 /// The archive after shutdown: holds nothing.
 struct EmptyArchive;
@@ -604,13 +532,30 @@ fn shutting_down() -> ApiError {
     ApiError::new(Exception::InternalFailure, "codedeck is shutting down")
 }
 
-/// Locks the state. A panic while holding the lock (caught by the API's last
-/// line of defence) poisons it; the state is still the best there is, so
-/// carry on with it rather than failing every later call.
-fn lock(inner: &Inner) -> MutexGuard<'_, State> {
-    inner.state.lock().unwrap_or_else(|poisoned| {
-        tracing::error!("a previous operation panicked; continuing with the engine state as is");
-        inner.state.clear_poison();
+// A panic while holding a lock (caught by the API's last line of defence)
+// poisons it; the state is still the best there is, so carry on with it
+// rather than failing every later call.
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| {
+        tracing::error!("a previous operation panicked; continuing with the state as is");
+        m.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|poisoned| {
+        tracing::error!("a previous operation panicked; continuing with the state as is");
+        l.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|poisoned| {
+        tracing::error!("a previous operation panicked; continuing with the state as is");
+        l.clear_poison();
         poisoned.into_inner()
     })
 }
@@ -619,123 +564,12 @@ fn bump(inner: &Inner) {
     inner.version.send_modify(|v| *v = v.wrapping_add(1));
 }
 
-/// Advances to now and commits; true when something changed. With
-/// `only_if_due`, does nothing unless a timer has fallen due (a wake-up after a
-/// mutating call, which already advanced, costs no extra transaction).
-fn tick(inner: &Arc<Inner>, only_if_due: bool) -> bool {
-    let wall = wall_now();
-    let mut st = lock(inner);
-    if st.store.is_none() {
-        return false;
-    }
-    let now = st.now(wall);
-    let due = st.engine.next_due().is_some_and(|d| d <= now);
-    if only_if_due && !due && st.pending.is_empty() {
-        return false;
-    }
-    st.advance(now);
-    let step = st.commit();
-    drop(st);
-    agent_runner::dispatch(inner, step.orders);
-    step.changed
-}
-
-/// Final commit and store release.
-fn close(inner: &Inner) -> anyhow::Result<()> {
-    let wall = wall_now();
-    let mut st = lock(inner);
-    if st.store.is_none() {
-        return Ok(());
-    }
-    let now = st.now(wall);
-    st.advance(now);
-    let step = st.commit();
-    let unsaved = st.pending.len();
-    st.store = None;
-    st.cache.clear();
-    drop(st);
-    if step.changed {
-        bump(inner);
-    }
-    if !step.committed {
-        anyhow::bail!("{unsaved} change(s) could not be saved to the state file");
-    }
-    Ok(())
-}
-
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Err(e) = close(self) {
+        if let Err(e) = self.close() {
             tracing::error!("closing the state file: {e:#}");
         }
         // Lets the ticker notice that the runtime is gone.
         self.wake.notify_one();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_runtime_opens_and_shuts_down() {
-        let rt = Runtime::open(RuntimeOptions::memory(10.0)).expect("open");
-        let before = rt.clock_state();
-        assert!(!before.paused);
-        rt.pause(true);
-        let a = rt.clock_state().now;
-        let b = rt.clock_state().now;
-        assert_eq!(a, b, "paused clock does not move");
-        rt.shutdown().expect("shutdown");
-        let r = rt.read(|_, _, _| Ok(()));
-        assert_eq!(r.map_err(|e| e.exception), Err(Exception::InternalFailure));
-    }
-
-    #[test]
-    fn state_file_is_single_owner_and_released_on_shutdown() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("state.db");
-        let opts = RuntimeOptions {
-            state: StateLocation::Path(path.clone()),
-            seed: 7,
-            fleet: None,
-            speed: 1.0,
-            strict: false,
-            clock: ClockStart::Wall,
-            agent: AgentOptions::default(),
-        };
-        let first = Runtime::open(opts.clone()).expect("open");
-        let second = Runtime::open(opts.clone());
-        let msg = format!("{:#}", second.expect_err("second open must fail"));
-        assert!(msg.contains(&std::process::id().to_string()), "{msg}");
-        first.shutdown().expect("shutdown");
-        let reopened = Runtime::open(RuntimeOptions { seed: 99, ..opts }).expect("reopen");
-        assert_eq!(
-            reopened.read(|e, _, _| Ok(e.seed())).expect("read"),
-            7,
-            "the seed is persisted"
-        );
-    }
-
-    #[test]
-    fn virtual_time_never_goes_backwards_across_reopen() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("state.db");
-        let opts = RuntimeOptions {
-            state: StateLocation::Path(path),
-            seed: 1,
-            fleet: None,
-            speed: 1000.0,
-            strict: false,
-            clock: ClockStart::Wall,
-            agent: AgentOptions::default(),
-        };
-        let rt = Runtime::open(opts.clone()).expect("open");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        rt.tick();
-        let reached = rt.read(|e, _, _| Ok(e.now())).expect("read");
-        drop(rt);
-        let rt = Runtime::open(RuntimeOptions { speed: 1.0, ..opts }).expect("reopen");
-        assert!(rt.clock_state().now >= reached);
     }
 }

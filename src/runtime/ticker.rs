@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::{bump, lock, tick, wall_now, Inner};
+use super::{bump, read, wall_now, Inner};
 
 /// Longest single sleep. Only bounds the arithmetic; a wake-up before the
 /// timer is due simply advances nothing and sleeps again.
@@ -16,17 +16,16 @@ const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 
 pub(super) async fn run(inner: Weak<Inner>, wake: Arc<Notify>) {
     loop {
-        // How long to sleep, decided under the lock, which is then released.
+        // How long to sleep, decided under the locks, which are then released.
         let sleep = {
             let Some(inner) = inner.upgrade() else { return };
-            let wall = wall_now();
-            let st = lock(&inner);
-            if st.store.is_none() {
+            if inner.is_closed() {
                 return;
             }
-            st.engine
-                .next_due()
-                .and_then(|due| st.clock.wall_until(wall, due))
+            let wall = wall_now();
+            let due = read(&inner.engine).next_due();
+            let clock = *read(&inner.clock);
+            due.and_then(|due| clock.wall_until(wall, due))
                 .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_SLEEP))
         };
         match sleep {
@@ -39,7 +38,7 @@ pub(super) async fn run(inner: Weak<Inner>, wake: Arc<Notify>) {
             None => wake.notified().await,
         }
         let Some(inner) = inner.upgrade() else { return };
-        if tick(&inner, true) {
+        if inner.tick(true) {
             bump(&inner);
         }
     }

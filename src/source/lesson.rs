@@ -318,7 +318,8 @@ impl LessonSource {
         let fresh = history
             .replay(&self.rebuild, back)
             .map_err(|e| format!("cannot replay the lesson: {e:#}"))?;
-        rt.adopt(&fresh);
+        rt.adopt(&fresh)
+            .map_err(|e| format!("cannot step back: {e:#}"))?;
         rt.set_speed(clock.speed);
         rt.pause(true);
         // `fresh` now holds the state left behind.

@@ -20,28 +20,28 @@
 
 mod error;
 pub mod lock;
+mod query;
+mod reader;
 pub mod schema;
 
 #[cfg(test)]
 mod tests;
 
 use std::borrow::Borrow;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rusqlite::types::{Value, ValueRef};
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Params};
-use serde::de::DeserializeOwned;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
 use serde::Serialize;
 
-use crate::model::Exception;
 use crate::state::archive::{Archive, DeploymentQuery, ListedDeployment};
-use crate::state::error::{ApiError, ApiResult};
+use crate::state::error::ApiResult;
 use crate::state::*;
 
 pub use error::StoreError;
 pub use lock::LockOwner;
 use lock::OwnerLock;
+use query::Queries;
+pub use reader::StoreReader;
 
 /// Prepared statements kept per connection (the fixed statements plus the
 /// ListDeployments filter shapes in use).
@@ -150,6 +150,13 @@ impl Store {
         StoreError::sqlite(&self.label, e)
     }
 
+    fn queries(&self) -> Queries<'_> {
+        Queries {
+            conn: &self.conn,
+            label: &self.label,
+        }
+    }
+
     /// Everything the engine keeps in memory: meta, applications, groups,
     /// configs, instances, hosts, alarms, and the deployments not finished
     /// (`run.is_some()`) with their targets. Finished deployments, their
@@ -160,52 +167,53 @@ impl Store {
             .conn
             .unchecked_transaction()
             .map_err(|e| self.sql_err(e))?;
-        let meta = self
+        let q = self.queries();
+        let meta = q
             .rows("meta", "SELECT id, json FROM meta WHERE id = 1", [])?
             .pop();
-        let fleet = self
+        let fleet = q
             .rows("fleet", "SELECT id, json FROM fleet WHERE id = 1", [])?
             .pop();
         let snapshot = Snapshot {
             meta,
             fleet,
-            applications: self.rows(
+            applications: q.rows(
                 "applications",
                 "SELECT application_id, json FROM applications ORDER BY application_id",
                 [],
             )?,
-            groups: self.rows(
+            groups: q.rows(
                 "groups",
                 r#"SELECT group_id, json FROM "groups" ORDER BY group_id"#,
                 [],
             )?,
-            configs: self.rows(
+            configs: q.rows(
                 "configs",
                 "SELECT name, json FROM configs ORDER BY name",
                 [],
             )?,
-            instances: self.rows(
+            instances: q.rows(
                 "instances",
                 "SELECT name, json FROM instances ORDER BY name",
                 [],
             )?,
-            hosts: self.rows("hosts", "SELECT id, json FROM hosts ORDER BY id", [])?,
-            alarms: self.rows("alarms", "SELECT name, json FROM alarms ORDER BY name", [])?,
-            functions: self.rows(
+            hosts: q.rows("hosts", "SELECT id, json FROM hosts ORDER BY id", [])?,
+            alarms: q.rows("alarms", "SELECT name, json FROM alarms ORDER BY name", [])?,
+            functions: q.rows(
                 "functions",
                 "SELECT name, json FROM functions ORDER BY name",
                 [],
             )?,
-            services: self.rows(
+            services: q.rows(
                 "services",
                 "SELECT key, json FROM services ORDER BY key",
                 [],
             )?,
-            active: self
+            active: q
                 .rows::<DeploymentRecord, _>("deployments", ACTIVE_DEPLOYMENTS, [])?
                 .into_iter()
                 .map(|d| {
-                    let targets = self.targets_of(d.id())?;
+                    let targets = q.targets_of(d.id())?;
                     Ok((d, targets))
                 })
                 .collect::<Result<_, StoreError>>()?,
@@ -246,124 +254,10 @@ impl Store {
         }
         tx.commit().map_err(sql)
     }
-
-    /// Decodes every row of a `SELECT key, json ...`.
-    fn rows<T: DeserializeOwned, P: Params>(
-        &self,
-        table: &'static str,
-        sql: &str,
-        params: P,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query(params).map_err(|e| self.sql_err(e))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
-            let json = row.get_ref(1).map_err(|e| self.sql_err(e))?;
-            let json = json
-                .as_str()
-                .map_err(|e| self.sql_err(rusqlite::Error::from(e)))?;
-            match serde_json::from_str(json) {
-                Ok(v) => out.push(v),
-                Err(source) => {
-                    let key = row.get_ref(0).map(key_text).unwrap_or_default();
-                    return Err(StoreError::Decode {
-                        path: self.label.clone(),
-                        table,
-                        key,
-                        cause: source,
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn targets_of(&self, deployment_id: &str) -> Result<Vec<TargetRecord>, StoreError> {
-        self.rows(
-            "targets",
-            "SELECT idx, json FROM targets WHERE deployment_id = ?1 ORDER BY idx",
-            [deployment_id],
-        )
-    }
-
-    fn deployment_rows(&self, q: &DeploymentQuery) -> Result<Vec<ListedDeployment>, StoreError> {
-        let mut sql = String::from("SELECT id, seq FROM deployments WHERE 1");
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(group) = &q.group_id {
-            sql.push_str(" AND group_id = ?");
-            args.push(Value::Text(group.clone()));
-        }
-        if let Some(external) = &q.external_id {
-            sql.push_str(" AND external_id = ?");
-            args.push(Value::Text(external.clone()));
-        }
-        if !q.statuses.is_empty() {
-            let statuses: BTreeSet<&str> = q.statuses.iter().map(|s| s.as_str()).collect();
-            let marks = vec!["?"; statuses.len()].join(", ");
-            sql.push_str(&format!(" AND status IN ({marks})"));
-            args.extend(statuses.into_iter().map(|s| Value::Text(s.to_string())));
-        }
-        if let Some(from) = q.created_from {
-            sql.push_str(" AND create_time >= ?");
-            args.push(Value::Integer(from));
-        }
-        if let Some(to) = q.created_to {
-            sql.push_str(" AND create_time <= ?");
-            args.push(Value::Integer(to));
-        }
-        // A cursor beyond i64::MAX excludes nothing: every stored seq is below it.
-        if let Some(before) = q.before_seq.and_then(|s| i64::try_from(s).ok()) {
-            sql.push_str(" AND seq < ?");
-            args.push(Value::Integer(before));
-        }
-        if let Some(after) = q.after_seq {
-            // A cursor beyond i64::MAX: nothing is newer.
-            sql.push_str(" AND seq > ?");
-            args.push(Value::Integer(i64::try_from(after).unwrap_or(i64::MAX)));
-        }
-        sql.push_str(" ORDER BY seq DESC LIMIT ?");
-        args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
-
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.sql_err(e))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok(ListedDeployment {
-                    id: r.get(0)?,
-                    seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or_default(),
-                })
-            })
-            .map_err(|e| self.sql_err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql_err(e))
-    }
-
-    fn event_rows(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
-        let Ok(after) = i64::try_from(after) else {
-            return Ok(Vec::new());
-        };
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.rows(
-            "events",
-            "SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            params![after, limit],
-        )
-    }
 }
 
 /// The unfinished deployments, through the partial index `deployments_active`.
 const ACTIVE_DEPLOYMENTS: &str = "SELECT id, json FROM deployments WHERE active = 1 ORDER BY seq";
-
-/// A key column as text, for error messages.
-fn key_text(v: ValueRef<'_>) -> String {
-    match v {
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => f.to_string(),
-        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
-        ValueRef::Null => "NULL".to_string(),
-    }
-}
 
 /// Why applying a change failed: SQL (wrapped with the path by the caller) or
 /// something already described.
@@ -591,65 +485,27 @@ fn put_target(conn: &Connection, t: &TargetRecord) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Archive reads fail as the service's InternalFailure.
-fn internal(e: StoreError) -> ApiError {
-    ApiError::new(Exception::InternalFailure, e.to_string())
-}
-
 impl Archive for Store {
     fn deployment(&self, id: &str) -> ApiResult<Option<DeploymentRecord>> {
-        Ok(self
-            .rows(
-                "deployments",
-                "SELECT id, json FROM deployments WHERE id = ?1",
-                [id],
-            )
-            .map_err(internal)?
-            .pop())
+        self.queries().deployment(id)
     }
-
     fn targets(&self, deployment_id: &str) -> ApiResult<Vec<TargetRecord>> {
-        self.targets_of(deployment_id).map_err(internal)
+        self.queries().targets(deployment_id)
     }
-
     fn target(&self, deployment_id: &str, target_id: &str) -> ApiResult<Option<TargetRecord>> {
-        Ok(self
-            .rows(
-                "targets",
-                "SELECT idx, json FROM targets WHERE deployment_id = ?1 AND target_id = ?2
-                 ORDER BY idx LIMIT 1",
-                [deployment_id, target_id],
-            )
-            .map_err(internal)?
-            .pop())
+        self.queries().target(deployment_id, target_id)
     }
-
     fn deployments(&self, query: &DeploymentQuery) -> ApiResult<Vec<ListedDeployment>> {
-        self.deployment_rows(query).map_err(internal)
+        self.queries().deployments(query)
     }
-
     fn revision(&self, application_id: &str, key: &str) -> ApiResult<Option<RevisionRecord>> {
-        Ok(self
-            .rows(
-                "revisions",
-                "SELECT key, json FROM revisions WHERE application_id = ?1 AND key = ?2",
-                [application_id, key],
-            )
-            .map_err(internal)?
-            .pop())
+        self.queries().revision(application_id, key)
     }
-
     fn revisions(&self, application_id: &str) -> ApiResult<Vec<RevisionRecord>> {
-        self.rows(
-            "revisions",
-            "SELECT key, json FROM revisions WHERE application_id = ?1 ORDER BY key",
-            [application_id],
-        )
-        .map_err(internal)
+        self.queries().revisions(application_id)
     }
-
     fn events(&self, after: u64, limit: usize) -> ApiResult<Vec<EventRecord>> {
-        self.event_rows(after, limit).map_err(internal)
+        self.queries().events(after, limit)
     }
 }
 
