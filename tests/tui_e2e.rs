@@ -499,7 +499,7 @@ fn ctrl_c_quits_and_restores() {
         (s.mouse_protocol_mode() != vt100::MouseProtocolMode::None).then_some(())
     });
     tui.press("?");
-    tui.wait_text("Keys (esc closes)");
+    tui.wait_text("Keys (esc closes");
     tui.press(CTRL_C);
     let status = tui.wait_exit();
     assert!(status.success(), "codedeck exited with {status:?}");

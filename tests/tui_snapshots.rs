@@ -326,3 +326,18 @@ fn readme_glyphs_are_the_legend() {
         );
     }
 }
+
+/// The help lists the keys inside popups, and scrolls to the legend when the
+/// terminal is too short for all of it.
+#[test]
+fn help_lists_popup_keys_and_scrolls() {
+    let top = text(&screen("?", 120, 40));
+    assert!(top.contains("j/k scroll"), "{top}");
+    assert!(!top.contains("world change"), "{top}");
+    let scrolled = text(&screen("?jjjjjjjjjj", 120, 40));
+    assert!(
+        scrolled.contains("Confirmation (Cancel is the default)"),
+        "{scrolled}"
+    );
+    assert!(scrolled.contains("world change"), "{scrolled}");
+}

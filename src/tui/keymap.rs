@@ -440,6 +440,8 @@ pub fn markdown() -> String {
         };
         out.push_str(&format!("| {} | {}{note} |\n", keys.join(", "), b.help));
     }
+    out.push_str("\nInside popups:\n\n");
+    out.push_str(&super::popup_keys::markdown());
     out
 }
 

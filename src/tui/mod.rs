@@ -10,6 +10,7 @@ pub mod keymap;
 mod loader;
 pub mod model;
 mod popup;
+pub mod popup_keys;
 mod prompt;
 pub mod screenshot;
 pub mod theme;

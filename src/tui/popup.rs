@@ -48,20 +48,30 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
         .join(" · ");
     let legend_w = area.width.saturating_sub(4).clamp(1, 106) as usize;
     let legend = super::widgets::wrap_words(&legend, legend_w, 6);
+    let inside: Vec<String> = super::popup_keys::PopupKind::ALL
+        .iter()
+        .flat_map(|p| super::widgets::wrap_words(&super::popup_keys::summary(*p), legend_w, 3))
+        .collect();
     // Keys that only a lesson has, where there is a lesson.
     let keys: Vec<&super::keymap::Binding> = KEYMAP
         .iter()
         .filter(|b| !b.acts.is_some_and(|a| a.lesson_only()) || m.in_lesson())
         .collect();
-    let full = keys.len() as u16 + 3 + legend.len() as u16;
-    // Short of room (80x24), the keys go in two columns with their short names.
-    let compact = area.height < full + 2;
+    let full = keys.len() as u16 + 2 + inside.len() as u16 + legend.len() as u16;
+    // Too narrow for the descriptions (80 columns), the keys go in two
+    // columns with their short names; too short for all of it, j/k scroll.
+    let compact = area.width < 110;
     let rows = if compact {
-        keys.len().div_ceil(2) as u16 + 3 + legend.len() as u16
+        keys.len().div_ceil(2) as u16 + 2 + inside.len() as u16 + legend.len() as u16
     } else {
         full
     };
-    let inner = boxed(f, area, 110, rows, "Keys (esc closes)", t);
+    let title = if rows > area.height {
+        "Keys (esc closes, j/k scroll)"
+    } else {
+        "Keys (esc closes)"
+    };
+    let inner = boxed(f, area, 110, rows, title, t);
     let entry = |b: &super::keymap::Binding, w: usize| -> Vec<Span<'static>> {
         let off = m.read_only && b.changes();
         let style = if off { t.dim() } else { Style::new() };
@@ -87,16 +97,18 @@ fn help(m: &Model, t: Theme, f: &mut Frame, area: Rect) {
     } else {
         keys.iter().map(|b| Line::from(entry(b, 0))).collect()
     };
-    lines.push(Line::from(Span::styled(
-        "Changes always ask first; Cancel is the default.",
-        t.dim(),
-    )));
+    // Changes ask first: the confirmation's keys come first.
+    lines.extend(
+        inside
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, t.dim()))),
+    );
     lines.extend(
         legend
             .into_iter()
             .map(|l| Line::from(Span::styled(l, t.dim()))),
     );
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(lines).scroll((m.detail_scroll, 0)), inner);
 }
 
 fn button(label: &str, focused: bool, t: Theme) -> Span<'static> {

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
 use super::keymap::{self, Command};
+use super::popup_keys::{self, PopupCommand, PopupKind};
 use std::sync::Arc;
 
 use super::model::*;
@@ -402,7 +403,10 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         return vec![];
     }
     match c {
-        Command::Help => m.popup = Some(Popup::Help),
+        Command::Help => {
+            m.detail_scroll = 0;
+            m.popup = Some(Popup::Help);
+        }
         Command::Jump => m.prompt = Some(Prompt::default()),
         Command::Quit => {
             m.quit = true;
@@ -1030,15 +1034,14 @@ fn popup_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         Some(Popup::Confirm(c)) => confirm_key(m, c, k),
         Some(Popup::Form(f)) => form_key(m, f, k),
         Some(p) => {
-            // Help and details close on esc, q, enter or their own key; the
-            // details scroll (a long error or log tail).
-            match k.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?' | 'l') => {}
-                KeyCode::Down | KeyCode::Char('j') => {
+            // Help and details: the details scroll (a long error or log tail).
+            match popup_keys::lookup(PopupKind::Reading, &k) {
+                Some(PopupCommand::Cancel) => {}
+                Some(PopupCommand::ScrollDown) => {
                     m.detail_scroll = m.detail_scroll.saturating_add(1);
                     m.popup = Some(p);
                 }
-                KeyCode::Up | KeyCode::Char('k') => {
+                Some(PopupCommand::ScrollUp) => {
                     m.detail_scroll = m.detail_scroll.saturating_sub(1);
                     m.popup = Some(p);
                 }
@@ -1051,18 +1054,16 @@ fn popup_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
 }
 
 fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
-    match k.code {
-        KeyCode::Esc | KeyCode::Char('q') => return vec![],
-        KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab | KeyCode::Char('h') => {
-            c.on_action = !c.on_action
-        }
-        KeyCode::Char('r') | KeyCode::Char(' ') => {
+    match popup_keys::lookup(PopupKind::Confirm, &k) {
+        Some(PopupCommand::Cancel) => return vec![],
+        Some(PopupCommand::SwitchButton) => c.on_action = !c.on_action,
+        Some(PopupCommand::ToggleRollback) => {
             if let Some(r) = c.rollback.as_mut() {
                 *r = !*r;
             }
         }
-        KeyCode::Enter if !c.on_action => return vec![],
-        KeyCode::Enter => {
+        Some(PopupCommand::Choose) if !c.on_action => return vec![],
+        Some(PopupCommand::Choose) => {
             let action = match (c.action, c.rollback) {
                 (Action::Stop { id, .. }, Some(rollback)) => Action::Stop { id, rollback },
                 (a, _) => a,
@@ -1081,57 +1082,62 @@ fn confirm_key(m: &mut Model, mut c: Box<Confirm>, k: KeyEvent) -> Vec<Cmd> {
 }
 
 fn form_key(m: &mut Model, mut f: Box<Form>, k: KeyEvent) -> Vec<Cmd> {
-    match k.code {
-        KeyCode::Esc => return vec![],
-        KeyCode::Tab | KeyCode::Down => f.field = f.field.next(),
-        KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
-        KeyCode::Enter if f.field == FormField::Cancel => return vec![],
-        KeyCode::Enter if f.field == FormField::Create => return submit(m, f),
-        KeyCode::Enter => f.field = f.field.next(),
-        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.field.is_choice() => {
-            cycle(&mut f, k.code == KeyCode::Left);
+    use PopupCommand as P;
+    let command = popup_keys::lookup(PopupKind::Form, &k);
+    match (command, k.code) {
+        (Some(P::Cancel), _) => return vec![],
+        (Some(P::NextField), _) => f.field = f.field.next(),
+        (Some(P::PrevField), _) => f.field = f.field.prev(),
+        (Some(P::Choose), _) if f.field == FormField::Cancel => return vec![],
+        (Some(P::Choose), _) if f.field == FormField::Create => return submit(m, f),
+        (Some(P::Choose), _) => f.field = f.field.next(),
+        (Some(P::Previous | P::Next | P::NextChoice), _) if f.field.is_choice() => {
+            cycle(&mut f, command == Some(P::Previous));
             if f.field == FormField::Group {
                 fit_to_group(m, &mut f);
             }
         }
-        KeyCode::Left | KeyCode::Right if f.field == FormField::Config => {
+        (Some(P::Previous | P::Next), _) if f.field == FormField::Config => {
             let n = f.matching_configs().len() + 1;
-            f.config_choice = if k.code == KeyCode::Left {
+            f.config_choice = if command == Some(P::Previous) {
                 (f.config_choice + n - 1) % n
             } else {
                 (f.config_choice + 1) % n
             };
         }
-        KeyCode::Backspace if f.field == FormField::Config => {
-            f.config_filter.pop();
-            f.config_choice = usize::from(!f.config_filter.is_empty());
-        }
-        KeyCode::Char(ch) if f.field == FormField::Config => {
-            f.config_filter.push(ch);
-            // Typing picks the first match.
-            f.config_choice = 1;
-        }
-        KeyCode::Left | KeyCode::Right if f.field.is_button() => {
+        (Some(P::Previous | P::Next), _) if f.field.is_button() => {
             f.field = if f.field == FormField::Cancel {
                 FormField::Create
             } else {
                 FormField::Cancel
             }
         }
-        KeyCode::Backspace => {
-            if let Some(s) = text_field(&mut f) {
-                s.pop();
-            }
-        }
-        KeyCode::Char(ch) => {
-            if let Some(s) = text_field(&mut f) {
-                s.push(ch);
-            }
-        }
+        (Some(P::Erase), _) => erase(&mut f),
+        // What the form does not bind is typed (space too, in a text field).
+        (None | Some(P::NextChoice), KeyCode::Char(ch)) => type_char(&mut f, ch),
         _ => {}
     }
     m.popup = Some(Popup::Form(f));
     vec![]
+}
+
+fn erase(f: &mut Form) {
+    if f.field == FormField::Config {
+        f.config_filter.pop();
+        f.config_choice = usize::from(!f.config_filter.is_empty());
+    } else if let Some(s) = text_field(f) {
+        s.pop();
+    }
+}
+
+fn type_char(f: &mut Form, ch: char) {
+    if f.field == FormField::Config {
+        f.config_filter.push(ch);
+        // Typing picks the first match.
+        f.config_choice = 1;
+    } else if let Some(s) = text_field(f) {
+        s.push(ch);
+    }
 }
 
 fn cycle(f: &mut Form, back: bool) {
