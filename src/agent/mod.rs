@@ -99,7 +99,7 @@ impl Failure {
     }
 }
 
-use order::FROM_LAST_INSTALL;
+use crate::model::lifecycle_event::LifecycleEventName;
 
 /// Runs one lifecycle event of `job` on its host.
 pub async fn run_event(job: EventJob) -> EventResult {
@@ -220,7 +220,11 @@ async fn run_hooks(
     layout: &Layout,
     log: &mut hooks::ScriptLog,
 ) -> Result<(), Failure> {
-    let archive = if FROM_LAST_INSTALL.contains(&job.event.as_str()) {
+    let archive = if job
+        .event
+        .parse()
+        .is_ok_and(LifecycleEventName::runs_last_revision)
+    {
         // No earlier install: nothing to stop, as on a fresh instance.
         match layout
             .last_install_dir()

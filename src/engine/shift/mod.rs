@@ -25,20 +25,7 @@ use crate::state::fleet::{HookOutcome, DEFAULT_HOOK_SECS};
 use crate::state::rng;
 use crate::state::*;
 
-/// Lambda target events (§7.3).
-pub const LAMBDA_EVENTS: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-
-/// ECS target events (§7.4).
-pub const ECS_EVENTS: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
+pub use crate::model::lifecycle_event::{ECS_EVENTS, LAMBDA_EVENTS};
 
 /// Group tag: `codedeck:hooks = external` makes hooks wait for the API.
 pub const HOOKS_TAG: &str = "codedeck:hooks";
@@ -125,7 +112,9 @@ pub(crate) fn event_index(t: &TargetRecord, name: &str) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-fn pending_events(names: &[&str]) -> Vec<LifecycleEvent> {
+fn pending_events(
+    names: &[crate::model::lifecycle_event::LifecycleEventName],
+) -> Vec<LifecycleEvent> {
     names
         .iter()
         .map(|e| LifecycleEvent {
