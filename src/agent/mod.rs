@@ -113,9 +113,13 @@ pub async fn run_event(job: EventJob) -> EventResult {
         &job.deployment_id,
         job.limits.log_tail_bytes,
     );
-    let outcome = match job.event.as_str() {
-        "DownloadBundle" => blocking(job.clone(), layout.clone(), download).await,
-        "Install" => blocking(job.clone(), layout.clone(), install_event).await,
+    let outcome = match job.event.parse() {
+        Ok(LifecycleEventName::DownloadBundle) => {
+            blocking(job.clone(), layout.clone(), download).await
+        }
+        Ok(LifecycleEventName::Install) => {
+            blocking(job.clone(), layout.clone(), install_event).await
+        }
         _ => run_hooks(&job, &layout, &mut log).await,
     };
     let _ = std::fs::remove_file(&marker);

@@ -306,15 +306,16 @@ fn events(given: &[String], bundle: &Bundle, appspec: Option<&str>) -> anyhow::R
     // DECISION: DownloadBundle goes first when missing and Install right
     // after it, so `-e DownloadBundle` alone is valid.
     let mut out: Vec<String> = given.to_vec();
-    if !out.iter().any(|e| e == "DownloadBundle") {
-        out.insert(0, "DownloadBundle".to_string());
+    let (download, install) = (
+        LifecycleEventName::DownloadBundle.as_str(),
+        LifecycleEventName::Install.as_str(),
+    );
+    if !out.iter().any(|e| e == download) {
+        out.insert(0, download.to_string());
     }
-    if !out.iter().any(|e| e == "Install") {
-        let at = out
-            .iter()
-            .position(|e| e == "DownloadBundle")
-            .map_or(0, |i| i + 1);
-        out.insert(at, "Install".to_string());
+    if !out.iter().any(|e| e == install) {
+        let at = out.iter().position(|e| e == download).map_or(0, |i| i + 1);
+        out.insert(at, install.to_string());
     }
     let known = agent_events();
     let is_known = |e: &str| LifecycleEventName::parse_among(e, &known).is_ok();

@@ -124,15 +124,16 @@ pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
 /// cannot reach here on a reserved event: the fleet file and the fault tags
 /// refuse it (`model::rules::fault_refusal`).
 fn reserved_failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
-    let message = match (event, kind) {
+    use LifecycleEventName::{BlockTraffic, DownloadBundle, Install};
+    let message = match (named(event), kind) {
         (_, FaultKind::Unresponsive) => format!(
             "The lifecycle event did not start within 5 minutes: host {host} did not answer (is the CodeDeploy agent running?)"
         ),
-        ("DownloadBundle", FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
-        ("DownloadBundle", _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
-        ("Install", FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
-        ("Install", _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
-        ("BlockTraffic", _) => format!("Instance {host} could not be deregistered from the load balancer."),
+        (Some(DownloadBundle), FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
+        (Some(DownloadBundle), _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
+        (Some(Install), FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
+        (Some(Install), _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
+        (Some(BlockTraffic), _) => format!("Instance {host} could not be deregistered from the load balancer."),
         _ => format!("Instance {host} could not be registered with the load balancer."),
     };
     Diagnostics {

@@ -211,6 +211,18 @@ pub const ECS_EVENTS: [LifecycleEventName; 8] = [
     AfterAllowTraffic,
 ];
 
+/// The lifecycle events a Lambda appspec may hook (reference §13.6).
+pub const LAMBDA_HOOKS: [LifecycleEventName; 2] = [BeforeAllowTraffic, AfterAllowTraffic];
+
+/// The lifecycle events an ECS appspec may hook (reference §13.6).
+pub const ECS_HOOKS: [LifecycleEventName; 5] = [
+    BeforeInstall,
+    AfterInstall,
+    AfterAllowTestTraffic,
+    BeforeAllowTraffic,
+    AfterAllowTraffic,
+];
+
 /// The hooks that run from the last successful install (reference §13.5),
 /// in the order a target behind a load balancer runs them.
 pub const FROM_LAST_INSTALL: [LifecycleEventName; 3] =
