@@ -579,9 +579,15 @@ mod tests {
     fn bad_fleets_get_clear_errors() {
         let e = Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"Nope\"\n").unwrap_err();
         assert!(
-            e.to_string().contains("unknown lifecycle event \"Nope\""),
+            e.to_string().contains(
+                "unknown lifecycle event \"Nope\" (expected one of BeforeBlockTraffic, BlockTraffic,"
+            ),
             "{e}"
         );
+        // An ECS-only event is no event of the fleet's hosts.
+        let e =
+            Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"AllowTestTraffic\"\n").unwrap_err();
+        assert!(e.to_string().contains("\"AllowTestTraffic\""), "{e}");
         let e = Fleet::parse("[[instance]]\nname = \"a\"\ntimeout = \"Install\"\n").unwrap_err();
         assert!(
             e.to_string()
