@@ -46,7 +46,7 @@ fn seed_flow_reaches_succeeded_with_every_event_in_order() {
         assert_eq!(
             event_names(t),
             codedeck::engine::lifecycle::SERVER_IN_PLACE
-                .map(String::from)
+                .map(|e| e.to_string())
                 .to_vec()
         );
         let mut last = 0;
@@ -441,7 +441,7 @@ fn load_balancer_adds_block_and_allow_traffic() {
     assert_eq!(
         event_names(t),
         codedeck::engine::lifecycle::SERVER_IN_PLACE_LB
-            .map(String::from)
+            .map(|e| e.to_string())
             .to_vec()
     );
 }

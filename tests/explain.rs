@@ -20,7 +20,7 @@ fn every_platform_and_event_is_explained() {
         .chain(LAMBDA_EVENTS.iter().map(|e| (ComputePlatform::Lambda, *e)))
         .chain(ECS_EVENTS.iter().map(|e| (ComputePlatform::Ecs, *e)));
     for (platform, event) in cases {
-        let text = explain(&platform, event);
+        let text = explain(&platform, event.as_str());
         assert!(!text.is_empty(), "{platform} {event} has no explanation");
     }
 }
@@ -29,16 +29,16 @@ fn every_platform_and_event_is_explained() {
 fn lambda_and_ecs_are_not_explained_as_ec2() {
     for event in LAMBDA_EVENTS {
         assert_ne!(
-            explain(&ComputePlatform::Lambda, event),
-            explain(&ComputePlatform::Server, event),
+            explain(&ComputePlatform::Lambda, event.as_str()),
+            explain(&ComputePlatform::Server, event.as_str()),
             "Lambda {event}"
         );
-        assert!(!explain(&ComputePlatform::Lambda, event).contains("instance"));
+        assert!(!explain(&ComputePlatform::Lambda, event.as_str()).contains("instance"));
     }
     for event in ECS_EVENTS {
         assert_ne!(
-            explain(&ComputePlatform::Ecs, event),
-            explain(&ComputePlatform::Server, event),
+            explain(&ComputePlatform::Ecs, event.as_str()),
+            explain(&ComputePlatform::Server, event.as_str()),
             "ECS {event}"
         );
     }

@@ -99,7 +99,7 @@ impl Failure {
     }
 }
 
-use order::FROM_LAST_INSTALL;
+use crate::model::lifecycle_event::LifecycleEventName;
 
 /// Runs one lifecycle event of `job` on its host.
 pub async fn run_event(job: EventJob) -> EventResult {
@@ -113,9 +113,13 @@ pub async fn run_event(job: EventJob) -> EventResult {
         &job.deployment_id,
         job.limits.log_tail_bytes,
     );
-    let outcome = match job.event.as_str() {
-        "DownloadBundle" => blocking(job.clone(), layout.clone(), download).await,
-        "Install" => blocking(job.clone(), layout.clone(), install_event).await,
+    let outcome = match job.event.parse() {
+        Ok(LifecycleEventName::DownloadBundle) => {
+            blocking(job.clone(), layout.clone(), download).await
+        }
+        Ok(LifecycleEventName::Install) => {
+            blocking(job.clone(), layout.clone(), install_event).await
+        }
         _ => run_hooks(&job, &layout, &mut log).await,
     };
     let _ = std::fs::remove_file(&marker);
@@ -220,7 +224,11 @@ async fn run_hooks(
     layout: &Layout,
     log: &mut hooks::ScriptLog,
 ) -> Result<(), Failure> {
-    let archive = if FROM_LAST_INSTALL.contains(&job.event.as_str()) {
+    let archive = if job
+        .event
+        .parse()
+        .is_ok_and(LifecycleEventName::runs_last_revision)
+    {
         // No earlier install: nothing to stop, as on a fresh instance.
         match layout
             .last_install_dir()

@@ -6,28 +6,29 @@
 use std::path::Path;
 
 use super::{appspec, unpack, Bundle, BundleKind, Limits};
-
-/// Events that run from the last successful install, not this revision:
-/// the only ones that may come before DownloadBundle.
-pub const FROM_LAST_INSTALL: [&str; 3] =
-    ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
-
-/// Events run by the load balancer, never by the agent.
-pub const SERVICE_EVENTS: [&str; 2] = ["BlockTraffic", "AllowTraffic"];
+use crate::model::lifecycle_event::LifecycleEventName::{
+    self, BeforeInstall, DownloadBundle, Install,
+};
+use crate::model::lifecycle_event::{names, FROM_LAST_INSTALL};
 
 /// Checks `events` (in the order given) against the agent's rules: every
 /// name is a lifecycle event the agent runs (`known`) or one of the
 /// appspec's own hooks (`custom`); before DownloadBundle only the events run
 /// from the last install; before Install only those, DownloadBundle and
 /// BeforeInstall. The error names the event and what is allowed.
-pub fn check_order(events: &[String], known: &[&str], custom: &[String]) -> Result<(), String> {
+pub fn check_order(
+    events: &[String],
+    known: &[LifecycleEventName],
+    custom: &[String],
+) -> Result<(), String> {
     for e in events {
-        if SERVICE_EVENTS.contains(&e.as_str()) {
+        let named = e.parse::<LifecycleEventName>().ok();
+        if named.is_some_and(|n| !n.agent_runs()) {
             return Err(format!(
                 "{e} is the load balancer's, not the agent's: it cannot run here"
             ));
         }
-        if !known.contains(&e.as_str()) && !custom.contains(e) {
+        if !named.is_some_and(|n| known.contains(&n)) && !custom.contains(e) {
             let hooks = if custom.is_empty() {
                 "the appspec defines no other hooks".to_string()
             } else {
@@ -35,27 +36,25 @@ pub fn check_order(events: &[String], known: &[&str], custom: &[String]) -> Resu
             };
             return Err(format!(
                 "{e} is not a lifecycle event: use {} ({hooks})",
-                known.join(", ")
+                names(known)
             ));
         }
     }
-    let at = |name: &str| events.iter().position(|e| e == name);
-    let (Some(download), Some(install)) = (at("DownloadBundle"), at("Install")) else {
+    let at = |name: LifecycleEventName| events.iter().position(|e| e == name.as_str());
+    let (Some(download), Some(install)) = (at(DownloadBundle), at(Install)) else {
         return Err("DownloadBundle and Install must both be in the list".into());
     };
-    let early = FROM_LAST_INSTALL.join(", ");
-    if let Some(bad) = events[..download]
-        .iter()
-        .find(|e| !FROM_LAST_INSTALL.contains(&e.as_str()))
-    {
+    let early = names(&FROM_LAST_INSTALL);
+    let from_last = |e: &String| e.parse().is_ok_and(LifecycleEventName::runs_last_revision);
+    if let Some(bad) = events[..download].iter().find(|e| !from_last(e)) {
         return Err(format!(
             "{bad} cannot run before DownloadBundle: only {early} can (they run the last installed revision's scripts)"
         ));
     }
-    if let Some(bad) = events[..install].iter().find(|e| {
-        !FROM_LAST_INSTALL.contains(&e.as_str())
-            && !matches!(e.as_str(), "DownloadBundle" | "BeforeInstall")
-    }) {
+    if let Some(bad) = events[..install]
+        .iter()
+        .find(|e| !from_last(e) && !matches!(e.parse(), Ok(DownloadBundle | BeforeInstall)))
+    {
         return Err(format!(
             "{bad} cannot run before Install: only {early}, DownloadBundle and BeforeInstall can"
         ));
@@ -88,11 +87,11 @@ fn hooks_in(dir: &Path, filename: Option<&str>) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
-    const KNOWN: [&str; 4] = [
-        "ApplicationStop",
-        "DownloadBundle",
-        "BeforeInstall",
-        "Install",
+    const KNOWN: [LifecycleEventName; 4] = [
+        LifecycleEventName::ApplicationStop,
+        DownloadBundle,
+        BeforeInstall,
+        Install,
     ];
 
     fn check(events: &[&str], custom: &[&str]) -> Result<(), String> {

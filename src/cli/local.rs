@@ -11,17 +11,22 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::agent::{self, Bundle, BundleKind, EventJob, EventResult, Limits, Roots};
+use crate::model::lifecycle_event::{LifecycleEventName, SERVER_IN_PLACE_LB};
 use crate::model::{FileExistsBehavior, RevisionLocation, RevisionLocationType, S3Location};
 
 /// codedeploy-local's default order: an in-place deployment's events
 /// behind a load balancer, less those the service runs (BlockTraffic,
 /// AllowTraffic).
-fn default_events() -> Vec<String> {
-    crate::engine::lifecycle::SERVER_IN_PLACE_LB
-        .iter()
-        .filter(|e| crate::model::rules::agent_runs(e))
-        .map(|e| e.to_string())
+fn agent_events() -> Vec<LifecycleEventName> {
+    SERVER_IN_PLACE_LB
+        .into_iter()
+        .filter(|e| e.agent_runs())
         .collect()
+}
+
+/// The same, as the names `--events` takes.
+fn default_events() -> Vec<String> {
+    agent_events().iter().map(|e| e.to_string()).collect()
 }
 
 #[derive(Debug, Args)]
@@ -301,25 +306,26 @@ fn events(given: &[String], bundle: &Bundle, appspec: Option<&str>) -> anyhow::R
     // DECISION: DownloadBundle goes first when missing and Install right
     // after it, so `-e DownloadBundle` alone is valid.
     let mut out: Vec<String> = given.to_vec();
-    if !out.iter().any(|e| e == "DownloadBundle") {
-        out.insert(0, "DownloadBundle".to_string());
+    let (download, install) = (
+        LifecycleEventName::DownloadBundle.as_str(),
+        LifecycleEventName::Install.as_str(),
+    );
+    if !out.iter().any(|e| e == download) {
+        out.insert(0, download.to_string());
     }
-    if !out.iter().any(|e| e == "Install") {
-        let at = out
-            .iter()
-            .position(|e| e == "DownloadBundle")
-            .map_or(0, |i| i + 1);
-        out.insert(at, "Install".to_string());
+    if !out.iter().any(|e| e == install) {
+        let at = out.iter().position(|e| e == download).map_or(0, |i| i + 1);
+        out.insert(at, install.to_string());
     }
-    let known = default_events();
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let custom = if out.iter().all(|e| known.contains(&e.as_str())) {
+    let known = agent_events();
+    let is_known = |e: &str| LifecycleEventName::parse_among(e, &known).is_ok();
+    let custom = if out.iter().all(|e| is_known(e)) {
         Vec::new()
     } else {
         agent::order::appspec_hooks(bundle, appspec)
             .map_err(|e| anyhow::anyhow!("--events: cannot read the appspec's hooks: {e}"))?
             .into_iter()
-            .filter(|h| !known.contains(&h.as_str()))
+            .filter(|h| !is_known(h))
             .collect()
     };
     agent::order::check_order(&out, &known, &custom)

@@ -8,7 +8,8 @@
 
 use super::host_events::{event_names, lifecycle_event_mut, EventEnd};
 use super::*;
-use crate::model::rules::{agent_runs, AGENT_RESTART_MESSAGE};
+use crate::model::lifecycle_event::LifecycleEventName;
+use crate::model::rules::AGENT_RESTART_MESSAGE;
 use crate::model::*;
 pub use crate::state::orders::{EventOrder, EventReport};
 
@@ -26,7 +27,9 @@ impl Engine {
 
     /// True when a local host's agent runs `event` (else it is simulated).
     pub(crate) fn agent_runs_event(&self, host: &str, event: &str) -> bool {
-        agent_runs(event) && self.local_root(host).is_some()
+        // A name outside the model is a hook, which the agent runs.
+        event.parse().map_or(true, LifecycleEventName::agent_runs)
+            && self.local_root(host).is_some()
     }
 
     /// The orders issued since the last call, for the runtime to carry out.

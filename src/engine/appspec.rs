@@ -4,17 +4,8 @@
 
 use serde_norway::Value;
 
-/// The lifecycle events a Lambda appspec may hook.
-pub const LAMBDA_HOOKS: [&str; 2] = ["BeforeAllowTraffic", "AfterAllowTraffic"];
-
-/// The lifecycle events an ECS appspec may hook.
-pub const ECS_HOOKS: [&str; 5] = [
-    "BeforeInstall",
-    "AfterInstall",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-];
+use crate::model::lifecycle_event::{names, LifecycleEventName};
+pub use crate::model::lifecycle_event::{ECS_HOOKS, LAMBDA_HOOKS};
 
 /// A parsed Lambda appspec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +105,7 @@ fn check_type(body: &Value, name: &str, expected: &str) -> Result<(), String> {
     }
 }
 
-fn hooks(doc: &Value, allowed: &[&str]) -> Result<Vec<(String, String)>, String> {
+fn hooks(doc: &Value, allowed: &[LifecycleEventName]) -> Result<Vec<(String, String)>, String> {
     let Some(list) = get(doc, "Hooks") else {
         return Ok(vec![]);
     };
@@ -128,10 +119,14 @@ fn hooks(doc: &Value, allowed: &[&str]) -> Result<Vec<(String, String)>, String>
         };
         for (k, v) in m {
             let key = scalar(k).unwrap_or_default();
-            let Some(event) = allowed.iter().find(|e| e.eq_ignore_ascii_case(&key)) else {
+            let Some(event) = allowed
+                .iter()
+                .map(|e| e.as_str())
+                .find(|e| e.eq_ignore_ascii_case(&key))
+            else {
                 return Err(format!(
                     "{key} is not a hookable lifecycle event here (use {})",
-                    allowed.join(", ")
+                    names(allowed)
                 ));
             };
             let Some(function) = scalar(v).filter(|f| !f.trim().is_empty()) else {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::rules::{fault_refusal, FAULT_TAGS};
-use crate::state::fleet::{Behaviour, DEFAULT_DURATIONS};
+use crate::state::fleet::{default_secs, Behaviour};
 use crate::state::rng;
 use crate::state::FaultKind;
 
@@ -13,11 +13,12 @@ impl Behaviour {
     /// Nominal virtual milliseconds for `event`, before jitter.
     pub fn nominal_millis(&self, event: &str) -> i64 {
         let secs = self.durations.get(event).copied().unwrap_or_else(|| {
-            DEFAULT_DURATIONS
-                .iter()
-                .find(|(e, _)| *e == event)
-                .map(|(_, s)| *s as f64)
-                .unwrap_or(1.0)
+            // An event without a default (none the engine times) takes a second.
+            event
+                .parse()
+                .ok()
+                .and_then(default_secs)
+                .map_or(1.0, |s| s as f64)
         });
         (secs * 1000.0).round() as i64
     }
@@ -72,7 +73,12 @@ pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviou
 /// it cannot: an unknown event, or a fault that event cannot have.
 pub fn fault_tag_refusal(key: &str, value: &str) -> Option<String> {
     let (_, fault) = FAULT_TAGS.iter().find(|(tag, _)| *tag == key)?;
-    if !super::lifecycle::SERVER_IN_PLACE_LB.contains(&value) {
+    if crate::model::lifecycle_event::LifecycleEventName::parse_among(
+        value,
+        &super::lifecycle::SERVER_IN_PLACE_LB,
+    )
+    .is_err()
+    {
         return Some(format!(
             "{key}={value}: {value} is not a lifecycle event of EC2/on-premises deployments"
         ));

@@ -17,7 +17,7 @@ impl Engine {
         id: &str,
         index: u32,
         c: &Candidate,
-        events: &[&str],
+        events: &[crate::model::lifecycle_event::LifecycleEventName],
         skipped: bool,
         at: Millis,
     ) -> TargetRecord {

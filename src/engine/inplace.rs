@@ -22,7 +22,9 @@ fn config_name(info: &DeploymentInfo) -> &str {
 }
 
 /// The lifecycle events of an in-place target: with or without a load balancer.
-fn in_place_events(info: &DeploymentInfo) -> &'static [&'static str] {
+fn in_place_events(
+    info: &DeploymentInfo,
+) -> &'static [crate::model::lifecycle_event::LifecycleEventName] {
     if lifecycle::uses_load_balancer(
         info.deployment_style.as_ref(),
         info.load_balancer_info.as_ref(),

@@ -1,81 +1,44 @@
 //! Lifecycle events: their order per deployment kind (reference §7), who runs
 //! them, and the diagnostics a simulated run reports.
 
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::*;
 use crate::state::FaultKind;
 
-/// EC2/on-premises in-place without a load balancer (7 events).
-pub const SERVER_IN_PLACE: [&str; 7] = [
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-];
+pub use crate::model::lifecycle_event::{
+    SERVER_BLUE_GREEN_ALLOW, SERVER_BLUE_GREEN_BLUE, SERVER_BLUE_GREEN_GREEN, SERVER_IN_PLACE,
+    SERVER_IN_PLACE_LB,
+};
 
-/// EC2/on-premises in-place behind a load balancer (13 events).
-pub const SERVER_IN_PLACE_LB: [&str; 13] = [
-    "BeforeBlockTraffic",
-    "BlockTraffic",
-    "AfterBlockTraffic",
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
-
-/// EC2 blue/green replacement (Green) instances: install, then allow traffic (10 events).
-pub const SERVER_BLUE_GREEN_GREEN: [&str; 10] = [
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
-
-/// EC2 blue/green original (Blue) instances: block traffic (3 events); in a
-/// rollback the replacement instances run these.
-pub const SERVER_BLUE_GREEN_BLUE: [&str; 3] =
-    ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
-
-/// EC2 blue/green rollback: the original instances take traffic back (3 events).
-pub const SERVER_BLUE_GREEN_ALLOW: [&str; 3] =
-    ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-
-/// Whether `ignoreApplicationStopFailures` lets an instance survive `failure` of
-/// `event`. A stopped instance never ran the script: nothing to forgive, it
-/// fails (reference §8.2 rule 5).
-pub fn forgiven(ignore: bool, event: &str, failure: Option<FaultKind>) -> bool {
-    ignore && IGNORABLE.contains(&event) && failure != Some(FaultKind::Unresponsive)
+/// The event a target's record names; a name outside the model (none the
+/// engine writes) is treated as a hook by the predicates below.
+fn named(event: &str) -> Option<LifecycleEventName> {
+    event.parse().ok()
 }
 
-/// Hooks whose failure `ignoreApplicationStopFailures` lets an instance survive:
-/// they run scripts from the previous revision, which may be broken for good.
-pub const IGNORABLE: [&str; 3] = ["ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"];
+/// Whether `ignoreApplicationStopFailures` lets an instance survive `failure` of
+/// `event`: the hooks that run the previous revision's scripts, which may be
+/// broken for good. A stopped instance never ran the script: nothing to
+/// forgive, it fails (reference §8.2 rule 5).
+pub fn forgiven(ignore: bool, event: &str, failure: Option<FaultKind>) -> bool {
+    ignore
+        && named(event).is_some_and(LifecycleEventName::runs_last_revision)
+        && failure != Some(FaultKind::Unresponsive)
+}
 
 /// Whether `event` runs an appspec script on a host: not the reserved
 /// events, and not the previous revision's hooks on a first install, where
 /// there is no previous revision (reference §13: the agent skips them).
 pub fn runs_script_here(event: &str, first_install: bool) -> bool {
-    crate::model::rules::runs_scripts(event) && !(first_install && IGNORABLE.contains(&event))
+    match named(event) {
+        Some(e) => e.runs_scripts() && !(first_install && e.runs_last_revision()),
+        None => true,
+    }
 }
 
 /// Events run by the agent or the service rather than appspec scripts.
 pub fn is_reserved(event: &str) -> bool {
-    !crate::model::rules::runs_scripts(event)
+    named(event).is_some_and(LifecycleEventName::is_reserved)
 }
 
 /// The seconds after which a hook script is killed (reference §5).
@@ -161,15 +124,16 @@ pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
 /// cannot reach here on a reserved event: the fleet file and the fault tags
 /// refuse it (`model::rules::fault_refusal`).
 fn reserved_failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
-    let message = match (event, kind) {
+    use LifecycleEventName::{BlockTraffic, DownloadBundle, Install};
+    let message = match (named(event), kind) {
         (_, FaultKind::Unresponsive) => format!(
             "The lifecycle event did not start within 5 minutes: host {host} did not answer (is the CodeDeploy agent running?)"
         ),
-        ("DownloadBundle", FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
-        ("DownloadBundle", _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
-        ("Install", FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
-        ("Install", _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
-        ("BlockTraffic", _) => format!("Instance {host} could not be deregistered from the load balancer."),
+        (Some(DownloadBundle), FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
+        (Some(DownloadBundle), _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
+        (Some(Install), FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
+        (Some(Install), _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
+        (Some(BlockTraffic), _) => format!("Instance {host} could not be deregistered from the load balancer."),
         _ => format!("Instance {host} could not be registered with the load balancer."),
     };
     Diagnostics {

@@ -8,8 +8,9 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::engine::lifecycle::SERVER_IN_PLACE_LB;
-use crate::engine::shift::{ECS_EVENTS, LAMBDA_EVENTS};
+use crate::model::lifecycle_event::{
+    names, LifecycleEventName, ECS_EVENTS, LAMBDA_EVENTS, SERVER_IN_PLACE_LB,
+};
 use crate::source::lesson::{world_action, Lesson, When};
 use crate::source::Action;
 use crate::state::fleet::Fleet;
@@ -189,7 +190,7 @@ impl World {
         }
     }
 
-    fn events(&self) -> &'static [&'static str] {
+    fn events(&self) -> &'static [LifecycleEventName] {
         match self.platform.as_str() {
             "Lambda" => &LAMBDA_EVENTS,
             "ECS" => &ECS_EVENTS,
@@ -197,13 +198,18 @@ impl World {
         }
     }
 
+    /// Whether the lesson's `name` is one of the platform's events.
+    fn has_event(&self, name: &str) -> bool {
+        LifecycleEventName::parse_among(name, self.events()).is_ok()
+    }
+
     /// A `when` that can happen in this world.
     fn moment(&self, text: &str) -> Result<(), String> {
         match When::parse(text)? {
-            When::Event(name) if !self.events().contains(&name.as_str()) => Err(format!(
+            When::Event(name) if !self.has_event(&name) => Err(format!(
                 "when = {text:?}: {name} is not a lifecycle event of a {} deployment; they are {}",
                 self.platform,
-                self.events().join(", ")
+                names(self.events())
             )),
             When::Traffic(p) if !(p > 0.0 && p <= 100.0) => Err(format!(
                 "when = {text:?}: traffic takes a percent above 0 and at most 100"
@@ -232,7 +238,7 @@ impl World {
             ));
         }
         match event {
-            Some(e) if !self.events().contains(&e.as_str()) => Err(format!(
+            Some(e) if !self.has_event(&e) => Err(format!(
                 "focus = {text:?}: {e} is not a lifecycle event of a {} deployment",
                 self.platform
             )),

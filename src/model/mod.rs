@@ -11,6 +11,7 @@ pub mod exceptions;
 pub mod explain;
 pub mod ids;
 pub mod labels;
+pub mod lifecycle_event;
 pub mod operations;
 pub mod rules;
 pub mod shapes;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::lifecycle_event::LifecycleEventName;
 use super::time::{Millis, MINUTE};
 use super::*;
 
@@ -88,9 +89,10 @@ pub enum BlueGreenPhase {
 /// The phase whose hosts run lifecycle event `event`: the Allow events
 /// reroute, the Block events block, the rest installs.
 fn phase_running(event: &str) -> BlueGreenPhase {
-    match event {
-        "BeforeAllowTraffic" | "AllowTraffic" | "AfterAllowTraffic" => BlueGreenPhase::Reroute,
-        "BeforeBlockTraffic" | "BlockTraffic" | "AfterBlockTraffic" => BlueGreenPhase::Block,
+    use LifecycleEventName::*;
+    match event.parse() {
+        Ok(BeforeAllowTraffic | AllowTraffic | AfterAllowTraffic) => BlueGreenPhase::Reroute,
+        Ok(BeforeBlockTraffic | BlockTraffic | AfterBlockTraffic) => BlueGreenPhase::Block,
         _ => BlueGreenPhase::Install,
     }
 }
@@ -214,7 +216,9 @@ pub fn reported_traffic_schedule(
 ) -> Vec<(Millis, f64)> {
     events
         .iter()
-        .find(|e| e.lifecycle_event_name.as_deref() == Some("AllowTraffic"))
+        .find(|e| {
+            e.lifecycle_event_name.as_deref() == Some(LifecycleEventName::AllowTraffic.as_str())
+        })
         .and_then(|e| e.start_time)
         .map(|t0| traffic_schedule(routing, t0.0))
         .unwrap_or_default()
@@ -240,22 +244,6 @@ pub fn health_limits(mhh: Option<&MinimumHealthyHosts>, n: i64) -> (i64, i64) {
     (min, n - min)
 }
 
-/// Events that run no appspec scripts: the agent's DownloadBundle and Install,
-/// the service's BlockTraffic and AllowTraffic (reference §7.1, "reserved").
-pub const RESERVED_EVENTS: [&str; 4] =
-    ["DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"];
-
-/// True for the lifecycle events that run appspec scripts (the hooks).
-pub fn runs_scripts(event: &str) -> bool {
-    !RESERVED_EVENTS.contains(&event)
-}
-
-/// True for the events a host's CodeDeploy agent runs (hooks, DownloadBundle,
-/// Install); the service runs BlockTraffic and AllowTraffic itself.
-pub fn agent_runs(event: &str) -> bool {
-    !matches!(event, "BlockTraffic" | "AllowTraffic")
-}
-
 /// What the agent reports for an event it was running when it restarted
 /// (reference §13.2, "Agent restart mid-script"; code 7, sent as UnknownError).
 pub const AGENT_RESTART_MESSAGE: &str =
@@ -276,20 +264,21 @@ pub const FAULT_TAGS: [(&str, &str); 4] = [
 
 /// What runs a reserved event, and the faults it really has.
 fn reserved_event(event: &str) -> Option<(&'static str, &'static str)> {
-    Some(match event {
-        "DownloadBundle" => (
+    use LifecycleEventName::*;
+    Some(match event.parse().ok()? {
+        DownloadBundle => (
             "the CodeDeploy agent downloads and unpacks the bundle itself",
             "fail (the bundle is missing from its S3 bucket) and disk_full (no space left to unpack it)",
         ),
-        "Install" => (
+        Install => (
             "the CodeDeploy agent copies the revision's files itself",
             "fail (a file already exists at a destination) and disk_full (no space left to copy the files)",
         ),
-        "BlockTraffic" => (
+        BlockTraffic => (
             "CodeDeploy itself deregisters the instance from the load balancer",
             "fail (the load balancer does not deregister the instance)",
         ),
-        "AllowTraffic" => (
+        AllowTraffic => (
             "CodeDeploy itself registers the instance with the load balancer",
             "fail (the load balancer does not register the instance)",
         ),

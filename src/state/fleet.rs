@@ -9,24 +9,23 @@ use serde::{Deserialize, Serialize};
 
 use super::records::AlarmState;
 use super::rng;
+use crate::model::lifecycle_event::{LifecycleEventName, SERVER_IN_PLACE_LB};
 use crate::model::rules::{fault_refusal, FAULT_TAGS};
 
-/// Default virtual seconds per lifecycle event when the fleet says nothing.
-pub const DEFAULT_DURATIONS: [(&str, i64); 13] = [
-    ("BeforeBlockTraffic", 2),
-    ("BlockTraffic", 6),
-    ("AfterBlockTraffic", 2),
-    ("ApplicationStop", 2),
-    ("DownloadBundle", 4),
-    ("BeforeInstall", 3),
-    ("Install", 5),
-    ("AfterInstall", 3),
-    ("ApplicationStart", 3),
-    ("ValidateService", 4),
-    ("BeforeAllowTraffic", 2),
-    ("AllowTraffic", 6),
-    ("AfterAllowTraffic", 2),
-];
+/// Default virtual seconds per lifecycle event when the fleet says nothing;
+/// none for ECS's test-traffic events, which the fleet cannot name.
+pub fn default_secs(event: LifecycleEventName) -> Option<i64> {
+    use LifecycleEventName::*;
+    Some(match event {
+        BeforeBlockTraffic | AfterBlockTraffic | ApplicationStop => 2,
+        BeforeAllowTraffic | AfterAllowTraffic => 2,
+        BlockTraffic | AllowTraffic => 6,
+        DownloadBundle | ValidateService => 4,
+        BeforeInstall | AfterInstall | ApplicationStart => 3,
+        Install => 5,
+        AllowTestTraffic | AfterAllowTestTraffic => return None,
+    })
+}
 
 /// The fleet file. See `assets/fleet.toml` for a documented sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -208,14 +207,9 @@ pub enum FleetError {
 
 /// A lifecycle event a fault or a duration names must exist.
 fn check_event(event: &str, owner: &str) -> Result<(), FleetError> {
-    let known: Vec<&str> = DEFAULT_DURATIONS.iter().map(|(e, _)| *e).collect();
-    if known.contains(&event) {
-        return Ok(());
-    }
-    Err(FleetError::Invalid(format!(
-        "{owner}: unknown lifecycle event {event:?} (expected one of {})",
-        known.join(", ")
-    )))
+    LifecycleEventName::parse_among(event, &SERVER_IN_PLACE_LB)
+        .map(|_| ())
+        .map_err(|e| FleetError::Invalid(format!("{owner}: {e}")))
 }
 
 /// A fault (`what` is how the file wrote it) must be one `event` can have:
@@ -585,9 +579,15 @@ mod tests {
     fn bad_fleets_get_clear_errors() {
         let e = Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"Nope\"\n").unwrap_err();
         assert!(
-            e.to_string().contains("unknown lifecycle event \"Nope\""),
+            e.to_string().contains(
+                "unknown lifecycle event \"Nope\" (expected one of BeforeBlockTraffic, BlockTraffic,"
+            ),
             "{e}"
         );
+        // An ECS-only event is no event of the fleet's hosts.
+        let e =
+            Fleet::parse("[[instance]]\nname = \"a\"\nfail = \"AllowTestTraffic\"\n").unwrap_err();
+        assert!(e.to_string().contains("\"AllowTestTraffic\""), "{e}");
         let e = Fleet::parse("[[instance]]\nname = \"a\"\ntimeout = \"Install\"\n").unwrap_err();
         assert!(
             e.to_string()

@@ -178,22 +178,24 @@ pub fn revision_short(label: &str) -> &str {
     }
 }
 
-/// Lifecycle event names short enough for a timeline column.
+/// Lifecycle event names short enough for a timeline column; the short
+/// ones and names outside the model as they are.
 pub fn short_event(name: &str) -> &str {
-    match name {
-        "ApplicationStop" => "AppStop",
-        "DownloadBundle" => "Download",
-        "BeforeInstall" => "BefInst",
-        "AfterInstall" => "AftInst",
-        "ApplicationStart" => "AppStart",
-        "ValidateService" => "Validate",
-        "BeforeBlockTraffic" => "BefBlock",
-        "BlockTraffic" => "Block",
-        "AfterBlockTraffic" => "AftBlock",
-        "BeforeAllowTraffic" => "BefAllow",
-        "AllowTraffic" => "Allow",
-        "AfterAllowTraffic" => "AftAllow",
-        other => other,
+    use crate::model::lifecycle_event::LifecycleEventName::*;
+    match name.parse() {
+        Ok(ApplicationStop) => "AppStop",
+        Ok(DownloadBundle) => "Download",
+        Ok(BeforeInstall) => "BefInst",
+        Ok(AfterInstall) => "AftInst",
+        Ok(ApplicationStart) => "AppStart",
+        Ok(ValidateService) => "Validate",
+        Ok(BeforeBlockTraffic) => "BefBlock",
+        Ok(BlockTraffic) => "Block",
+        Ok(AfterBlockTraffic) => "AftBlock",
+        Ok(BeforeAllowTraffic) => "BefAllow",
+        Ok(AllowTraffic) => "Allow",
+        Ok(AfterAllowTraffic) => "AftAllow",
+        Ok(Install | AllowTestTraffic | AfterAllowTestTraffic) | Err(_) => name,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::lines::{deployment_id, event_name, span, Kind, Line};
-use crate::model::rules::agent_runs;
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::time::{Millis, MINUTE};
 use crate::model::*;
 use crate::source::Detail;
@@ -125,7 +125,7 @@ fn next_unstarted(t: &crate::source::TargetView) -> Option<(String, Option<Milli
         .position(|e| matches!(e.status, None | Some(S::Pending)))?;
     let e = &t.events[i];
     let name = event_name(e);
-    if !agent_runs(&name) {
+    if !name.parse().map_or(true, LifecycleEventName::agent_runs) {
         return None;
     }
     let before = i

@@ -4,6 +4,7 @@
 use crate::engine::batch::{self, Batch, Verdict};
 use crate::engine::outcomes;
 use crate::engine::{Engine, DEPLOYMENT_TIMER};
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::rules;
 use crate::model::time::Millis;
 use crate::model::*;
@@ -288,7 +289,10 @@ impl Engine {
         let event = t
             .events()
             .iter()
-            .position(|e| e.lifecycle_event_name.as_deref() == Some("BeforeAllowTraffic"))
+            .position(|e| {
+                e.lifecycle_event_name.as_deref()
+                    == Some(LifecycleEventName::BeforeAllowTraffic.as_str())
+            })
             .unwrap_or(0) as u32;
         if let Some(t) = self
             .active

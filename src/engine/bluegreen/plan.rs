@@ -16,14 +16,14 @@ use crate::state::*;
 /// One side's hosts, the events they run and their label.
 pub(super) struct Hosts<'a> {
     hosts: &'a [String],
-    events: &'static [&'static str],
+    events: &'static [crate::model::lifecycle_event::LifecycleEventName],
     label: TargetLabel,
 }
 
 impl<'a> Hosts<'a> {
     pub(super) fn new(
         hosts: &'a [String],
-        events: &'static [&'static str],
+        events: &'static [crate::model::lifecycle_event::LifecycleEventName],
         label: TargetLabel,
     ) -> Self {
         Hosts {
@@ -118,7 +118,7 @@ impl Engine {
         id: &str,
         index: u32,
         host: &str,
-        events: &[&str],
+        events: &[crate::model::lifecycle_event::LifecycleEventName],
         label: TargetLabel,
         at: Millis,
     ) -> TargetRecord {

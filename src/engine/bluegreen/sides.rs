@@ -5,6 +5,7 @@
 use crate::engine::deployment::revision_key;
 use crate::engine::host_events::{AfterEvent, EventEnd};
 use crate::engine::Engine;
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::*;
@@ -54,7 +55,9 @@ impl Engine {
             Some(AfterEvent::Succeed) => {
                 self.end_blue_green_target(id, index, TargetStatus::Succeeded, at)
             }
-            Some(AfterEvent::Next { event, ended, host }) if ended == "ValidateService" => {
+            Some(AfterEvent::Next { event, ended, host })
+                if ended == LifecycleEventName::ValidateService.as_str() =>
+            {
                 self.installed(id, index, event, &host, at);
                 self.pump_blue_green(id, at);
             }

@@ -25,20 +25,8 @@ use crate::state::fleet::{HookOutcome, DEFAULT_HOOK_SECS};
 use crate::state::rng;
 use crate::state::*;
 
-/// Lambda target events (§7.3).
-pub const LAMBDA_EVENTS: [&str; 3] = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"];
-
-/// ECS target events (§7.4).
-pub const ECS_EVENTS: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
+use crate::model::lifecycle_event::LifecycleEventName;
+pub use crate::model::lifecycle_event::{ECS_EVENTS, LAMBDA_EVENTS};
 
 /// Group tag: `codedeck:hooks = external` makes hooks wait for the API.
 pub const HOOKS_TAG: &str = "codedeck:hooks";
@@ -125,7 +113,9 @@ pub(crate) fn event_index(t: &TargetRecord, name: &str) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-fn pending_events(names: &[&str]) -> Vec<LifecycleEvent> {
+fn pending_events(
+    names: &[crate::model::lifecycle_event::LifecycleEventName],
+) -> Vec<LifecycleEvent> {
     names
         .iter()
         .map(|e| LifecycleEvent {
@@ -384,18 +374,21 @@ impl Engine {
         }
         self.touch_target_of(id, 0);
         let ecs = self.is_ecs(id);
+        use LifecycleEventName::{AfterAllowTestTraffic, AllowTestTraffic, AllowTraffic, Install};
+        // A name outside the model (none the engine writes) runs as a hook.
+        let named = name.parse::<LifecycleEventName>().ok();
         // ECS without a test listener: the test-traffic events have nothing to
         // do and succeed at once (reference §7.4, UNCONFIRMED; our decision).
         if ecs
             && !self.has_test_listener(id)
-            && matches!(name.as_str(), "AllowTestTraffic" | "AfterAllowTestTraffic")
+            && matches!(named, Some(AllowTestTraffic | AfterAllowTestTraffic))
         {
             return self.end_shift_event(id, at, true, None);
         }
-        match name.as_str() {
-            "AllowTraffic" => self.begin_traffic(id, at),
+        match named {
+            Some(AllowTraffic) => self.begin_traffic(id, at),
             // A rollback reroutes to the original task set: no replacement.
-            "Install" if self.is_rollback(id) => {
+            Some(Install) if self.is_rollback(id) => {
                 self.log(
                     at,
                     Some(id),
@@ -406,13 +399,13 @@ impl Engine {
                 );
                 self.end_shift_event(id, at, true, None)
             }
-            "Install" => {
+            Some(Install) => {
                 self.create_green_task_set(id, at);
-                let bits = rng::draw(self.meta.seed, &[id, "Install"]);
-                let d = self.fleet.defaults.duration_millis("Install", bits);
+                let bits = rng::draw(self.meta.seed, &[id, Install.as_str()]);
+                let d = self.fleet.defaults.duration_millis(Install.as_str(), bits);
                 self.wake_at(id, Some(at + d));
             }
-            "AllowTestTraffic" => {
+            Some(AllowTestTraffic) => {
                 self.move_test_listener(id);
                 self.end_shift_event(id, at, true, None)
             }
@@ -466,7 +459,9 @@ impl Engine {
 
     /// What follows a successful event: the ECS ready wait, or the next event.
     pub(super) fn after_event(&mut self, id: &str, name: &str, event: u32, at: Millis) {
-        if name == "AfterAllowTestTraffic" && self.ready_wait_wanted(id) {
+        if name.parse() == Ok(LifecycleEventName::AfterAllowTestTraffic)
+            && self.ready_wait_wanted(id)
+        {
             return self.begin_ready_wait(id, at);
         }
         self.run_shift_event(id, event + 1, at);
@@ -597,8 +592,8 @@ impl Engine {
             .and_then(|a| a.targets.first())
             .map(|t| t.run.event)
             .unwrap_or(0);
-        match self.event_name(id, event).as_deref() {
-            Some("AllowTraffic") => self.traffic_step(id, at),
+        match self.event_name(id, event).map(|n| n.parse()) {
+            Some(Ok(LifecycleEventName::AllowTraffic)) => self.traffic_step(id, at),
             _ => self.end_shift_event(id, at, true, None),
         }
     }

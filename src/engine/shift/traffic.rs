@@ -61,8 +61,9 @@ impl Engine {
             // AllowTraffic time (our decision; the reference gives none), so
             // AllowTraffic is a step of its own, not an instant.
             None if self.is_ecs(id) && moves => {
-                let bits = rng::draw(self.meta.seed, &[id, "AllowTraffic"]);
-                let d = self.fleet.defaults.duration_millis("AllowTraffic", bits);
+                let allow = LifecycleEventName::AllowTraffic.as_str();
+                let bits = rng::draw(self.meta.seed, &[id, allow]);
+                let d = self.fleet.defaults.duration_millis(allow, bits);
                 self.wake_at(id, Some(at + d.max(1)));
             }
             None => self.end_shift_event(id, at, true, None),

@@ -53,7 +53,9 @@ impl Engine {
         let current = self.shift(id).and_then(|s| s.wait);
         match (wait, current) {
             (DeploymentWaitType::ReadyWait, Some(ShiftWait::Ready)) => {
-                let Some(next) = event_index_of(self, id, "BeforeAllowTraffic") else {
+                let Some(next) =
+                    event_index_of(self, id, LifecycleEventName::BeforeAllowTraffic.as_str())
+                else {
                     return Err(format!("Deployment {id} has no BeforeAllowTraffic event."));
                 };
                 self.end_wait(id);
