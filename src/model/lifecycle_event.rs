@@ -32,23 +32,17 @@ use LifecycleEventName::*;
 impl LifecycleEventName {
     /// Every name, the EC2/on-premises ones first in their order behind a
     /// load balancer, then the two only ECS has.
-    pub const ALL: [LifecycleEventName; 15] = [
-        BeforeBlockTraffic,
-        BlockTraffic,
-        AfterBlockTraffic,
-        ApplicationStop,
-        DownloadBundle,
-        BeforeInstall,
-        Install,
-        AfterInstall,
-        ApplicationStart,
-        ValidateService,
-        BeforeAllowTraffic,
-        AllowTraffic,
-        AfterAllowTraffic,
-        AllowTestTraffic,
-        AfterAllowTestTraffic,
-    ];
+    pub const ALL: [LifecycleEventName; 15] = {
+        // SERVER_IN_PLACE_LB is written once; ALL extends it.
+        let mut all = [AllowTestTraffic; 15];
+        let mut i = 0;
+        while i < SERVER_IN_PLACE_LB.len() {
+            all[i] = SERVER_IN_PLACE_LB[i];
+            i += 1;
+        }
+        all[14] = AfterAllowTestTraffic;
+        all
+    };
 
     /// The name on the wire.
     pub fn as_str(self) -> &'static str {

@@ -421,29 +421,9 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Bottom => step_cursor(m, isize::MAX / 2),
         Command::Left => m.event = m.event.saturating_sub(1),
         Command::Right => m.event = (m.event + 1).min(event_count(m).saturating_sub(1)),
-        Command::NextPane => {
-            m.pane = match m.pane {
-                Pane::Main => {
-                    // The log pane opens on its newest line.
-                    m.log.selected = m.log_entries().len().saturating_sub(1);
-                    Pane::Log
-                }
-                Pane::Log => Pane::Main,
-            }
-        }
+        Command::NextPane | Command::LogScope | Command::LogTaller => log_pane(m, c),
         Command::Enter if m.pane == Pane::Log => return open_logged(m),
         Command::Enter => return enter(m),
-        Command::LogScope => {
-            m.log_all = !m.log_all;
-            m.log.selected = m.log_entries().len().saturating_sub(1);
-        }
-        Command::LogTaller => {
-            m.log_height = if m.log_height >= LOG_HEIGHT_MAX {
-                LOG_HEIGHT
-            } else {
-                m.log_height + 6
-            };
-        }
         Command::OpenLink => return open_link(m),
         Command::Filter if matches!(m.screen, Screen::Deployments) => m.filtering = true,
         Command::Filter => flash(m, "/ filters the deployment list", true),
@@ -451,18 +431,7 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Stop => stop(m),
         Command::RollBack => roll_back(m),
         Command::Continue => continue_(m),
-        Command::Diagnostics if m.screen == Screen::Timeline => {
-            m.detail_scroll = 0;
-            m.popup = Some(Popup::Diagnostics);
-            // A failed hook: its whole output, where the source can read it.
-            let q = m.output_query();
-            let known = m.output.as_ref().map(|(k, _)| k);
-            if let Some(q) = q.filter(|q| known != Some(q)) {
-                m.output = None;
-                return vec![Cmd::Output(q)];
-            }
-        }
-        Command::Diagnostics => flash(m, "open a deployment first (Enter)", true),
+        Command::Diagnostics => return diagnostics(m),
         Command::Copy => return copy(m),
         Command::Pause
         | Command::Step
@@ -475,6 +444,54 @@ pub fn command(m: &mut Model, c: Command) -> Vec<Cmd> {
         Command::Alarm => alarm(m),
     }
     vec![]
+}
+
+/// Tab, `e` and `L`: which pane has the keys, which events the log shows,
+/// and how tall it is.
+fn log_pane(m: &mut Model, c: Command) {
+    match c {
+        Command::NextPane => {
+            m.pane = match m.pane {
+                Pane::Main => {
+                    // The log pane opens on its newest line.
+                    m.log.selected = m.log_entries().len().saturating_sub(1);
+                    Pane::Log
+                }
+                Pane::Log => Pane::Main,
+            }
+        }
+        Command::LogScope => {
+            m.log_all = !m.log_all;
+            m.log.selected = m.log_entries().len().saturating_sub(1);
+        }
+        _ => {
+            m.log_height = if m.log_height >= LOG_HEIGHT_MAX {
+                LOG_HEIGHT
+            } else {
+                m.log_height + 6
+            };
+        }
+    }
+}
+
+/// `l`: the details popup, with a failed hook's whole output asked for
+/// where the source can read it.
+fn diagnostics(m: &mut Model) -> Vec<Cmd> {
+    if m.screen != Screen::Timeline {
+        flash(m, "open a deployment first (Enter)", true);
+        return vec![];
+    }
+    m.detail_scroll = 0;
+    m.popup = Some(Popup::Diagnostics);
+    let q = m.output_query();
+    let known = m.output.as_ref().map(|(k, _)| k);
+    match q.filter(|q| known != Some(q)) {
+        Some(q) => {
+            m.output = None;
+            vec![Cmd::Output(q)]
+        }
+        None => vec![],
+    }
 }
 
 fn flash(m: &mut Model, text: &str, error: bool) {

@@ -25,9 +25,23 @@ fn stepped(r: &crate::runtime::StepReport) -> String {
 
 /// Performs `action`; the line for the flash area.
 pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
-    let label = action.kind().label();
-    let done =
-        |r: ApiResult<String>| r.map_err(|e| format!("{}: {}", e.exception.name(), e.message));
+    match action {
+        Action::Pause(_) | Action::Step | Action::StepBack | Action::Speed(_) => clock(rt, action),
+        Action::Create(_)
+        | Action::Stop { .. }
+        | Action::RollBack { .. }
+        | Action::Continue { .. } => deployment(rt, action),
+        _ => world(rt, action),
+    }
+}
+
+/// An API error as the flash line says it.
+fn done(r: ApiResult<String>) -> Outcome {
+    r.map_err(|e| format!("{}: {}", e.exception.name(), e.message))
+}
+
+/// The clock: the view's pace, nothing written.
+fn clock(rt: &Runtime, action: &Action) -> Outcome {
     match action {
         Action::Pause(p) => {
             rt.pause(*p);
@@ -44,6 +58,14 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
             rt.set_speed(*s);
             Ok(format!("speed {}", format_speed(*s)))
         }
+        _ => misrouted(action),
+    }
+}
+
+/// What the API's deployment operations do, through the same engine methods.
+fn deployment(rt: &Runtime, action: &Action) -> Outcome {
+    let label = action.kind().label();
+    match action {
         Action::Create(nd) => done(rt.write(label, |e, now, ar| {
             let out = e.create_deployment(now, ar, nd.input())?;
             Ok(created_line(
@@ -81,6 +103,14 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
                 _ => format!("{id} continues: traffic reroutes"),
             })
         })),
+        _ => misrouted(action),
+    }
+}
+
+/// The teaching world: faults, alarms, aliases.
+fn world(rt: &Runtime, action: &Action) -> Outcome {
+    let label = action.kind().label();
+    match action {
         Action::BreakHost { host } => done(rt.write(label, |e, now, _| {
             e.break_host(now, host, FaultKind::Fail)?;
             Ok(format!("{host} will fail its next lifecycle event"))
@@ -104,5 +134,11 @@ pub(super) fn perform(rt: &Runtime, action: &Action) -> Outcome {
                 "alias {function}:{alias} repaired: version {version} only"
             ))
         })),
+        _ => misrouted(action),
     }
+}
+
+/// `perform` sent `action` to the wrong group (a bug, said rather than hidden).
+fn misrouted(action: &Action) -> Outcome {
+    Err(format!("{}: not handled here", action.kind().label()))
 }
