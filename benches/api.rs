@@ -240,7 +240,10 @@ fn direct_cost(runtime: &Runtime, id: &str) {
             codedeck::api::dispatch::dispatch(runtime, Operation::GetDeployment, body.as_bytes());
     }
     let full = t.elapsed() / n;
-    println!("phase 0: GetDeployment without HTTP: engine+archive {engine:.2?}/call, decode+call+encode {full:.2?}/call");
+    println!(
+        "phase 0: GetDeployment without HTTP: engine+archive {engine:.2?}/call, \
+         dispatch {full:.2?}/call (a finished deployment's reply is encoded once)"
+    );
 }
 
 /// How phase 1 loads a server.

@@ -56,6 +56,27 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
         .and_then(|r| r.rollback_deployment_id())
         .expect("rollbackDeploymentId")
         .to_string();
+    // Polled while its rollback runs: the finished deployment's reply is
+    // encoded once and then served from the cache; the rollback's end must
+    // replace it. The clock stands still meanwhile, so the rollback is
+    // still running.
+    s.runtime.pause(true);
+    for _ in 0..3 {
+        let polled = c
+            .get_deployment()
+            .deployment_id(&bad)
+            .send()
+            .await
+            .expect("GetDeployment")
+            .deployment_info
+            .expect("deploymentInfo");
+        assert!(
+            !rollback_message(&polled).starts_with("Rollback succeeded"),
+            "{}",
+            rollback_message(&polled)
+        );
+    }
+    s.runtime.pause(false);
     let rolled = s.wait_deployment(&c, &rb).await;
     assert_eq!(rolled.status(), Some(&DeploymentStatus::Succeeded));
     assert_eq!(

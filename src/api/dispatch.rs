@@ -1,6 +1,7 @@
 //! Operation → engine method, generated from `crate::for_each_operation!`:
 //! decode the input, call the runtime, encode the output.
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -26,6 +27,18 @@ fn encode<T: Serialize>(op: Operation, out: &T) -> ApiResult<Vec<u8>> {
     serde_json::to_vec(out).map_err(|e| {
         tracing::error!("cannot encode the {} reply: {e}", op.name());
         ApiError::new(Exception::InternalFailure, "cannot encode the reply")
+    })
+}
+
+/// GetDeployment of a finished deployment the runtime has cached: the reply
+/// encoded the first time, shared since. `None` sends the request down the
+/// ordinary path (which answers errors, and caches the record for next time).
+fn finished_reply(runtime: &Runtime, body: &[u8]) -> Option<ApiResult<Bytes>> {
+    let input: GetDeploymentInput = decode(body).ok()?;
+    let id = input.deployment_id?;
+    runtime.finished_reply(&id, |rec| {
+        let out = crate::engine::get_deployment_output(rec.clone());
+        encode(Operation::GetDeployment, &out)
     })
 }
 
@@ -66,12 +79,17 @@ macro_rules! invoke {
 macro_rules! dispatch_table {
     ($($op:ident => $kind:ident $method:ident($input:ident) -> $output:ty;)*) => {
         /// Runs `op` with a JSON `body`; the reply body on success.
-        pub fn dispatch(runtime: &Runtime, op: Operation, body: &[u8]) -> ApiResult<Vec<u8>> {
+        pub fn dispatch(runtime: &Runtime, op: Operation, body: &[u8]) -> ApiResult<Bytes> {
+            if op == Operation::GetDeployment {
+                if let Some(reply) = finished_reply(runtime, body) {
+                    return reply;
+                }
+            }
             let result = match op {
                 $(
                     Operation::$op => decode::<$input>(body).and_then(|input| {
                         let out: $output = invoke!($kind, runtime, op, $method, input)?;
-                        encode(op, &out)
+                        encode(op, &out).map(Bytes::from)
                     }),
                 )*
             };

@@ -113,7 +113,7 @@ fn reply(status: StatusCode, body: Body) -> Response {
 }
 
 /// A successful reply; `body` is empty for operations without an output.
-pub fn ok(body: Vec<u8>) -> Response {
+pub fn ok(body: bytes::Bytes) -> Response {
     reply(StatusCode::OK, Body::from(body))
 }
 

@@ -56,13 +56,33 @@ fn router_with(runtime: Runtime, faults: Arc<Faults>) -> Router {
 async fn handle(State(api): State<Api>, req: Request) -> Response {
     let runtime = api.runtime.clone();
     let mut reply = answer(api, req).await;
-    let now = runtime.clock_state().now;
-    let date = aws_smithy_types::DateTime::from_millis(now)
-        .fmt(aws_smithy_types::date_time::Format::HttpDate);
-    if let Ok(Ok(v)) = date.map(|d| HeaderValue::from_str(&d)) {
-        reply.headers_mut().insert(DATE, v);
+    if let Some(date) = http_date(runtime.clock_state().now) {
+        reply.headers_mut().insert(DATE, date);
     }
     reply
+}
+
+thread_local! {
+    /// The last second formatted, with its header: a busy server answers
+    /// many requests within one second of virtual time.
+    static LAST_DATE: std::cell::RefCell<Option<(i64, HeaderValue)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `now` as an HTTP date (whole seconds, as the header has).
+fn http_date(now: i64) -> Option<HeaderValue> {
+    let second = now.div_euclid(1000);
+    LAST_DATE.with_borrow_mut(|last| {
+        if let Some((_, v)) = last.as_ref().filter(|(s, _)| *s == second) {
+            return Some(v.clone());
+        }
+        let text = aws_smithy_types::DateTime::from_secs(second)
+            .fmt(aws_smithy_types::date_time::Format::HttpDate)
+            .ok()?;
+        let value = HeaderValue::from_str(&text).ok()?;
+        *last = Some((second, value.clone()));
+        Some(value)
+    })
 }
 
 async fn answer(api: Api, req: Request) -> Response {
@@ -202,5 +222,26 @@ pub async fn serve_with(
             tracing::warn!("connections still open {SHUTDOWN_GRACE:?} after shutdown; closing them");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_header_is_the_virtual_second() {
+        let t = 1_700_000_000_000; // 2023-11-14T22:13:20Z
+        let first = http_date(t + 250).expect("date");
+        assert_eq!(first, "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(http_date(t + 999).expect("same second"), first);
+        assert_eq!(
+            http_date(t + 1000).expect("next second"),
+            "Tue, 14 Nov 2023 22:13:21 GMT"
+        );
+        assert_eq!(
+            http_date(t - 1).expect("the second before"),
+            "Tue, 14 Nov 2023 22:13:19 GMT"
+        );
     }
 }

@@ -26,6 +26,7 @@ pub mod validate;
 mod view;
 mod zonal;
 
+pub use ops::get_deployment_output;
 pub use view::Wait;
 
 use std::cmp::Reverse;

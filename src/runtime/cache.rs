@@ -13,7 +13,9 @@
 //! its record is kept only if no invalidation happened since.
 
 use std::collections::HashMap;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
 
 use crate::state::{
     ApiResult, Archive, Change, DeploymentQuery, DeploymentRecord, EventRecord, ListedDeployment,
@@ -30,9 +32,19 @@ pub(super) struct DeploymentCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    finished: HashMap<String, DeploymentRecord>,
+    finished: HashMap<String, Arc<Finished>>,
     /// Counts invalidations.
     generation: u64,
+}
+
+/// A finished deployment as kept, with the one reply derived from it.
+#[derive(Debug)]
+struct Finished {
+    record: DeploymentRecord,
+    /// What the API answers GetDeployment with for `record`, encoded by the
+    /// first reader that asked (opaque here). It goes with the entry, so it
+    /// never outlives the record it was made from.
+    reply: OnceLock<Bytes>,
 }
 
 impl DeploymentCache {
@@ -41,9 +53,25 @@ impl DeploymentCache {
     fn get(&self, id: &str) -> Result<DeploymentRecord, u64> {
         let entries = self.read();
         match entries.finished.get(id) {
-            Some(d) => Ok(d.clone()),
+            Some(d) => Ok(d.record.clone()),
             None => Err(entries.generation),
         }
+    }
+
+    /// The reply `encode` makes of the cached finished deployment `id`, made
+    /// once per cached record; `None` when `id` is not cached.
+    pub(super) fn reply(
+        &self,
+        id: &str,
+        encode: impl FnOnce(&DeploymentRecord) -> ApiResult<Vec<u8>>,
+    ) -> Option<ApiResult<Bytes>> {
+        let entry = Arc::clone(self.read().finished.get(id)?);
+        if let Some(reply) = entry.reply.get() {
+            return Some(Ok(reply.clone()));
+        }
+        // Encoded outside the lock; a racing reader may encode it too, and
+        // both encodings are of the same record.
+        Some(encode(&entry.record).map(|bytes| entry.reply.get_or_init(|| bytes.into()).clone()))
     }
 
     /// Keeps a finished deployment read from the store, unless the cache was
@@ -62,7 +90,11 @@ impl DeploymentCache {
         if entries.finished.len() >= CAPACITY {
             entries.finished.clear();
         }
-        entries.finished.insert(d.id().to_string(), d.clone());
+        let entry = Finished {
+            record: d.clone(),
+            reply: OnceLock::new(),
+        };
+        entries.finished.insert(d.id().to_string(), Arc::new(entry));
     }
 
     /// Forgets what `changes` touch. Call once a batch has landed in the
@@ -158,7 +190,7 @@ impl Archive for Cached<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::MemArchive;
+    use crate::state::{ApiError, MemArchive};
 
     fn record(id: &str) -> DeploymentRecord {
         DeploymentRecord::new(
@@ -227,6 +259,64 @@ mod tests {
             message: "Rollback succeeded".into(),
         }]);
         assert_eq!(cached(&cache), 0);
+    }
+
+    /// The reply is encoded once per cached record, and a record that a
+    /// commit changes takes its reply with it.
+    #[test]
+    fn a_reply_is_made_once_and_goes_with_its_record() {
+        let cache = DeploymentCache::default();
+        let d = record("d-AAAAAAAAA");
+        let calls = std::cell::Cell::new(0);
+        let encode = |r: &DeploymentRecord| {
+            calls.set(calls.get() + 1);
+            Ok(format!("{}#{}", r.id(), r.seq).into_bytes())
+        };
+        assert!(cache.reply(d.id(), encode).is_none(), "nothing cached yet");
+        cache.keep(0, &d);
+        for _ in 0..3 {
+            let reply = cache
+                .reply(d.id(), encode)
+                .expect("cached")
+                .expect("encoded");
+            assert_eq!(&reply[..], b"d-AAAAAAAAA#1");
+        }
+        assert_eq!(calls.get(), 1, "encoded once");
+
+        cache.invalidate(&[Change::RollbackMessage {
+            deployment_id: d.id().to_string(),
+            message: "Rollback succeeded".into(),
+        }]);
+        assert!(
+            cache.reply(d.id(), encode).is_none(),
+            "the reply went with the record"
+        );
+        let mut changed = d.clone();
+        changed.seq = 2;
+        cache.keep(1, &changed);
+        let reply = cache
+            .reply(d.id(), encode)
+            .expect("cached")
+            .expect("encoded");
+        assert_eq!(&reply[..], b"d-AAAAAAAAA#2", "made from the new record");
+        assert_eq!(calls.get(), 2);
+    }
+
+    /// A failed encoding is answered, not kept.
+    #[test]
+    fn a_failed_encoding_is_not_kept() {
+        let cache = DeploymentCache::default();
+        let d = record("d-AAAAAAAAA");
+        cache.keep(0, &d);
+        let failed = cache.reply(d.id(), |_| {
+            Err(ApiError::new(
+                crate::model::Exception::InternalFailure,
+                "no",
+            ))
+        });
+        assert!(matches!(failed, Some(Err(_))));
+        let reply = cache.reply(d.id(), |_| Ok(b"ok".to_vec())).expect("cached");
+        assert_eq!(reply.expect("encoded"), Bytes::from_static(b"ok"));
     }
 
     /// A read that missed, then fetched the old record while a commit landed

@@ -36,6 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use tokio::sync::{watch, Notify};
 
 use crate::engine::{Engine, EngineOptions};
@@ -268,6 +269,22 @@ impl Runtime {
             cache: &inner.readers.cache,
         };
         f(&engine, now, &archive)
+    }
+
+    /// The reply `encode` makes of finished deployment `id`, made once and
+    /// kept with its cached record (and forgotten with it when a commit
+    /// changes the deployment). `None` when the record is not cached: the
+    /// caller reads it with [`Self::read`], which caches it. Polling a
+    /// finished deployment then costs neither the engine's lock nor a copy.
+    pub fn finished_reply(
+        &self,
+        id: &str,
+        encode: impl FnOnce(&DeploymentRecord) -> ApiResult<Vec<u8>>,
+    ) -> Option<ApiResult<Bytes>> {
+        if self.inner.is_closed() {
+            return None;
+        }
+        self.inner.readers.cache.reply(id, encode)
     }
 
     /// Changes the engine: advances it to now, runs `f`, and commits what

@@ -47,6 +47,15 @@ fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
     info
 }
 
+/// What GetDeployment answers for a deployment's record. The API encodes it
+/// once for a finished deployment and keeps the bytes
+/// ([`crate::runtime::Runtime::finished_reply`]).
+pub fn get_deployment_output(rec: DeploymentRecord) -> GetDeploymentOutput {
+    GetDeploymentOutput {
+        deployment_info: Some(wire_info(rec.info)),
+    }
+}
+
 /// targetInstances names the replacement fleet of a blue/green group that
 /// discovers existing instances, and nothing else.
 fn check_target_instances(input: &CreateDeploymentInput, group: &GroupRecord) -> ApiResult<()> {
@@ -282,9 +291,7 @@ impl Engine {
         input: GetDeploymentInput,
     ) -> ApiResult<GetDeploymentOutput> {
         let rec = self.deployment_record(ar, input.deployment_id.as_deref())?;
-        Ok(GetDeploymentOutput {
-            deployment_info: Some(wire_info(rec.info)),
-        })
+        Ok(get_deployment_output(rec))
     }
 
     pub fn batch_get_deployments(

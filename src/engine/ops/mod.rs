@@ -14,6 +14,8 @@ mod tags;
 mod targets;
 mod world;
 
+pub use deployments::get_deployment_output;
+
 use crate::model::Exception;
 use crate::state::error::{err, ApiResult};
 
