@@ -56,7 +56,7 @@ impl Engine {
                 self.end_blue_green_target(id, index, TargetStatus::Succeeded, at)
             }
             Some(AfterEvent::Next { event, ended, host })
-                if ended == LifecycleEventName::ValidateService.as_str() =>
+                if ended == LifecycleEventName::ValidateService =>
             {
                 self.installed(id, index, event, &host, at);
                 self.pump_blue_green(id, at);
