@@ -59,8 +59,11 @@ impl Engine {
                 .targets
                 .iter()
                 .find(|t| t.run.host == host && t.run.due.is_some())?;
-            let mut later = t.event_names();
-            let later = later.split_off((t.run.event as usize + 1).min(later.len()));
+            let later: Vec<_> = t
+                .event_names()
+                .into_iter()
+                .skip(t.run.event as usize + 1)
+                .collect();
             Some((id.clone(), a.rec.group_id.clone(), t.index, later))
         });
         if let Some((id, group_id, index, later)) = running {
