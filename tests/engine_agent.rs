@@ -42,7 +42,7 @@ fn report(order: &EventOrder, ok: bool) -> EventReport {
     EventReport {
         deployment_id: order.deployment_id.clone(),
         index: order.index,
-        event: order.event.clone(),
+        event: order.event,
         succeeded: ok,
         diagnostics,
         scripts_log: Some(format!("/hosts/{}/scripts.log", order.host)),

@@ -113,14 +113,20 @@ pub async fn run_event(job: EventJob) -> EventResult {
         &job.deployment_id,
         job.limits.log_tail_bytes,
     );
-    let outcome = match job.event.parse() {
-        Ok(LifecycleEventName::DownloadBundle) => {
+    // The job's name is parsed here once: the model's event, or a hook
+    // only the appspec names.
+    let named = job.event.parse::<LifecycleEventName>().ok();
+    let outcome = match named {
+        Some(LifecycleEventName::DownloadBundle) => {
             blocking(job.clone(), layout.clone(), download).await
         }
-        Ok(LifecycleEventName::Install) => {
+        Some(LifecycleEventName::Install) => {
             blocking(job.clone(), layout.clone(), install_event).await
         }
-        _ => run_hooks(&job, &layout, &mut log).await,
+        _ => {
+            let from_last = named.is_some_and(LifecycleEventName::runs_last_revision);
+            run_hooks(&job, from_last, &layout, &mut log).await
+        }
     };
     let _ = std::fs::remove_file(&marker);
     let scripts_log = layout.scripts_log().exists().then(|| layout.scripts_log());
@@ -218,17 +224,15 @@ fn install_event(job: &EventJob, layout: &Layout) -> Result<(), Failure> {
 }
 
 /// A hook event: the scripts the appspec lists for it, from this revision
-/// or (ApplicationStop and the BlockTraffic hooks) the last installed one.
+/// or, `from_last` (ApplicationStop and the BlockTraffic hooks), the last
+/// installed one.
 async fn run_hooks(
     job: &EventJob,
+    from_last: bool,
     layout: &Layout,
     log: &mut hooks::ScriptLog,
 ) -> Result<(), Failure> {
-    let archive = if job
-        .event
-        .parse()
-        .is_ok_and(LifecycleEventName::runs_last_revision)
-    {
+    let archive = if from_last {
         // No earlier install: nothing to stop, as on a fresh instance.
         match layout
             .last_install_dir()

@@ -21,45 +21,62 @@ pub fn check_order(
     known: &[LifecycleEventName],
     custom: &[String],
 ) -> Result<(), String> {
-    for e in events {
-        let named = e.parse::<LifecycleEventName>().ok();
-        if named.is_some_and(|n| !n.agent_runs()) {
-            return Err(format!(
-                "{e} is the load balancer's, not the agent's: it cannot run here"
-            ));
-        }
-        if !named.is_some_and(|n| known.contains(&n)) && !custom.contains(e) {
-            let hooks = if custom.is_empty() {
-                "the appspec defines no other hooks".to_string()
-            } else {
-                format!("the appspec's other hooks: {}", custom.join(", "))
-            };
-            return Err(format!(
-                "{e} is not a lifecycle event: use {} ({hooks})",
-                names(known)
-            ));
-        }
-    }
-    let at = |name: LifecycleEventName| events.iter().position(|e| e == name.as_str());
+    let named = events
+        .iter()
+        .map(|e| agent_event(e, known, custom))
+        .collect::<Result<Vec<_>, _>>()?;
+    let at = |name: LifecycleEventName| named.iter().position(|e| *e == Some(name));
     let (Some(download), Some(install)) = (at(DownloadBundle), at(Install)) else {
         return Err("DownloadBundle and Install must both be in the list".into());
     };
     let early = names(&FROM_LAST_INSTALL);
-    let from_last = |e: &String| e.parse().is_ok_and(LifecycleEventName::runs_last_revision);
-    if let Some(bad) = events[..download].iter().find(|e| !from_last(e)) {
+    let from_last = |e: &Option<LifecycleEventName>| e.is_some_and(|e| e.runs_last_revision());
+    if let Some(bad) = named[..download].iter().position(|e| !from_last(e)) {
         return Err(format!(
-            "{bad} cannot run before DownloadBundle: only {early} can (they run the last installed revision's scripts)"
+            "{} cannot run before DownloadBundle: only {early} can (they run the last installed revision's scripts)",
+            events[bad]
         ));
     }
-    if let Some(bad) = events[..install]
+    if let Some(bad) = named[..install]
         .iter()
-        .find(|e| !from_last(e) && !matches!(e.parse(), Ok(DownloadBundle | BeforeInstall)))
+        .position(|e| !from_last(e) && !matches!(e, Some(DownloadBundle | BeforeInstall)))
     {
         return Err(format!(
-            "{bad} cannot run before Install: only {early}, DownloadBundle and BeforeInstall can"
+            "{} cannot run before Install: only {early}, DownloadBundle and BeforeInstall can",
+            events[bad]
         ));
     }
     Ok(())
+}
+
+/// Name `e` parsed once: one of the `known` events, `None` for one of the
+/// appspec's own hooks (`custom`), or why it is neither.
+fn agent_event(
+    e: &str,
+    known: &[LifecycleEventName],
+    custom: &[String],
+) -> Result<Option<LifecycleEventName>, String> {
+    let named = e.parse::<LifecycleEventName>().ok();
+    if named.is_some_and(|n| !n.agent_runs()) {
+        return Err(format!(
+            "{e} is the load balancer's, not the agent's: it cannot run here"
+        ));
+    }
+    if named.is_some_and(|n| known.contains(&n)) {
+        return Ok(named);
+    }
+    if custom.iter().any(|c| c == e) {
+        return Ok(None);
+    }
+    let hooks = if custom.is_empty() {
+        "the appspec defines no other hooks".to_string()
+    } else {
+        format!("the appspec's other hooks: {}", custom.join(", "))
+    };
+    Err(format!(
+        "{e} is not a lifecycle event: use {} ({hooks})",
+        names(known)
+    ))
 }
 
 /// The hooks the bundle's appspec lists, read before anything runs (an

@@ -6,7 +6,7 @@
 //! [`Engine::agent_event_done`], then goes on under the same rules as a
 //! simulated event's end.
 
-use super::host_events::{event_names, lifecycle_event_mut, EventEnd};
+use super::host_events::{lifecycle_event_mut, EventEnd};
 use super::*;
 use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::rules::AGENT_RESTART_MESSAGE;
@@ -26,10 +26,8 @@ impl Engine {
     }
 
     /// True when a local host's agent runs `event` (else it is simulated).
-    pub(crate) fn agent_runs_event(&self, host: &str, event: &str) -> bool {
-        // A name outside the model is a hook, which the agent runs.
-        event.parse().map_or(true, LifecycleEventName::agent_runs)
-            && self.local_root(host).is_some()
+    pub(crate) fn agent_runs_event(&self, host: &str, event: LifecycleEventName) -> bool {
+        event.agent_runs() && self.local_root(host).is_some()
     }
 
     /// The orders issued since the last call, for the runtime to carry out.
@@ -37,9 +35,16 @@ impl Engine {
         std::mem::take(&mut self.orders)
     }
 
-    /// Starts event `event` of target `index` on its local host: the event is
-    /// InProgress, no timer runs, and an order goes out.
-    pub(super) fn order_event(&mut self, id: &str, index: u32, event: u32, at: Millis) {
+    /// Starts event `event` (named `name`) of target `index` on its local
+    /// host: the event is InProgress, no timer runs, and an order goes out.
+    pub(super) fn order_event(
+        &mut self,
+        id: &str,
+        index: u32,
+        event: u32,
+        name: LifecycleEventName,
+        at: Millis,
+    ) {
         let Some(active) = self.active.get_mut(id) else {
             return;
         };
@@ -53,10 +58,6 @@ impl Engine {
         let Some(t) = active.targets.get_mut(index as usize) else {
             return;
         };
-        let name = event_names(t)
-            .get(event as usize)
-            .cloned()
-            .unwrap_or_default();
         t.run.event = event;
         t.run.due = None;
         t.run.agent = true;
@@ -97,9 +98,7 @@ impl Engine {
             .active
             .get(&report.deployment_id)
             .and_then(|a| a.targets.get(report.index as usize))
-            .is_some_and(|t| {
-                t.run.agent && event_names(t).get(t.run.event as usize) == Some(&report.event)
-            });
+            .is_some_and(|t| t.run.agent && t.event_name(t.run.event) == Some(report.event));
         if !waiting {
             return err(
                 Exception::InvalidLifecycleEventHookExecutionId,
@@ -137,21 +136,20 @@ impl Engine {
                     .filter(|t| t.run.agent)
                     .map(move |t| (id, t))
             })
-            .map(|(id, t)| EventOrder {
-                deployment_id: id.clone(),
-                index: t.index,
-                host: t.run.host.clone(),
-                root: None,
-                install_to_system: false,
-                event: event_names(t)
-                    .get(t.run.event as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                application_name: String::new(),
-                deployment_group_name: String::new(),
-                deployment_group_id: String::new(),
-                revision: None,
-                file_exists_behavior: None,
+            .filter_map(|(id, t)| {
+                Some(EventOrder {
+                    deployment_id: id.clone(),
+                    index: t.index,
+                    host: t.run.host.clone(),
+                    root: None,
+                    install_to_system: false,
+                    event: t.event_name(t.run.event)?,
+                    application_name: String::new(),
+                    deployment_group_name: String::new(),
+                    deployment_group_id: String::new(),
+                    revision: None,
+                    file_exists_behavior: None,
+                })
             })
             .collect();
         running

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::lifecycle_event::{LifecycleEventName, SERVER_IN_PLACE_LB};
 use crate::model::rules::{fault_refusal, FAULT_TAGS};
 use crate::state::fleet::{default_secs, Behaviour};
 use crate::state::rng;
@@ -11,37 +12,44 @@ use crate::state::FaultKind;
 
 impl Behaviour {
     /// Nominal virtual milliseconds for `event`, before jitter.
-    pub fn nominal_millis(&self, event: &str) -> i64 {
-        let secs = self.durations.get(event).copied().unwrap_or_else(|| {
-            // An event without a default (none the engine times) takes a second.
-            event
-                .parse()
-                .ok()
-                .and_then(default_secs)
-                .map_or(1.0, |s| s as f64)
-        });
+    pub fn nominal_millis(&self, event: LifecycleEventName) -> i64 {
+        let secs = self
+            .durations
+            .get(event.as_str())
+            .copied()
+            .unwrap_or_else(|| {
+                // An event without a default (none the engine times) takes a second.
+                default_secs(event).map_or(1.0, |s| s as f64)
+            });
         (secs * 1000.0).round() as i64
     }
 
     /// The duration of one run of `event`, jittered deterministically by `bits`.
-    pub fn duration_millis(&self, event: &str, bits: u64) -> i64 {
+    pub fn duration_millis(&self, event: LifecycleEventName, bits: u64) -> i64 {
         let nominal = self.nominal_millis(event);
         let spread = (nominal as f64 * self.jitter.unwrap_or(0.2)) as i64;
         rng::in_range(bits, nominal - spread, nominal + spread).max(0)
     }
 
     /// The fault this behaviour declares, if any (first of fail, timeout,
-    /// missing, disk_full).
-    pub fn fault(&self) -> Option<(String, FaultKind)> {
+    /// missing, disk_full), with its event; a stopped host's has none (it
+    /// fails whatever runs first). The names come from the fleet file and
+    /// `codedeck:` tags, checked where they were set; one that is not a
+    /// host's event declares nothing.
+    pub fn fault(&self) -> Option<(Option<LifecycleEventName>, FaultKind)> {
         if self.state.as_deref() == Some("stopped") {
-            return Some((String::new(), FaultKind::Unresponsive));
+            return Some((None, FaultKind::Unresponsive));
         }
-        self.fail
-            .clone()
-            .map(|e| (e, FaultKind::Fail))
-            .or_else(|| self.timeout.clone().map(|e| (e, FaultKind::Timeout)))
-            .or_else(|| self.missing.clone().map(|e| (e, FaultKind::Missing)))
-            .or_else(|| self.disk_full.clone().map(|e| (e, FaultKind::DiskFull)))
+        let (event, kind) = [
+            (&self.fail, FaultKind::Fail),
+            (&self.timeout, FaultKind::Timeout),
+            (&self.missing, FaultKind::Missing),
+            (&self.disk_full, FaultKind::DiskFull),
+        ]
+        .into_iter()
+        .find_map(|(event, kind)| Some((event.as_deref()?, kind)))?;
+        let event = LifecycleEventName::parse_among(event, &SERVER_IN_PLACE_LB).ok()?;
+        Some((Some(event), kind))
     }
 }
 
@@ -73,17 +81,12 @@ pub fn tag_faults(tags: &BTreeMap<String, String>, mut b: Behaviour) -> Behaviou
 /// it cannot: an unknown event, or a fault that event cannot have.
 pub fn fault_tag_refusal(key: &str, value: &str) -> Option<String> {
     let (_, fault) = FAULT_TAGS.iter().find(|(tag, _)| *tag == key)?;
-    if crate::model::lifecycle_event::LifecycleEventName::parse_among(
-        value,
-        &super::lifecycle::SERVER_IN_PLACE_LB,
-    )
-    .is_err()
-    {
+    let Ok(event) = LifecycleEventName::parse_among(value, &SERVER_IN_PLACE_LB) else {
         return Some(format!(
             "{key}={value}: {value} is not a lifecycle event of EC2/on-premises deployments"
         ));
-    }
-    fault_refusal(fault, value).map(|why| format!("{key}={value}: {why}"))
+    };
+    fault_refusal(fault, event).map(|why| format!("{key}={value}: {why}"))
 }
 
 #[cfg(test)]
@@ -93,8 +96,8 @@ mod tests {
     #[test]
     fn durations_are_deterministic_and_bounded() {
         let b = Behaviour::default();
-        let d1 = b.duration_millis("Install", 7);
-        assert_eq!(d1, b.duration_millis("Install", 7));
+        let d1 = b.duration_millis(LifecycleEventName::Install, 7);
+        assert_eq!(d1, b.duration_millis(LifecycleEventName::Install, 7));
         assert!((4000..=6000).contains(&d1));
     }
 }

@@ -6,6 +6,7 @@
 use super::lifecycle;
 use super::selection::Candidate;
 use super::Engine;
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::time::Millis;
 use crate::model::*;
 use crate::state::rng;
@@ -17,7 +18,7 @@ impl Engine {
         id: &str,
         index: u32,
         c: &Candidate,
-        events: &[crate::model::lifecycle_event::LifecycleEventName],
+        events: &[LifecycleEventName],
         skipped: bool,
         at: Millis,
     ) -> TargetRecord {
@@ -79,7 +80,7 @@ impl Engine {
             return;
         };
         let host_id = target.run.host.clone();
-        let events = event_names(target);
+        let events = target.event_names();
         let group_id = active.rec.group_id.clone();
         let fault = self.take_fault(&host_id, &group_id, &events);
         if let Some(t) = self
@@ -106,7 +107,12 @@ impl Engine {
 
     /// The fault a host shows in this deployment: a one-shot fault from the
     /// dashboard first, else the fleet file, else `codedeck:` tags.
-    fn take_fault(&mut self, host_id: &str, group_id: &str, events: &[String]) -> Option<Fault> {
+    fn take_fault(
+        &mut self,
+        host_id: &str,
+        group_id: &str,
+        events: &[LifecycleEventName],
+    ) -> Option<Fault> {
         if let Some(kind) = self
             .hosts
             .get_mut(host_id)
@@ -116,14 +122,11 @@ impl Engine {
             let event = self.fault_event(host_id, group_id, events, kind)?;
             return Some(Fault { event, kind });
         }
-        let (event, kind) = self.behaviour(host_id).fault()?;
-        if kind == FaultKind::Unresponsive {
-            return events.first().map(|e| Fault {
-                event: e.clone(),
-                kind,
-            });
+        match self.behaviour(host_id).fault()? {
+            // A stopped host: whatever runs first never starts.
+            (None, kind) => events.first().map(|&event| Fault { event, kind }),
+            (Some(event), kind) => events.contains(&event).then_some(Fault { event, kind }),
         }
-        events.contains(&event).then_some(Fault { event, kind })
     }
 
     /// The event of `events` a one-shot fault of `kind` breaks on a host: the
@@ -134,22 +137,19 @@ impl Engine {
         &self,
         host_id: &str,
         group_id: &str,
-        events: &[String],
+        events: &[LifecycleEventName],
         kind: FaultKind,
-    ) -> Option<String> {
+    ) -> Option<LifecycleEventName> {
         let first_install = self
             .hosts
             .get(host_id)
             .and_then(|h| h.groups.get(group_id))
             .is_none_or(|g| g.revision.is_none());
-        events
-            .iter()
-            .find(|e| match kind {
-                FaultKind::Unresponsive => true,
-                FaultKind::DiskFull => lifecycle::is_reserved(e),
-                _ => lifecycle::runs_script_here(e, first_install),
-            })
-            .cloned()
+        events.iter().copied().find(|&e| match kind {
+            FaultKind::Unresponsive => true,
+            FaultKind::DiskFull => e.is_reserved(),
+            _ => lifecycle::runs_script_here(e, first_install),
+        })
     }
 
     /// A host's behaviour: fleet defaults, its own settings, then `codedeck:` tags.
@@ -184,21 +184,20 @@ impl Engine {
         let Some(target) = active.targets.get(index as usize) else {
             return;
         };
-        let names = event_names(target);
-        let Some(name) = names.get(event as usize).cloned() else {
+        let Some(name) = target.event_name(event) else {
             return;
         };
         let host = target.run.host.clone();
-        if self.agent_runs_event(&host, &name) {
-            return self.order_event(id, index, event, at);
+        if self.agent_runs_event(&host, name) {
+            return self.order_event(id, index, event, name, at);
         }
         let fault = target.run.fault.clone().filter(|f| f.event == name);
         let duration = match fault.as_ref().map(|f| f.kind) {
             Some(FaultKind::Unresponsive) => lifecycle::START_TIMEOUT_MILLIS,
             Some(FaultKind::Timeout) => lifecycle::SCRIPT_TIMEOUT_SECS * 1000,
             _ => {
-                let bits = rng::draw(self.meta.seed, &[id, &host, &name]);
-                self.behaviour(&host).duration_millis(&name, bits)
+                let bits = rng::draw(self.meta.seed, &[id, &host, name.as_str()]);
+                self.behaviour(&host).duration_millis(name, bits)
             }
         };
         let unresponsive = fault
@@ -279,9 +278,10 @@ impl Engine {
         if !current {
             return None;
         }
-        let names = event_names(target);
         let event = target.run.event;
-        let name = names.get(event as usize).cloned().unwrap_or_default();
+        // A running event is one of the target's (its timer or order says so).
+        let name = target.event_name(event)?;
+        let last = event as usize + 1 >= target.events().len();
         let host = target.run.host.clone();
         // A simulated event fails by the fault the host shows; a reported
         // one as its agent says.
@@ -292,7 +292,7 @@ impl Engine {
         .map(|f| f.kind);
         let (failed, diagnostics, log) = match end {
             EventEnd::Timer => match fault {
-                Some(kind) => (true, lifecycle::failure(&name, kind, &host), None),
+                Some(kind) => (true, lifecycle::failure(name, kind, &host), None),
                 None => (false, lifecycle::success(), None),
             },
             EventEnd::Reported(r) => (!r.succeeded, r.diagnostics, r.scripts_log),
@@ -300,7 +300,7 @@ impl Engine {
         let ignore = failed
             && lifecycle::forgiven(
                 active.rec.info.ignore_application_stop_failures == Some(true),
-                &name,
+                name,
                 fault,
             );
         let stopping = active.rec.run.as_ref().is_some_and(|r| r.stop.is_some());
@@ -318,7 +318,7 @@ impl Engine {
         let next = event + 1;
         Some(if failed && !ignore {
             AfterEvent::Fail
-        } else if next as usize >= names.len() {
+        } else if last {
             AfterEvent::Succeed
         } else if stopping {
             AfterEvent::Fail
@@ -366,13 +366,6 @@ impl Engine {
     }
 }
 
-pub(crate) fn event_names(t: &TargetRecord) -> Vec<String> {
-    t.events()
-        .iter()
-        .filter_map(|e| e.lifecycle_event_name.clone())
-        .collect()
-}
-
 pub(crate) fn lifecycle_event_mut(t: &mut TargetRecord, index: u32) -> Option<&mut LifecycleEvent> {
     t.event_mut(index)
 }
@@ -392,7 +385,7 @@ pub(super) enum AfterEvent {
     /// Run `event` next; `ended` is the event that just succeeded (or was forgiven).
     Next {
         event: u32,
-        ended: String,
+        ended: LifecycleEventName,
         host: String,
     },
 }

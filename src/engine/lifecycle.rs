@@ -10,35 +10,19 @@ pub use crate::model::lifecycle_event::{
     SERVER_IN_PLACE_LB,
 };
 
-/// The event a target's record names; a name outside the model (none the
-/// engine writes) is treated as a hook by the predicates below.
-fn named(event: &str) -> Option<LifecycleEventName> {
-    event.parse().ok()
-}
-
 /// Whether `ignoreApplicationStopFailures` lets an instance survive `failure` of
 /// `event`: the hooks that run the previous revision's scripts, which may be
 /// broken for good. A stopped instance never ran the script: nothing to
 /// forgive, it fails (reference §8.2 rule 5).
-pub fn forgiven(ignore: bool, event: &str, failure: Option<FaultKind>) -> bool {
-    ignore
-        && named(event).is_some_and(LifecycleEventName::runs_last_revision)
-        && failure != Some(FaultKind::Unresponsive)
+pub fn forgiven(ignore: bool, event: LifecycleEventName, failure: Option<FaultKind>) -> bool {
+    ignore && event.runs_last_revision() && failure != Some(FaultKind::Unresponsive)
 }
 
 /// Whether `event` runs an appspec script on a host: not the reserved
 /// events, and not the previous revision's hooks on a first install, where
 /// there is no previous revision (reference §13: the agent skips them).
-pub fn runs_script_here(event: &str, first_install: bool) -> bool {
-    match named(event) {
-        Some(e) => e.runs_scripts() && !(first_install && e.runs_last_revision()),
-        None => true,
-    }
-}
-
-/// Events run by the agent or the service rather than appspec scripts.
-pub fn is_reserved(event: &str) -> bool {
-    named(event).is_some_and(LifecycleEventName::is_reserved)
+pub fn runs_script_here(event: LifecycleEventName, first_install: bool) -> bool {
+    event.runs_scripts() && !(first_install && event.runs_last_revision())
 }
 
 /// The seconds after which a hook script is killed (reference §5).
@@ -66,9 +50,9 @@ pub fn uses_load_balancer(style: Option<&DeploymentStyle>, lb: Option<&LoadBalan
 }
 
 /// The appspec script a simulated hook runs, e.g. `scripts/validate_service.sh`.
-pub fn script_name(event: &str) -> String {
+pub fn script_name(event: LifecycleEventName) -> String {
     let mut snake = String::new();
-    for (i, c) in event.chars().enumerate() {
+    for (i, c) in event.as_str().chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
             snake.push('_');
         }
@@ -87,8 +71,8 @@ pub fn success() -> Diagnostics {
 }
 
 /// What a failed simulated run reports.
-pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
-    if is_reserved(event) || kind == FaultKind::Unresponsive {
+pub fn failure(event: LifecycleEventName, kind: FaultKind, host: &str) -> Diagnostics {
+    if event.is_reserved() || kind == FaultKind::Unresponsive {
         return reserved_failure(event, kind, host);
     }
     let script = script_name(event);
@@ -123,17 +107,17 @@ pub fn failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
 /// service's own work), or of a host that never answered. A script fault
 /// cannot reach here on a reserved event: the fleet file and the fault tags
 /// refuse it (`model::rules::fault_refusal`).
-fn reserved_failure(event: &str, kind: FaultKind, host: &str) -> Diagnostics {
+fn reserved_failure(event: LifecycleEventName, kind: FaultKind, host: &str) -> Diagnostics {
     use LifecycleEventName::{BlockTraffic, DownloadBundle, Install};
-    let message = match (named(event), kind) {
+    let message = match (event, kind) {
         (_, FaultKind::Unresponsive) => format!(
             "The lifecycle event did not start within 5 minutes: host {host} did not answer (is the CodeDeploy agent running?)"
         ),
-        (Some(DownloadBundle), FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
-        (Some(DownloadBundle), _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
-        (Some(Install), FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
-        (Some(Install), _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
-        (Some(BlockTraffic), _) => format!("Instance {host} could not be deregistered from the load balancer."),
+        (DownloadBundle, FaultKind::DiskFull) => "No space left on device @ io_write - /opt/codedeploy-agent/deployment-root/deployment-archive (the revision bundle could not be unpacked)".to_string(),
+        (DownloadBundle, _) => "The specified key does not exist. (The revision bundle could not be downloaded from its S3 bucket.)".to_string(),
+        (Install, FaultKind::DiskFull) => "No space left on device @ rb_sysopen - /var/www/html/index.html".to_string(),
+        (Install, _) => "The deployment failed because a specified file already exists at this location: /var/www/html/index.html".to_string(),
+        (BlockTraffic, _) => format!("Instance {host} could not be deregistered from the load balancer."),
         _ => format!("Instance {host} could not be registered with the load balancer."),
     };
     Diagnostics {
@@ -160,7 +144,7 @@ mod tests {
     #[test]
     fn script_names_and_tail_limit() {
         assert_eq!(
-            script_name("ValidateService"),
+            script_name(LifecycleEventName::ValidateService),
             "scripts/validate_service.sh"
         );
         let long = "é".repeat(5000);

@@ -106,8 +106,30 @@ impl LifecycleEventName {
 }
 
 impl fmt::Display for LifecycleEventName {
+    /// Pads like the name would (`{:<20}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with a wire name: `event == "Install"`.
+impl PartialEq<&str> for LifecycleEventName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Stored as its wire name ("ApplicationStop"), as the state file always had it.
+impl serde::Serialize for LifecycleEventName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LifecycleEventName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -263,6 +285,21 @@ mod tests {
             .collect();
         assert_eq!(service, [&BlockTraffic, &AllowTraffic]);
         assert!(ApplicationStop.runs_last_revision() && !BeforeInstall.runs_last_revision());
+    }
+
+    #[test]
+    fn serde_uses_the_wire_name() {
+        let json = serde_json::to_string(&ValidateService).expect("serializes");
+        assert_eq!(json, "\"ValidateService\"");
+        let back: LifecycleEventName = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, ValidateService);
+        let err = serde_json::from_str::<LifecycleEventName>("\"Validate\"").unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "unknown lifecycle event \"Validate\" (expected one of BeforeBlockTraffic"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -88,11 +88,11 @@ pub enum BlueGreenPhase {
 
 /// The phase whose hosts run lifecycle event `event`: the Allow events
 /// reroute, the Block events block, the rest installs.
-fn phase_running(event: &str) -> BlueGreenPhase {
+fn phase_running(event: LifecycleEventName) -> BlueGreenPhase {
     use LifecycleEventName::*;
-    match event.parse() {
-        Ok(BeforeAllowTraffic | AllowTraffic | AfterAllowTraffic) => BlueGreenPhase::Reroute,
-        Ok(BeforeBlockTraffic | BlockTraffic | AfterBlockTraffic) => BlueGreenPhase::Block,
+    match event {
+        BeforeAllowTraffic | AllowTraffic | AfterAllowTraffic => BlueGreenPhase::Reroute,
+        BeforeBlockTraffic | BlockTraffic | AfterBlockTraffic => BlueGreenPhase::Block,
         _ => BlueGreenPhase::Install,
     }
 }
@@ -126,7 +126,9 @@ pub fn blue_green_phase<'a>(
             )
         })
         .filter_map(|e| e.lifecycle_event_name.as_deref())
-        .map(phase_running)
+        // Read from outside (AWS may send names the model lacks): an
+        // unknown name counts as installing.
+        .map(|name| name.parse().map_or(BlueGreenPhase::Install, phase_running))
         .max()
         .unwrap_or(BlueGreenPhase::Planned)
 }
@@ -263,9 +265,9 @@ pub const FAULT_TAGS: [(&str, &str); 4] = [
 ];
 
 /// What runs a reserved event, and the faults it really has.
-fn reserved_event(event: &str) -> Option<(&'static str, &'static str)> {
+fn reserved_event(event: LifecycleEventName) -> Option<(&'static str, &'static str)> {
     use LifecycleEventName::*;
-    Some(match event.parse().ok()? {
+    Some(match event {
         DownloadBundle => (
             "the CodeDeploy agent downloads and unpacks the bundle itself",
             "fail (the bundle is missing from its S3 bucket) and disk_full (no space left to unpack it)",
@@ -290,7 +292,7 @@ fn reserved_event(event: &str) -> Option<(&'static str, &'static str)> {
 /// `disk_full`) cannot happen at lifecycle event `event`, or `None` when it
 /// can: a script can only time out or be missing where scripts run, and only
 /// the agent's DownloadBundle and Install write to the disk.
-pub fn fault_refusal(fault: &str, event: &str) -> Option<String> {
+pub fn fault_refusal(fault: &str, event: LifecycleEventName) -> Option<String> {
     let script_fault = match fault {
         "timeout" => Some("time out (ScriptTimedOut)"),
         "missing" => Some("be missing (ScriptMissing)"),

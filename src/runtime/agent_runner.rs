@@ -186,7 +186,9 @@ fn job(agents: &Agents, roots: &Roots, order: &EventOrder) -> EventJob {
         application_name: order.application_name.clone(),
         deployment_group_name: order.deployment_group_name.clone(),
         deployment_group_id: order.deployment_group_id.clone(),
-        event: order.event.clone(),
+        // The agent takes names, as AWS's does: it also runs hooks only an
+        // appspec names (`codedeck local --events`).
+        event: order.event.to_string(),
         bundle,
         appspec_filename: None,
         file_exists_behavior: order.file_exists_behavior.clone(),
@@ -204,7 +206,7 @@ fn to_report(order: &EventOrder, r: EventResult) -> EventReport {
     EventReport {
         deployment_id: order.deployment_id.clone(),
         index: order.index,
-        event: order.event.clone(),
+        event: order.event,
         succeeded: r.succeeded,
         diagnostics: Diagnostics {
             error_code: Some(code),

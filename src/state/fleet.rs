@@ -205,18 +205,16 @@ pub enum FleetError {
     Invalid(String),
 }
 
-/// A lifecycle event a fault or a duration names must exist.
-fn check_event(event: &str, owner: &str) -> Result<(), FleetError> {
+/// A lifecycle event a fault or a duration names must be one of a host's.
+fn check_event(event: &str, owner: &str) -> Result<LifecycleEventName, FleetError> {
     LifecycleEventName::parse_among(event, &SERVER_IN_PLACE_LB)
-        .map(|_| ())
         .map_err(|e| FleetError::Invalid(format!("{owner}: {e}")))
 }
 
 /// A fault (`what` is how the file wrote it) must be one `event` can have:
 /// no script faults on events that run no scripts (`rules::fault_refusal`).
 fn check_fault(fault: &str, event: &str, what: &str, owner: &str) -> Result<(), FleetError> {
-    check_event(event, owner)?;
-    match fault_refusal(fault, event) {
+    match fault_refusal(fault, check_event(event, owner)?) {
         Some(why) => Err(FleetError::Invalid(format!("{owner}: {what}: {why}"))),
         None => Ok(()),
     }

@@ -2,6 +2,7 @@
 //! this lifecycle event there) and what comes back (an [`EventReport`]):
 //! data between the engine and the runtime's agent adapter, no rules.
 
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::*;
 
 /// "Run lifecycle event `event` of deployment `deployment_id` on local host
@@ -16,7 +17,7 @@ pub struct EventOrder {
     pub root: Option<String>,
     /// `files` go where the appspec says (else under the root's `fs/`).
     pub install_to_system: bool,
-    pub event: String,
+    pub event: LifecycleEventName,
     pub application_name: String,
     pub deployment_group_name: String,
     pub deployment_group_id: String,
@@ -29,7 +30,7 @@ pub struct EventOrder {
 pub struct EventReport {
     pub deployment_id: String,
     pub index: u32,
-    pub event: String,
+    pub event: LifecycleEventName,
     pub succeeded: bool,
     pub diagnostics: Diagnostics,
     /// The agent's `scripts.log` for this deployment on that host.
@@ -43,7 +44,7 @@ impl EventReport {
         EventReport {
             deployment_id: order.deployment_id.clone(),
             index: order.index,
-            event: order.event.clone(),
+            event: order.event,
             succeeded: false,
             diagnostics: Diagnostics {
                 error_code: Some(LifecycleErrorCode::UnknownError),

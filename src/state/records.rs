@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::lifecycle_event::LifecycleEventName;
 use crate::model::time::Millis;
 use crate::model::*;
 
@@ -603,7 +604,8 @@ pub struct TargetRun {
 /// A simulated failure of one lifecycle event on one host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
-    pub event: String,
+    /// Stored as its wire name, as before the event was typed.
+    pub event: LifecycleEventName,
     pub kind: FaultKind,
 }
 
@@ -776,6 +778,34 @@ impl TargetRecord {
         with_target!(mut self.target, x => x.lifecycle_events.as_deref_mut().unwrap_or_default(), &mut [])
     }
 
+    /// The lifecycle event at `index`, typed: the one place the engine reads
+    /// the names its own records store in the wire shape. It writes only the
+    /// model's names, so a name it does not know reads as no event.
+    pub fn event_name(&self, index: u32) -> Option<LifecycleEventName> {
+        self.events()
+            .get(index as usize)?
+            .lifecycle_event_name
+            .as_deref()?
+            .parse()
+            .ok()
+    }
+
+    /// The target's events in order, typed; up to the first name not of the
+    /// model (none the engine writes), so positions stay those of the record.
+    pub fn event_names(&self) -> Vec<LifecycleEventName> {
+        (0..self.events().len() as u32)
+            .map_while(|i| self.event_name(i))
+            .collect()
+    }
+
+    /// The position of `name` among the target's events.
+    pub fn event_index(&self, name: LifecycleEventName) -> Option<u32> {
+        self.events()
+            .iter()
+            .position(|e| e.lifecycle_event_name.as_deref() == Some(name.as_str()))
+            .map(|i| i as u32)
+    }
+
     pub fn event_mut(&mut self, index: u32) -> Option<&mut LifecycleEvent> {
         self.events_mut().get_mut(index as usize)
     }
@@ -812,4 +842,30 @@ pub enum RolledBack {
     Stopping(String),
     /// The new deployment's ID and the deployment whose revision it redeploys.
     Redeployed { id: String, source: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A target's run as the state file stored it while `Fault.event` was a
+    /// string: the typed event reads (and writes) the same JSON.
+    #[test]
+    fn a_fault_stored_as_a_string_still_loads() {
+        let old = r#"{"host":"i-1","event":6,"due":20000,"fault":{"event":"ValidateService","kind":"fail"}}"#;
+        let run: TargetRun = serde_json::from_str(old).expect("an old record loads");
+        let fault = run.fault.clone().expect("the fault");
+        assert_eq!(fault.event, LifecycleEventName::ValidateService);
+        assert_eq!(fault.kind, FaultKind::Fail);
+        assert_eq!(serde_json::to_string(&run).expect("serializes"), old);
+
+        let bad = old.replace("ValidateService", "Validate");
+        let err = serde_json::from_str::<TargetRun>(&bad).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "unknown lifecycle event \"Validate\" (expected one of BeforeBlockTraffic, BlockTraffic"
+            ),
+            "{err}"
+        );
+    }
 }

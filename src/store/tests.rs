@@ -258,7 +258,7 @@ fn target(deployment_id: &str, index: u32, target_id: &str) -> TargetRecord {
             event: 3,
             due: Some(20_000),
             fault: Some(Fault {
-                event: "AfterInstall".into(),
+                event: crate::model::lifecycle_event::LifecycleEventName::AfterInstall,
                 kind: FaultKind::Timeout,
             }),
             zone: Some("us-east-1b".into()),

@@ -287,13 +287,8 @@ impl Engine {
             return self.start_target(id, index, at);
         }
         let event = t
-            .events()
-            .iter()
-            .position(|e| {
-                e.lifecycle_event_name.as_deref()
-                    == Some(LifecycleEventName::BeforeAllowTraffic.as_str())
-            })
-            .unwrap_or(0) as u32;
+            .event_index(LifecycleEventName::BeforeAllowTraffic)
+            .unwrap_or(0);
         if let Some(t) = self
             .active
             .get_mut(id)

@@ -55,9 +55,11 @@ impl Engine {
             Some(AfterEvent::Succeed) => {
                 self.end_blue_green_target(id, index, TargetStatus::Succeeded, at)
             }
-            Some(AfterEvent::Next { event, ended, host })
-                if ended == LifecycleEventName::ValidateService.as_str() =>
-            {
+            Some(AfterEvent::Next {
+                event,
+                ended: LifecycleEventName::ValidateService,
+                host,
+            }) => {
                 self.installed(id, index, event, &host, at);
                 self.pump_blue_green(id, at);
             }

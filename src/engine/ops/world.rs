@@ -59,8 +59,11 @@ impl Engine {
                 .targets
                 .iter()
                 .find(|t| t.run.host == host && t.run.due.is_some())?;
-            let later = crate::engine::host_events::event_names(t)
-                .split_off((t.run.event as usize + 1).min(t.events().len()));
+            let later: Vec<_> = t
+                .event_names()
+                .into_iter()
+                .skip(t.run.event as usize + 1)
+                .collect();
             Some((id.clone(), a.rec.group_id.clone(), t.index, later))
         });
         if let Some((id, group_id, index, later)) = running {
@@ -70,10 +73,7 @@ impl Engine {
                     .get_mut(&id)
                     .and_then(|a| a.targets.get_mut(index as usize))
                 {
-                    t.run.fault = Some(Fault {
-                        event: next.clone(),
-                        kind,
-                    });
+                    t.run.fault = Some(Fault { event: next, kind });
                 }
                 self.dirty.targets.insert((id.clone(), index));
                 self.log(

@@ -16,8 +16,11 @@ pub(crate) enum HookAnswer {
 
 impl Engine {
     /// A hook event: invoke the appspec's function, or succeed when there is none.
-    pub(super) fn begin_hook(&mut self, id: &str, event: &str, at: Millis) {
-        let Some(function) = self.shift(id).and_then(|s| s.hooks.get(event).cloned()) else {
+    pub(super) fn begin_hook(&mut self, id: &str, event: LifecycleEventName, at: Millis) {
+        let function = self
+            .shift(id)
+            .and_then(|s| s.hooks.get(event.as_str()).cloned());
+        let Some(function) = function else {
             return self.end_shift_event(id, at, true, None);
         };
         let exec_id = self.new_uuid("hook");
@@ -26,7 +29,9 @@ impl Engine {
             .active
             .get(id)
             .and_then(|a| self.groups.get(&a.rec.group_id))
-            .and_then(|g| tag_value(&g.tags, HOOK_FAIL_TAG).map(|v| v.eq_ignore_ascii_case(event)))
+            .and_then(|g| {
+                tag_value(&g.tags, HOOK_FAIL_TAG).map(|v| v.eq_ignore_ascii_case(event.as_str()))
+            })
             .unwrap_or(false);
         // A fault set from the dashboard wins, once.
         let taught = self.shift(id).is_some_and(|s| s.fail_next_hook);

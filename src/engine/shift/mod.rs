@@ -106,16 +106,7 @@ fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
         .and_then(|t| t.value.as_deref())
 }
 
-pub(crate) fn event_index(t: &TargetRecord, name: &str) -> Option<u32> {
-    t.events()
-        .iter()
-        .position(|e| e.lifecycle_event_name.as_deref() == Some(name))
-        .map(|i| i as u32)
-}
-
-fn pending_events(
-    names: &[crate::model::lifecycle_event::LifecycleEventName],
-) -> Vec<LifecycleEvent> {
+fn pending_events(names: &[LifecycleEventName]) -> Vec<LifecycleEvent> {
     names
         .iter()
         .map(|e| LifecycleEvent {
@@ -334,15 +325,8 @@ impl Engine {
         }
     }
 
-    pub(super) fn event_name(&self, id: &str, event: u32) -> Option<String> {
-        self.active
-            .get(id)?
-            .targets
-            .first()?
-            .events()
-            .get(event as usize)?
-            .lifecycle_event_name
-            .clone()
+    pub(super) fn event_name(&self, id: &str, event: u32) -> Option<LifecycleEventName> {
+        self.active.get(id)?.targets.first()?.event_name(event)
     }
 
     /// A rollback deployment (creator `codeDeployRollback`).
@@ -375,20 +359,18 @@ impl Engine {
         self.touch_target_of(id, 0);
         let ecs = self.is_ecs(id);
         use LifecycleEventName::{AfterAllowTestTraffic, AllowTestTraffic, AllowTraffic, Install};
-        // A name outside the model (none the engine writes) runs as a hook.
-        let named = name.parse::<LifecycleEventName>().ok();
         // ECS without a test listener: the test-traffic events have nothing to
         // do and succeed at once (reference §7.4, UNCONFIRMED; our decision).
         if ecs
             && !self.has_test_listener(id)
-            && matches!(named, Some(AllowTestTraffic | AfterAllowTestTraffic))
+            && matches!(name, AllowTestTraffic | AfterAllowTestTraffic)
         {
             return self.end_shift_event(id, at, true, None);
         }
-        match named {
-            Some(AllowTraffic) => self.begin_traffic(id, at),
+        match name {
+            AllowTraffic => self.begin_traffic(id, at),
             // A rollback reroutes to the original task set: no replacement.
-            Some(Install) if self.is_rollback(id) => {
+            Install if self.is_rollback(id) => {
                 self.log(
                     at,
                     Some(id),
@@ -399,17 +381,17 @@ impl Engine {
                 );
                 self.end_shift_event(id, at, true, None)
             }
-            Some(Install) => {
+            Install => {
                 self.create_green_task_set(id, at);
                 let bits = rng::draw(self.meta.seed, &[id, Install.as_str()]);
-                let d = self.fleet.defaults.duration_millis(Install.as_str(), bits);
+                let d = self.fleet.defaults.duration_millis(Install, bits);
                 self.wake_at(id, Some(at + d));
             }
-            Some(AllowTestTraffic) => {
+            AllowTestTraffic => {
                 self.move_test_listener(id);
                 self.end_shift_event(id, at, true, None)
             }
-            _ => self.begin_hook(id, &name, at),
+            _ => self.begin_hook(id, name, at),
         }
     }
 
@@ -422,13 +404,13 @@ impl Engine {
         diagnostics: Option<Diagnostics>,
     ) {
         let mut event = 0;
-        let mut name = String::new();
+        let mut name = None;
         if let Some(t) = self.active.get_mut(id).and_then(|a| a.targets.get_mut(0)) {
             event = t.run.event;
+            name = t.event_name(event);
             t.run.due = None;
             t.touch(at);
             if let Some(ev) = t.event_mut(event) {
-                name = ev.lifecycle_event_name.clone().unwrap_or_default();
                 ev.end_time = Some(Timestamp(at));
                 ev.status = Some(if ok {
                     LifecycleEventStatus::Succeeded
@@ -444,8 +426,10 @@ impl Engine {
         }
         self.touch_target_of(id, 0);
         if ok {
-            return self.after_event(id, &name, event, at);
+            return self.after_event(id, name, event, at);
         }
+        // The running event always has a name; none only in a damaged record.
+        let name = name.map_or("", LifecycleEventName::as_str);
         let message = diagnostics
             .and_then(|d| d.message)
             .unwrap_or_else(|| format!("{name} failed."));
@@ -458,10 +442,14 @@ impl Engine {
     }
 
     /// What follows a successful event: the ECS ready wait, or the next event.
-    pub(super) fn after_event(&mut self, id: &str, name: &str, event: u32, at: Millis) {
-        if name.parse() == Ok(LifecycleEventName::AfterAllowTestTraffic)
-            && self.ready_wait_wanted(id)
-        {
+    pub(super) fn after_event(
+        &mut self,
+        id: &str,
+        ended: Option<LifecycleEventName>,
+        event: u32,
+        at: Millis,
+    ) {
+        if ended == Some(LifecycleEventName::AfterAllowTestTraffic) && self.ready_wait_wanted(id) {
             return self.begin_ready_wait(id, at);
         }
         self.run_shift_event(id, event + 1, at);
@@ -592,8 +580,8 @@ impl Engine {
             .and_then(|a| a.targets.first())
             .map(|t| t.run.event)
             .unwrap_or(0);
-        match self.event_name(id, event).map(|n| n.parse()) {
-            Some(Ok(LifecycleEventName::AllowTraffic)) => self.traffic_step(id, at),
+        match self.event_name(id, event) {
+            Some(LifecycleEventName::AllowTraffic) => self.traffic_step(id, at),
             _ => self.end_shift_event(id, at, true, None),
         }
     }

@@ -61,8 +61,8 @@ impl Engine {
             // AllowTraffic time (our decision; the reference gives none), so
             // AllowTraffic is a step of its own, not an instant.
             None if self.is_ecs(id) && moves => {
-                let allow = LifecycleEventName::AllowTraffic.as_str();
-                let bits = rng::draw(self.meta.seed, &[id, allow]);
+                let allow = LifecycleEventName::AllowTraffic;
+                let bits = rng::draw(self.meta.seed, &[id, allow.as_str()]);
                 let d = self.fleet.defaults.duration_millis(allow, bits);
                 self.wake_at(id, Some(at + d.max(1)));
             }

@@ -4,8 +4,8 @@
 use super::*;
 use crate::model::rules;
 
-fn event_index_of(engine: &Engine, id: &str, name: &str) -> Option<u32> {
-    event_index(engine.active.get(id)?.targets.first()?, name)
+fn event_index_of(engine: &Engine, id: &str, name: LifecycleEventName) -> Option<u32> {
+    engine.active.get(id)?.targets.first()?.event_index(name)
 }
 
 impl Engine {
@@ -53,8 +53,7 @@ impl Engine {
         let current = self.shift(id).and_then(|s| s.wait);
         match (wait, current) {
             (DeploymentWaitType::ReadyWait, Some(ShiftWait::Ready)) => {
-                let Some(next) =
-                    event_index_of(self, id, LifecycleEventName::BeforeAllowTraffic.as_str())
+                let Some(next) = event_index_of(self, id, LifecycleEventName::BeforeAllowTraffic)
                 else {
                     return Err(format!("Deployment {id} has no BeforeAllowTraffic event."));
                 };
