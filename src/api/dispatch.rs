@@ -36,10 +36,7 @@ fn encode<T: Serialize>(op: Operation, out: &T) -> ApiResult<Vec<u8>> {
 fn finished_reply(runtime: &Runtime, body: &[u8]) -> Option<ApiResult<Bytes>> {
     let input: GetDeploymentInput = decode(body).ok()?;
     let id = input.deployment_id?;
-    runtime.finished_reply(&id, |rec| {
-        let out = crate::engine::get_deployment_output(rec.clone());
-        encode(Operation::GetDeployment, &out)
-    })
+    runtime.finished_get_deployment(&id, |out| encode(Operation::GetDeployment, out))
 }
 
 /// Every modeled (non-common) exception an operation answers must be one the

@@ -41,7 +41,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::engine::{Engine, EngineOptions};
 use crate::model::time::Millis;
-use crate::model::Exception;
+use crate::model::{Exception, GetDeploymentOutput};
 use crate::state::fleet::Fleet;
 use crate::state::orders::EventOrder;
 use crate::state::{
@@ -271,20 +271,23 @@ impl Runtime {
         f(&engine, now, &archive)
     }
 
-    /// The reply `encode` makes of finished deployment `id`, made once and
-    /// kept with its cached record (and forgotten with it when a commit
-    /// changes the deployment). `None` when the record is not cached: the
-    /// caller reads it with [`Self::read`], which caches it. Polling a
-    /// finished deployment then costs neither the engine's lock nor a copy.
-    pub fn finished_reply(
+    /// GetDeployment's reply for finished deployment `id`, as `encode` makes
+    /// it of the output: made once and kept with the cached record (and
+    /// forgotten with it when a commit changes the deployment). `None` when
+    /// the record is not cached: the caller reads it with [`Self::read`],
+    /// which caches it. Polling a finished deployment then costs neither the
+    /// engine's lock nor a copy.
+    pub fn finished_get_deployment(
         &self,
         id: &str,
-        encode: impl FnOnce(&DeploymentRecord) -> ApiResult<Vec<u8>>,
+        encode: impl FnOnce(&GetDeploymentOutput) -> ApiResult<Vec<u8>>,
     ) -> Option<ApiResult<Bytes>> {
         if self.inner.is_closed() {
             return None;
         }
-        self.inner.readers.cache.reply(id, encode)
+        self.inner.readers.cache.reply(id, |rec| {
+            encode(&crate::engine::get_deployment_output(rec.clone()))
+        })
     }
 
     /// Changes the engine: advances it to now, runs `f`, and commits what

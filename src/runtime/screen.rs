@@ -476,8 +476,7 @@ fn build_detail(
         Vec::new()
     };
     let mut targets: Vec<TargetView> = targets.iter().map(|t| target_view(engine, t)).collect();
-    // Blue/green: replacement (Green) hosts first, as the dashboard lists them.
-    targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    TargetView::green_first(&mut targets);
     let config = rec
         .info
         .deployment_config_name

@@ -476,6 +476,13 @@ impl TargetView {
             terminated: None,
         }
     }
+
+    /// The order a timeline lists targets in, whichever source read them:
+    /// a blue/green deployment's replacement (Green) hosts first, the rest
+    /// as they came.
+    pub fn green_first(targets: &mut [TargetView]) {
+        targets.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

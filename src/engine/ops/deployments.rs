@@ -47,9 +47,9 @@ fn wire_info(mut info: DeploymentInfo) -> DeploymentInfo {
     info
 }
 
-/// What GetDeployment answers for a deployment's record. The API encodes it
-/// once for a finished deployment and keeps the bytes
-/// ([`crate::runtime::Runtime::finished_reply`]).
+/// What GetDeployment answers for a deployment's record. The runtime has it
+/// encoded once for a finished deployment and keeps the bytes
+/// ([`crate::runtime::Runtime::finished_get_deployment`]).
 pub fn get_deployment_output(rec: DeploymentRecord) -> GetDeploymentOutput {
     GetDeploymentOutput {
         deployment_info: Some(wire_info(rec.info)),

@@ -852,7 +852,7 @@ fn build_detail(
         wait: wait.clone(),
         rollback,
     });
-    views.sort_by_key(|t| t.label != Some(TargetLabel::Green));
+    TargetView::green_first(&mut views);
     Detail {
         config: config.cloned(),
         min_healthy: limits.map(|l| l.0),
