@@ -62,14 +62,7 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
     // still running.
     s.runtime.pause(true);
     for _ in 0..3 {
-        let polled = c
-            .get_deployment()
-            .deployment_id(&bad)
-            .send()
-            .await
-            .expect("GetDeployment")
-            .deployment_info
-            .expect("deploymentInfo");
+        let polled = deployment_info(&c, &bad).await;
         assert!(
             !rollback_message(&polled).starts_with("Rollback succeeded"),
             "{}",
@@ -83,14 +76,7 @@ async fn rollback_message_is_rewritten_when_the_rollback_ends() {
         rollback_message(&rolled),
         format!("Rollback of deployment {bad} succeeded.")
     );
-    let info = c
-        .get_deployment()
-        .deployment_id(&bad)
-        .send()
-        .await
-        .expect("GetDeployment")
-        .deployment_info
-        .expect("deploymentInfo");
+    let info = deployment_info(&c, &bad).await;
     assert_eq!(
         rollback_message(&info),
         format!("Rollback succeeded: deployment {rb} redeployed the last successful revision.")

@@ -141,14 +141,7 @@ impl ApiServer {
     ) -> DeploymentInfo {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let info = client
-                .get_deployment()
-                .deployment_id(id)
-                .send()
-                .await
-                .expect("GetDeployment")
-                .deployment_info
-                .expect("deploymentInfo");
+            let info = deployment_info(client, id).await;
             if matches!(
                 info.status(),
                 Some(
@@ -177,14 +170,7 @@ impl ApiServer {
     ) -> DeploymentInfo {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let info = client
-                .get_deployment()
-                .deployment_id(id)
-                .send()
-                .await
-                .expect("GetDeployment")
-                .deployment_info
-                .expect("deploymentInfo");
+            let info = deployment_info(client, id).await;
             if pred(&info) {
                 return info;
             }
@@ -195,6 +181,18 @@ impl ApiServer {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+}
+
+/// GetDeployment's `deploymentInfo` for `id`.
+pub async fn deployment_info(client: &aws_sdk_codedeploy::Client, id: &str) -> DeploymentInfo {
+    client
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .expect("GetDeployment")
+        .deployment_info
+        .expect("deploymentInfo")
 }
 
 /// The error code (`__type`) of a failed SDK call; panics if the call succeeded
