@@ -44,11 +44,90 @@ fn linear(percentage: i32, interval: i32) -> TrafficRoutingConfig {
         .build()
 }
 
+/// The custom Server configurations: two-healthy (HOST_COUNT 2, no platform
+/// given), three-quarters (FLEET_PERCENT 75) and zonal. Returns two-healthy's ID.
+async fn create_server_configs(c: &Client) -> String {
+    let id = c
+        .create_deployment_config()
+        .deployment_config_name("two-healthy")
+        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::HostCount, 2))
+        .send()
+        .await
+        .expect("CreateDeploymentConfig HOST_COUNT")
+        .deployment_config_id()
+        .expect("deploymentConfigId")
+        .to_string();
+    c.create_deployment_config()
+        .deployment_config_name("three-quarters")
+        .compute_platform(ComputePlatform::Server)
+        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::FleetPercent, 75))
+        .send()
+        .await
+        .expect("CreateDeploymentConfig FLEET_PERCENT");
+    c.create_deployment_config()
+        .deployment_config_name("zonal")
+        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::HostCount, 1))
+        .zonal_config(
+            ZonalConfig::builder()
+                .monitor_duration_in_seconds(60)
+                .first_zone_monitor_duration_in_seconds(120)
+                .minimum_healthy_hosts_per_zone(
+                    MinimumHealthyHostsPerZone::builder()
+                        .r#type(MinimumHealthyHostsPerZoneType::HostCount)
+                        .value(1)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentConfig with a zonal config");
+    id
+}
+
+/// The custom traffic-routing configurations: lambda-canary (20 % then the
+/// rest after 15 minutes), lambda-linear (25 % every 2 minutes), ecs-all.
+async fn create_routing_configs(c: &Client) {
+    c.create_deployment_config()
+        .deployment_config_name("lambda-canary")
+        .compute_platform(ComputePlatform::Lambda)
+        .traffic_routing_config(canary(20, 15))
+        .send()
+        .await
+        .expect("CreateDeploymentConfig canary");
+    c.create_deployment_config()
+        .deployment_config_name("lambda-linear")
+        .compute_platform(ComputePlatform::Lambda)
+        .traffic_routing_config(linear(25, 2))
+        .send()
+        .await
+        .expect("CreateDeploymentConfig linear");
+    c.create_deployment_config()
+        .deployment_config_name("ecs-all")
+        .compute_platform(ComputePlatform::Ecs)
+        .traffic_routing_config(
+            TrafficRoutingConfig::builder()
+                .r#type(TrafficRoutingType::AllAtOnce)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeploymentConfig ECS AllAtOnce");
+}
+
+async fn delete_config(c: &Client, name: &str, what: &str) {
+    c.delete_deployment_config()
+        .deployment_config_name(name)
+        .send()
+        .await
+        .expect(what);
+}
+
+/// A fresh server lists exactly the predefined configurations, on one page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deployment_configs() {
+async fn a_fresh_server_lists_exactly_the_predefined_configs() {
     let s = ApiServer::start().await;
     let c = s.client();
-
     let list = c
         .list_deployment_configs()
         .send()
@@ -61,8 +140,15 @@ async fn deployment_configs() {
         .collect();
     assert_eq!(names, PREDEFINED.into_iter().collect::<BTreeSet<_>>());
     assert!(list.next_token().is_none());
+    s.stop().await;
+}
 
-    // Predefined configurations.
+/// The predefined configurations report their IDs, platforms, minimum healthy
+/// hosts and traffic routing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn predefined_configs_report_their_hosts_and_traffic_routing() {
+    let s = ApiServer::start().await;
+    let c = s.client();
     let one = config_info(&c, "CodeDeployDefault.OneAtATime").await;
     assert_eq!(
         one.deployment_config_id(),
@@ -108,18 +194,16 @@ async fn deployment_configs() {
         ecs_all.traffic_routing_config().and_then(|t| t.r#type()),
         Some(&TrafficRoutingType::AllAtOnce)
     );
+    s.stop().await;
+}
 
-    // Custom Server configurations.
-    let id = c
-        .create_deployment_config()
-        .deployment_config_name("two-healthy")
-        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::HostCount, 2))
-        .send()
-        .await
-        .expect("CreateDeploymentConfig HOST_COUNT")
-        .deployment_config_id()
-        .expect("deploymentConfigId")
-        .to_string();
+/// Custom Server configurations get a UUID, default to the Server platform and
+/// keep their minimum healthy hosts and zonal config.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_server_configs_keep_their_hosts_and_zonal_config() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let id = create_server_configs(&c).await;
     assert!(is_uuid(&id), "{id}");
     let got = config_info(&c, "two-healthy").await;
     assert_eq!(got.deployment_config_id(), Some(id.as_str()));
@@ -129,13 +213,6 @@ async fn deployment_configs() {
         (m.r#type(), m.value()),
         (Some(&MinimumHealthyHostsType::HostCount), 2)
     );
-    c.create_deployment_config()
-        .deployment_config_name("three-quarters")
-        .compute_platform(ComputePlatform::Server)
-        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::FleetPercent, 75))
-        .send()
-        .await
-        .expect("CreateDeploymentConfig FLEET_PERCENT");
     let m = config_info(&c, "three-quarters")
         .await
         .minimum_healthy_hosts()
@@ -145,37 +222,20 @@ async fn deployment_configs() {
         (m.r#type(), m.value()),
         (Some(&MinimumHealthyHostsType::FleetPercent), 75)
     );
-    c.create_deployment_config()
-        .deployment_config_name("zonal")
-        .minimum_healthy_hosts(mhh(MinimumHealthyHostsType::HostCount, 1))
-        .zonal_config(
-            ZonalConfig::builder()
-                .monitor_duration_in_seconds(60)
-                .first_zone_monitor_duration_in_seconds(120)
-                .minimum_healthy_hosts_per_zone(
-                    MinimumHealthyHostsPerZone::builder()
-                        .r#type(MinimumHealthyHostsPerZoneType::HostCount)
-                        .value(1)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateDeploymentConfig with a zonal config");
     let z = config_info(&c, "zonal").await;
     let zc = z.zonal_config().expect("zonalConfig");
     assert_eq!(zc.monitor_duration_in_seconds(), Some(60));
     assert_eq!(zc.first_zone_monitor_duration_in_seconds(), Some(120));
+    s.stop().await;
+}
 
-    // Custom Lambda and ECS configurations.
-    c.create_deployment_config()
-        .deployment_config_name("lambda-canary")
-        .compute_platform(ComputePlatform::Lambda)
-        .traffic_routing_config(canary(20, 15))
-        .send()
-        .await
-        .expect("CreateDeploymentConfig canary");
+/// Custom Lambda configurations keep their platform and canary or linear
+/// traffic routing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_lambda_configs_keep_their_traffic_routing() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    create_routing_configs(&c).await;
     let lc = config_info(&c, "lambda-canary").await;
     assert_eq!(lc.compute_platform(), Some(&ComputePlatform::Lambda));
     let can = lc
@@ -183,13 +243,6 @@ async fn deployment_configs() {
         .and_then(|t| t.time_based_canary())
         .expect("timeBasedCanary");
     assert_eq!((can.canary_percentage(), can.canary_interval()), (20, 15));
-    c.create_deployment_config()
-        .deployment_config_name("lambda-linear")
-        .compute_platform(ComputePlatform::Lambda)
-        .traffic_routing_config(linear(25, 2))
-        .send()
-        .await
-        .expect("CreateDeploymentConfig linear");
     let lin = config_info(&c, "lambda-linear")
         .await
         .traffic_routing_config()
@@ -197,19 +250,16 @@ async fn deployment_configs() {
         .cloned()
         .expect("timeBasedLinear");
     assert_eq!((lin.linear_percentage(), lin.linear_interval()), (25, 2));
-    c.create_deployment_config()
-        .deployment_config_name("ecs-all")
-        .compute_platform(ComputePlatform::Ecs)
-        .traffic_routing_config(
-            TrafficRoutingConfig::builder()
-                .r#type(TrafficRoutingType::AllAtOnce)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateDeploymentConfig ECS AllAtOnce");
+    s.stop().await;
+}
 
-    // Errors of CreateDeploymentConfig.
+/// CreateDeploymentConfig refuses the reserved prefix, a predefined or taken
+/// name, and minimum healthy hosts that are out of range or missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_config_rejects_reserved_taken_names_and_bad_hosts() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    create_server_configs(&c).await;
     let e = c
         .create_deployment_config()
         .deployment_config_name("CodeDeployDefault.Mine")
@@ -262,6 +312,15 @@ async fn deployment_configs() {
             "{what}"
         );
     }
+    s.stop().await;
+}
+
+/// CreateDeploymentConfig refuses invalid traffic routing, a zonal config on
+/// Lambda, an unknown platform and no name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_config_rejects_bad_routing_zonal_config_and_platform() {
+    let s = ApiServer::start().await;
+    let c = s.client();
     for (what, platform, t) in [
         ("canary 0 %", ComputePlatform::Lambda, canary(0, 5)),
         ("canary 100 %", ComputePlatform::Lambda, canary(100, 5)),
@@ -323,8 +382,14 @@ async fn deployment_configs() {
         )
         .await;
     assert_eq!(r.error_type(), "DeploymentConfigNameRequiredException");
+    s.stop().await;
+}
 
-    // Errors of GetDeploymentConfig.
+/// GetDeploymentConfig refuses an unknown name, a malformed name and no name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_config_rejects_unknown_bad_and_missing_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
     let e = c
         .get_deployment_config()
         .deployment_config_name("nope")
@@ -343,8 +408,16 @@ async fn deployment_configs() {
     );
     let r = s.raw("GetDeploymentConfig", "{}").await;
     assert_eq!(r.error_type(), "DeploymentConfigNameRequiredException");
+    s.stop().await;
+}
 
-    // DeleteDeploymentConfig.
+/// A predefined configuration cannot be deleted, nor one a group uses; once
+/// the group is gone the configuration can be deleted and is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_deployment_config_refuses_predefined_and_in_use_configs() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    create_server_configs(&c).await;
     let e = c
         .delete_deployment_config()
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
@@ -369,11 +442,7 @@ async fn deployment_configs() {
         .send()
         .await
         .expect("DeleteDeploymentGroup");
-    c.delete_deployment_config()
-        .deployment_config_name("two-healthy")
-        .send()
-        .await
-        .expect("DeleteDeploymentConfig once unused");
+    delete_config(&c, "two-healthy", "DeleteDeploymentConfig once unused").await;
     assert_code(
         c.get_deployment_config()
             .deployment_config_name("two-healthy")
@@ -381,16 +450,25 @@ async fn deployment_configs() {
             .await,
         "DeploymentConfigDoesNotExistException",
     );
-    c.delete_deployment_config()
-        .deployment_config_name("lambda-canary")
-        .send()
-        .await
-        .expect("DeleteDeploymentConfig Lambda");
-    c.delete_deployment_config()
-        .deployment_config_name("never-existed")
-        .send()
-        .await
-        .expect("DeleteDeploymentConfig of a missing config is a no-op");
+    s.stop().await;
+}
+
+/// Deleting a Lambda configuration works, a missing one is a no-op, a bad or
+/// missing name is refused; the listing holds the custom configurations left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_configs_leave_the_listing_and_missing_ones_are_a_no_op() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    create_server_configs(&c).await;
+    create_routing_configs(&c).await;
+    delete_config(&c, "two-healthy", "DeleteDeploymentConfig unused").await;
+    delete_config(&c, "lambda-canary", "DeleteDeploymentConfig Lambda").await;
+    delete_config(
+        &c,
+        "never-existed",
+        "DeleteDeploymentConfig of a missing config is a no-op",
+    )
+    .await;
     assert_code(
         c.delete_deployment_config()
             .deployment_config_name("bad name")
@@ -400,7 +478,6 @@ async fn deployment_configs() {
     );
     let r = s.raw("DeleteDeploymentConfig", "{}").await;
     assert_eq!(r.error_type(), "DeploymentConfigNameRequiredException");
-
     let list = c
         .list_deployment_configs()
         .send()

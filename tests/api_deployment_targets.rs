@@ -13,6 +13,7 @@ mod common_api;
 use std::collections::BTreeSet;
 
 use aws_sdk_codedeploy::types::*;
+use aws_sdk_codedeploy::Client;
 use codedeck::runtime::RuntimeOptions;
 use codedeck::state::fleet::Fleet;
 use common_api::*;
@@ -37,35 +38,38 @@ fn assert_events_succeeded(t: &InstanceTarget, expected: &[&str]) {
     }
 }
 
+/// An in-place deployment's events without a load balancer (behind one they
+/// come between the Block and Allow traffic events).
+const IN_PLACE_EVENTS: [&str; 7] = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+];
+
+/// web-app with a plain in-place group (Name=web: the three WEB hosts) and a
+/// deployment to it that succeeded; returns its ID.
+async fn plain_deployment(s: &ApiServer, c: &Client) -> String {
+    create_app(c, "web-app", ComputePlatform::Server).await;
+    ec2_group(c, "web-app", "plain", "Name", "web", None).await;
+    let plain = deploy(c, "web-app", "plain", s3("releases", "a.zip")).await;
+    assert_eq!(
+        s.wait_deployment(c, &plain).await.status(),
+        Some(&DeploymentStatus::Succeeded)
+    );
+    plain
+}
+
+/// ListDeploymentTargets lists every instance of a deployment, filtered by
+/// status or not, on one page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn targets_and_instances() {
+async fn list_deployment_targets_lists_every_instance_and_filters_by_status() {
     let s = ApiServer::start().await;
     let c = s.client();
-    create_app(&c, "web-app", ComputePlatform::Server).await;
-    ec2_group(&c, "web-app", "plain", "Name", "web", None).await;
-    c.create_deployment_group()
-        .application_name("web-app")
-        .deployment_group_name("behind-lb")
-        .service_role_arn(ROLE)
-        .ec2_tag_filters(ec2("Name", "web"))
-        .deployment_style(with_traffic_control())
-        .load_balancer_info(target_group("web-tg"))
-        .deployment_config_name("CodeDeployDefault.AllAtOnce")
-        .send()
-        .await
-        .expect("CreateDeploymentGroup behind a load balancer");
-    let plain = deploy(&c, "web-app", "plain", s3("releases", "a.zip")).await;
-    assert_eq!(
-        s.wait_deployment(&c, &plain).await.status(),
-        Some(&DeploymentStatus::Succeeded)
-    );
-    let lb = deploy(&c, "web-app", "behind-lb", s3("releases", "a.zip")).await;
-    assert_eq!(
-        s.wait_deployment(&c, &lb).await.status(),
-        Some(&DeploymentStatus::Succeeded)
-    );
-
-    // ListDeploymentTargets and its filters.
+    let plain = plain_deployment(&s, &c).await;
     let ids = c
         .list_deployment_targets()
         .deployment_id(&plain)
@@ -94,6 +98,16 @@ async fn targets_and_instances() {
         .await
         .expect("ListDeploymentTargets Failed");
     assert!(failed.target_ids().is_empty());
+    s.stop().await;
+}
+
+/// ListDeploymentTargets refuses an unknown filter name or status and an
+/// unknown or malformed deployment ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_deployment_targets_rejects_bad_filters_and_ids() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let e = c
         .list_deployment_targets()
         .deployment_id(&plain)
@@ -126,8 +140,32 @@ async fn targets_and_instances() {
             .await,
         "InvalidDeploymentIdException",
     );
+    s.stop().await;
+}
 
-    // GetDeploymentTarget: 7 events without a load balancer, 13 with one.
+/// GetDeploymentTarget reports an instance target with its ARN and status:
+/// 7 succeeded events without a load balancer, 13 with one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_target_reports_7_events_or_13_behind_a_load_balancer() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
+    c.create_deployment_group()
+        .application_name("web-app")
+        .deployment_group_name("behind-lb")
+        .service_role_arn(ROLE)
+        .ec2_tag_filters(ec2("Name", "web"))
+        .deployment_style(with_traffic_control())
+        .load_balancer_info(target_group("web-tg"))
+        .deployment_config_name("CodeDeployDefault.AllAtOnce")
+        .send()
+        .await
+        .expect("CreateDeploymentGroup behind a load balancer");
+    let lb = deploy(&c, "web-app", "behind-lb", s3("releases", "a.zip")).await;
+    assert_eq!(
+        s.wait_deployment(&c, &lb).await.status(),
+        Some(&DeploymentStatus::Succeeded)
+    );
     let t = c
         .get_deployment_target()
         .deployment_id(&plain)
@@ -151,18 +189,7 @@ async fn targets_and_instances() {
     );
     assert_eq!(it.status(), Some(&TargetStatus::Succeeded));
     assert!(it.last_updated_at().is_some());
-    assert_events_succeeded(
-        it,
-        &[
-            "ApplicationStop",
-            "DownloadBundle",
-            "BeforeInstall",
-            "Install",
-            "AfterInstall",
-            "ApplicationStart",
-            "ValidateService",
-        ],
-    );
+    assert_events_succeeded(it, &IN_PLACE_EVENTS);
     let t = c
         .get_deployment_target()
         .deployment_id(&lb)
@@ -172,24 +199,20 @@ async fn targets_and_instances() {
         .expect("GetDeploymentTarget behind a load balancer")
         .deployment_target
         .expect("deploymentTarget");
-    assert_events_succeeded(
-        t.instance_target().expect("instanceTarget"),
-        &[
-            "BeforeBlockTraffic",
-            "BlockTraffic",
-            "AfterBlockTraffic",
-            "ApplicationStop",
-            "DownloadBundle",
-            "BeforeInstall",
-            "Install",
-            "AfterInstall",
-            "ApplicationStart",
-            "ValidateService",
-            "BeforeAllowTraffic",
-            "AllowTraffic",
-            "AfterAllowTraffic",
-        ],
-    );
+    let mut behind_lb = vec!["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"];
+    behind_lb.extend(IN_PLACE_EVENTS);
+    behind_lb.extend(["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]);
+    assert_events_succeeded(t.instance_target().expect("instanceTarget"), &behind_lb);
+    s.stop().await;
+}
+
+/// GetDeploymentTarget refuses an instance that is not a target, no target
+/// ID and an unknown deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_target_rejects_unknown_and_missing_targets() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let e = c
         .get_deployment_target()
         .deployment_id(&plain)
@@ -212,8 +235,16 @@ async fn targets_and_instances() {
             .await,
         "DeploymentDoesNotExistException",
     );
+    s.stop().await;
+}
 
-    // BatchGetDeploymentTargets.
+/// BatchGetDeploymentTargets returns the targets in the order asked and
+/// refuses more than 25 IDs, a missing target and no IDs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_deployment_targets_returns_targets_and_rejects_bad_requests() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let batch = c
         .batch_get_deployment_targets()
         .deployment_id(&plain)
@@ -256,8 +287,17 @@ async fn targets_and_instances() {
             .await,
         "DeploymentTargetIdRequiredException",
     );
+    s.stop().await;
+}
 
-    // The deprecated instance operations.
+/// The deprecated ListDeploymentInstances lists and filters by status,
+/// refuses a type filter on an in-place deployment, an unknown status and an
+/// unknown deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_deployment_instances_lists_filters_and_rejects_bad_filters() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let list = c
         .list_deployment_instances()
         .deployment_id(&plain)
@@ -307,6 +347,16 @@ async fn targets_and_instances() {
             .await,
         "DeploymentDoesNotExistException",
     );
+    s.stop().await;
+}
+
+/// The deprecated GetDeploymentInstance summarises an instance (its ARN as
+/// the ID) and refuses one outside the deployment and no ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_instance_summarises_an_instance_and_rejects_others() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let summary = c
         .get_deployment_instance()
         .deployment_id(&plain)
@@ -342,6 +392,16 @@ async fn targets_and_instances() {
             .await,
         "InstanceIdRequiredException",
     );
+    s.stop().await;
+}
+
+/// The deprecated BatchGetDeploymentInstances returns the known instances and
+/// names the unknown one in errorMessage; it refuses more than 25 IDs or none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_deployment_instances_reports_unknown_ids_and_rejects_bad_requests() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let plain = plain_deployment(&s, &c).await;
     let batch = c
         .batch_get_deployment_instances()
         .deployment_id(&plain)

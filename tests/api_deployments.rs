@@ -17,22 +17,31 @@ use std::collections::BTreeSet;
 
 use aws_sdk_codedeploy::primitives::DateTime;
 use aws_sdk_codedeploy::types::*;
+use aws_sdk_codedeploy::Client;
 use codedeck::runtime::RuntimeOptions;
 use common_api::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deployments() {
-    let s = ApiServer::start().await;
-    let c = s.client();
-    create_app(&c, "web-app", ComputePlatform::Server).await;
-    ec2_group(&c, "web-app", "prod", "Name", "web", None).await;
-    let rev1 = s3("releases", "web/app-1.zip");
+/// web-app with its prod group (Name=web: the three WEB hosts).
+async fn web_app_prod(c: &Client) {
+    create_app(c, "web-app", ComputePlatform::Server).await;
+    ec2_group(c, "web-app", "prod", "Name", "web", None).await;
+}
 
+fn rev1() -> RevisionLocation {
+    s3("releases", "web/app-1.zip")
+}
+
+fn rev2() -> RevisionLocation {
+    s3("releases", "web/app-2.zip")
+}
+
+/// The first release to web-app/prod (rev1, described), run to its end.
+async fn first_release(s: &ApiServer, c: &Client) -> (String, DeploymentInfo) {
     let d1 = c
         .create_deployment()
         .application_name("web-app")
         .deployment_group_name("prod")
-        .revision(rev1.clone())
+        .revision(rev1())
         .description("first release")
         .send()
         .await
@@ -40,8 +49,49 @@ async fn deployments() {
         .deployment_id()
         .expect("deploymentId")
         .to_string();
+    let info = s.wait_deployment(c, &d1).await;
+    (d1, info)
+}
+
+/// The second release to web-app/prod (rev2, AllAtOnce), run to its end.
+async fn second_release(s: &ApiServer, c: &Client) -> (String, DeploymentInfo) {
+    let d2 = deploy_with(c, "web-app", "prod", rev2(), "CodeDeployDefault.AllAtOnce").await;
+    let info2 = s.wait_deployment(c, &d2).await;
+    (d2, info2)
+}
+
+/// web-app/prod after both releases: the first's ID and info, the second's ID.
+async fn two_releases(s: &ApiServer, c: &Client) -> (String, DeploymentInfo, String) {
+    web_app_prod(c).await;
+    let (d1, info) = first_release(s, c).await;
+    let (d2, _) = second_release(s, c).await;
+    (d1, info, d2)
+}
+
+/// A staging group (Name=web-staging) and rev1 deployed to it, run to its end.
+async fn staging_release(s: &ApiServer, c: &Client) -> String {
+    ec2_group(c, "web-app", "staging", "Name", "web-staging", None).await;
+    let d3 = deploy(c, "web-app", "staging", rev1()).await;
+    s.wait_deployment(c, &d3).await;
+    d3
+}
+
+/// ListDeployments' IDs as a set.
+fn id_set(
+    out: &aws_sdk_codedeploy::operation::list_deployments::ListDeploymentsOutput,
+) -> BTreeSet<&str> {
+    out.deployments().iter().map(String::as_str).collect()
+}
+
+/// A deployment runs to success and GetDeployment reports what was deployed,
+/// how and when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_runs_to_success_and_get_deployment_reports_it() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
+    let (d1, info) = first_release(&s, &c).await;
     assert!(codedeck::model::ids::is_deployment_id(&d1), "{d1}");
-    let info = s.wait_deployment(&c, &d1).await;
     assert_eq!(
         info.status(),
         Some(&DeploymentStatus::Succeeded),
@@ -57,7 +107,7 @@ async fn deployments() {
     assert_eq!(info.creator(), Some(&DeploymentCreator::User));
     assert_eq!(info.description(), Some("first release"));
     assert_eq!(info.compute_platform(), Some(&ComputePlatform::Server));
-    assert_eq!(info.revision(), Some(&rev1));
+    assert_eq!(info.revision(), Some(&rev1()));
     assert!(info.previous_revision().is_none());
     assert!(info.error_information().is_none());
     let o = info.deployment_overview().expect("deploymentOverview");
@@ -81,10 +131,19 @@ async fn deployments() {
         info.deployment_style().and_then(|s| s.deployment_type()),
         Some(&DeploymentType::InPlace)
     );
+    s.stop().await;
+}
 
-    // The group remembers the success and targets the revision.
+/// After a success the group targets its revision and remembers it as both
+/// the last successful and the last attempted deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successful_deployment_becomes_the_groups_target_and_last_success() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
+    let (d1, _) = first_release(&s, &c).await;
     let g = group_info(&c, "web-app", "prod").await;
-    assert_eq!(g.target_revision(), Some(&rev1));
+    assert_eq!(g.target_revision(), Some(&rev1()));
     let last = g
         .last_successful_deployment()
         .expect("lastSuccessfulDeployment");
@@ -95,26 +154,33 @@ async fn deployments() {
             .and_then(|l| l.deployment_id()),
         Some(d1.as_str())
     );
+    s.stop().await;
+}
 
-    // A second deployment records the previous revision.
-    let rev2 = s3("releases", "web/app-2.zip");
-    let d2 = deploy_with(
-        &c,
-        "web-app",
-        "prod",
-        rev2.clone(),
-        "CodeDeployDefault.AllAtOnce",
-    )
-    .await;
-    let info2 = s.wait_deployment(&c, &d2).await;
+/// A second deployment records the previous revision and its own config.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_deployment_records_the_previous_revision() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
+    first_release(&s, &c).await;
+    let (_, info2) = second_release(&s, &c).await;
     assert_eq!(info2.status(), Some(&DeploymentStatus::Succeeded));
-    assert_eq!(info2.previous_revision(), Some(&rev1));
+    assert_eq!(info2.previous_revision(), Some(&rev1()));
     assert_eq!(
         info2.deployment_config_name(),
         Some("CodeDeployDefault.AllAtOnce")
     );
+    s.stop().await;
+}
 
-    // BatchGetDeployments: unknown IDs are left out; more than 25 is an error.
+/// BatchGetDeployments leaves unknown IDs out and refuses more than 25 IDs,
+/// a malformed ID and none at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_deployments_skips_unknown_ids_and_rejects_bad_requests() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let (d1, _, d2) = two_releases(&s, &c).await;
     let batch = c
         .batch_get_deployments()
         .deployment_ids(&d1)
@@ -147,14 +213,19 @@ async fn deployments() {
         c.batch_get_deployments().send().await,
         "DeploymentIdRequiredException",
     );
+    s.stop().await;
+}
 
-    // ListDeployments, with and without the application/group pair and filters.
+/// ListDeployments lists every deployment, or one group's, or those with
+/// the given statuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_deployments_filters_by_group_and_status() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let (d1, _, d2) = two_releases(&s, &c).await;
     let all = c.list_deployments().send().await.expect("ListDeployments");
-    let all: BTreeSet<&str> = all.deployments().iter().map(String::as_str).collect();
-    assert_eq!(all, BTreeSet::from([d1.as_str(), d2.as_str()]));
-    ec2_group(&c, "web-app", "staging", "Name", "web-staging", None).await;
-    let d3 = deploy(&c, "web-app", "staging", rev1.clone()).await;
-    s.wait_deployment(&c, &d3).await;
+    assert_eq!(id_set(&all), BTreeSet::from([d1.as_str(), d2.as_str()]));
+    let d3 = staging_release(&s, &c).await;
     let prod = c
         .list_deployments()
         .application_name("web-app")
@@ -162,8 +233,7 @@ async fn deployments() {
         .send()
         .await
         .expect("ListDeployments prod");
-    let prod: BTreeSet<&str> = prod.deployments().iter().map(String::as_str).collect();
-    assert_eq!(prod, BTreeSet::from([d1.as_str(), d2.as_str()]));
+    assert_eq!(id_set(&prod), BTreeSet::from([d1.as_str(), d2.as_str()]));
     let staging = c
         .list_deployments()
         .application_name("web-app")
@@ -187,6 +257,17 @@ async fn deployments() {
         .await
         .expect("ListDeployments Failed");
     assert!(failed.deployments().is_empty());
+    s.stop().await;
+}
+
+/// ListDeployments' createTimeRange (closed, open-ended, in the past) and
+/// externalId filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_deployments_filters_by_create_time_and_external_id() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let (d1, info, _) = two_releases(&s, &c).await;
+    staging_release(&s, &c).await;
     let t = info.create_time().expect("createTime").as_secs_f64();
     let around = c
         .list_deployments()
@@ -232,6 +313,16 @@ async fn deployments() {
         .await
         .expect("ListDeployments externalId");
     assert!(ext.deployments().is_empty());
+    s.stop().await;
+}
+
+/// ListDeployments refuses a reversed time range, an unknown status, an
+/// application without a group and unknown names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_deployments_rejects_bad_ranges_statuses_and_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
     assert_code(
         c.list_deployments()
             .create_time_range(
@@ -274,8 +365,14 @@ async fn deployments() {
             .await,
         "ApplicationDoesNotExistException",
     );
+    s.stop().await;
+}
 
-    // GetDeployment errors.
+/// GetDeployment refuses a malformed ID, an unknown ID and no ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployment_rejects_bad_unknown_and_missing_ids() {
+    let s = ApiServer::start().await;
+    let c = s.client();
     let e = c
         .get_deployment()
         .deployment_id("nope")
@@ -294,8 +391,17 @@ async fn deployments() {
         .is_deployment_does_not_exist_exception());
     let r = s.raw("GetDeployment", "{}").await;
     assert_eq!(r.error_type(), "DeploymentIdRequiredException");
+    s.stop().await;
+}
 
-    // Finished deployments cannot be stopped, continued or skipped.
+/// Finished deployments cannot be stopped, continued or skipped; unknown,
+/// malformed and missing IDs are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_deployments_cannot_be_stopped_continued_or_skipped() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
+    let (d1, _) = first_release(&s, &c).await;
     let e = c
         .stop_deployment()
         .deployment_id(&d1)
@@ -338,7 +444,17 @@ async fn deployments() {
         c.continue_deployment().send().await,
         "DeploymentIdRequiredException",
     );
-    // A Server deployment has no hook executions.
+    s.stop().await;
+}
+
+/// A Server deployment has no hook executions to report on; unknown and
+/// missing deployment IDs are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_lifecycle_event_hook_execution_status_is_refused_for_server_deployments() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_prod(&c).await;
+    let (d1, _) = first_release(&s, &c).await;
     let e = c
         .put_lifecycle_event_hook_execution_status()
         .deployment_id(&d1)
@@ -367,19 +483,32 @@ async fn deployments() {
             .await,
         "DeploymentIdRequiredException",
     );
+    s.stop().await;
+}
 
-    // Errors of CreateDeployment.
+/// web-app with prod and a fresh group (Name=web) that has no target revision.
+async fn web_app_fresh(c: &Client) {
+    web_app_prod(c).await;
+    ec2_group(c, "web-app", "fresh", "Name", "web", None).await;
+}
+
+/// CreateDeployment refuses no group, no revision (and none to fall back on),
+/// AppSpecContent or a YAML bundle on Server, and a too-long description.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_rejects_a_missing_group_or_an_invalid_revision() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_fresh(&c).await;
     let e = c
         .create_deployment()
         .application_name("web-app")
-        .revision(rev1.clone())
+        .revision(rev1())
         .send()
         .await
         .expect_err("no group");
     assert!(e
         .into_service_error()
         .is_deployment_group_name_required_exception());
-    ec2_group(&c, "web-app", "fresh", "Name", "web", None).await;
     let e = c
         .create_deployment()
         .application_name("web-app")
@@ -420,17 +549,35 @@ async fn deployments() {
         .create_deployment()
         .application_name("web-app")
         .deployment_group_name("fresh")
-        .revision(rev1.clone())
+        .revision(rev1())
         .description("x".repeat(257))
         .send()
         .await
         .expect_err("257-character description");
     assert!(e.into_service_error().is_description_too_long_exception());
+    s.stop().await;
+}
+
+/// CreateDeployment refuses unknown names and config, bad fileExistsBehavior,
+/// auto-rollback without events, targetInstances on a tag-filtered group, and
+/// no application name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_rejects_unknown_names_and_invalid_options() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_fresh(&c).await;
+    // A valid request to web-app/fresh; each case below adds one bad option.
+    let fresh = || {
+        c.create_deployment()
+            .application_name("web-app")
+            .deployment_group_name("fresh")
+            .revision(rev1())
+    };
     assert_code(
         c.create_deployment()
             .application_name("web-app")
             .deployment_group_name("nope")
-            .revision(rev1.clone())
+            .revision(rev1())
             .send()
             .await,
         "DeploymentGroupDoesNotExistException",
@@ -439,46 +586,34 @@ async fn deployments() {
         c.create_deployment()
             .application_name("nope")
             .deployment_group_name("fresh")
-            .revision(rev1.clone())
+            .revision(rev1())
             .send()
             .await,
         "ApplicationDoesNotExistException",
     );
     assert_code(
-        c.create_deployment()
-            .application_name("web-app")
-            .deployment_group_name("fresh")
-            .revision(rev1.clone())
+        fresh()
             .deployment_config_name("no-such-config")
             .send()
             .await,
         "DeploymentConfigDoesNotExistException",
     );
     assert_code(
-        c.create_deployment()
-            .application_name("web-app")
-            .deployment_group_name("fresh")
-            .revision(rev1.clone())
+        fresh()
             .file_exists_behavior(FileExistsBehavior::from("CLOBBER"))
             .send()
             .await,
         "InvalidFileExistsBehaviorException",
     );
     assert_code(
-        c.create_deployment()
-            .application_name("web-app")
-            .deployment_group_name("fresh")
-            .revision(rev1.clone())
+        fresh()
             .auto_rollback_configuration(AutoRollbackConfiguration::builder().enabled(true).build())
             .send()
             .await,
         "InvalidAutoRollbackConfigException",
     );
     assert_code(
-        c.create_deployment()
-            .application_name("web-app")
-            .deployment_group_name("fresh")
-            .revision(rev1.clone())
+        fresh()
             .target_instances(
                 TargetInstances::builder()
                     .tag_filters(ec2("Name", "web"))
@@ -490,7 +625,16 @@ async fn deployments() {
     );
     let r = s.raw("CreateDeployment", "{}").await;
     assert_eq!(r.error_type(), "ApplicationNameRequiredException");
-    // With no revision, the group's target revision is deployed again.
+    s.stop().await;
+}
+
+/// With no revision, CreateDeployment deploys the group's target revision
+/// (the last one deployed) again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_deployment_without_a_revision_redeploys_the_target_revision() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    two_releases(&s, &c).await;
     let again = c
         .create_deployment()
         .application_name("web-app")
@@ -502,7 +646,7 @@ async fn deployments() {
         .expect("deploymentId")
         .to_string();
     let info = s.wait_deployment(&c, &again).await;
-    assert_eq!(info.revision(), Some(&rev2));
+    assert_eq!(info.revision(), Some(&rev2()));
     s.stop().await;
 }
 

@@ -29,10 +29,18 @@ async fn list_onprem(
         .to_vec()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_premises_instances() {
-    let s = ApiServer::start().await;
-    let c = s.client();
+/// Registers `name` with an IAM user ARN of the same name.
+async fn register_user(c: &Client, name: &str) {
+    c.register_on_premises_instance()
+        .instance_name(name)
+        .iam_user_arn(user_arn(name))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("RegisterOnPremisesInstance {name}: {e:?}"));
+}
+
+/// rack-1 (registered with an IAM user ARN) and rack-2 (with a session ARN).
+async fn register_racks(c: &Client) {
     c.register_on_premises_instance()
         .instance_name("rack-1")
         .iam_user_arn(user_arn("rack-1"))
@@ -45,8 +53,79 @@ async fn on_premises_instances() {
         .send()
         .await
         .expect("RegisterOnPremisesInstance iamSessionArn");
+}
 
-    // Registration errors.
+/// Tags both racks site=dc1 and role=app, then moves rack-2 to site=dc2.
+async fn tag_racks(c: &Client) {
+    c.add_tags_to_on_premises_instances()
+        .instance_names("rack-1")
+        .instance_names("rack-2")
+        .tags(tag("site", "dc1"))
+        .tags(tag("role", "app"))
+        .send()
+        .await
+        .expect("AddTagsToOnPremisesInstances");
+    c.add_tags_to_on_premises_instances()
+        .instance_names("rack-2")
+        .tags(tag("site", "dc2"))
+        .send()
+        .await
+        .expect("AddTagsToOnPremisesInstances overwrite");
+}
+
+async fn get_onprem(c: &Client, name: &str, what: &str) -> InstanceInfo {
+    c.get_on_premises_instance()
+        .instance_name(name)
+        .send()
+        .await
+        .expect(what)
+        .instance_info
+        .expect("instanceInfo")
+}
+
+/// A deployment group of dc-app deploying to the on-premises instances with
+/// the tag `role=<role>`, rolling back on failure if `rollback`.
+async fn onprem_group(c: &Client, group: &str, role: &str, rollback: bool, what: &str) {
+    c.create_deployment_group()
+        .application_name("dc-app")
+        .deployment_group_name(group)
+        .service_role_arn(ROLE)
+        .on_premises_instance_tag_filters(onprem("role", role))
+        .set_auto_rollback_configuration(rollback.then(rollback_on_failure))
+        .send()
+        .await
+        .expect(what);
+}
+
+/// GetDeploymentTarget's instance target `target` of deployment `d`.
+async fn instance_target(c: &Client, d: &str, target: &str) -> InstanceTarget {
+    c.get_deployment_target()
+        .deployment_id(d)
+        .target_id(target)
+        .send()
+        .await
+        .expect("GetDeploymentTarget")
+        .deployment_target
+        .and_then(|t| t.instance_target)
+        .expect("instanceTarget")
+}
+
+/// Deregisters `name` (its expect says which call failed).
+async fn deregister(c: &Client, name: &str, what: &str) {
+    c.deregister_on_premises_instance()
+        .instance_name(name)
+        .send()
+        .await
+        .expect(what);
+}
+
+/// RegisterOnPremisesInstance refuses no ARN, both ARNs, a taken name or ARN,
+/// malformed ARNs and names, and no name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_on_premises_instance_rejects_missing_taken_and_invalid_values() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
     let e = c
         .register_on_premises_instance()
         .instance_name("rack-3")
@@ -75,36 +154,25 @@ async fn on_premises_instances() {
     assert!(e
         .into_service_error()
         .is_instance_name_already_registered_exception());
+    // A new name, so only the ARN can be at fault.
+    let rack3 = || c.register_on_premises_instance().instance_name("rack-3");
     assert_code(
-        c.register_on_premises_instance()
-            .instance_name("rack-3")
-            .iam_user_arn(user_arn("rack-1"))
-            .send()
-            .await,
+        rack3().iam_user_arn(user_arn("rack-1")).send().await,
         "IamUserArnAlreadyRegisteredException",
     );
     assert_code(
-        c.register_on_premises_instance()
-            .instance_name("rack-3")
-            .iam_session_arn(session_arn("rack-2"))
-            .send()
-            .await,
+        rack3().iam_session_arn(session_arn("rack-2")).send().await,
         "IamSessionArnAlreadyRegisteredException",
     );
     assert_code(
-        c.register_on_premises_instance()
-            .instance_name("rack-3")
+        rack3()
             .iam_user_arn("arn:aws:iam::000000000000:role/not-a-user")
             .send()
             .await,
         "InvalidIamUserArnException",
     );
     assert_code(
-        c.register_on_premises_instance()
-            .instance_name("rack-3")
-            .iam_session_arn("not-an-arn")
-            .send()
-            .await,
+        rack3().iam_session_arn("not-an-arn").send().await,
         "InvalidIamSessionArnException",
     );
     assert_code(
@@ -122,16 +190,18 @@ async fn on_premises_instances() {
         )
         .await;
     assert_eq!(r.error_type(), "InstanceNameRequiredException");
+    s.stop().await;
+}
 
-    // Readers.
-    let info = c
-        .get_on_premises_instance()
-        .instance_name("rack-1")
-        .send()
-        .await
-        .expect("GetOnPremisesInstance")
-        .instance_info
-        .expect("instanceInfo");
+/// GetOnPremisesInstance reports a registered instance and refuses an unknown
+/// one; BatchGetOnPremisesInstances skips unknown names and refuses more than
+/// 25 or none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_and_batch_get_on_premises_instances_report_registered_instances() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
+    let info = get_onprem(&c, "rack-1", "GetOnPremisesInstance").await;
     assert_eq!(info.instance_name(), Some("rack-1"));
     assert_eq!(info.iam_user_arn(), Some(user_arn("rack-1").as_str()));
     assert!(info.iam_session_arn().is_none());
@@ -176,30 +246,19 @@ async fn on_premises_instances() {
         c.batch_get_on_premises_instances().send().await,
         "InstanceNameRequiredException",
     );
+    s.stop().await;
+}
 
-    // Tags.
-    c.add_tags_to_on_premises_instances()
-        .instance_names("rack-1")
-        .instance_names("rack-2")
-        .tags(tag("site", "dc1"))
-        .tags(tag("role", "app"))
-        .send()
+/// Added tags overwrite a key's value; ListOnPremisesInstances filters by
+/// key and value (either of several) or by key only; removed tags stop matching.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_premises_tags_overwrite_filter_the_listing_and_can_be_removed() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
+    tag_racks(&c).await;
+    let tags = get_onprem(&c, "rack-2", "GetOnPremisesInstance")
         .await
-        .expect("AddTagsToOnPremisesInstances");
-    c.add_tags_to_on_premises_instances()
-        .instance_names("rack-2")
-        .tags(tag("site", "dc2"))
-        .send()
-        .await
-        .expect("AddTagsToOnPremisesInstances overwrite");
-    let tags = c
-        .get_on_premises_instance()
-        .instance_name("rack-2")
-        .send()
-        .await
-        .expect("GetOnPremisesInstance")
-        .instance_info
-        .expect("instanceInfo")
         .tags()
         .to_vec();
     let tags: BTreeSet<(String, String)> = tags
@@ -243,6 +302,16 @@ async fn on_premises_instances() {
     assert!(list_onprem(&c, None, vec![onprem("site", "dc1")])
         .await
         .is_empty());
+    s.stop().await;
+}
+
+/// The tag operations refuse unknown instances, missing and invalid tags,
+/// more than 10 tags and no names; the listing refuses a bad status or filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_premises_tag_operations_and_listing_reject_bad_requests() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
     let e = c
         .add_tags_to_on_premises_instances()
         .instance_names("nope")
@@ -253,16 +322,14 @@ async fn on_premises_instances() {
     assert!(e
         .into_service_error()
         .is_instance_not_registered_exception());
-    assert_code(
+    // A registered instance, so only the tags can be at fault.
+    let rack1 = || {
         c.add_tags_to_on_premises_instances()
             .instance_names("rack-1")
-            .send()
-            .await,
-        "TagRequiredException",
-    );
+    };
+    assert_code(rack1().send().await, "TagRequiredException");
     assert_code(
-        c.add_tags_to_on_premises_instances()
-            .instance_names("rack-1")
+        rack1()
             .tags(Tag::builder().value("no key").build())
             .send()
             .await,
@@ -277,11 +344,7 @@ async fn on_premises_instances() {
     );
     let eleven: Vec<Tag> = (0..11).map(|i| tag(&format!("k{i}"), "v")).collect();
     assert_code(
-        c.add_tags_to_on_premises_instances()
-            .instance_names("rack-1")
-            .set_tags(Some(eleven))
-            .send()
-            .await,
+        rack1().set_tags(Some(eleven)).send().await,
         "TagLimitExceededException",
     );
     assert_code(
@@ -306,17 +369,26 @@ async fn on_premises_instances() {
             .await,
         "InvalidTagFilterException",
     );
+    s.stop().await;
+}
 
-    // A deployment to on-premises instances picked by tag.
+/// A deployment group picking on-premises instances by tag deploys to them,
+/// and their targets carry on-premises instance ARNs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_reaches_on_premises_instances_picked_by_tag() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
+    tag_racks(&c).await;
     create_app(&c, "dc-app", ComputePlatform::Server).await;
-    c.create_deployment_group()
-        .application_name("dc-app")
-        .deployment_group_name("racks")
-        .service_role_arn(ROLE)
-        .on_premises_instance_tag_filters(onprem("role", "app"))
-        .send()
-        .await
-        .expect("CreateDeploymentGroup on-premises");
+    onprem_group(
+        &c,
+        "racks",
+        "app",
+        false,
+        "CreateDeploymentGroup on-premises",
+    )
+    .await;
     let d = deploy(&c, "dc-app", "racks", s3("releases", "dc-1.zip")).await;
     let info = s.wait_deployment(&c, &d).await;
     assert_eq!(
@@ -331,28 +403,23 @@ async fn on_premises_instances() {
         .await
         .expect("ListDeploymentTargets");
     assert_eq!(ids.target_ids(), ["rack-1", "rack-2"]);
-    let t = c
-        .get_deployment_target()
-        .deployment_id(&d)
-        .target_id("rack-2")
-        .send()
-        .await
-        .expect("GetDeploymentTarget")
-        .deployment_target
-        .and_then(|t| t.instance_target)
-        .expect("instanceTarget");
+    let t = instance_target(&c, &d, "rack-2").await;
     assert_eq!(
         t.target_arn(),
         Some(format!("arn:aws:codedeploy:us-east-1:{ACCOUNT}:instance/rack-2").as_str())
     );
+    s.stop().await;
+}
 
-    // An instance tagged codedeck:fail=BeforeInstall fails that event.
-    c.register_on_premises_instance()
-        .instance_name("rack-bad")
-        .iam_user_arn(user_arn("rack-bad"))
-        .send()
-        .await
-        .expect("RegisterOnPremisesInstance");
+/// An instance tagged codedeck:fail=BeforeInstall fails that event with
+/// diagnostics, after the earlier events succeed and before the later ones are
+/// skipped; the deployment fails with nothing to roll back to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_tagged_to_fail_fails_that_lifecycle_event() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    create_app(&c, "dc-app", ComputePlatform::Server).await;
+    register_user(&c, "rack-bad").await;
     c.add_tags_to_on_premises_instances()
         .instance_names("rack-bad")
         .tags(tag("role", "broken"))
@@ -360,15 +427,7 @@ async fn on_premises_instances() {
         .send()
         .await
         .expect("AddTagsToOnPremisesInstances");
-    c.create_deployment_group()
-        .application_name("dc-app")
-        .deployment_group_name("broken")
-        .service_role_arn(ROLE)
-        .on_premises_instance_tag_filters(onprem("role", "broken"))
-        .auto_rollback_configuration(rollback_on_failure())
-        .send()
-        .await
-        .expect("CreateDeploymentGroup");
+    onprem_group(&c, "broken", "broken", true, "CreateDeploymentGroup").await;
     let d = deploy(&c, "dc-app", "broken", s3("releases", "dc-1.zip")).await;
     let info = s.wait_deployment(&c, &d).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Failed), "{info:?}");
@@ -376,16 +435,7 @@ async fn on_premises_instances() {
     let rb = info.rollback_info().expect("rollbackInfo");
     assert!(rb.rollback_message().is_some_and(|m| !m.is_empty()));
     assert!(rb.rollback_deployment_id().is_none());
-    let t = c
-        .get_deployment_target()
-        .deployment_id(&d)
-        .target_id("rack-bad")
-        .send()
-        .await
-        .expect("GetDeploymentTarget")
-        .deployment_target
-        .and_then(|t| t.instance_target)
-        .expect("instanceTarget");
+    let t = instance_target(&c, &d, "rack-bad").await;
     assert_eq!(t.status(), Some(&TargetStatus::Failed));
     let events = t.lifecycle_events();
     let at = events
@@ -408,20 +458,26 @@ async fn on_premises_instances() {
     for e in &events[at + 1..] {
         assert_eq!(e.status(), Some(&LifecycleEventStatus::Skipped), "{e:?}");
     }
+    s.stop().await;
+}
 
-    // Deregistration: idempotent; the instance stays listed as Deregistered.
+/// Deregistration is idempotent (and accepts unknown names); the instance
+/// stays listed and readable as Deregistered but can no longer be tagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deregistration_is_idempotent_and_keeps_the_instance_listed() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
+    register_user(&c, "rack-bad").await;
     for _ in 0..2 {
-        c.deregister_on_premises_instance()
-            .instance_name("rack-2")
-            .send()
-            .await
-            .expect("DeregisterOnPremisesInstance");
+        deregister(&c, "rack-2", "DeregisterOnPremisesInstance").await;
     }
-    c.deregister_on_premises_instance()
-        .instance_name("never-registered")
-        .send()
-        .await
-        .expect("DeregisterOnPremisesInstance of an unknown name");
+    deregister(
+        &c,
+        "never-registered",
+        "DeregisterOnPremisesInstance of an unknown name",
+    )
+    .await;
     assert_code(
         c.deregister_on_premises_instance()
             .instance_name("bad name")
@@ -441,14 +497,12 @@ async fn on_premises_instances() {
         list_onprem(&c, None, vec![]).await,
         ["rack-1", "rack-2", "rack-bad"]
     );
-    let gone = c
-        .get_on_premises_instance()
-        .instance_name("rack-2")
-        .send()
-        .await
-        .expect("GetOnPremisesInstance of a deregistered instance")
-        .instance_info
-        .expect("instanceInfo");
+    let gone = get_onprem(
+        &c,
+        "rack-2",
+        "GetOnPremisesInstance of a deregistered instance",
+    )
+    .await;
     assert!(gone.deregister_time().is_some());
     let e = c
         .add_tags_to_on_premises_instances()
@@ -460,8 +514,17 @@ async fn on_premises_instances() {
     assert!(e
         .into_service_error()
         .is_instance_not_registered_exception());
-    // The name stays taken while CodeDeploy keeps the record (24 hours, #22;
-    // tests/api_front_door.rs); after that it is free again.
+    s.stop().await;
+}
+
+/// A deregistered name stays taken while CodeDeploy keeps the record (24
+/// hours, #22; tests/api_front_door.rs); after that it is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deregistered_name_is_free_again_after_24_hours() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    register_racks(&c).await;
+    deregister(&c, "rack-2", "DeregisterOnPremisesInstance").await;
     assert_code(
         c.register_on_premises_instance()
             .instance_name("rack-2")
