@@ -8,13 +8,12 @@ mod common_api;
 use std::collections::BTreeSet;
 
 use aws_sdk_codedeploy::types::*;
+use aws_sdk_codedeploy::Client;
 use common_api::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn applications() {
-    let s = ApiServer::start().await;
-    let c = s.client();
-
+/// shop (no platform given), fn-app (Lambda) and svc-app (ECS); returns
+/// shop's application ID.
+async fn three_apps(c: &Client) -> String {
     let out = c
         .create_application()
         .application_name("shop")
@@ -22,10 +21,44 @@ async fn applications() {
         .await
         .expect("CreateApplication without a platform");
     let shop_id = out.application_id().expect("applicationId").to_string();
-    assert!(is_uuid(&shop_id), "{shop_id}");
-    create_app(&c, "fn-app", ComputePlatform::Lambda).await;
-    create_app(&c, "svc-app", ComputePlatform::Ecs).await;
+    create_app(c, "fn-app", ComputePlatform::Lambda).await;
+    create_app(c, "svc-app", ComputePlatform::Ecs).await;
+    shop_id
+}
 
+/// The three applications, shop with a prod group, then shop renamed to
+/// store; returns the application ID (kept through the rename).
+async fn shop_renamed_to_store(c: &Client) -> String {
+    let shop_id = three_apps(c).await;
+    ec2_group(c, "shop", "prod", "Name", "web", None).await;
+    c.update_application()
+        .application_name("shop")
+        .new_application_name("store")
+        .send()
+        .await
+        .expect("UpdateApplication rename");
+    shop_id
+}
+
+/// ListApplications on one page: exactly fn-app, store and svc-app.
+async fn assert_lists_fn_store_svc(c: &Client) {
+    let list = c
+        .list_applications()
+        .send()
+        .await
+        .expect("ListApplications");
+    assert_eq!(list.applications(), ["fn-app", "store", "svc-app"]);
+    assert!(list.next_token().is_none());
+}
+
+/// CreateApplication returns a UUID, and GetApplication reports the name, ID,
+/// platform (Server by default), GitHub link and creation time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_application_returns_an_id_and_get_application_reports_it() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let shop_id = three_apps(&c).await;
+    assert!(is_uuid(&shop_id), "{shop_id}");
     let info = c
         .get_application()
         .application_name("shop")
@@ -49,7 +82,15 @@ async fn applications() {
         .application
         .expect("application");
     assert_eq!(lambda.compute_platform(), Some(&ComputePlatform::Lambda));
+    s.stop().await;
+}
 
+/// BatchGetApplications returns each named application with its platform.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_applications_returns_the_named_applications() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    three_apps(&c).await;
     let batch = c
         .batch_get_applications()
         .application_names("svc-app")
@@ -69,8 +110,16 @@ async fn applications() {
         .find(|a| a.application_name() == Some("svc-app"))
         .expect("svc-app");
     assert_eq!(svc.compute_platform(), Some(&ComputePlatform::Ecs));
+    s.stop().await;
+}
 
-    // Errors of CreateApplication.
+/// CreateApplication refuses a name already taken, an invalid or over-long
+/// name, and an empty one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_application_rejects_duplicate_invalid_and_empty_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    three_apps(&c).await;
     let e = c
         .create_application()
         .application_name("shop")
@@ -96,6 +145,19 @@ async fn applications() {
             .await,
         "InvalidApplicationNameException",
     );
+    let r = s
+        .raw("CreateApplication", r#"{"applicationName":""}"#)
+        .await;
+    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
+    s.stop().await;
+}
+
+/// CreateApplication refuses an unknown compute platform (HTTP 400, through
+/// the SDK and raw) and a tag without a key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_application_rejects_an_unknown_platform_and_a_tag_without_key() {
+    let s = ApiServer::start().await;
+    let c = s.client();
     let e = c
         .create_application()
         .application_name("k8s")
@@ -116,12 +178,6 @@ async fn applications() {
         (r.status, r.error_type().as_str()),
         (400, "InvalidComputePlatformException")
     );
-    let r = s
-        .raw("CreateApplication", r#"{"applicationName":""}"#)
-        .await;
-    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
-    let r = s.raw("GetApplication", "{}").await;
-    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
     assert_code(
         c.create_application()
             .application_name("tagged")
@@ -130,8 +186,18 @@ async fn applications() {
             .await,
         "InvalidTagsToAddException",
     );
+    s.stop().await;
+}
 
-    // Errors of the readers.
+/// GetApplication and BatchGetApplications refuse a missing application, an
+/// invalid name, no name, and more than 100 names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_and_batch_get_applications_reject_missing_invalid_and_too_many_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    three_apps(&c).await;
+    let r = s.raw("GetApplication", "{}").await;
+    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
     let e = c
         .get_application()
         .application_name("nope")
@@ -164,15 +230,16 @@ async fn applications() {
         c.batch_get_applications().send().await,
         "ApplicationNameRequiredException",
     );
+    s.stop().await;
+}
 
-    // A group follows its application through a rename.
-    ec2_group(&c, "shop", "prod", "Name", "web", None).await;
-    c.update_application()
-        .application_name("shop")
-        .new_application_name("store")
-        .send()
-        .await
-        .expect("UpdateApplication rename");
+/// UpdateApplication renames in place: the old name is gone, the ID is kept
+/// and the application's groups follow it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_application_renames_keeping_the_id_and_the_groups() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let shop_id = shop_renamed_to_store(&c).await;
     assert_code(
         c.get_application().application_name("shop").send().await,
         "ApplicationDoesNotExistException",
@@ -196,6 +263,16 @@ async fn applications() {
         .deployment_group_info
         .expect("deploymentGroupInfo");
     assert_eq!(g.application_name(), Some("store"));
+    s.stop().await;
+}
+
+/// UpdateApplication refuses a rename onto an existing name, of a missing
+/// application, to an invalid name, and without the current name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_application_rejects_taken_missing_invalid_and_absent_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    shop_renamed_to_store(&c).await;
     let e = c
         .update_application()
         .application_name("store")
@@ -231,16 +308,27 @@ async fn applications() {
             .await,
         "ApplicationNameRequiredException",
     );
+    s.stop().await;
+}
 
-    let list = c
-        .list_applications()
-        .send()
-        .await
-        .expect("ListApplications");
-    assert_eq!(list.applications(), ["fn-app", "store", "svc-app"]);
-    assert!(list.next_token().is_none());
+/// ListApplications lists the names in order, under the new name after a
+/// rename, on a single page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_applications_lists_names_in_order_after_a_rename() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    shop_renamed_to_store(&c).await;
+    assert_lists_fn_store_svc(&c).await;
+    s.stop().await;
+}
 
-    // Delete: idempotent, and the groups go with the application.
+/// DeleteApplication is idempotent and takes the application's groups with
+/// it: a new application of the same name starts without them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_application_is_idempotent_and_removes_its_groups() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    shop_renamed_to_store(&c).await;
     c.delete_application()
         .application_name("store")
         .send()
@@ -255,15 +343,6 @@ async fn applications() {
         c.get_application().application_name("store").send().await,
         "ApplicationDoesNotExistException",
     );
-    assert_code(
-        c.delete_application()
-            .application_name("bad name")
-            .send()
-            .await,
-        "InvalidApplicationNameException",
-    );
-    let r = s.raw("DeleteApplication", "{}").await;
-    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
     create_app(&c, "store", ComputePlatform::Server).await;
     assert_code(
         c.get_deployment_group()
@@ -273,12 +352,24 @@ async fn applications() {
             .await,
         "DeploymentGroupDoesNotExistException",
     );
-    let list = c
-        .list_applications()
-        .send()
-        .await
-        .expect("ListApplications");
-    assert_eq!(list.applications(), ["fn-app", "store", "svc-app"]);
+    assert_lists_fn_store_svc(&c).await;
+    s.stop().await;
+}
+
+/// DeleteApplication refuses an invalid name and no name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_application_rejects_invalid_and_absent_names() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    assert_code(
+        c.delete_application()
+            .application_name("bad name")
+            .send()
+            .await,
+        "InvalidApplicationNameException",
+    );
+    let r = s.raw("DeleteApplication", "{}").await;
+    assert_eq!(r.error_type(), "ApplicationNameRequiredException");
     s.stop().await;
 }
 

@@ -22,19 +22,35 @@ async fn revision_info(c: &Client, app: &str, rev: &RevisionLocation) -> Generic
         .expect("revisionInfo")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn revisions() {
-    let s = ApiServer::start().await;
-    let c = s.client();
-    create_app(&c, "web-app", ComputePlatform::Server).await;
-    let a = s3("releases", "web/a.zip");
-    let b = s3("releases", "web/b.zip");
-    let other = s3("archive", "web/old.zip");
-    let gh = github("octo/web", "0123456789abcdef0123456789abcdef01234567");
-    for (rev, desc) in [(&a, "A"), (&b, "B"), (&other, "old"), (&gh, "from GitHub")] {
+fn rev_a() -> RevisionLocation {
+    s3("releases", "web/a.zip")
+}
+
+fn rev_b() -> RevisionLocation {
+    s3("releases", "web/b.zip")
+}
+
+fn rev_old() -> RevisionLocation {
+    s3("archive", "web/old.zip")
+}
+
+fn rev_gh() -> RevisionLocation {
+    github("octo/web", "0123456789abcdef0123456789abcdef01234567")
+}
+
+/// web-app with four revisions registered in this order, each described:
+/// a ("A"), b ("B"), old ("old", another bucket) and gh ("from GitHub").
+async fn web_app_with_four_revisions(c: &Client) {
+    create_app(c, "web-app", ComputePlatform::Server).await;
+    for (rev, desc) in [
+        (rev_a(), "A"),
+        (rev_b(), "B"),
+        (rev_old(), "old"),
+        (rev_gh(), "from GitHub"),
+    ] {
         c.register_application_revision()
             .application_name("web-app")
-            .revision(rev.clone())
+            .revision(rev)
             .description(desc)
             .send()
             .await
@@ -42,16 +58,32 @@ async fn revisions() {
         // Distinct register times (virtual time moves 1000x wall time).
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
 
+/// The four revisions, a prod group, and b deployed to it, run to its end.
+async fn b_deployed_to_prod(s: &ApiServer, c: &Client) -> DeploymentInfo {
+    web_app_with_four_revisions(c).await;
+    ec2_group(c, "web-app", "prod", "Name", "web", None).await;
+    let d = deploy(c, "web-app", "prod", rev_b()).await;
+    s.wait_deployment(c, &d).await
+}
+
+/// GetApplicationRevision reports a registered revision: its description and
+/// register time, and no use yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_application_revision_reports_a_registered_revision() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let got = c
         .get_application_revision()
         .application_name("web-app")
-        .revision(a.clone())
+        .revision(rev_a())
         .send()
         .await
         .expect("GetApplicationRevision");
     assert_eq!(got.application_name(), Some("web-app"));
-    assert_eq!(got.revision(), Some(&a));
+    assert_eq!(got.revision(), Some(&rev_a()));
     let info = got.revision_info().expect("revisionInfo");
     assert_eq!(info.description(), Some("A"));
     assert!(info.register_time().is_some());
@@ -59,10 +91,19 @@ async fn revisions() {
     assert!(info.last_used_time().is_none());
     assert!(info.deployment_groups().is_empty());
     assert_eq!(
-        revision_info(&c, "web-app", &gh).await.description(),
+        revision_info(&c, "web-app", &rev_gh()).await.description(),
         Some("from GitHub")
     );
+    s.stop().await;
+}
 
+/// GetApplicationRevision refuses an unregistered revision, a missing
+/// application, no revision and an AppSpecContent revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_application_revision_rejects_unregistered_missing_and_invalid_revisions() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let e = c
         .get_application_revision()
         .application_name("web-app")
@@ -76,7 +117,7 @@ async fn revisions() {
     assert_code(
         c.get_application_revision()
             .application_name("nope")
-            .revision(a.clone())
+            .revision(rev_a())
             .send()
             .await,
         "ApplicationDoesNotExistException",
@@ -96,14 +137,22 @@ async fn revisions() {
             .await,
         "InvalidRevisionException",
     );
+    s.stop().await;
+}
 
-    // BatchGetApplicationRevisions reports what it did not find.
+/// BatchGetApplicationRevisions returns the revisions it found, in order, and
+/// reports what it did not find in errorMessage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_application_revisions_returns_found_and_reports_the_rest() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let batch = c
         .batch_get_application_revisions()
         .application_name("web-app")
-        .revisions(a.clone())
+        .revisions(rev_a())
         .revisions(s3("releases", "web/never.zip"))
-        .revisions(gh.clone())
+        .revisions(rev_gh())
         .send()
         .await
         .expect("BatchGetApplicationRevisions");
@@ -113,8 +162,17 @@ async fn revisions() {
         .iter()
         .filter_map(|r| r.revision_location())
         .collect();
-    assert_eq!(locations, [&a, &gh]);
+    assert_eq!(locations, [&rev_a(), &rev_gh()]);
     assert!(batch.error_message().is_some_and(|m| !m.is_empty()));
+    s.stop().await;
+}
+
+/// BatchGetApplicationRevisions refuses more than 25 revisions and none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_application_revisions_rejects_too_many_and_no_revisions() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let e = c
         .batch_get_application_revisions()
         .application_name("web-app")
@@ -134,12 +192,20 @@ async fn revisions() {
             .await,
         "RevisionRequiredException",
     );
+    s.stop().await;
+}
 
-    // Registration errors.
+/// RegisterApplicationRevision refuses a description over 256 characters, an
+/// AppSpecContent revision, a missing application and no revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_application_revision_rejects_long_descriptions_and_bad_requests() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let e = c
         .register_application_revision()
         .application_name("web-app")
-        .revision(a.clone())
+        .revision(rev_a())
         .description("x".repeat(257))
         .send()
         .await
@@ -156,7 +222,7 @@ async fn revisions() {
     assert_code(
         c.register_application_revision()
             .application_name("nope")
-            .revision(a.clone())
+            .revision(rev_a())
             .send()
             .await,
         "ApplicationDoesNotExistException",
@@ -168,8 +234,16 @@ async fn revisions() {
             .await,
         "RevisionRequiredException",
     );
+    s.stop().await;
+}
 
-    // ListApplicationRevisions: sorting and filters.
+/// ListApplicationRevisions sorts by register time, descending or ascending
+/// (the default), on a single page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_application_revisions_sorts_by_register_time() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let list = |sort: Option<SortOrder>| {
         c.list_application_revisions()
             .application_name("web-app")
@@ -180,21 +254,25 @@ async fn revisions() {
         .send()
         .await
         .expect("ListApplicationRevisions descending");
-    assert_eq!(
-        desc.revisions(),
-        [gh.clone(), other.clone(), b.clone(), a.clone()]
-    );
+    assert_eq!(desc.revisions(), [rev_gh(), rev_old(), rev_b(), rev_a()]);
     assert!(desc.next_token().is_none());
     let asc = list(Some(SortOrder::Ascending))
         .send()
         .await
         .expect("ListApplicationRevisions ascending");
-    assert_eq!(
-        asc.revisions(),
-        [a.clone(), b.clone(), other.clone(), gh.clone()]
-    );
+    assert_eq!(asc.revisions(), [rev_a(), rev_b(), rev_old(), rev_gh()]);
     let default_order = list(None).send().await.expect("default order");
     assert_eq!(default_order.revisions(), asc.revisions());
+    s.stop().await;
+}
+
+/// ListApplicationRevisions filters by S3 bucket and key prefix, and refuses
+/// a prefix without a bucket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_application_revisions_filters_by_bucket_and_key_prefix() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     let bucket = c
         .list_application_revisions()
         .application_name("web-app")
@@ -211,7 +289,7 @@ async fn revisions() {
         .send()
         .await
         .expect("ListApplicationRevisions s3KeyPrefix");
-    assert_eq!(prefix.revisions(), std::slice::from_ref(&b));
+    assert_eq!(prefix.revisions(), [rev_b()]);
     let e = c
         .list_application_revisions()
         .application_name("web-app")
@@ -222,6 +300,16 @@ async fn revisions() {
     assert!(e
         .into_service_error()
         .is_bucket_name_filter_required_exception());
+    s.stop().await;
+}
+
+/// ListApplicationRevisions refuses an unknown sort key, sort order or
+/// deployed filter, and a missing application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_application_revisions_rejects_bad_sorting_filters_and_applications() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    web_app_with_four_revisions(&c).await;
     assert_code(
         c.list_application_revisions()
             .application_name("web-app")
@@ -253,19 +341,34 @@ async fn revisions() {
             .await,
         "ApplicationDoesNotExistException",
     );
+    s.stop().await;
+}
 
-    // Deploying a revision sets its use times and makes it a group's target.
-    ec2_group(&c, "web-app", "prod", "Name", "web", None).await;
-    let d = deploy(&c, "web-app", "prod", b.clone()).await;
-    let deployed_info = s.wait_deployment(&c, &d).await;
+/// Deploying a revision keeps its registration, sets its first and last use
+/// times (after the register time) and makes it the group's target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploying_a_revision_sets_its_use_times_and_group() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    let deployed_info = b_deployed_to_prod(&s, &c).await;
     assert_eq!(deployed_info.status(), Some(&DeploymentStatus::Succeeded));
-    let info = revision_info(&c, "web-app", &b).await;
+    let info = revision_info(&c, "web-app", &rev_b()).await;
     assert_eq!(info.description(), Some("B"), "registration is kept");
     let first = info.first_used_time().expect("firstUsedTime").as_secs_f64();
     let last = info.last_used_time().expect("lastUsedTime").as_secs_f64();
     assert!(first <= last);
     assert!(info.register_time().expect("registerTime").as_secs_f64() <= first);
     assert_eq!(info.deployment_groups(), ["prod"]);
+    s.stop().await;
+}
+
+/// ListApplicationRevisions' deployed filter includes or excludes deployed
+/// revisions, and sorting by last use puts the deployed one first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_application_revisions_filters_and_sorts_by_deployment() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    b_deployed_to_prod(&s, &c).await;
     let include = c
         .list_application_revisions()
         .application_name("web-app")
@@ -273,7 +376,7 @@ async fn revisions() {
         .send()
         .await
         .expect("deployed include");
-    assert_eq!(include.revisions(), std::slice::from_ref(&b));
+    assert_eq!(include.revisions(), [rev_b()]);
     let exclude = c
         .list_application_revisions()
         .application_name("web-app")
@@ -282,7 +385,7 @@ async fn revisions() {
         .await
         .expect("deployed exclude");
     assert_eq!(exclude.revisions().len(), 3);
-    assert!(!exclude.revisions().contains(&b));
+    assert!(!exclude.revisions().contains(&rev_b()));
     let by_use = c
         .list_application_revisions()
         .application_name("web-app")
@@ -291,15 +394,24 @@ async fn revisions() {
         .send()
         .await
         .expect("sort by lastUsedTime");
-    assert_eq!(by_use.revisions().first(), Some(&b));
-    // A revision first seen in a deployment is registered by it.
+    assert_eq!(by_use.revisions().first(), Some(&rev_b()));
+    s.stop().await;
+}
+
+/// A revision first seen in a deployment is registered by it and becomes the
+/// group's target, which the previous target stops being.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_first_seen_in_a_deployment_is_registered_by_it() {
+    let s = ApiServer::start().await;
+    let c = s.client();
+    b_deployed_to_prod(&s, &c).await;
     let fresh = s3("releases", "web/c.zip");
     let d = deploy(&c, "web-app", "prod", fresh.clone()).await;
     s.wait_deployment(&c, &d).await;
     let info = revision_info(&c, "web-app", &fresh).await;
     assert!(info.register_time().is_some() && info.first_used_time().is_some());
     assert_eq!(info.deployment_groups(), ["prod"]);
-    assert!(revision_info(&c, "web-app", &b)
+    assert!(revision_info(&c, "web-app", &rev_b())
         .await
         .deployment_groups()
         .is_empty());
